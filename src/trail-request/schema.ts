@@ -1,0 +1,207 @@
+// The one definition of what a trail request is: the API validates with it, the OpenAPI
+// document is generated from it, the form derives its client-side rules from that document,
+// and the Pulumi program (stacks/) is typed by it.
+import { type Static, Type } from 'typebox';
+
+export const AWS_REGIONS = [
+  'us-east-1',
+  'us-east-2',
+  'us-west-1',
+  'us-west-2',
+  'af-south-1',
+  'ap-east-1',
+  'ap-south-1',
+  'ap-south-2',
+  'ap-southeast-1',
+  'ap-southeast-2',
+  'ap-southeast-3',
+  'ap-southeast-4',
+  'ap-northeast-1',
+  'ap-northeast-2',
+  'ap-northeast-3',
+  'ca-central-1',
+  'ca-west-1',
+  'eu-central-1',
+  'eu-central-2',
+  'eu-west-1',
+  'eu-west-2',
+  'eu-west-3',
+  'eu-south-1',
+  'eu-south-2',
+  'eu-north-1',
+  'il-central-1',
+  'me-south-1',
+  'me-central-1',
+  'sa-east-1',
+] as const;
+export type AwsRegion = (typeof AWS_REGIONS)[number];
+
+/** Retention values CloudWatch Logs accepts for a log group. */
+export const LOG_RETENTION_DAYS = [
+  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+] as const;
+
+export const AccountId = Type.String({
+  pattern: '^[0-9]{12}$',
+  description: 'AWS account id, 12 digits',
+  examples: ['123456789012'],
+});
+
+export const Region = Type.Enum(AWS_REGIONS, { description: 'AWS region code' });
+
+export const InsightType = Type.Enum(['ApiCallRateInsight', 'ApiErrorRateInsight'] as const);
+
+export const DataEventKind = Type.Enum(['s3-object', 'lambda', 'dynamodb'] as const, {
+  description: 's3-object: S3 object-level API; lambda: Invoke; dynamodb: item-level API',
+});
+
+export const Access = Type.Enum(['all', 'read-only', 'write-only'] as const, { default: 'all' });
+
+export const DataEventScope = Type.Object(
+  {
+    kind: DataEventKind,
+    resources: Type.Union(
+      [
+        Type.Literal('all'),
+        Type.Array(Type.String({ pattern: '^arn:aws[a-z-]*:(s3|lambda|dynamodb):', maxLength: 2048 }), {
+          minItems: 1,
+          maxItems: 250,
+          uniqueItems: true,
+        }),
+      ],
+      {
+        description:
+          "'all', or ARNs: S3 bucket or bucket/prefix ARNs, Lambda function ARNs, DynamoDB table ARNs of this account",
+      },
+    ),
+    access: Type.Optional(Access),
+  },
+  { additionalProperties: false },
+);
+
+export const ManagementEvents = Type.Object(
+  {
+    read: Type.Optional(Type.Boolean({ default: true })),
+    write: Type.Optional(Type.Boolean({ default: true })),
+    excludedSources: Type.Optional(
+      Type.Array(Type.Enum(['kms.amazonaws.com', 'rdsdata.amazonaws.com'] as const), {
+        uniqueItems: true,
+        default: [],
+        description: 'Event sources CloudTrail may leave out of management events (the only two it allows)',
+      }),
+    ),
+  },
+  { additionalProperties: false, default: {} },
+);
+
+export const Notifications = Type.Object(
+  {
+    emails: Type.Optional(
+      Type.Array(Type.String({ format: 'email', maxLength: 254 }), {
+        maxItems: 20,
+        uniqueItems: true,
+        default: [],
+      }),
+    ),
+    https: Type.Optional(
+      Type.Array(Type.String({ pattern: '^https://[^\\s/$.?#].[^\\s]*$', maxLength: 2048 }), {
+        maxItems: 20,
+        uniqueItems: true,
+        default: [],
+      }),
+    ),
+  },
+  { additionalProperties: false, default: {} },
+);
+
+export const Alarms = Type.Object(
+  {
+    set: Type.Optional(
+      Type.String({
+        pattern: '^[a-z][a-z0-9-]{0,31}$',
+        default: 'essentials',
+        description: 'Name of an alarm set',
+      }),
+    ),
+    notify: Type.Optional(Notifications),
+  },
+  { additionalProperties: false, default: {} },
+);
+
+export const Retention = Type.Object(
+  {
+    archiveAfterDays: Type.Optional(Type.Integer({ minimum: 1, maximum: 3650, default: 90 })),
+    expireAfterDays: Type.Optional(Type.Integer({ minimum: 2, maximum: 36500, default: 2557 })),
+    cloudWatchLogsDays: Type.Optional(Type.Enum(LOG_RETENTION_DAYS, { default: 90 })),
+  },
+  { additionalProperties: false, default: {} },
+);
+
+export const ObjectLock = Type.Object(
+  {
+    mode: Type.Enum(['GOVERNANCE', 'COMPLIANCE'] as const),
+    days: Type.Integer({ minimum: 1, maximum: 36500 }),
+  },
+  { additionalProperties: false },
+);
+
+export const TrailRequest = Type.Object(
+  {
+    homeRegion: Region,
+    regions: Type.Optional(
+      Type.Union([Type.Literal('all'), Type.Array(Region, { minItems: 1, uniqueItems: true })], {
+        default: 'all',
+        description: "'all' for one multi-region trail, or the regions that each get a trail",
+      }),
+    ),
+    organizationTrail: Type.Optional(Type.Boolean({ default: false })),
+    managementEvents: Type.Optional(ManagementEvents),
+    dataEvents: Type.Optional(Type.Array(DataEventScope, { maxItems: 20, default: [] })),
+    insights: Type.Optional(
+      Type.Array(InsightType, {
+        uniqueItems: true,
+        default: [],
+        description: 'Insights types to enable; empty means off (Insights are billed)',
+      }),
+    ),
+    alarms: Type.Optional(Alarms),
+    retention: Type.Optional(Retention),
+    objectLock: Type.Optional(ObjectLock),
+    accessLogBucket: Type.Optional(
+      Type.String({
+        pattern: '^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$',
+        description: 'Existing bucket that receives S3 server access logs of the log bucket',
+      }),
+    ),
+    securityReaders: Type.Optional(
+      Type.Array(Type.String({ pattern: '^arn:aws[a-z-]*:iam::[0-9]{12}:(role|user)/[\\w+=,.@/-]+$' }), {
+        maxItems: 20,
+        uniqueItems: true,
+        default: [],
+        description: 'IAM principals allowed to read and decrypt the logs',
+      }),
+    ),
+    tags: Type.Optional(
+      Type.Record(Type.String({ pattern: '^[\\w .:/=+@-]{1,128}$' }), Type.String({ maxLength: 256 }), {
+        default: {},
+        maxProperties: 40,
+      }),
+    ),
+  },
+  { additionalProperties: false, $id: 'TrailRequest' },
+);
+
+/** A trail request as a caller may send it: fields with a default may be left out. */
+export type TrailRequest = Static<typeof TrailRequest>;
+
+type Filled<T> = T extends readonly unknown[]
+  ? T
+  : T extends object
+    ? { [K in keyof T]-?: Filled<Exclude<T[K], undefined>> }
+    : T;
+
+/** A trail request with every default applied: what the program and the stored spec use. */
+export type ResolvedTrailRequest = Filled<Omit<TrailRequest, 'objectLock' | 'accessLogBucket'>> &
+  Pick<TrailRequest, 'objectLock' | 'accessLogBucket'>;
+export type DataEventScope = Static<typeof DataEventScope>;
+export type InsightType = Static<typeof InsightType>;
