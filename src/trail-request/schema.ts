@@ -155,6 +155,13 @@ export const TrailRequest = Type.Object(
       }),
     ),
     organizationTrail: Type.Optional(Type.Boolean({ default: false })),
+    organizationId: Type.Optional(
+      Type.String({
+        pattern: '^o-[a-z0-9]{10,32}$',
+        description:
+          'AWS Organizations id; required with organizationTrail (the bucket policy admits its log paths)',
+      }),
+    ),
     managementEvents: Type.Optional(ManagementEvents),
     dataEvents: Type.Optional(Type.Array(DataEventScope, { maxItems: 20, default: [] })),
     insights: Type.Optional(
@@ -201,7 +208,9 @@ type Filled<T> = T extends readonly unknown[]
     : T;
 
 /** A trail request with every default applied: what the program and the stored spec use. */
-export type ResolvedTrailRequest = Filled<Omit<TrailRequest, 'objectLock' | 'accessLogBucket'>> &
-  Pick<TrailRequest, 'objectLock' | 'accessLogBucket'>;
+export type ResolvedTrailRequest = Filled<
+  Omit<TrailRequest, 'objectLock' | 'accessLogBucket' | 'organizationId'>
+> &
+  Pick<TrailRequest, 'objectLock' | 'accessLogBucket' | 'organizationId'>;
 export type DataEventScope = Static<typeof DataEventScope>;
 export type InsightType = Static<typeof InsightType>;
