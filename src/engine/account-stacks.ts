@@ -1,0 +1,350 @@
+// The engine adapter: one Pulumi stack per AWS account, driven in-process through the
+// Automation API with an inline program. This is the only module that talks to the CLI.
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import * as pulumi from '@pulumi/pulumi';
+import {
+  CommandError,
+  ConcurrentUpdateError,
+  type EngineEvent,
+  LocalWorkspace,
+  type OutputMap,
+  type PulumiCommand,
+  type PulumiFn,
+  type Stack,
+} from '@pulumi/pulumi/automation/index.js';
+import type { ResolvedTrailRequest } from '../trail-request/schema.ts';
+import { EngineError, OperationCancelledError, StackLockedError } from './errors.ts';
+import { getPulumiCommand } from './pulumi-cli.ts';
+import type {
+  ChangeSummary,
+  DestroyOptions,
+  OperationKind,
+  OperationResult,
+  RunOptions,
+  TrailEngine,
+} from './types.ts';
+
+export interface AssumedRole {
+  roleArn: string;
+  externalId?: string;
+}
+
+/** Builds the inline program for one account's request. */
+export type ProgramFactory = (args: {
+  accountId: string;
+  request: ResolvedTrailRequest;
+  assumeRole?: AssumedRole;
+}) => PulumiFn;
+
+export interface SandboxEngineOptions {
+  /** Root of the sandbox provider's on-disk AWS state. */
+  stateDir: string;
+  /** Directory holding the `pulumi-resource-aws` sandbox plugin, put first on the CLI's PATH. */
+  pluginBinDir: string;
+}
+
+export interface AccountStacksOptions {
+  /** Workspaces live under <dataDir>/workspaces; the default DIY backend under <dataDir>/state. */
+  dataDir: string;
+  /** Any Pulumi backend URL (file://, s3://, ...); default file://<dataDir>/state. */
+  backendUrl?: string;
+  /** Passphrase of the passphrase secrets provider. */
+  passphrase: string;
+  /** PULUMI_HOME of the engine (plugins, credentials); default <dataDir>/pulumi-home. */
+  pulumiHome?: string;
+  pulumiCommand?: PulumiCommand;
+  projectName?: string;
+  /** Sandbox mode: the engine loads our sandbox `aws` provider instead of pulumi-resource-aws. */
+  sandbox?: SandboxEngineOptions;
+  /** The role assumed in each account (production); undefined in sandbox mode. */
+  assumeRoleFor?: (accountId: string) => AssumedRole | undefined;
+  programFor: ProgramFactory;
+}
+
+// Resource types that hold the audit record itself: kept when an account is decommissioned
+// unless the caller asks to remove the data too.
+const RETAINED_TYPES = new Set([
+  'aws:kms/key:Key',
+  'aws:kms/alias:Alias',
+  'aws:s3/bucket:Bucket',
+  'aws:s3/bucketVersioning:BucketVersioning',
+  'aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration',
+  'aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock',
+  'aws:s3/bucketOwnershipControls:BucketOwnershipControls',
+  'aws:s3/bucketPolicy:BucketPolicy',
+  'aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration',
+  'aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration',
+  'aws:s3/bucketLogging:BucketLogging',
+]);
+
+const ACCOUNT_ID = /^[0-9]{12}$/;
+
+export class AccountStacks implements TrailEngine {
+  readonly #opts: AccountStacksOptions;
+  readonly #projectName: string;
+  #command: Promise<PulumiCommand> | undefined;
+  readonly #stacks = new Map<string, Promise<Stack>>();
+  // Tail of each account's chain of operations: two operations on one account never overlap.
+  readonly #tails = new Map<string, Promise<unknown>>();
+
+  constructor(opts: AccountStacksOptions) {
+    this.#opts = opts;
+    this.#projectName = opts.projectName ?? 'trailwarden';
+    if (opts.pulumiCommand) this.#command = Promise.resolve(opts.pulumiCommand);
+  }
+
+  /** Fully qualified stack name: <org>/<project>/<account-id> (DIY backends use the org "organization"). */
+  stackName(accountId: string): string {
+    return `organization/${this.#projectName}/${accountId}`;
+  }
+
+  get backendUrl(): string {
+    return this.#opts.backendUrl ?? `file://${join(this.#opts.dataDir, 'state')}`;
+  }
+
+  async cliVersion(): Promise<string> {
+    return (await this.#cli()).version?.toString() ?? 'unknown';
+  }
+
+  preview(accountId: string, request: ResolvedTrailRequest, opts: RunOptions = {}): Promise<OperationResult> {
+    return this.#run('preview', accountId, opts, async (stack, common) => {
+      stack.workspace.program = this.#program(accountId, request);
+      const result = await stack.preview({ ...common, diff: false });
+      return { changeSummary: summarize(result.changeSummary), outputs: await plainOutputs(stack) };
+    });
+  }
+
+  up(accountId: string, request: ResolvedTrailRequest, opts: RunOptions = {}): Promise<OperationResult> {
+    return this.#run('apply', accountId, opts, async (stack, common) => {
+      stack.workspace.program = this.#program(accountId, request);
+      const result = await stack.up(common);
+      return {
+        changeSummary: summarize(result.summary.resourceChanges),
+        outputs: plainOutputMap(result.outputs),
+      };
+    });
+  }
+
+  refreshPreview(accountId: string, request: ResolvedTrailRequest, opts: RunOptions = {}): Promise<OperationResult> {
+    return this.#run('refresh-preview', accountId, opts, async (stack, common) => {
+      stack.workspace.program = this.#program(accountId, request);
+      const result = await stack.previewRefresh(common);
+      return { changeSummary: summarize(result.changeSummary), outputs: await plainOutputs(stack) };
+    });
+  }
+
+  refresh(accountId: string, request: ResolvedTrailRequest, opts: RunOptions = {}): Promise<OperationResult> {
+    return this.#run('refresh', accountId, opts, async (stack, common) => {
+      stack.workspace.program = this.#program(accountId, request);
+      const result = await stack.refresh(common);
+      return {
+        changeSummary: summarize(result.summary.resourceChanges),
+        outputs: await plainOutputs(stack),
+      };
+    });
+  }
+
+  destroy(accountId: string, request: ResolvedTrailRequest, opts: DestroyOptions = {}): Promise<OperationResult> {
+    return this.#run('destroy', accountId, opts, async (stack, common) => {
+      if (opts.retainData !== false) {
+        // Mark the log bucket and key retainOnDelete in the state first, so that destroy
+        // forgets them instead of deleting years of audit logs.
+        stack.workspace.program = retaining(this.#program(accountId, request));
+        await stack.up(common);
+      }
+      const result = await stack.destroy(common);
+      return { changeSummary: summarize(result.summary.resourceChanges), outputs: {} };
+    });
+  }
+
+  /**
+   * After a crash, our update may have left its lock and pending operations in the stack.
+   * Only call this when no operation of this service runs on the account.
+   */
+  async cancelStaleLock(accountId: string): Promise<void> {
+    await this.#serialized(accountId, async () => {
+      const stack = await this.#stack(accountId);
+      try {
+        await stack.cancel();
+      } catch (err) {
+        // "no update in progress" is the expected answer when the crash left no lock.
+        if (!/no update|not currently/i.test(String((err as Error).message))) throw this.#mapError(err, [], undefined);
+      }
+      const state = await stack.exportStack();
+      const deployment = state.deployment as { pending_operations?: unknown[] } | undefined;
+      if (deployment?.pending_operations?.length) {
+        deployment.pending_operations = [];
+        await stack.importStack(state);
+      }
+    });
+  }
+
+  async #run(
+    kind: OperationKind,
+    accountId: string,
+    opts: RunOptions,
+    body: (stack: Stack, common: CommonOpts) => Promise<Omit<OperationResult, 'kind'>>,
+  ): Promise<OperationResult> {
+    if (!ACCOUNT_ID.test(accountId)) throw new TypeError(`not an AWS account id: ${accountId}`);
+    return this.#serialized(accountId, async () => {
+      if (opts.signal?.aborted) throw new OperationCancelledError();
+      const diagnostics: string[] = [];
+      const common: CommonOpts = {
+        onEvent: (event) => {
+          const diag = event.diagnosticEvent;
+          if (diag?.severity === 'error') diagnostics.push(diag.message.trim());
+          opts.onEvent?.(event);
+        },
+        signal: opts.signal,
+        color: 'never',
+      };
+      const started = Date.now();
+      opts.log?.info({ accountId, kind }, 'engine operation started');
+      try {
+        const stack = await this.#stack(accountId);
+        const result = { kind, ...(await body(stack, common)) };
+        opts.log?.info(
+          { accountId, kind, ms: Date.now() - started, changes: result.changeSummary },
+          'engine operation finished',
+        );
+        return result;
+      } catch (err) {
+        const mapped = this.#mapError(err, diagnostics, opts.signal);
+        opts.log?.warn(
+          { accountId, kind, ms: Date.now() - started, code: mapped.code, engineMessage: mapped.engineMessage },
+          'engine operation failed',
+        );
+        throw mapped;
+      }
+    });
+  }
+
+  #serialized<T>(accountId: string, fn: () => Promise<T>): Promise<T> {
+    const previous = this.#tails.get(accountId) ?? Promise.resolve();
+    const next = previous.then(fn, fn);
+    const tail = next.catch(() => undefined);
+    this.#tails.set(accountId, tail);
+    void tail.then(() => {
+      if (this.#tails.get(accountId) === tail) this.#tails.delete(accountId);
+    });
+    return next;
+  }
+
+  #mapError(err: unknown, diagnostics: string[], signal: AbortSignal | undefined): EngineError {
+    if (err instanceof EngineError) return err;
+    const stderr = err instanceof CommandError ? err.message : String((err as Error)?.message ?? err);
+    const engineMessage = diagnostics.length ? diagnostics.join('\n') : engineLines(stderr);
+    if (signal?.aborted) return new OperationCancelledError(engineMessage, { cause: err });
+    if (err instanceof ConcurrentUpdateError) return new StackLockedError(engineMessage, { cause: err });
+    return new EngineError(`the engine failed: ${firstLine(engineMessage)}`, engineMessage, { cause: err });
+  }
+
+  #program(accountId: string, request: ResolvedTrailRequest): PulumiFn {
+    return this.#opts.programFor({ accountId, request, assumeRole: this.#opts.assumeRoleFor?.(accountId) });
+  }
+
+  #cli(): Promise<PulumiCommand> {
+    this.#command ??= getPulumiCommand().catch((err) => {
+      this.#command = undefined;
+      throw err;
+    });
+    return this.#command;
+  }
+
+  // Creating the workspace and selecting the stack happen once per account and process.
+  #stack(accountId: string): Promise<Stack> {
+    let stack = this.#stacks.get(accountId);
+    if (!stack) {
+      stack = this.#createStack(accountId).catch((err) => {
+        this.#stacks.delete(accountId);
+        throw err;
+      });
+      this.#stacks.set(accountId, stack);
+    }
+    return stack;
+  }
+
+  async #createStack(accountId: string): Promise<Stack> {
+    const { dataDir, sandbox } = this.#opts;
+    const workDir = join(dataDir, 'workspaces', accountId);
+    const pulumiHome = this.#opts.pulumiHome ?? join(dataDir, 'pulumi-home');
+    await mkdir(workDir, { recursive: true });
+    await mkdir(pulumiHome, { recursive: true });
+    if (this.backendUrl.startsWith('file://')) await mkdir(this.backendUrl.slice('file://'.length), { recursive: true });
+    const envVars: Record<string, string> = {
+      PULUMI_CONFIG_PASSPHRASE: this.#opts.passphrase,
+      PULUMI_SKIP_UPDATE_CHECK: 'true',
+      PULUMI_HOME: pulumiHome,
+      PULUMI_BACKEND_URL: this.backendUrl,
+      // Never let the engine try to download a plugin at run time: production images carry it.
+      PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: 'true',
+    };
+    if (sandbox) {
+      envVars.PATH = `${sandbox.pluginBinDir}:${process.env.PATH ?? ''}`;
+      envVars.TRAILWARDEN_SANDBOX_DIR = sandbox.stateDir;
+      envVars.TRAILWARDEN_SANDBOX_ACCOUNT_ID = accountId;
+    }
+    return LocalWorkspace.createOrSelectStack(
+      {
+        projectName: this.#projectName,
+        stackName: this.stackName(accountId),
+        // Replaced before each operation with the program of the request at hand.
+        program: async () => ({}),
+      },
+      {
+        workDir,
+        pulumiHome,
+        pulumiCommand: await this.#cli(),
+        envVars,
+        secretsProvider: 'passphrase',
+        projectSettings: {
+          name: this.#projectName,
+          runtime: 'nodejs',
+          backend: { url: this.backendUrl },
+        },
+      },
+    );
+  }
+}
+
+interface CommonOpts {
+  onEvent: (event: EngineEvent) => void;
+  signal: AbortSignal | undefined;
+  color: 'never';
+}
+
+function retaining(program: PulumiFn): PulumiFn {
+  return async () => {
+    pulumi.runtime.registerResourceTransform((args) =>
+      RETAINED_TYPES.has(args.type) ? { props: args.props, opts: { ...args.opts, retainOnDelete: true } } : undefined,
+    );
+    return program();
+  };
+}
+
+function summarize(changes: Record<string, number> | undefined): ChangeSummary {
+  return Object.fromEntries(Object.entries(changes ?? {}).filter(([, n]) => n > 0));
+}
+
+function plainOutputMap(outputs: OutputMap): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(outputs).map(([k, v]) => [k, v.secret ? '[secret]' : v.value]));
+}
+
+async function plainOutputs(stack: Stack): Promise<Record<string, unknown>> {
+  return plainOutputMap(await stack.outputs());
+}
+
+// The CLI's stderr carries the engine's own words on lines that start with "error:".
+function engineLines(stderr: string): string {
+  const lines = stderr
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => /^error:/i.test(l))
+    .map((l) => l.replace(/^error:\s*/i, ''));
+  return lines.length ? lines.join('\n') : stderr.trim();
+}
+
+function firstLine(text: string): string {
+  return text.split('\n').find((l) => l.trim()) ?? text;
+}
