@@ -1,0 +1,26 @@
+// Wires the engine adapter from the service configuration. Sandbox mode is chosen here and
+// only here, from TRAILWARDEN_SANDBOX: it is never a fallback for a missing AWS plugin.
+import { join } from 'node:path';
+import { accountTrailProgram } from '../../stacks/program.ts';
+import { type Config, roleForAccount } from '../config.ts';
+import { installSandboxPlugin } from '../sandbox/plugin.ts';
+import { AccountStacks } from './account-stacks.ts';
+import type { TrailEngine } from './types.ts';
+
+export async function createEngine(config: Config, env = process.env): Promise<TrailEngine> {
+  const sandbox = config.sandbox
+    ? {
+        stateDir: env.TRAILWARDEN_SANDBOX_DIR ?? join(config.dataDir, 'sandbox', 'state'),
+        pluginBinDir: await installSandboxPlugin(join(config.dataDir, 'sandbox', 'bin')),
+      }
+    : undefined;
+  return new AccountStacks({
+    dataDir: config.dataDir,
+    backendUrl: env.PULUMI_BACKEND_URL || undefined,
+    pulumiHome: env.PULUMI_HOME || undefined,
+    passphrase: config.pulumiConfigPassphrase,
+    sandbox,
+    assumeRoleFor: (accountId) => roleForAccount(config, accountId),
+    programFor: accountTrailProgram,
+  });
+}
