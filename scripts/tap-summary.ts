@@ -3,7 +3,8 @@
 // Extra checks run before tap (lint, typecheck) are passed as `--extra-passed/--extra-failed`.
 import { Parser } from 'tap-parser';
 
-const arg = (name: string) => Number(process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1] ?? 0);
+const arg = (name: string) =>
+  Number(process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1] ?? 0);
 const parser = new Parser({ flat: true }, (results) => {
   const passed = results.pass + arg('extra-passed');
   const failed = results.fail + arg('extra-failed') + (results.ok || results.fail > 0 ? 0 : 1);

@@ -126,7 +126,11 @@ export class AccountStacks implements TrailEngine {
     });
   }
 
-  refreshPreview(accountId: string, request: ResolvedTrailRequest, opts: RunOptions = {}): Promise<OperationResult> {
+  refreshPreview(
+    accountId: string,
+    request: ResolvedTrailRequest,
+    opts: RunOptions = {},
+  ): Promise<OperationResult> {
     return this.#run('refresh-preview', accountId, opts, async (stack, common) => {
       stack.workspace.program = this.#program(accountId, request);
       const result = await stack.previewRefresh(common);
@@ -145,7 +149,11 @@ export class AccountStacks implements TrailEngine {
     });
   }
 
-  destroy(accountId: string, request: ResolvedTrailRequest, opts: DestroyOptions = {}): Promise<OperationResult> {
+  destroy(
+    accountId: string,
+    request: ResolvedTrailRequest,
+    opts: DestroyOptions = {},
+  ): Promise<OperationResult> {
     return this.#run('destroy', accountId, opts, async (stack, common) => {
       if (opts.retainData !== false) {
         // Mark the log bucket and key retainOnDelete in the state first, so that destroy
@@ -169,7 +177,8 @@ export class AccountStacks implements TrailEngine {
         await stack.cancel();
       } catch (err) {
         // "no update in progress" is the expected answer when the crash left no lock.
-        if (!/no update|not currently/i.test(String((err as Error).message))) throw this.#mapError(err, [], undefined);
+        if (!/no update|not currently/i.test(String((err as Error).message)))
+          throw this.#mapError(err, [], undefined);
       }
       const state = await stack.exportStack();
       const deployment = state.deployment as { pending_operations?: unknown[] } | undefined;
@@ -212,7 +221,13 @@ export class AccountStacks implements TrailEngine {
       } catch (err) {
         const mapped = this.#mapError(err, diagnostics, opts.signal);
         opts.log?.warn(
-          { accountId, kind, ms: Date.now() - started, code: mapped.code, engineMessage: mapped.engineMessage },
+          {
+            accountId,
+            kind,
+            ms: Date.now() - started,
+            code: mapped.code,
+            engineMessage: mapped.engineMessage,
+          },
           'engine operation failed',
         );
         throw mapped;
@@ -271,7 +286,8 @@ export class AccountStacks implements TrailEngine {
     const pulumiHome = this.#opts.pulumiHome ?? join(dataDir, 'pulumi-home');
     await mkdir(workDir, { recursive: true });
     await mkdir(pulumiHome, { recursive: true });
-    if (this.backendUrl.startsWith('file://')) await mkdir(this.backendUrl.slice('file://'.length), { recursive: true });
+    if (this.backendUrl.startsWith('file://'))
+      await mkdir(this.backendUrl.slice('file://'.length), { recursive: true });
     const envVars: Record<string, string> = {
       PULUMI_CONFIG_PASSPHRASE: this.#opts.passphrase,
       PULUMI_SKIP_UPDATE_CHECK: 'true',
@@ -317,7 +333,9 @@ interface CommonOpts {
 function retaining(program: PulumiFn): PulumiFn {
   return async () => {
     pulumi.runtime.registerResourceTransform((args) =>
-      RETAINED_TYPES.has(args.type) ? { props: args.props, opts: { ...args.opts, retainOnDelete: true } } : undefined,
+      RETAINED_TYPES.has(args.type)
+        ? { props: args.props, opts: { ...args.opts, retainOnDelete: true } }
+        : undefined,
     );
     return program();
   };

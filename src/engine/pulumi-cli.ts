@@ -20,7 +20,8 @@ export function pinnedPulumiVersion(): string {
 
 /** Where scripts/ensure-pulumi-cli.sh caches the CLI it builds. */
 export function cachedCliRoot(version = pinnedPulumiVersion(), env = process.env): string {
-  const cache = env.TRAILWARDEN_CACHE_DIR ?? join(env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'trailwarden');
+  const cache =
+    env.TRAILWARDEN_CACHE_DIR ?? join(env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'trailwarden');
   return join(cache, 'pulumi-cli', `v${version}`);
 }
 
