@@ -118,7 +118,9 @@ export class AccountStacks implements TrailEngine {
   up(accountId: string, request: ResolvedTrailRequest, opts: RunOptions = {}): Promise<OperationResult> {
     return this.#run('apply', accountId, opts, async (stack, common) => {
       stack.workspace.program = this.#program(accountId, request);
-      const result = await stack.up(common);
+      // Refresh first: converging means correcting what changed out of band, which a plain
+      // up (diffing against the recorded state) would not see.
+      const result = await stack.up({ ...common, refresh: true });
       return {
         changeSummary: summarize(result.summary.resourceChanges),
         outputs: plainOutputMap(result.outputs),

@@ -31,9 +31,10 @@ const fullRequest = resolveTrailRequest({
   tags: { team: 'platform' },
 });
 
+// In a refresh preview the drift is on the outputs event: old = recorded, new = read from the cloud.
 function changesOf(events: EngineEvent[]) {
   return events
-    .map((e) => e.resourcePreEvent?.metadata)
+    .map((e) => e.resOutputsEvent?.metadata)
     .filter((m): m is NonNullable<typeof m> => !!m && m.op !== 'same' && m.op !== 'read')
     .map((m) => ({ op: m.op, type: m.type, urn: m.urn, diffs: m.diffs ?? [], old: m.old, new: m.new }));
 }
