@@ -14,8 +14,8 @@ t.test('same account waits its turn; another account runs at once', async (t) =>
   const dataDir = await tempDir(t);
   const running = new Map<string, number>();
   const log: string[] = [];
-  const gates = new Map<string, ReturnType<typeof deferred>>();
-  const entered = new Map<string, ReturnType<typeof deferred>>();
+  const gates = new Map<string, ReturnType<typeof deferred<void>>>();
+  const entered = new Map<string, ReturnType<typeof deferred<void>>>();
   for (const name of ['A1', 'A2', 'B1']) {
     gates.set(name, deferred());
     entered.set(name, deferred());

@@ -2,7 +2,7 @@
 // request goes up, a preview right after is empty, drift made behind the engine's back shows
 // in a refresh-preview and is converged by up, and decommissioning keeps (or removes) the data.
 import type { EngineEvent } from '@pulumi/pulumi/automation/index.js';
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { AccountStacks } from '../../src/engine/account-stacks.ts';
 import { installSandboxPlugin } from '../../src/sandbox/plugin.ts';
 import { SandboxState } from '../../src/sandbox/state.ts';
@@ -39,7 +39,7 @@ function changesOf(events: EngineEvent[]) {
     .map((m) => ({ op: m.op, type: m.type, urn: m.urn, diffs: m.diffs ?? [], old: m.old, new: m.new }));
 }
 
-async function sandboxEngine(t: Parameters<Parameters<typeof t.test>[1]>[0]) {
+async function sandboxEngine(t: Test) {
   const dir = await tempDir(t);
   const state = new SandboxState(`${dir}/sandbox`);
   const engine = new AccountStacks({
