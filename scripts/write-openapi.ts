@@ -1,0 +1,29 @@
+// `npm run openapi`: writes openapi/openapi.json from the routes' schemas. test/api/openapi.test.ts
+// fails when the file and the document the service serves differ.
+import { writeFileSync } from 'node:fs';
+import type { AlarmCatalog } from '../src/alarm-sets/catalog.ts';
+import { buildApp } from '../src/app.ts';
+import { testConfig } from '../src/config.ts';
+import type { TrailEngine } from '../src/engine/types.ts';
+import { SqlStore } from '../src/store/sql-store.ts';
+
+const notUsed = () => Promise.reject(new Error('the OpenAPI writer runs no operations'));
+const engine: TrailEngine = {
+  preview: notUsed,
+  up: notUsed,
+  refreshPreview: notUsed,
+  refresh: notUsed,
+  destroy: notUsed,
+  cancelStaleLock: notUsed,
+  cliVersion: notUsed,
+};
+const alarmCatalog: AlarmCatalog = { list: () => [], has: () => false };
+
+const store = await SqlStore.open('sqlite::memory:');
+const app = await buildApp({ config: testConfig(), store, engine, alarmCatalog });
+await app.ready();
+const file = new URL('../openapi/openapi.json', import.meta.url);
+writeFileSync(file, JSON.stringify(app.swagger(), null, 2) + '\n');
+await app.close();
+await store.close();
+process.stdout.write(`wrote ${file.pathname}\n`);

@@ -1,0 +1,173 @@
+// Trail requests of accounts, the account list and the account's external trails.
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
+import { problemResponses } from '../errors.ts';
+import { OperationAccepted, operationPath, operationView, WaitQuery } from '../operations/schemas.ts';
+import {
+  AccountListQuery,
+  AccountParams,
+  AccountSummarySchema,
+  ExternalTrailsSchema,
+  TrailRequestSchema,
+  TrailStateSchema,
+} from './schemas.ts';
+import type { AccountService } from './service.ts';
+
+const ETagHeader = {
+  etag: { type: 'string', description: 'Version of the trail request; send it as If-Match' },
+} as const;
+
+const IfMatchHeaders = Type.Object({
+  'if-match': Type.Optional(
+    Type.String({ description: 'ETag from a previous GET/PUT; 412 when the trail request changed since' }),
+  ),
+});
+
+export const accountRoutes: FastifyPluginAsyncTypebox<{ accounts: AccountService }> = async (
+  app,
+  { accounts },
+) => {
+  app.get(
+    '/v1/accounts',
+    {
+      schema: {
+        tags: ['accounts'],
+        summary: 'Accounts with a trail request: status, last operation, drift',
+        description: 'Ordered by account id. Pass nextCursor as cursor to get the next page.',
+        querystring: AccountListQuery,
+        response: {
+          200: Type.Object({
+            items: Type.Array(AccountSummarySchema),
+            nextCursor: Type.Union([Type.String(), Type.Null()]),
+          }),
+          ...problemResponses(400),
+        },
+      },
+    },
+    async (req) => accounts.list(req.query),
+  );
+
+  app.put(
+    '/v1/accounts/:accountId/trail',
+    {
+      schema: {
+        tags: ['trail-requests'],
+        summary: 'Store the desired trail spec of an account',
+        description:
+          'Idempotent: the same spec keeps the version and ETag. Defaults are applied and stored. ' +
+          'With If-Match, only updates the version it names (412 otherwise). Nothing is deployed until an apply.',
+        params: AccountParams,
+        headers: IfMatchHeaders,
+        body: TrailRequestSchema,
+        response: {
+          200: {
+            description: 'Updated (or unchanged)',
+            headers: ETagHeader,
+            content: { 'application/json': { schema: TrailStateSchema } },
+          },
+          201: {
+            description: 'Created',
+            headers: { ...ETagHeader, location: { type: 'string', description: 'URL of the trail request' } },
+            content: { 'application/json': { schema: TrailStateSchema } },
+          },
+          ...problemResponses(400, 412),
+        },
+      },
+    },
+    async (req, reply) => {
+      const { accountId } = req.params;
+      const { outcome, state } = await accounts.putTrailRequest(accountId, req.body, req.headers['if-match']);
+      reply.header('etag', state.etag);
+      if (outcome === 'created') reply.code(201).header('location', `/v1/accounts/${accountId}/trail`);
+      return state;
+    },
+  );
+
+  app.get(
+    '/v1/accounts/:accountId/trail',
+    {
+      schema: {
+        tags: ['trail-requests'],
+        summary: 'Spec, status, last applied version and outputs of an account',
+        params: AccountParams,
+        response: {
+          200: {
+            description: 'The trail request and its state',
+            headers: ETagHeader,
+            content: { 'application/json': { schema: TrailStateSchema } },
+          },
+          ...problemResponses(404),
+        },
+      },
+    },
+    async (req, reply) => {
+      const state = await accounts.getTrail(req.params.accountId);
+      reply.header('etag', state.etag);
+      return state;
+    },
+  );
+
+  app.delete(
+    '/v1/accounts/:accountId/trail',
+    {
+      schema: {
+        tags: ['trail-requests'],
+        summary: 'Decommission the trail of an account (an operation)',
+        description:
+          'Queues a destroy operation. The log bucket and its KMS key are retained by default; ' +
+          '`retainData=false` removes them too (the logs are lost).',
+        params: AccountParams,
+        headers: IfMatchHeaders,
+        querystring: Type.Object(
+          {
+            retainData: Type.Optional(
+              Type.Boolean({ default: true, description: 'false: also delete the log bucket and the key' }),
+            ),
+            wait: Type.Optional(WaitQuery),
+          },
+          { additionalProperties: false },
+        ),
+        response: { 202: OperationAccepted, ...problemResponses(404, 409, 412) },
+      },
+    },
+    async (req, reply) => {
+      const op = await accounts.decommission(req.params.accountId, {
+        retainData: req.query.retainData ?? true,
+        wait: req.query.wait ?? true,
+        ifMatch: req.headers['if-match'],
+      });
+      reply.code(202).header('location', operationPath(op.id));
+      return operationView(op);
+    },
+  );
+
+  app.get(
+    '/v1/accounts/:accountId/external-trails',
+    {
+      schema: {
+        tags: ['accounts'],
+        summary: 'Trails of the account not managed by this service',
+        params: AccountParams,
+        response: { 200: ExternalTrailsSchema },
+      },
+    },
+    async (req) => ({ trails: await accounts.getExternalTrails(req.params.accountId) }),
+  );
+
+  app.put(
+    '/v1/accounts/:accountId/external-trails',
+    {
+      schema: {
+        tags: ['accounts'],
+        summary: 'Replace the list of trails of the account not managed by this service',
+        description:
+          'The portal records here the trails the account has besides ours; the 5-trails-per-region check ' +
+          'of PUT .../trail counts them (a multi-region trail counts in every region).',
+        params: AccountParams,
+        body: ExternalTrailsSchema,
+        response: { 200: ExternalTrailsSchema, ...problemResponses(400) },
+      },
+    },
+    async (req) => ({ trails: await accounts.putExternalTrails(req.params.accountId, req.body.trails) }),
+  );
+};

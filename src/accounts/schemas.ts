@@ -1,0 +1,101 @@
+import { Type } from 'typebox';
+import { OperationSchema } from '../operations/schemas.ts';
+import { ACCOUNT_STATUSES, DRIFT_SEVERITIES } from '../store/types.ts';
+import { AccountId, Region, TrailRequest } from '../trail-request/schema.ts';
+
+/** The shared TrailRequest schema, titled so the OpenAPI document names it (see referenceSharedSchemas). */
+export const TrailRequestSchema = { ...TrailRequest, title: 'TrailRequest' };
+
+export const AccountParams = Type.Object({ accountId: AccountId });
+
+export const AccountStatusSchema = Type.Enum(ACCOUNT_STATUSES, {
+  description:
+    'pending: spec not applied yet; applying/decommissioning: an operation runs; applied; failed: the last apply or destroy did not succeed; decommissioned',
+});
+
+export const DriftSeveritySchema = Type.Enum(DRIFT_SEVERITIES, {
+  description:
+    'From the last drift check: none, minor (in-place updates), major (deleted/replaced resources)',
+});
+
+export const DriftSchema = Type.Object({
+  severity: DriftSeveritySchema,
+  checkedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+});
+
+export const TrailStateSchema = Type.Object(
+  {
+    accountId: AccountId,
+    spec: TrailRequestSchema,
+    specVersion: Type.Integer({ minimum: 1 }),
+    etag: Type.String({ description: 'Send as If-Match to update only this version' }),
+    status: AccountStatusSchema,
+    appliedVersion: Type.Union([Type.Integer(), Type.Null()], { description: 'Spec version last applied' }),
+    upToDate: Type.Boolean({ description: 'The applied version is the current spec version' }),
+    outputs: Type.Union([Type.Record(Type.String(), Type.Unknown()), Type.Null()], {
+      description: 'Stack outputs of the last successful apply',
+    }),
+    drift: DriftSchema,
+    lastOperation: Type.Union([OperationSchema, Type.Null()]),
+    createdAt: Type.String({ format: 'date-time' }),
+    updatedAt: Type.String({ format: 'date-time' }),
+  },
+  { $id: 'TrailState', title: 'TrailState' },
+);
+
+export const AccountSummarySchema = Type.Object(
+  {
+    accountId: AccountId,
+    status: AccountStatusSchema,
+    specVersion: Type.Integer(),
+    appliedVersion: Type.Union([Type.Integer(), Type.Null()]),
+    upToDate: Type.Boolean(),
+    drift: DriftSchema,
+    lastOperation: Type.Union([
+      Type.Object({
+        id: Type.String(),
+        kind: Type.String(),
+        state: Type.String(),
+        createdAt: Type.String({ format: 'date-time' }),
+        finishedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+      }),
+      Type.Null(),
+    ]),
+    updatedAt: Type.String({ format: 'date-time' }),
+  },
+  { $id: 'AccountSummary', title: 'AccountSummary' },
+);
+
+export const AccountListQuery = Type.Object(
+  {
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, default: 50 })),
+    cursor: Type.Optional(Type.String({ maxLength: 200, description: 'nextCursor of the previous page' })),
+    status: Type.Optional(AccountStatusSchema),
+    drift: Type.Optional(DriftSeveritySchema),
+    prefix: Type.Optional(
+      Type.String({ pattern: '^[0-9]{1,12}$', description: 'Account ids starting with this' }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+export const ExternalTrailSchema = Type.Object(
+  {
+    name: Type.String({ pattern: '^[\\w.-]{3,128}$', description: 'Trail name (for messages)' }),
+    regions: Type.Union([Type.Literal('all'), Type.Array(Region, { minItems: 1, uniqueItems: true })], {
+      description: "'all' for a multi-region trail, else the regions it is in",
+    }),
+  },
+  { additionalProperties: false },
+);
+
+export const ExternalTrailsSchema = Type.Object(
+  {
+    trails: Type.Array(ExternalTrailSchema, {
+      maxItems: 200,
+      description:
+        'Trails of the account that this service does not manage (count toward 5 trails per region)',
+    }),
+  },
+  { additionalProperties: false, $id: 'ExternalTrails', title: 'ExternalTrails' },
+);

@@ -1,0 +1,221 @@
+// Trail requests of accounts: storing the desired spec, reading the state, listing accounts.
+import type { AlarmCatalog } from '../alarm-sets/catalog.ts';
+import type { Config } from '../config.ts';
+import { NotFoundError, PreconditionFailedError, ValidationFailedError } from '../errors.ts';
+import { type OperationView, operationView } from '../operations/schemas.ts';
+import type { OperationService } from '../operations/service.ts';
+import type {
+  AccountRecord,
+  AccountStatus,
+  DriftSeverity,
+  ExternalTrail,
+  OperationRecord,
+  SaveSpecOutcome,
+  Store,
+} from '../store/types.ts';
+import { InvalidTrailRequestError, resolveTrailRequest } from '../trail-request/resolve.ts';
+import type { ResolvedTrailRequest } from '../trail-request/schema.ts';
+import { assertIfMatch, etagOf } from './etag.ts';
+import { checkTrailRequest } from './validate-trail-request.ts';
+
+export interface TrailState {
+  accountId: string;
+  spec: ResolvedTrailRequest;
+  specVersion: number;
+  etag: string;
+  status: AccountStatus;
+  appliedVersion: number | null;
+  upToDate: boolean;
+  outputs: Record<string, unknown> | null;
+  drift: { severity: DriftSeverity; checkedAt: string | null };
+  lastOperation: OperationView | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface AccountSummary {
+  accountId: string;
+  status: AccountStatus;
+  specVersion: number;
+  appliedVersion: number | null;
+  upToDate: boolean;
+  drift: { severity: DriftSeverity; checkedAt: string | null };
+  lastOperation: {
+    id: string;
+    kind: string;
+    state: string;
+    createdAt: string;
+    finishedAt: string | null;
+  } | null;
+  updatedAt: string;
+}
+
+function encodeCursor(accountId: string): string {
+  return Buffer.from(JSON.stringify({ after: accountId })).toString('base64url');
+}
+
+function decodeCursor(cursor: string): string {
+  try {
+    const { after } = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { after?: unknown };
+    if (typeof after === 'string' && /^[0-9]{12}$/.test(after)) return after;
+  } catch {
+    // fall through
+  }
+  throw new ValidationFailedError([
+    { path: '/cursor', message: 'is not a cursor this service issued', in: 'querystring' },
+  ]);
+}
+
+export class AccountService {
+  readonly #store: Store;
+  readonly #operations: OperationService;
+  readonly #config: Config;
+  readonly #alarmCatalog: AlarmCatalog;
+
+  constructor(deps: {
+    store: Store;
+    operations: OperationService;
+    config: Config;
+    alarmCatalog: AlarmCatalog;
+  }) {
+    this.#store = deps.store;
+    this.#operations = deps.operations;
+    this.#config = deps.config;
+    this.#alarmCatalog = deps.alarmCatalog;
+  }
+
+  /** Validates, applies defaults and stores the desired spec; idempotent (same spec, same version). */
+  async putTrailRequest(
+    accountId: string,
+    body: unknown,
+    ifMatch: string | undefined,
+  ): Promise<{ outcome: Exclude<SaveSpecOutcome, 'stale'>; state: TrailState }> {
+    let spec: ResolvedTrailRequest;
+    try {
+      spec = resolveTrailRequest(body);
+    } catch (err) {
+      if (err instanceof InvalidTrailRequestError) throw new ValidationFailedError(err.issues);
+      throw err;
+    }
+    const issues = checkTrailRequest(spec, {
+      accountId,
+      managementAccountId: this.#config.managementAccountId,
+      alarmCatalog: this.#alarmCatalog,
+      externalTrails: await this.#store.getExternalTrails(accountId),
+    });
+    if (issues.length > 0) throw new ValidationFailedError(issues);
+
+    let ifVersion: number | undefined;
+    if (ifMatch !== undefined) {
+      const current = await this.#store.getAccount(accountId);
+      assertIfMatch(ifMatch, current?.specVersion, `the trail request of ${accountId}`);
+      ifVersion = current?.specVersion;
+    }
+    const { outcome, account } = await this.#store.saveSpec(accountId, spec, {
+      ifVersion,
+      now: new Date().toISOString(),
+    });
+    if (outcome === 'stale' || !account) {
+      throw new PreconditionFailedError(
+        `The trail request of ${accountId} changed meanwhile (now ${account ? etagOf(account.specVersion) : 'gone'}); reload it and try again`,
+      );
+    }
+    return { outcome, state: await this.#stateOf(account) };
+  }
+
+  async getTrail(accountId: string): Promise<TrailState> {
+    const account = await this.#store.getAccount(accountId);
+    if (!account) throw new NotFoundError('trail_request', `Account ${accountId} has no trail request`);
+    return this.#stateOf(account);
+  }
+
+  decommission(
+    accountId: string,
+    opts: { retainData: boolean; wait: boolean; ifMatch: string | undefined },
+  ): Promise<OperationRecord> {
+    return this.#operations.enqueueForAccount(accountId, 'destroy', opts);
+  }
+
+  async list(query: {
+    limit?: number | undefined;
+    cursor?: string | undefined;
+    status?: AccountStatus | undefined;
+    drift?: DriftSeverity | undefined;
+    prefix?: string | undefined;
+  }): Promise<{ items: AccountSummary[]; nextCursor: string | null }> {
+    const limit = query.limit ?? 50;
+    const rows = await this.#store.listAccounts({
+      limit: limit + 1,
+      ...(query.cursor ? { afterAccountId: decodeCursor(query.cursor) } : {}),
+      ...(query.status ? { status: query.status } : {}),
+      ...(query.drift ? { driftSeverity: query.drift } : {}),
+      ...(query.prefix ? { accountIdPrefix: query.prefix } : {}),
+    });
+    const page = rows.slice(0, limit);
+    const items = await Promise.all(page.map((a) => this.#summaryOf(a)));
+    const last = page.at(-1);
+    return { items, nextCursor: rows.length > limit && last ? encodeCursor(last.accountId) : null };
+  }
+
+  getExternalTrails(accountId: string): Promise<ExternalTrail[]> {
+    return this.#store.getExternalTrails(accountId);
+  }
+
+  async putExternalTrails(accountId: string, trails: ExternalTrail[]): Promise<ExternalTrail[]> {
+    const names = new Set<string>();
+    for (const [i, t] of trails.entries()) {
+      if (names.has(t.name)) {
+        throw new ValidationFailedError([
+          { path: `/trails/${i}/name`, message: `duplicate trail name ${t.name}` },
+        ]);
+      }
+      names.add(t.name);
+    }
+    await this.#store.replaceExternalTrails(accountId, trails);
+    return this.#store.getExternalTrails(accountId);
+  }
+
+  async #lastOperation(account: AccountRecord): Promise<OperationRecord | undefined> {
+    return account.lastOperationId ? this.#store.getOperation(account.lastOperationId) : undefined;
+  }
+
+  async #stateOf(account: AccountRecord): Promise<TrailState> {
+    const last = await this.#lastOperation(account);
+    return {
+      accountId: account.accountId,
+      spec: account.spec,
+      specVersion: account.specVersion,
+      etag: etagOf(account.specVersion),
+      status: account.status,
+      appliedVersion: account.appliedVersion,
+      upToDate: account.appliedVersion === account.specVersion,
+      outputs: account.outputs,
+      drift: { severity: account.driftSeverity, checkedAt: account.driftCheckedAt },
+      lastOperation: last ? operationView(last) : null,
+      createdAt: account.createdAt,
+      updatedAt: account.updatedAt,
+    };
+  }
+
+  async #summaryOf(account: AccountRecord): Promise<AccountSummary> {
+    const last = await this.#lastOperation(account);
+    return {
+      accountId: account.accountId,
+      status: account.status,
+      specVersion: account.specVersion,
+      appliedVersion: account.appliedVersion,
+      upToDate: account.appliedVersion === account.specVersion,
+      drift: { severity: account.driftSeverity, checkedAt: account.driftCheckedAt },
+      lastOperation: last
+        ? {
+            id: last.id,
+            kind: last.kind,
+            state: last.state,
+            createdAt: last.createdAt,
+            finishedAt: last.finishedAt,
+          }
+        : null,
+      updatedAt: account.updatedAt,
+    };
+  }
+}

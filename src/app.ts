@@ -1,0 +1,266 @@
+// The Fastify application: plugins, error rendering, OpenAPI and the feature routes. No listen here,
+// so tests drive it with inject.
+import { randomUUID } from 'node:crypto';
+import swagger, { type SwaggerTransformObject } from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import { TypeBoxValidatorCompiler } from '@fastify/type-provider-typebox';
+import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import { type Logger, pino } from 'pino';
+import { accountRoutes } from './accounts/routes.ts';
+import { AccountService } from './accounts/service.ts';
+import type { AlarmCatalog } from './alarm-sets/catalog.ts';
+import { alarmSetRoutes } from './alarm-sets/routes.ts';
+import type { Config } from './config.ts';
+import type { TrailEngine } from './engine/types.ts';
+import { AppError, type FieldIssue, InternalError, NotFoundError, schemaErrorsToIssues } from './errors.ts';
+import { healthRoutes } from './health/routes.ts';
+import { OperationQueue } from './operations/queue.ts';
+import { operationRoutes } from './operations/routes.ts';
+import { OperationService } from './operations/service.ts';
+import type { Store } from './store/types.ts';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    operationQueue: OperationQueue;
+  }
+}
+
+export interface AppDeps {
+  config: Config;
+  store: Store;
+  engine: TrailEngine;
+  alarmCatalog: AlarmCatalog;
+  logger?: Logger;
+  /**
+   * Registers app-wide plugins (security hardening, auth, audit) after the OpenAPI generator and before
+   * any route, so their hooks apply to every route and their own routes appear in the document.
+   */
+  beforeRoutes?: (app: FastifyInstance) => Promise<void>;
+}
+
+/** Paths pino replaces with [Redacted]: credentials and secrets wherever they appear in a log object. */
+export const REDACT_PATHS = [
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'req.headers["x-api-key"]',
+  'headers.authorization',
+  'headers.cookie',
+  'res.headers["set-cookie"]',
+  'passphrase',
+  '*.passphrase',
+  'pulumiConfigPassphrase',
+  '*.pulumiConfigPassphrase',
+  '*.PULUMI_CONFIG_PASSPHRASE',
+  'token',
+  '*.token',
+  '*.accessToken',
+  '*.sessionToken',
+  '*.refreshToken',
+  '*.password',
+  '*.secret',
+  '*.secretKey',
+  '*.secretAccessKey',
+  '*.clientSecret',
+  '*.secrets',
+];
+
+export function createLogger(config: Pick<Config, 'logLevel'>, destination?: NodeJS.WritableStream): Logger {
+  return pino(
+    { level: config.logLevel, redact: { paths: REDACT_PATHS, censor: '[Redacted]' } },
+    destination as pino.DestinationStream | undefined,
+  );
+}
+
+const REQUEST_ID = /^[\w.:-]{1,128}$/;
+
+type OpenApiDoc = { paths?: unknown; components?: { schemas?: Record<string, unknown> } } & Record<
+  string,
+  unknown
+>;
+
+/** Schemas the document names by their title (top-level route schemas, which @fastify/swagger inlines). */
+const NAMED_BY_TITLE = new Set([
+  'TrailRequest',
+  'TrailState',
+  'AccountSummary',
+  'ExternalTrails',
+  'Operation',
+  'OperationError',
+  'OperationEvents',
+  'AlarmSet',
+  'Problem',
+]);
+
+/**
+ * Replaces inline copies of shared schemas with $refs to components, bottom-up (so a copy that holds
+ * another copy still matches): schemas titled in NAMED_BY_TITLE move to components, and any inline
+ * schema equal to a component becomes a $ref.
+ */
+export function referenceSharedSchemas(doc: OpenApiDoc): OpenApiDoc {
+  doc.components ??= {};
+  doc.components.schemas ??= {};
+  const components = doc.components.schemas;
+  const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+  const names = new Map<string, string>();
+  for (const [name, schema] of Object.entries(components)) names.set(JSON.stringify(schema), name);
+
+  const visitChildren = (obj: Record<string, unknown>): Record<string, unknown> =>
+    Object.fromEntries(Object.entries(obj).map(([k, v]) => [k, visit(v)]));
+  const visit = (node: unknown): unknown => {
+    if (Array.isArray(node)) return node.map(visit);
+    if (node === null || typeof node !== 'object') return node;
+    const obj = visitChildren(node as Record<string, unknown>);
+    if (typeof obj['$ref'] === 'string') return obj;
+    const json = JSON.stringify(obj);
+    const known = names.get(json);
+    if (known) return ref(known);
+    const title = obj['title'];
+    if (typeof title === 'string' && NAMED_BY_TITLE.has(title) && !(title in components)) {
+      components[title] = obj;
+      names.set(json, title);
+      return ref(title);
+    }
+    return obj;
+  };
+
+  for (const [name, schema] of Object.entries(components)) {
+    if (schema && typeof schema === 'object') {
+      const normalized = visitChildren(schema as Record<string, unknown>);
+      components[name] = normalized;
+      names.set(JSON.stringify(normalized), name);
+    }
+  }
+  doc.paths = visit(doc.paths);
+  return doc;
+}
+
+function partOf(context: string | undefined): FieldIssue['in'] {
+  if (context === 'querystring' || context === 'params' || context === 'headers') return context;
+  return undefined;
+}
+
+/** Maps anything thrown in a request to a problem; unknown errors become a generic 500. */
+function toAppError(err: FastifyError | Error, log: FastifyInstance['log']): AppError {
+  if (err instanceof AppError) return err;
+  const fe = err as FastifyError;
+  if (fe.validation) {
+    return new AppError(
+      400,
+      'validation_failed',
+      'Validation failed',
+      'The request is not valid; see errors for each field.',
+      {
+        errors: schemaErrorsToIssues(fe.validation, partOf(fe.validationContext)),
+      },
+    );
+  }
+  // Fastify's own client errors (bad JSON, unsupported media type, body too large…) keep their message.
+  if (fe.statusCode && fe.statusCode >= 400 && fe.statusCode < 500) {
+    const code = (fe.code ?? 'bad_request').replace(/^FST_ERR_/, '').toLowerCase();
+    return new AppError(fe.statusCode, code, 'Bad request', fe.message);
+  }
+  log.error({ err }, 'unhandled error');
+  return new InternalError(err);
+}
+
+export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const { config, store, engine, alarmCatalog } = deps;
+  const logger = deps.logger ?? createLogger(config);
+
+  const app = Fastify({
+    loggerInstance: logger,
+    requestIdHeader: false,
+    // Honour a caller's x-request-id when it is sane, so one id follows a request across services.
+    genReqId: (req) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+    },
+    ajv: { customOptions: { coerceTypes: false } },
+  });
+  app.setValidatorCompiler(TypeBoxValidatorCompiler);
+
+  app.addHook('onRequest', async (req, reply) => {
+    reply.header('x-request-id', req.id);
+  });
+
+  app.setErrorHandler((err: FastifyError, req, reply) => {
+    const appError = toAppError(err, req.log);
+    if (appError.status < 500)
+      req.log.info({ code: appError.code, status: appError.status }, appError.message);
+    reply.code(appError.status).type('application/problem+json').send(appError.toProblem(req.url));
+  });
+  app.setNotFoundHandler((req, reply) => {
+    const problem = new NotFoundError('route', `No route ${req.method} ${req.url}`).toProblem(req.url);
+    reply.code(404).type('application/problem+json').send(problem);
+  });
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Trailwarden',
+        version: '1.0.0',
+        description: [
+          'Declarative CloudTrail baselines per AWS account, converged with the Pulumi Automation API.',
+          '',
+          '- **Trail requests** (`PUT /v1/accounts/{accountId}/trail`) store the desired spec with defaults ' +
+            'applied. Each change bumps the version; the ETag names it. Send `If-Match` to avoid lost updates ' +
+            '(412 when stale).',
+          '- **External trails** (`PUT /v1/accounts/{accountId}/external-trails`): the account trails this ' +
+            'service does not manage. The 5-trails-per-region check counts them.',
+          '- **Operations** (previews, applies, drift checks, decommissions) are queued: one at a time per ' +
+            'account, in order, up to MAX_CONCURRENT_OPERATIONS across accounts. `?wait=false` answers 409 ' +
+            '`operation_in_progress` instead of queueing behind another operation of the account. ' +
+            'Operations survive restarts; one that was running is marked `interrupted` and can be retried.',
+          '- **Errors** are RFC 9457 `application/problem+json` with a stable `code`; validation failures ' +
+            'list `errors: [{ path, message }]` with `path` a JSON pointer into the body (or into `in`).',
+        ].join('\n'),
+      },
+      tags: [
+        { name: 'trail-requests', description: 'Desired trail spec of an account' },
+        { name: 'operations', description: 'Previews, applies, drift checks, decommissions' },
+        { name: 'accounts', description: 'Accounts known to the service' },
+        { name: 'alarm-sets', description: 'The alarm catalog' },
+        { name: 'health', description: 'Liveness and readiness' },
+      ],
+    },
+    // Shared schemas become components referenced by $ref, so clients see one TrailRequest, one Problem…
+    transformObject: (doc) =>
+      referenceSharedSchemas(
+        (doc as unknown as { openapiObject: OpenApiDoc }).openapiObject,
+      ) as unknown as ReturnType<SwaggerTransformObject>,
+    refResolver: {
+      // Schemas with an $id become named components (TrailRequest, Operation…), not def-0, def-1.
+      buildLocalReference: (json, _baseUri, _fragment, i) =>
+        typeof json.$id === 'string' ? json.$id : `def-${i}`,
+    },
+  });
+  if (deps.beforeRoutes) await deps.beforeRoutes(app as unknown as FastifyInstance);
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+
+  const queue = new OperationQueue({
+    store,
+    engine,
+    logger: app.log,
+    maxConcurrent: config.maxConcurrentOperations,
+  });
+  app.decorate('operationQueue', queue);
+  app.addHook('onReady', async () => {
+    await queue.start();
+  });
+  app.addHook('onClose', async () => {
+    await queue.stop(config.shutdownTimeoutMs);
+  });
+
+  const operations = new OperationService(store, queue);
+  const accounts = new AccountService({ store, operations, config, alarmCatalog });
+
+  await app.register(accountRoutes, { accounts });
+  await app.register(operationRoutes, { operations, store, queue });
+  await app.register(alarmSetRoutes, { alarmCatalog });
+  await app.register(healthRoutes, { store, engine });
+
+  // The pino-typed instance is a FastifyInstance with a narrower logger type.
+  return app as unknown as FastifyInstance;
+}

@@ -1,0 +1,165 @@
+// Configuration from environment variables, validated once at start. Every variable has a
+// default that runs out of the box (SQLite and Pulumi state under ./data, no sandbox).
+import { randomBytes } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { type Static, Type } from 'typebox';
+import { Value } from 'typebox/value';
+import { ConfigError, schemaErrorsToIssues } from './errors.ts';
+
+export const DEFAULT_ROLE_ARN_TEMPLATE = 'arn:aws:iam::{accountId}:role/TrailwardenDeployer';
+
+/** The environment variables the service reads, as TypeBox sees them after string conversion. */
+export const ConfigEnv = Type.Object({
+  PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 8080 }),
+  HOST: Type.String({ minLength: 1, default: '127.0.0.1' }),
+  DATA_DIR: Type.String({ minLength: 1, default: './data' }),
+  DATABASE_URL: Type.Optional(
+    Type.String({
+      pattern: '^(sqlite:|postgres:|postgresql:|file:)',
+      description: 'sqlite:<file> | postgres://… ; default sqlite file DATA_DIR/trailwarden.db',
+    }),
+  ),
+  TRAILWARDEN_SANDBOX: Type.Boolean({ default: false }),
+  PULUMI_CONFIG_PASSPHRASE: Type.Optional(Type.String({ minLength: 1 })),
+  PULUMI_CONFIG_PASSPHRASE_FILE: Type.Optional(Type.String({ minLength: 1 })),
+  MANAGEMENT_ACCOUNT_ID: Type.Optional(Type.String({ pattern: '^[0-9]{12}$' })),
+  ROLE_ARN_TEMPLATE: Type.String({
+    pattern: '^arn:aws[a-z-]*:iam::.*\\{accountId\\}.*$',
+    default: DEFAULT_ROLE_ARN_TEMPLATE,
+  }),
+  EXTERNAL_ID: Type.Optional(Type.String({ minLength: 2, maxLength: 1224 })),
+  MAX_CONCURRENT_OPERATIONS: Type.Integer({ minimum: 1, maximum: 64, default: 4 }),
+  LOG_LEVEL: Type.Enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, {
+    default: 'info',
+  }),
+  SHUTDOWN_TIMEOUT_MS: Type.Integer({ minimum: 0, default: 30000 }),
+});
+type ConfigEnv = Static<typeof ConfigEnv>;
+
+export interface Config {
+  port: number;
+  host: string;
+  /** Absolute path; SQLite file, Pulumi state and the generated passphrase live here. */
+  dataDir: string;
+  /** `sqlite:<absolute file>` or a PostgreSQL URL. */
+  databaseUrl: string;
+  sandbox: boolean;
+  /** Secret: never log it. */
+  pulumiConfigPassphrase: string;
+  managementAccountId: string | undefined;
+  roleArnTemplate: string;
+  externalId: string | undefined;
+  maxConcurrentOperations: number;
+  logLevel: ConfigEnv['LOG_LEVEL'];
+  /** How long SIGTERM waits for running operations before aborting them. */
+  shutdownTimeoutMs: number;
+}
+
+function pickEnv(env: NodeJS.ProcessEnv): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const key of Object.keys(ConfigEnv.properties)) {
+    const value = env[key];
+    // An empty variable means "not set", as in most shells' `VAR= cmd`.
+    if (value !== undefined && value !== '') out[key] = value;
+  }
+  return out;
+}
+
+/** Validates the variables; no file system access. */
+export function parseConfigEnv(env: NodeJS.ProcessEnv): ConfigEnv {
+  const raw = pickEnv(env);
+  const value = Value.Default(ConfigEnv, Value.Convert(ConfigEnv, { ...raw }));
+  if (!Value.Check(ConfigEnv, value)) {
+    const issues = schemaErrorsToIssues([...Value.Errors(ConfigEnv, value)]).map(
+      (i) => `${i.path.slice(1) || '(root)'}: ${i.message} (got ${JSON.stringify(raw[i.path.slice(1)])})`,
+    );
+    throw new ConfigError(issues);
+  }
+  if (value.PULUMI_CONFIG_PASSPHRASE && value.PULUMI_CONFIG_PASSPHRASE_FILE) {
+    throw new ConfigError(['set PULUMI_CONFIG_PASSPHRASE or PULUMI_CONFIG_PASSPHRASE_FILE, not both']);
+  }
+  return value;
+}
+
+/**
+ * The passphrase that encrypts Pulumi secrets in state: from the variable, from the file it names,
+ * or generated once into DATA_DIR/secrets/passphrase (mode 0600) and reused after that.
+ */
+export function resolvePassphrase(env: ConfigEnv, dataDir: string): string {
+  if (env.PULUMI_CONFIG_PASSPHRASE) return env.PULUMI_CONFIG_PASSPHRASE;
+  if (env.PULUMI_CONFIG_PASSPHRASE_FILE) {
+    try {
+      return readFileSync(env.PULUMI_CONFIG_PASSPHRASE_FILE, 'utf8').trim();
+    } catch (err) {
+      throw new ConfigError([
+        `PULUMI_CONFIG_PASSPHRASE_FILE: cannot read ${env.PULUMI_CONFIG_PASSPHRASE_FILE}: ${(err as Error).message}`,
+      ]);
+    }
+  }
+  const file = path.join(dataDir, 'secrets', 'passphrase');
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+  const passphrase = randomBytes(32).toString('base64url');
+  // 'wx' fails if another process created it meanwhile; then read theirs.
+  try {
+    writeFileSync(file, passphrase + '\n', { mode: 0o600, flag: 'wx' });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return readFileSync(file, 'utf8').trim();
+    throw err;
+  }
+  chmodSync(file, 0o600);
+  return passphrase;
+}
+
+/** Reads and validates the configuration; creates DATA_DIR and the passphrase file if needed. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const e = parseConfigEnv(env);
+  const dataDir = path.resolve(e.DATA_DIR);
+  mkdirSync(dataDir, { recursive: true });
+  return {
+    port: e.PORT,
+    host: e.HOST,
+    dataDir,
+    databaseUrl: e.DATABASE_URL ?? `sqlite:${path.join(dataDir, 'trailwarden.db')}`,
+    sandbox: e.TRAILWARDEN_SANDBOX,
+    pulumiConfigPassphrase: resolvePassphrase(e, dataDir),
+    managementAccountId: e.MANAGEMENT_ACCOUNT_ID,
+    roleArnTemplate: e.ROLE_ARN_TEMPLATE,
+    externalId: e.EXTERNAL_ID,
+    maxConcurrentOperations: e.MAX_CONCURRENT_OPERATIONS,
+    logLevel: e.LOG_LEVEL,
+    shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+  };
+}
+
+export interface AccountRole {
+  roleArn: string;
+  externalId?: string;
+}
+
+/** The role the engine assumes for an account; undefined in sandbox mode, which needs no AWS access. */
+export function roleForAccount(config: Config, accountId: string): AccountRole | undefined {
+  if (config.sandbox) return undefined;
+  const roleArn = config.roleArnTemplate.replaceAll('{accountId}', accountId);
+  return config.externalId ? { roleArn, externalId: config.externalId } : { roleArn };
+}
+
+/** A configuration for tests and tools: defaults, no file system access. */
+export function testConfig(overrides: Partial<Config> = {}): Config {
+  return {
+    port: 0,
+    host: '127.0.0.1',
+    dataDir: '/nonexistent',
+    databaseUrl: 'sqlite::memory:',
+    sandbox: true,
+    pulumiConfigPassphrase: 'test-passphrase',
+    managementAccountId: undefined,
+    roleArnTemplate: DEFAULT_ROLE_ARN_TEMPLATE,
+    externalId: undefined,
+    maxConcurrentOperations: 4,
+    logLevel: 'silent',
+    shutdownTimeoutMs: 1000,
+    ...overrides,
+  };
+}

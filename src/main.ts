@@ -1,0 +1,58 @@
+// Entry point (`npm start`): configuration, store, engine, queue, HTTP server, graceful shutdown.
+import { alarmCatalog } from '../stacks/alarms/catalog.ts';
+import { buildApp, createLogger } from './app.ts';
+import { loadConfig } from './config.ts';
+import { createEngine } from './engine/index.ts';
+import { ConfigError } from './errors.ts';
+import { SqlStore } from './store/sql-store.ts';
+
+async function main(): Promise<void> {
+  let config: ReturnType<typeof loadConfig>;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`trailwarden: ${err.message}\n`);
+      process.exit(2);
+    }
+    throw err;
+  }
+  const logger = createLogger(config);
+  const store = await SqlStore.open(config.databaseUrl);
+  const engine = await createEngine(config);
+  const app = await buildApp({ config, store, engine, alarmCatalog, logger });
+
+  let shuttingDown = false;
+  const shutdown = async (signal: string) => {
+    if (shuttingDown) return;
+    shuttingDown = true;
+    logger.info(
+      { signal, timeoutMs: config.shutdownTimeoutMs },
+      'shutting down: waiting for running operations',
+    );
+    // app.close stops the HTTP server taking requests, then the queue (onClose): no new work, running
+    // operations get shutdownTimeoutMs to finish before they are aborted (and end `interrupted`).
+    try {
+      await app.close();
+      await store.close();
+      logger.info('stopped');
+      process.exit(0);
+    } catch (err) {
+      logger.error({ err }, 'unclean shutdown');
+      process.exit(1);
+    }
+  };
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+
+  await app.listen({ port: config.port, host: config.host });
+  logger.info(
+    { port: config.port, host: config.host, dataDir: config.dataDir, sandbox: config.sandbox },
+    'trailwarden listening',
+  );
+}
+
+main().catch((err) => {
+  process.stderr.write(`trailwarden: failed to start: ${(err as Error).stack ?? String(err)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,485 @@
+// The operation queue. Its truth is the database: an operation is queued or running because its row
+// says so, so work survives a restart. In memory are only the AbortControllers of the operations this
+// process runs. Per account, operations run one at a time in enqueue order; across accounts up to
+// `maxConcurrent` run at once.
+import { randomUUID } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import { setTimeout as delay } from 'node:timers/promises';
+import type {
+  EngineEvent,
+  OperationKind,
+  OperationResult,
+  RunOptions,
+  TrailEngine,
+} from '../engine/types.ts';
+import { ConflictError, NotFoundError } from '../errors.ts';
+import {
+  type AccountPatch,
+  type DriftSeverity,
+  FINAL_OPERATION_STATES,
+  type OperationError,
+  type OperationEventRecord,
+  type OperationOptions,
+  type OperationRecord,
+  type OperationState,
+  type Store,
+} from '../store/types.ts';
+import type { ResolvedTrailRequest } from '../trail-request/schema.ts';
+
+export interface QueueLogger {
+  child(bindings: Record<string, unknown>): QueueLogger;
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+}
+
+export interface EnqueueInput {
+  accountId: string;
+  kind: OperationKind;
+  spec: ResolvedTrailRequest;
+  specVersion: number;
+  options?: OperationOptions;
+  retryOf?: string | null;
+  /** false: reject with 409 instead of waiting behind the account's queued or running operation. */
+  wait?: boolean;
+}
+
+export interface OperationQueueOptions {
+  store: Store;
+  engine: TrailEngine;
+  logger: QueueLogger;
+  maxConcurrent: number;
+  now?: () => Date;
+  /** How often a running operation checks the database for a cancel requested through another replica. */
+  cancelPollMs?: number;
+}
+
+interface RunningOperation {
+  controller: AbortController;
+  done: Promise<void>;
+  /** Why it was aborted: a caller's cancel, or the service shutting down. */
+  abortReason?: 'cancel' | 'shutdown';
+}
+
+export const INTERRUPTED_BY_RESTART: OperationError = {
+  code: 'interrupted_by_restart',
+  message:
+    'The service stopped while this operation was running; its stack lock was released. Retry the operation.',
+};
+
+const isFinal = (state: OperationState) => FINAL_OPERATION_STATES.includes(state);
+
+/** Drift from a refresh preview: deletes, replacements or creates are major; in-place updates minor. */
+export function driftSeverityOf(summary: Record<string, number>): DriftSeverity {
+  const count = (k: string) => summary[k] ?? 0;
+  if (['delete', 'replace', 'create', 'create-replacement', 'delete-replaced'].some((k) => count(k) > 0)) {
+    return 'major';
+  }
+  const changed = Object.entries(summary).some(([k, n]) => k !== 'same' && n > 0);
+  return changed ? 'minor' : 'none';
+}
+
+/** The engine's code and message (EngineError carries what the engine itself said as engineMessage). */
+function errorOf(err: unknown, fallbackCode: string): OperationError {
+  const e = err as { code?: unknown; message?: unknown; engineMessage?: unknown } | undefined;
+  const code = typeof e?.code === 'string' && e.code ? e.code : fallbackCode;
+  const message = typeof e?.message === 'string' && e.message ? e.message : String(err);
+  const engineMessage = typeof e?.engineMessage === 'string' && e.engineMessage ? e.engineMessage : undefined;
+  return engineMessage && engineMessage !== message ? { code, message, engineMessage } : { code, message };
+}
+
+/**
+ * Events: 'queued' (op), 'started' (op), 'settled' (op, final state), 'events' (operationId) after new
+ * events are persisted. They are wake-up hints for this process; readers always read the database.
+ */
+export class OperationQueue extends EventEmitter {
+  readonly #store: Store;
+  readonly #engine: TrailEngine;
+  readonly #log: QueueLogger;
+  readonly #maxConcurrent: number;
+  readonly #now: () => Date;
+  readonly #cancelPollMs: number;
+  readonly #running = new Map<string, RunningOperation>();
+  #pumping: Promise<void> | undefined;
+  #pumpAgain = false;
+  #started = false;
+  #stopping = false;
+
+  constructor(opts: OperationQueueOptions) {
+    super();
+    this.setMaxListeners(0);
+    this.#store = opts.store;
+    this.#engine = opts.engine;
+    this.#log = opts.logger;
+    this.#maxConcurrent = opts.maxConcurrent;
+    this.#now = opts.now ?? (() => new Date());
+    this.#cancelPollMs = opts.cancelPollMs ?? 2000;
+  }
+
+  #iso(): string {
+    return this.#now().toISOString();
+  }
+
+  /** Number of operations this process is running now. */
+  get runningCount(): number {
+    return this.#running.size;
+  }
+
+  /**
+   * Recovers from a previous process, then starts taking work: operations left `running` are marked
+   * `interrupted` and their stack lock is cleared; queued ones are picked up.
+   * Assumes one service instance per database (a running row belongs to a process that died).
+   */
+  async start(): Promise<void> {
+    if (this.#started) return;
+    this.#started = true;
+    for (const op of await this.#store.listOperationsInState('running')) {
+      const marked = await this.#store.updateOperation(
+        op.id,
+        { state: 'interrupted', finishedAt: this.#iso(), error: INTERRUPTED_BY_RESTART },
+        {
+          ifState: 'running',
+          account: {
+            accountId: op.accountId,
+            patch: this.#accountPatchOnEnd(op, 'interrupted'),
+            now: this.#iso(),
+          },
+        },
+      );
+      if (!marked) continue;
+      this.#log.warn({ operationId: op.id, accountId: op.accountId }, 'operation interrupted by restart');
+      try {
+        await this.#engine.cancelStaleLock(op.accountId);
+      } catch (err) {
+        this.#log.error({ err, accountId: op.accountId }, 'could not clear the stale stack lock');
+      }
+      const after = await this.#store.getOperation(op.id);
+      if (after) this.emit('settled', after);
+    }
+    this.#pump();
+  }
+
+  async enqueue(input: EnqueueInput): Promise<OperationRecord> {
+    const op = await this.#store.insertOperation(
+      {
+        id: randomUUID(),
+        accountId: input.accountId,
+        kind: input.kind,
+        spec: input.spec,
+        specVersion: input.specVersion,
+        options: input.options ?? {},
+        retryOf: input.retryOf ?? null,
+        createdAt: this.#iso(),
+      },
+      { requireIdle: input.wait === false },
+    );
+    if (!op) {
+      throw new ConflictError(
+        'operation_in_progress',
+        `Account ${input.accountId} has a queued or running operation; retry later or allow waiting.`,
+      );
+    }
+    this.#log.info({ operationId: op.id, accountId: op.accountId, kind: op.kind }, 'operation queued');
+    this.emit('queued', op);
+    if (this.#started) this.#pump();
+    return op;
+  }
+
+  /** Queued: cancelled at once. Running here: the engine is told to cancel via the AbortSignal. */
+  async cancel(id: string): Promise<OperationRecord> {
+    let op = await this.#store.getOperation(id);
+    if (!op) throw new NotFoundError('operation', `Operation ${id} not found`);
+    if (op.state === 'queued') {
+      const cancelled = await this.#store.updateOperation(
+        id,
+        {
+          state: 'cancelled',
+          finishedAt: this.#iso(),
+          error: { code: 'cancelled', message: 'Cancelled before it started' },
+        },
+        { ifState: 'queued' },
+      );
+      const after = (await this.#store.getOperation(id))!;
+      if (cancelled) {
+        this.emit('settled', after);
+        this.#pump();
+        return after;
+      }
+      // It started meanwhile: cancel it as a running one.
+      op = after;
+    }
+    if (op.state === 'running') {
+      await this.#store.updateOperation(id, { cancelRequested: true }, { ifState: 'running' });
+      const running = this.#running.get(id);
+      if (running && !running.controller.signal.aborted) {
+        running.abortReason = 'cancel';
+        running.controller.abort(new Error('cancelled by request'));
+      }
+      return (await this.#store.getOperation(id))!;
+    }
+    throw new ConflictError('operation_finished', `Operation ${id} is already ${op.state}`);
+  }
+
+  /** A new operation with the same account, kind, spec and options as a failed/cancelled/interrupted one. */
+  async retry(id: string, opts: { wait?: boolean } = {}): Promise<OperationRecord> {
+    const op = await this.#store.getOperation(id);
+    if (!op) throw new NotFoundError('operation', `Operation ${id} not found`);
+    if (op.state !== 'failed' && op.state !== 'cancelled' && op.state !== 'interrupted') {
+      throw new ConflictError(
+        'operation_not_retryable',
+        `Only failed, cancelled or interrupted operations can be retried; ${id} is ${op.state}`,
+      );
+    }
+    return this.enqueue({
+      accountId: op.accountId,
+      kind: op.kind,
+      spec: op.spec,
+      specVersion: op.specVersion,
+      options: op.options,
+      retryOf: op.id,
+      ...(opts.wait === undefined ? {} : { wait: opts.wait }),
+    });
+  }
+
+  /** Resolves with the operation once it is in a final state. */
+  settled(id: string): Promise<OperationRecord> {
+    return new Promise((resolve, reject) => {
+      const onSettled = (op: OperationRecord) => {
+        if (op.id !== id) return;
+        this.off('settled', onSettled);
+        resolve(op);
+      };
+      this.on('settled', onSettled);
+      this.#store.getOperation(id).then(
+        (op) => {
+          if (!op) {
+            this.off('settled', onSettled);
+            reject(new NotFoundError('operation', `Operation ${id} not found`));
+          } else if (isFinal(op.state)) {
+            this.off('settled', onSettled);
+            resolve(op);
+          }
+        },
+        (err) => {
+          this.off('settled', onSettled);
+          reject(err);
+        },
+      );
+    });
+  }
+
+  /** Resolves once the operation has left the queued state (started, or cancelled before). */
+  whenStarted(id: string): Promise<void> {
+    return new Promise((resolve, reject) => {
+      // Listen first, then read: an event between the read and the listener is not lost.
+      const onEvent = (op: OperationRecord) => {
+        if (op.id !== id) return;
+        done();
+      };
+      const done = () => {
+        this.off('started', onEvent);
+        this.off('settled', onEvent);
+        resolve();
+      };
+      this.on('started', onEvent);
+      this.on('settled', onEvent);
+      this.#store.getOperation(id).then((op) => {
+        if (op?.state !== 'queued') done();
+      }, reject);
+    });
+  }
+
+  /**
+   * Stops taking work, waits up to timeoutMs for running operations, then aborts the rest
+   * (they end `interrupted` and can be retried).
+   */
+  async stop(timeoutMs: number): Promise<void> {
+    this.#stopping = true;
+    await this.#pumping;
+    const all = () => Promise.allSettled([...this.#running.values()].map((r) => r.done));
+    const timer = new AbortController();
+    const timedOut = await Promise.race([
+      all().then(() => false),
+      delay(timeoutMs, true, { signal: timer.signal }).catch(() => false),
+    ]);
+    timer.abort();
+    if (!timedOut) return;
+    for (const [id, running] of this.#running) {
+      this.#log.warn({ operationId: id }, 'aborting running operation for shutdown');
+      running.abortReason = 'shutdown';
+      running.controller.abort(new Error('service shutting down'));
+    }
+    const grace = new AbortController();
+    await Promise.race([all(), delay(5000, undefined, { signal: grace.signal }).catch(() => undefined)]);
+    grace.abort();
+  }
+
+  #pump(): void {
+    if (this.#stopping || !this.#started) return;
+    if (this.#pumping) {
+      this.#pumpAgain = true;
+      return;
+    }
+    this.#pumping = (async () => {
+      do {
+        this.#pumpAgain = false;
+        const free = this.#maxConcurrent - this.#running.size;
+        if (free <= 0 || this.#stopping) break;
+        const claimed = await this.#store.claimRunnable(free, this.#iso());
+        for (const op of claimed) this.#run(op);
+      } while (this.#pumpAgain);
+    })()
+      .catch((err) => this.#log.error({ err }, 'operation queue could not claim work'))
+      .finally(() => {
+        this.#pumping = undefined;
+      });
+  }
+
+  #accountPatchOnStart(op: OperationRecord): AccountPatch | undefined {
+    if (op.kind === 'apply') return { status: 'applying' };
+    if (op.kind === 'destroy') return { status: 'decommissioning' };
+    return undefined;
+  }
+
+  #accountPatchOnEnd(
+    op: OperationRecord,
+    state: OperationState,
+    result?: OperationResult,
+    currentSpecVersion?: number,
+  ): AccountPatch {
+    if (op.kind === 'apply') {
+      if (state !== 'succeeded' || !result) return { status: 'failed' };
+      return {
+        status:
+          currentSpecVersion === undefined || currentSpecVersion === op.specVersion ? 'applied' : 'pending',
+        appliedVersion: op.specVersion,
+        outputs: result.outputs,
+      };
+    }
+    if (op.kind === 'destroy') {
+      if (state !== 'succeeded') return { status: 'failed' };
+      return { status: 'decommissioned', outputs: null, appliedVersion: null };
+    }
+    if (op.kind === 'refresh-preview' && state === 'succeeded' && result) {
+      return { driftSeverity: driftSeverityOf(result.changeSummary), driftCheckedAt: this.#iso() };
+    }
+    return {};
+  }
+
+  #run(op: OperationRecord): void {
+    const controller = new AbortController();
+    const log = this.#log.child({ operationId: op.id, accountId: op.accountId, kind: op.kind });
+    const running: RunningOperation = { controller, done: Promise.resolve() };
+    this.#running.set(op.id, running);
+    running.done = this.#execute(op, running, log)
+      .catch((err) => log.error({ err }, 'operation bookkeeping failed'))
+      .finally(() => {
+        this.#running.delete(op.id);
+        this.#pump();
+      });
+  }
+
+  async #execute(op: OperationRecord, running: RunningOperation, log: QueueLogger): Promise<void> {
+    const startPatch = this.#accountPatchOnStart(op);
+    if (startPatch) await this.#store.updateAccount(op.accountId, startPatch, this.#iso());
+    log.info({}, 'operation started');
+    this.emit('started', op);
+
+    // Events are persisted in order, in batches; `events` tells local readers to look.
+    const buffer: OperationEventRecord[] = [];
+    let seq = 0;
+    let persisted: Promise<void> = Promise.resolve();
+    const onEvent = (event: EngineEvent) => {
+      buffer.push({ operationId: op.id, seq: ++seq, createdAt: this.#iso(), event });
+      if (buffer.length > 1) return;
+      persisted = persisted.then(async () => {
+        const batch = buffer.splice(0);
+        try {
+          await this.#store.appendOperationEvents(batch);
+          this.emit('events', op.id);
+        } catch (err) {
+          log.warn({ err }, 'could not persist operation events');
+        }
+      });
+    };
+    // The engine adds its own bindings (account, kind); the operation id is what it cannot know.
+    const engineLog = this.#log.child({ operationId: op.id });
+    const runOpts: RunOptions = { onEvent, signal: running.controller.signal, log: engineLog };
+    // A cancel may arrive through another replica: it sets cancel_requested in the database.
+    const cancelWatch = setInterval(() => {
+      this.#store.getOperation(op.id).then(
+        (current) => {
+          if (current?.cancelRequested && !running.controller.signal.aborted) {
+            running.abortReason = 'cancel';
+            running.controller.abort(new Error('cancelled by request'));
+          }
+        },
+        (err) => log.warn({ err }, 'could not check for a cancel request'),
+      );
+    }, this.#cancelPollMs);
+
+    let state: OperationState;
+    let result: OperationResult | undefined;
+    let error: OperationError | null = null;
+    try {
+      result = await this.#invoke(op, runOpts);
+      state = 'succeeded';
+    } catch (err) {
+      if (running.abortReason === 'cancel') {
+        state = 'cancelled';
+        error = { ...errorOf(err, 'cancelled'), code: 'cancelled' };
+      } else if (running.abortReason === 'shutdown') {
+        state = 'interrupted';
+        error = { ...errorOf(err, 'engine_error'), code: 'interrupted_by_shutdown' };
+      } else {
+        state = 'failed';
+        error = errorOf(err, 'engine_error');
+      }
+      log.warn({ err, state }, 'operation did not succeed');
+    } finally {
+      clearInterval(cancelWatch);
+    }
+    await persisted;
+    const account = await this.#store.getAccount(op.accountId);
+    const now = this.#iso();
+    await this.#store.updateOperation(
+      op.id,
+      {
+        state,
+        finishedAt: now,
+        changeSummary: result?.changeSummary ?? null,
+        outputs: result?.outputs ?? null,
+        error,
+      },
+      {
+        ifState: 'running',
+        account: {
+          accountId: op.accountId,
+          patch: this.#accountPatchOnEnd(op, state, result, account?.specVersion),
+          now,
+        },
+      },
+    );
+    log.info({ state }, 'operation finished');
+    const after = await this.#store.getOperation(op.id);
+    if (after) this.emit('settled', after);
+  }
+
+  #invoke(op: OperationRecord, opts: RunOptions): Promise<OperationResult> {
+    switch (op.kind) {
+      case 'preview':
+        return this.#engine.preview(op.accountId, op.spec, opts);
+      case 'apply':
+        return this.#engine.up(op.accountId, op.spec, opts);
+      case 'refresh-preview':
+        return this.#engine.refreshPreview(op.accountId, op.spec, opts);
+      case 'refresh':
+        return this.#engine.refresh(op.accountId, op.spec, opts);
+      case 'destroy':
+        return this.#engine.destroy(op.accountId, op.spec, {
+          ...opts,
+          retainData: op.options.retainData ?? true,
+        });
+    }
+  }
+}

@@ -1,0 +1,271 @@
+// Operations: creating previews/applies/drift checks, reading, cancelling, retrying, event streams.
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { Type } from 'typebox';
+import { AccountParams } from '../accounts/schemas.ts';
+import type { OperationKind } from '../engine/types.ts';
+import { problemResponses } from '../errors.ts';
+import { FINAL_OPERATION_STATES, type OperationRecord, type Store } from '../store/types.ts';
+import type { OperationQueue } from './queue.ts';
+import {
+  OperationAccepted,
+  OperationSchema,
+  OperationStateSchema,
+  operationPath,
+  operationView,
+  WaitQuery,
+} from './schemas.ts';
+import type { OperationService } from './service.ts';
+
+const OperationParams = Type.Object({ operationId: Type.String({ format: 'uuid' }) });
+const WaitOnly = Type.Object({ wait: Type.Optional(WaitQuery) }, { additionalProperties: false });
+
+const OperationEventSchema = Type.Object({
+  seq: Type.Integer({ minimum: 1, description: 'Position in the stream; the SSE id' }),
+  createdAt: Type.String({ format: 'date-time' }),
+  event: Type.Unknown({ description: 'The Pulumi engine event, as the Automation API emits it' }),
+});
+
+const EventsJsonSchema = Type.Object(
+  {
+    operationId: Type.String(),
+    state: OperationStateSchema,
+    done: Type.Boolean({ description: 'The operation ended: no more events will come' }),
+    events: Type.Array(OperationEventSchema),
+  },
+  { $id: 'OperationEvents', title: 'OperationEvents' },
+);
+
+const SSE_POLL_MS = 1000;
+const SSE_KEEPALIVE_MS = 15000;
+
+const CREATE_ROUTES: { path: string; kind: OperationKind; summary: string }[] = [
+  { path: 'previews', kind: 'preview', summary: 'Queue a preview (what an apply would change)' },
+  { path: 'applies', kind: 'apply', summary: 'Queue an apply of the current trail request' },
+  {
+    path: 'drift-checks',
+    kind: 'refresh-preview',
+    summary: 'Queue a drift check (refresh preview: what changed out of band)',
+  },
+];
+
+function wantsJson(req: FastifyRequest): boolean {
+  const accept = req.headers.accept ?? '';
+  return accept.includes('application/json') && !accept.includes('text/event-stream');
+}
+
+/**
+ * Streams the operation's persisted events as SSE until it ends. The database is the source: local
+ * queue notifications only wake the loop early, the poll covers operations run by another replica.
+ */
+async function streamEvents(
+  req: FastifyRequest,
+  reply: FastifyReply,
+  store: Store,
+  queue: OperationQueue,
+  op: OperationRecord,
+  openStreams: Set<() => void>,
+): Promise<void> {
+  const lastEventId = Number(req.headers['last-event-id'] ?? 0);
+  let after = Number.isInteger(lastEventId) && lastEventId > 0 ? lastEventId : 0;
+  reply.hijack();
+  const res = reply.raw;
+  res.writeHead(200, {
+    'content-type': 'text/event-stream; charset=utf-8',
+    'cache-control': 'no-cache',
+    connection: 'keep-alive',
+    'x-request-id': String(req.id),
+  });
+
+  let closed = false;
+  let dirty = false;
+  let wake: (() => void) | undefined;
+  const poke = () => {
+    dirty = true;
+    wake?.();
+  };
+  const onQueue = (arg: string | OperationRecord) => {
+    if ((typeof arg === 'string' ? arg : arg.id) === op.id) poke();
+  };
+  queue.on('events', onQueue);
+  queue.on('settled', onQueue);
+  const close = () => {
+    closed = true;
+    poke();
+  };
+  req.raw.on('close', close);
+  openStreams.add(close);
+  const keepAlive = setInterval(() => res.write(': keep-alive\n\n'), SSE_KEEPALIVE_MS);
+
+  try {
+    while (!closed) {
+      dirty = false;
+      const current = await store.getOperation(op.id);
+      const finished = !current || FINAL_OPERATION_STATES.includes(current.state);
+      // Read events after the state: once final, every event is already persisted.
+      for (const e of await store.listOperationEvents(op.id, after)) {
+        res.write(`id: ${e.seq}\nevent: engine-event\ndata: ${JSON.stringify(e.event)}\n\n`);
+        after = e.seq;
+      }
+      if (finished) {
+        res.write(`event: end\ndata: ${JSON.stringify(current ? operationView(current) : null)}\n\n`);
+        break;
+      }
+      if (!dirty) {
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, SSE_POLL_MS);
+          wake = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+        });
+        wake = undefined;
+      }
+    }
+  } catch (err) {
+    req.log.error({ err }, 'event stream failed');
+  } finally {
+    clearInterval(keepAlive);
+    openStreams.delete(close);
+    queue.off('events', onQueue);
+    queue.off('settled', onQueue);
+    res.end();
+  }
+}
+
+export const operationRoutes: FastifyPluginAsyncTypebox<{
+  operations: OperationService;
+  store: Store;
+  queue: OperationQueue;
+}> = async (app, { operations, store, queue }) => {
+  // On shutdown, open streams end at once (clients reconnect with Last-Event-ID), so closing the
+  // server does not wait for long operations to finish.
+  const openStreams = new Set<() => void>();
+  app.addHook('preClose', async () => {
+    for (const close of openStreams) close();
+  });
+
+  for (const route of CREATE_ROUTES) {
+    app.post(
+      `/v1/accounts/:accountId/trail/${route.path}`,
+      {
+        schema: {
+          tags: ['operations'],
+          summary: route.summary,
+          description:
+            'Returns 202 with the operation (Location: its URL). Operations of one account run one at a time ' +
+            'in order; `wait=false` answers 409 instead of queueing behind another. With If-Match, only for that ' +
+            'version of the trail request (412 otherwise).',
+          params: AccountParams,
+          querystring: WaitOnly,
+          headers: Type.Object({ 'if-match': Type.Optional(Type.String()) }),
+          response: { 202: OperationAccepted, ...problemResponses(404, 409, 412) },
+        },
+      },
+      async (req, reply) => {
+        const op = await operations.enqueueForAccount(req.params.accountId, route.kind, {
+          wait: req.query.wait ?? true,
+          ifMatch: req.headers['if-match'],
+        });
+        reply.code(202).header('location', operationPath(op.id));
+        return operationView(op);
+      },
+    );
+  }
+
+  app.get(
+    '/v1/operations/:operationId',
+    {
+      schema: {
+        tags: ['operations'],
+        summary: 'State, timings, change summary, outputs or error of an operation',
+        params: OperationParams,
+        response: { 200: OperationSchema, ...problemResponses(404) },
+      },
+    },
+    async (req) => operationView(await operations.get(req.params.operationId)),
+  );
+
+  app.get(
+    '/v1/operations/:operationId/events',
+    {
+      schema: {
+        tags: ['operations'],
+        summary: 'Engine events of an operation: server-sent events, or JSON with Accept: application/json',
+        description:
+          'As text/event-stream: one `engine-event` per engine event (id = seq; Last-Event-ID resumes), then an ' +
+          '`end` event with the operation, then the stream closes. As JSON: the events persisted so far ' +
+          '(after `after`).',
+        params: OperationParams,
+        querystring: Type.Object(
+          {
+            after: Type.Optional(
+              Type.Integer({ minimum: 0, description: 'JSON only: events after this seq' }),
+            ),
+          },
+          { additionalProperties: false },
+        ),
+        response: {
+          200: {
+            description: 'The events',
+            content: {
+              'application/json': { schema: EventsJsonSchema },
+              'text/event-stream': { schema: Type.String({ description: 'SSE stream' }) },
+            },
+          },
+          ...problemResponses(404),
+        },
+      },
+    },
+    async (req, reply) => {
+      const op = await operations.get(req.params.operationId);
+      if (!wantsJson(req)) return streamEvents(req, reply, store, queue, op, openStreams);
+      const events = await store.listOperationEvents(op.id, req.query.after ?? 0);
+      reply.type('application/json');
+      return {
+        operationId: op.id,
+        state: op.state,
+        done: FINAL_OPERATION_STATES.includes(op.state),
+        events: events.map((e) => ({ seq: e.seq, createdAt: e.createdAt, event: e.event })),
+      };
+    },
+  );
+
+  app.post(
+    '/v1/operations/:operationId/cancel',
+    {
+      schema: {
+        tags: ['operations'],
+        summary: 'Cancel an operation',
+        description:
+          'A queued operation is cancelled at once; a running one is told to cancel (the engine stops, then ' +
+          'the operation ends `cancelled`). 409 when it already ended.',
+        params: OperationParams,
+        response: { 202: OperationAccepted, ...problemResponses(404, 409) },
+      },
+    },
+    async (req, reply) => {
+      reply.code(202);
+      return operationView(await operations.cancel(req.params.operationId));
+    },
+  );
+
+  app.post(
+    '/v1/operations/:operationId/retry',
+    {
+      schema: {
+        tags: ['operations'],
+        summary: 'Retry a failed, cancelled or interrupted operation',
+        description: 'Creates a new operation with the same kind and spec (retryOf names the original).',
+        params: OperationParams,
+        querystring: WaitOnly,
+        response: { 202: OperationAccepted, ...problemResponses(404, 409) },
+      },
+    },
+    async (req, reply) => {
+      const op = await operations.retry(req.params.operationId, { wait: req.query.wait ?? true });
+      reply.code(202).header('location', operationPath(op.id));
+      return operationView(op);
+    },
+  );
+};

@@ -1,0 +1,111 @@
+// The operation resource as the API shows it, and the conversion from the stored record.
+import { Type } from 'typebox';
+import { OPERATION_STATES, type OperationRecord } from '../store/types.ts';
+
+export const OperationKindSchema = Type.Enum(
+  ['preview', 'apply', 'refresh-preview', 'refresh', 'destroy'] as const,
+  {
+    description: 'apply = pulumi up; refresh-preview = drift check; destroy = decommission',
+  },
+);
+
+export const OperationStateSchema = Type.Enum(OPERATION_STATES, {
+  description:
+    'queued → running → succeeded | failed | cancelled; interrupted when the service stopped mid-run',
+});
+
+export const OperationErrorSchema = Type.Object(
+  {
+    code: Type.String({
+      description: "Stable code (the engine's own code when it gives one, else engine_error)",
+    }),
+    message: Type.String({ description: 'What went wrong' }),
+    engineMessage: Type.Optional(
+      Type.String({
+        description: 'What the engine itself said (diagnostics or CLI output), when it adds to message',
+      }),
+    ),
+  },
+  { $id: 'OperationError', title: 'OperationError' },
+);
+
+export const OperationSchema = Type.Object(
+  {
+    id: Type.String({ format: 'uuid' }),
+    accountId: Type.String(),
+    kind: OperationKindSchema,
+    state: OperationStateSchema,
+    specVersion: Type.Integer({ description: 'Version of the trail request the operation works on' }),
+    retainData: Type.Optional(Type.Boolean({ description: 'destroy only: log bucket and key are kept' })),
+    retryOf: Type.Union([Type.String(), Type.Null()]),
+    createdAt: Type.String({ format: 'date-time' }),
+    startedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+    finishedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+    durationMs: Type.Union([Type.Integer(), Type.Null()]),
+    changeSummary: Type.Union([Type.Record(Type.String(), Type.Integer()), Type.Null()], {
+      description: 'Resources by change (create, update, replace, delete, same)',
+    }),
+    outputs: Type.Union([Type.Record(Type.String(), Type.Unknown()), Type.Null()]),
+    error: Type.Union([OperationErrorSchema, Type.Null()]),
+    cancelRequested: Type.Boolean(),
+    links: Type.Object({ self: Type.String(), events: Type.String() }),
+  },
+  { $id: 'Operation', title: 'Operation' },
+);
+
+export interface OperationView {
+  id: string;
+  accountId: string;
+  kind: OperationRecord['kind'];
+  state: OperationRecord['state'];
+  specVersion: number;
+  retainData?: boolean;
+  retryOf: string | null;
+  createdAt: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+  durationMs: number | null;
+  changeSummary: Record<string, number> | null;
+  outputs: Record<string, unknown> | null;
+  error: { code: string; message: string; engineMessage?: string } | null;
+  cancelRequested: boolean;
+  links: { self: string; events: string };
+}
+
+export const operationPath = (id: string) => `/v1/operations/${id}`;
+
+export function operationView(op: OperationRecord): OperationView {
+  const self = operationPath(op.id);
+  return {
+    id: op.id,
+    accountId: op.accountId,
+    kind: op.kind,
+    state: op.state,
+    specVersion: op.specVersion,
+    ...(op.kind === 'destroy' ? { retainData: op.options.retainData ?? true } : {}),
+    retryOf: op.retryOf,
+    createdAt: op.createdAt,
+    startedAt: op.startedAt,
+    finishedAt: op.finishedAt,
+    durationMs: op.startedAt && op.finishedAt ? Date.parse(op.finishedAt) - Date.parse(op.startedAt) : null,
+    changeSummary: op.changeSummary,
+    outputs: op.outputs,
+    error: op.error,
+    cancelRequested: op.cancelRequested,
+    links: { self, events: `${self}/events` },
+  };
+}
+
+/** `?wait=false`: reject with 409 instead of queueing behind the account's other operation. */
+export const WaitQuery = Type.Boolean({
+  default: true,
+  description:
+    'false: answer 409 operation_in_progress when the account already has a queued or running operation, instead of queueing behind it',
+});
+
+/** The 202 answer of every route that creates an operation: the operation, its URL in Location. */
+export const OperationAccepted = {
+  description: 'Accepted: the operation is queued',
+  headers: { location: { type: 'string', description: 'URL of the operation' } },
+  content: { 'application/json': { schema: OperationSchema } },
+} as const;

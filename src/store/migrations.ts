@@ -1,0 +1,74 @@
+// Schema migrations, applied in order, each once. Plain SQL that SQLite and PostgreSQL both accept:
+// TEXT timestamps (ISO 8601, UTC), JSON as TEXT, booleans as INTEGER 0/1, no autoincrement.
+import type { SqlDatabase } from './sql.ts';
+
+export const MIGRATIONS: readonly string[] = [
+  `CREATE TABLE accounts (
+    account_id TEXT PRIMARY KEY,
+    spec TEXT NOT NULL,
+    spec_version INTEGER NOT NULL,
+    status TEXT NOT NULL,
+    applied_version INTEGER,
+    outputs TEXT,
+    last_operation_id TEXT,
+    drift_severity TEXT NOT NULL DEFAULT 'unknown',
+    drift_checked_at TEXT,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+  );
+  CREATE INDEX accounts_status_idx ON accounts (status);
+  CREATE TABLE external_trails (
+    account_id TEXT NOT NULL,
+    name TEXT NOT NULL,
+    regions TEXT NOT NULL,
+    PRIMARY KEY (account_id, name)
+  );
+  CREATE TABLE operations (
+    id TEXT PRIMARY KEY,
+    seq INTEGER NOT NULL UNIQUE,
+    account_id TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    state TEXT NOT NULL,
+    spec TEXT NOT NULL,
+    spec_version INTEGER NOT NULL,
+    options TEXT NOT NULL,
+    retry_of TEXT,
+    created_at TEXT NOT NULL,
+    started_at TEXT,
+    finished_at TEXT,
+    change_summary TEXT,
+    outputs TEXT,
+    error_code TEXT,
+    error_message TEXT,
+    error_engine_message TEXT,
+    cancel_requested INTEGER NOT NULL DEFAULT 0
+  );
+  CREATE INDEX operations_state_idx ON operations (state, seq);
+  CREATE INDEX operations_account_idx ON operations (account_id, seq);
+  CREATE TABLE operation_events (
+    operation_id TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    created_at TEXT NOT NULL,
+    event TEXT NOT NULL,
+    PRIMARY KEY (operation_id, seq)
+  );`,
+];
+
+export async function migrate(db: SqlDatabase): Promise<void> {
+  await db.exec(
+    'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)',
+  );
+  const rows = await db.all<{ version: number }>('SELECT version FROM schema_migrations');
+  const applied = new Set(rows.map((r) => Number(r.version)));
+  for (const [index, sql] of MIGRATIONS.entries()) {
+    const version = index + 1;
+    if (applied.has(version)) continue;
+    await db.transaction(async (tx) => {
+      await tx.exec(sql);
+      await tx.run('INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)', [
+        version,
+        new Date().toISOString(),
+      ]);
+    });
+  }
+}

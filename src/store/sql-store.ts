@@ -1,0 +1,383 @@
+// Store over SQL shared by SQLite and PostgreSQL (see sql.ts, migrations.ts).
+import type { ResolvedTrailRequest } from '../trail-request/schema.ts';
+import { migrate } from './migrations.ts';
+import { PostgresDatabase } from './postgres.ts';
+import type { SqlDatabase, SqlExecutor, SqlValue } from './sql.ts';
+import { SqliteDatabase } from './sqlite.ts';
+import type {
+  AccountListQuery,
+  AccountPatch,
+  AccountRecord,
+  ExternalTrail,
+  NewOperation,
+  OperationEventRecord,
+  OperationPatch,
+  OperationRecord,
+  OperationState,
+  SaveSpecOutcome,
+  Store,
+} from './types.ts';
+
+type Row = Record<string, unknown>;
+
+const json = (v: unknown): string | null => (v === null || v === undefined ? null : JSON.stringify(v));
+const parse = <T>(v: unknown): T | null => (typeof v === 'string' ? (JSON.parse(v) as T) : null);
+const str = (v: unknown): string | null => (v === null || v === undefined ? null : String(v));
+const num = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
+
+function accountFromRow(r: Row): AccountRecord {
+  return {
+    accountId: String(r['account_id']),
+    spec: parse<ResolvedTrailRequest>(r['spec'])!,
+    specVersion: Number(r['spec_version']),
+    status: String(r['status']) as AccountRecord['status'],
+    appliedVersion: num(r['applied_version']),
+    outputs: parse(r['outputs']),
+    lastOperationId: str(r['last_operation_id']),
+    driftSeverity: String(r['drift_severity']) as AccountRecord['driftSeverity'],
+    driftCheckedAt: str(r['drift_checked_at']),
+    createdAt: String(r['created_at']),
+    updatedAt: String(r['updated_at']),
+  };
+}
+
+function operationFromRow(r: Row): OperationRecord {
+  const errorCode = str(r['error_code']);
+  return {
+    id: String(r['id']),
+    seq: Number(r['seq']),
+    accountId: String(r['account_id']),
+    kind: String(r['kind']) as OperationRecord['kind'],
+    state: String(r['state']) as OperationState,
+    spec: parse<ResolvedTrailRequest>(r['spec'])!,
+    specVersion: Number(r['spec_version']),
+    options: parse(r['options']) ?? {},
+    retryOf: str(r['retry_of']),
+    createdAt: String(r['created_at']),
+    startedAt: str(r['started_at']),
+    finishedAt: str(r['finished_at']),
+    changeSummary: parse(r['change_summary']),
+    outputs: parse(r['outputs']),
+    error: errorCode
+      ? {
+          code: errorCode,
+          message: str(r['error_message']) ?? '',
+          ...(r['error_engine_message'] ? { engineMessage: String(r['error_engine_message']) } : {}),
+        }
+      : null,
+    cancelRequested: Number(r['cancel_requested']) === 1,
+  };
+}
+
+/** Column assignments for a patch: [sql fragment, params]. */
+function accountAssignments(patch: AccountPatch, now: string): [string, SqlValue[]] {
+  const cols: string[] = [];
+  const params: SqlValue[] = [];
+  const set = (col: string, v: SqlValue) => {
+    cols.push(`${col} = ?`);
+    params.push(v);
+  };
+  if (patch.status !== undefined) set('status', patch.status);
+  if (patch.appliedVersion !== undefined) set('applied_version', patch.appliedVersion);
+  if (patch.outputs !== undefined) set('outputs', json(patch.outputs));
+  if (patch.lastOperationId !== undefined) set('last_operation_id', patch.lastOperationId);
+  if (patch.driftSeverity !== undefined) set('drift_severity', patch.driftSeverity);
+  if (patch.driftCheckedAt !== undefined) set('drift_checked_at', patch.driftCheckedAt);
+  set('updated_at', now);
+  return [cols.join(', '), params];
+}
+
+function operationAssignments(patch: OperationPatch): [string, SqlValue[]] {
+  const cols: string[] = [];
+  const params: SqlValue[] = [];
+  const set = (col: string, v: SqlValue) => {
+    cols.push(`${col} = ?`);
+    params.push(v);
+  };
+  if (patch.state !== undefined) set('state', patch.state);
+  if (patch.startedAt !== undefined) set('started_at', patch.startedAt);
+  if (patch.finishedAt !== undefined) set('finished_at', patch.finishedAt);
+  if (patch.changeSummary !== undefined) set('change_summary', json(patch.changeSummary));
+  if (patch.outputs !== undefined) set('outputs', json(patch.outputs));
+  if (patch.error !== undefined) {
+    set('error_code', patch.error?.code ?? null);
+    set('error_message', patch.error?.message ?? null);
+    set('error_engine_message', patch.error?.engineMessage ?? null);
+  }
+  if (patch.cancelRequested !== undefined) set('cancel_requested', patch.cancelRequested ? 1 : 0);
+  return [cols.join(', '), params];
+}
+
+async function updateAccountIn(tx: SqlExecutor, accountId: string, patch: AccountPatch, now: string) {
+  const [sets, params] = accountAssignments(patch, now);
+  await tx.run(`UPDATE accounts SET ${sets} WHERE account_id = ?`, [...params, accountId]);
+}
+
+/** Opens (without migrating) the database a URL names: `sqlite:<file>`, `sqlite::memory:`, `postgres://…`. */
+export function openSqlDatabase(databaseUrl: string): SqlDatabase {
+  if (/^postgres(ql)?:/.test(databaseUrl)) return new PostgresDatabase(databaseUrl);
+  return new SqliteDatabase(databaseUrl.replace(/^(sqlite|file):/, '') || ':memory:');
+}
+
+export class SqlStore implements Store {
+  readonly #db: SqlDatabase;
+
+  constructor(db: SqlDatabase) {
+    this.#db = db;
+  }
+
+  /** Opens the database named by the URL (`sqlite:<file>`, `sqlite::memory:`, `postgres://…`) and migrates it. */
+  static async open(databaseUrl: string): Promise<SqlStore> {
+    const db = openSqlDatabase(databaseUrl);
+    await migrate(db);
+    return new SqlStore(db);
+  }
+
+  /**
+   * The connection, for other features that keep tables in the same database (audit, tokens).
+   * With SQLite it is one connection: share it rather than opening a second one.
+   */
+  get database(): SqlDatabase {
+    return this.#db;
+  }
+
+  async ping(): Promise<void> {
+    await this.#db.all('SELECT 1 AS ok');
+  }
+
+  close(): Promise<void> {
+    return this.#db.close();
+  }
+
+  async getAccount(accountId: string): Promise<AccountRecord | undefined> {
+    const rows = await this.#db.all('SELECT * FROM accounts WHERE account_id = ?', [accountId]);
+    return rows[0] ? accountFromRow(rows[0]) : undefined;
+  }
+
+  saveSpec(
+    accountId: string,
+    spec: ResolvedTrailRequest,
+    opts: { ifVersion?: number | undefined; now: string },
+  ): Promise<{ outcome: SaveSpecOutcome; account: AccountRecord | undefined }> {
+    return this.#db.transaction(async (tx) => {
+      const rows = await tx.all('SELECT * FROM accounts WHERE account_id = ?', [accountId]);
+      const current = rows[0] ? accountFromRow(rows[0]) : undefined;
+      if (opts.ifVersion !== undefined && current?.specVersion !== opts.ifVersion) {
+        return { outcome: 'stale' as const, account: current };
+      }
+      const specText = JSON.stringify(spec);
+      if (!current) {
+        await tx.run(
+          `INSERT INTO accounts (account_id, spec, spec_version, status, drift_severity, created_at, updated_at)
+           VALUES (?, ?, 1, 'pending', 'unknown', ?, ?)`,
+          [accountId, specText, opts.now, opts.now],
+        );
+      } else if (JSON.stringify(current.spec) === specText && current.status !== 'decommissioned') {
+        return { outcome: 'unchanged' as const, account: current };
+      } else {
+        // A changed spec is not applied yet; a decommissioned account becomes managed again.
+        const status =
+          current.status === 'applying' || current.status === 'decommissioning' ? current.status : 'pending';
+        await tx.run(
+          `UPDATE accounts SET spec = ?, spec_version = spec_version + 1, status = ?, updated_at = ?
+           WHERE account_id = ?`,
+          [specText, status, opts.now, accountId],
+        );
+      }
+      const after = await tx.all('SELECT * FROM accounts WHERE account_id = ?', [accountId]);
+      return {
+        outcome: current ? ('updated' as const) : ('created' as const),
+        account: accountFromRow(after[0]!),
+      };
+    });
+  }
+
+  async listAccounts(q: AccountListQuery): Promise<AccountRecord[]> {
+    const where: string[] = [];
+    const params: SqlValue[] = [];
+    if (q.afterAccountId !== undefined) {
+      where.push('account_id > ?');
+      params.push(q.afterAccountId);
+    }
+    if (q.status !== undefined) {
+      where.push('status = ?');
+      params.push(q.status);
+    }
+    if (q.driftSeverity !== undefined) {
+      where.push('drift_severity = ?');
+      params.push(q.driftSeverity);
+    }
+    if (q.accountIdPrefix) {
+      // Account ids are digits only (validated), so LIKE needs no escaping.
+      where.push('account_id LIKE ?');
+      params.push(`${q.accountIdPrefix}%`);
+    }
+    const sql = `SELECT * FROM accounts ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+      ORDER BY account_id LIMIT ?`;
+    const rows = await this.#db.all(sql, [...params, q.limit]);
+    return rows.map(accountFromRow);
+  }
+
+  async updateAccount(accountId: string, patch: AccountPatch, now: string): Promise<void> {
+    await updateAccountIn(this.#db, accountId, patch, now);
+  }
+
+  async getExternalTrails(accountId: string): Promise<ExternalTrail[]> {
+    const rows = await this.#db.all(
+      'SELECT name, regions FROM external_trails WHERE account_id = ? ORDER BY name',
+      [accountId],
+    );
+    return rows.map((r) => ({
+      name: String(r['name']),
+      regions: parse<ExternalTrail['regions']>(r['regions'])!,
+    }));
+  }
+
+  replaceExternalTrails(accountId: string, trails: ExternalTrail[]): Promise<void> {
+    return this.#db.transaction(async (tx) => {
+      await tx.run('DELETE FROM external_trails WHERE account_id = ?', [accountId]);
+      for (const t of trails) {
+        await tx.run('INSERT INTO external_trails (account_id, name, regions) VALUES (?, ?, ?)', [
+          accountId,
+          t.name,
+          JSON.stringify(t.regions),
+        ]);
+      }
+    });
+  }
+
+  insertOperation(
+    op: NewOperation,
+    opts: { requireIdle?: boolean } = {},
+  ): Promise<OperationRecord | undefined> {
+    return this.#db.transaction(async (tx) => {
+      if (opts.requireIdle) {
+        const busy = await tx.all(
+          `SELECT id FROM operations WHERE account_id = ? AND state IN ('queued', 'running')`,
+          [op.accountId],
+        );
+        if (busy.length > 0) return undefined;
+      }
+      await tx.run(
+        `INSERT INTO operations (id, seq, account_id, kind, state, spec, spec_version, options, retry_of, created_at)
+         VALUES (?, (SELECT COALESCE(MAX(seq), 0) + 1 FROM operations), ?, ?, 'queued', ?, ?, ?, ?, ?)`,
+        [
+          op.id,
+          op.accountId,
+          op.kind,
+          JSON.stringify(op.spec),
+          op.specVersion,
+          JSON.stringify(op.options),
+          op.retryOf,
+          op.createdAt,
+        ],
+      );
+      await updateAccountIn(tx, op.accountId, { lastOperationId: op.id }, op.createdAt);
+      const rows = await tx.all('SELECT * FROM operations WHERE id = ?', [op.id]);
+      return operationFromRow(rows[0]!);
+    });
+  }
+
+  async getOperation(id: string): Promise<OperationRecord | undefined> {
+    const rows = await this.#db.all('SELECT * FROM operations WHERE id = ?', [id]);
+    return rows[0] ? operationFromRow(rows[0]) : undefined;
+  }
+
+  async listAccountOperations(
+    accountId: string,
+    states: readonly OperationState[],
+  ): Promise<OperationRecord[]> {
+    if (states.length === 0) return [];
+    const rows = await this.#db.all(
+      `SELECT * FROM operations WHERE account_id = ? AND state IN (${states.map(() => '?').join(', ')})
+       ORDER BY seq`,
+      [accountId, ...states],
+    );
+    return rows.map(operationFromRow);
+  }
+
+  async listOperationsInState(state: OperationState): Promise<OperationRecord[]> {
+    const rows = await this.#db.all('SELECT * FROM operations WHERE state = ? ORDER BY seq', [state]);
+    return rows.map(operationFromRow);
+  }
+
+  claimRunnable(limit: number, now: string): Promise<OperationRecord[]> {
+    if (limit <= 0) return Promise.resolve([]);
+    return this.#db.transaction(async (tx) => {
+      // The oldest queued operation of each account with nothing running and nothing queued before it.
+      const candidates = await tx.all(
+        `SELECT o.* FROM operations o
+         WHERE o.state = 'queued'
+           AND NOT EXISTS (
+             SELECT 1 FROM operations p
+             WHERE p.account_id = o.account_id
+               AND (p.state = 'running' OR (p.state = 'queued' AND p.seq < o.seq)))
+         ORDER BY o.seq
+         LIMIT ?`,
+        [limit],
+      );
+      const claimed: OperationRecord[] = [];
+      for (const row of candidates) {
+        const op = operationFromRow(row);
+        const { changes } = await tx.run(
+          `UPDATE operations SET state = 'running', started_at = ? WHERE id = ? AND state = 'queued'`,
+          [now, op.id],
+        );
+        if (changes === 1) claimed.push({ ...op, state: 'running', startedAt: now });
+      }
+      return claimed;
+    });
+  }
+
+  updateOperation(
+    id: string,
+    patch: OperationPatch,
+    opts: {
+      ifState?: OperationState;
+      account?: { accountId: string; patch: AccountPatch; now: string };
+    } = {},
+  ): Promise<boolean> {
+    return this.#db.transaction(async (tx) => {
+      const [sets, params] = operationAssignments(patch);
+      let changes = 1;
+      if (sets) {
+        const cond = opts.ifState !== undefined ? ' AND state = ?' : '';
+        const condParams = opts.ifState !== undefined ? [opts.ifState] : [];
+        ({ changes } = await tx.run(`UPDATE operations SET ${sets} WHERE id = ?${cond}`, [
+          ...params,
+          id,
+          ...condParams,
+        ]));
+      }
+      if (changes === 1 && opts.account) {
+        await updateAccountIn(tx, opts.account.accountId, opts.account.patch, opts.account.now);
+      }
+      return changes === 1;
+    });
+  }
+
+  async appendOperationEvents(events: OperationEventRecord[]): Promise<void> {
+    if (events.length === 0) return;
+    await this.#db.transaction(async (tx) => {
+      for (const e of events) {
+        await tx.run(
+          'INSERT INTO operation_events (operation_id, seq, created_at, event) VALUES (?, ?, ?, ?)',
+          [e.operationId, e.seq, e.createdAt, JSON.stringify(e.event)],
+        );
+      }
+    });
+  }
+
+  async listOperationEvents(operationId: string, afterSeq: number): Promise<OperationEventRecord[]> {
+    const rows = await this.#db.all(
+      'SELECT * FROM operation_events WHERE operation_id = ? AND seq > ? ORDER BY seq',
+      [operationId, afterSeq],
+    );
+    return rows.map((r) => ({
+      operationId: String(r['operation_id']),
+      seq: Number(r['seq']),
+      createdAt: String(r['created_at']),
+      event: parse(r['event']),
+    }));
+  }
+}

@@ -1,0 +1,68 @@
+// SQLite through node:sqlite (built into Node 24): no native module to build.
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
+import type { SqlDatabase, SqlExecutor, SqlValue } from './sql.ts';
+
+export class SqliteDatabase implements SqlDatabase {
+  readonly #db: DatabaseSync;
+  // One connection: statements outside a transaction wait for it, or they would join it.
+  #tail: Promise<unknown> = Promise.resolve();
+  readonly #direct: SqlExecutor;
+
+  constructor(file: string) {
+    if (file !== ':memory:') mkdirSync(path.dirname(file), { recursive: true });
+    this.#db = new DatabaseSync(file);
+    if (file !== ':memory:') this.#db.exec('PRAGMA journal_mode = WAL');
+    this.#db.exec('PRAGMA busy_timeout = 5000');
+    this.#db.exec('PRAGMA foreign_keys = ON');
+    const db = this.#db;
+    this.#direct = {
+      all: async <T>(sql: string, params: readonly SqlValue[] = []) =>
+        db.prepare(sql).all(...params) as unknown as T[],
+      run: async (sql: string, params: readonly SqlValue[] = []) => ({
+        changes: Number(db.prepare(sql).run(...params).changes),
+      }),
+      exec: async (sql: string) => {
+        db.exec(sql);
+      },
+    };
+  }
+
+  #exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const result = this.#tail.then(fn, fn);
+    this.#tail = result.catch(() => undefined);
+    return result;
+  }
+
+  all<T = Record<string, unknown>>(sql: string, params?: readonly SqlValue[]): Promise<T[]> {
+    return this.#exclusive(() => this.#direct.all<T>(sql, params));
+  }
+
+  run(sql: string, params?: readonly SqlValue[]): Promise<{ changes: number }> {
+    return this.#exclusive(() => this.#direct.run(sql, params));
+  }
+
+  exec(sql: string): Promise<void> {
+    return this.#exclusive(() => this.#direct.exec(sql));
+  }
+
+  transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
+    return this.#exclusive(async () => {
+      this.#db.exec('BEGIN IMMEDIATE');
+      try {
+        const result = await fn(this.#direct);
+        this.#db.exec('COMMIT');
+        return result;
+      } catch (err) {
+        this.#db.exec('ROLLBACK');
+        throw err;
+      }
+    });
+  }
+
+  async close(): Promise<void> {
+    await this.#tail;
+    if (this.#db.isOpen) this.#db.close();
+  }
+}

@@ -1,0 +1,179 @@
+// Test doubles and fixtures for the API tests. ControllableEngine stands in for the Pulumi engine
+// (src/engine), which the lead's end-to-end test exercises for real.
+import { EventEmitter } from 'node:events';
+import type { FastifyInstance } from 'fastify';
+import type { AlarmCatalog } from '../../src/alarm-sets/catalog.ts';
+import { buildApp } from '../../src/app.ts';
+import { type Config, testConfig } from '../../src/config.ts';
+import type {
+  DestroyOptions,
+  EngineEvent,
+  OperationKind,
+  OperationResult,
+  RunOptions,
+  TrailEngine,
+} from '../../src/engine/types.ts';
+import { SqlStore } from '../../src/store/sql-store.ts';
+import type { Store } from '../../src/store/types.ts';
+import type { ResolvedTrailRequest } from '../../src/trail-request/schema.ts';
+
+export const ACCOUNT = '111122223333';
+export const OTHER_ACCOUNT = '444455556666';
+export const MANAGEMENT_ACCOUNT = '999988887777';
+
+export const alarmCatalog: AlarmCatalog = {
+  list: () => [
+    {
+      name: 'essentials',
+      description: 'The CIS basics',
+      entries: [
+        { id: 'root-usage', title: 'Root account used', description: 'Any root sign-in or API call' },
+      ],
+    },
+    { name: 'strict', description: 'Everything', entries: [] },
+  ],
+  has: (name) => name === 'essentials' || name === 'strict',
+};
+
+/** One engine call in progress; the test decides when and how it ends. */
+export interface EngineCall {
+  method: OperationKind | 'destroy';
+  accountId: string;
+  request: ResolvedTrailRequest;
+  opts: RunOptions | DestroyOptions | undefined;
+  emit(event: EngineEvent): void;
+  succeed(result?: Partial<OperationResult>): void;
+  fail(err: Error): void;
+}
+
+/**
+ * A TrailEngine whose calls wait until the test resolves them. With `autoComplete`, calls succeed
+ * at once. An aborted signal rejects the call, as the real adapter does after the CLI cancels.
+ */
+export class ControllableEngine extends EventEmitter implements TrailEngine {
+  readonly calls: EngineCall[] = [];
+  staleLockError: Error | undefined;
+  readonly staleLocksCleared: string[] = [];
+  autoComplete = false;
+  version = '3.260.0';
+  active = 0;
+  maxActive = 0;
+  readonly activeByAccount = new Map<string, number>();
+  overlapDetected = false;
+
+  #call(method: EngineCall['method'], accountId: string, request: ResolvedTrailRequest, opts?: RunOptions) {
+    return new Promise<OperationResult>((resolve, reject) => {
+      this.active++;
+      this.maxActive = Math.max(this.maxActive, this.active);
+      const perAccount = (this.activeByAccount.get(accountId) ?? 0) + 1;
+      if (perAccount > 1) this.overlapDetected = true;
+      this.activeByAccount.set(accountId, perAccount);
+      let done = false;
+      const finish = () => {
+        done = true;
+        this.active--;
+        this.activeByAccount.set(accountId, (this.activeByAccount.get(accountId) ?? 1) - 1);
+      };
+      const call: EngineCall = {
+        method,
+        accountId,
+        request,
+        opts,
+        emit: (event) => opts?.onEvent?.(event),
+        succeed: (result) => {
+          if (done) return;
+          finish();
+          resolve({
+            kind: method === 'destroy' ? 'destroy' : method,
+            changeSummary: { create: 3, same: 1 },
+            outputs: { trailArn: `arn:aws:cloudtrail:us-east-1:${accountId}:trail/baseline` },
+            ...result,
+          });
+        },
+        fail: (err) => {
+          if (done) return;
+          finish();
+          reject(err);
+        },
+      };
+      opts?.signal?.addEventListener('abort', () => call.fail(new Error('update canceled by the CLI')), {
+        once: true,
+      });
+      this.calls.push(call);
+      this.emit('call', call);
+      if (this.autoComplete) {
+        call.emit({ sequence: 1, timestamp: 1, cancelEvent: {} } as unknown as EngineEvent);
+        call.succeed();
+      }
+    });
+  }
+
+  #handedOut = 0;
+
+  /** The first call not handed out yet by nextCall, waiting for it if it has not arrived. */
+  nextCall(): Promise<EngineCall> {
+    const index = this.#handedOut++;
+    const existing = this.calls[index];
+    if (existing) return Promise.resolve(existing);
+    return new Promise((resolve) => {
+      const onCall = () => {
+        const c = this.calls[index];
+        if (c) {
+          this.off('call', onCall);
+          resolve(c);
+        }
+      };
+      this.on('call', onCall);
+    });
+  }
+
+  preview(a: string, r: ResolvedTrailRequest, o?: RunOptions) {
+    return this.#call('preview', a, r, o);
+  }
+  up(a: string, r: ResolvedTrailRequest, o?: RunOptions) {
+    return this.#call('apply', a, r, o);
+  }
+  refreshPreview(a: string, r: ResolvedTrailRequest, o?: RunOptions) {
+    return this.#call('refresh-preview', a, r, o);
+  }
+  refresh(a: string, r: ResolvedTrailRequest, o?: RunOptions) {
+    return this.#call('refresh', a, r, o);
+  }
+  destroy(a: string, r: ResolvedTrailRequest, o?: DestroyOptions) {
+    return this.#call('destroy', a, r, o);
+  }
+  async cancelStaleLock(accountId: string) {
+    this.staleLocksCleared.push(accountId);
+  }
+  async cliVersion() {
+    return this.version;
+  }
+}
+
+export interface TestApp {
+  app: FastifyInstance;
+  store: Store;
+  engine: ControllableEngine;
+  config: Config;
+}
+
+export async function openTestStore(): Promise<Store> {
+  return SqlStore.open('sqlite::memory:');
+}
+
+export async function makeApp(
+  opts: { config?: Partial<Config>; store?: Store; engine?: ControllableEngine } = {},
+): Promise<TestApp> {
+  const config = testConfig({ managementAccountId: MANAGEMENT_ACCOUNT, ...opts.config });
+  const store = opts.store ?? (await openTestStore());
+  const engine = opts.engine ?? new ControllableEngine();
+  const app = await buildApp({ config, store, engine, alarmCatalog });
+  await app.ready();
+  return { app, store, engine, config };
+}
+
+export const minimalRequest = { homeRegion: 'us-east-1' };
+
+export async function putTrail(app: FastifyInstance, accountId = ACCOUNT, body: object = minimalRequest) {
+  return app.inject({ method: 'PUT', url: `/v1/accounts/${accountId}/trail`, payload: body });
+}

@@ -1,0 +1,158 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+import t from 'tap';
+import { MIGRATIONS } from '../../src/store/migrations.ts';
+import { SqlStore } from '../../src/store/sql-store.ts';
+import type { NewOperation } from '../../src/store/types.ts';
+import { resolveTrailRequest } from '../../src/trail-request/resolve.ts';
+
+const spec = resolveTrailRequest({ homeRegion: 'us-east-1' });
+const now = '2026-01-01T00:00:00.000Z';
+let n = 0;
+const newOp = (accountId: string, kind: NewOperation['kind'] = 'apply'): NewOperation => ({
+  id: `op-${++n}`,
+  accountId,
+  kind,
+  spec,
+  specVersion: 1,
+  options: {},
+  retryOf: null,
+  createdAt: now,
+});
+
+t.test('migrations apply once; data survives reopening the file', async (t) => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'trailwarden-store-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const url = `sqlite:${path.join(dir, 'nested', 'db.sqlite')}`;
+  const first = await SqlStore.open(url);
+  await first.saveSpec('111122223333', spec, { now });
+  await first.close();
+  const second = await SqlStore.open(url);
+  t.equal((await second.getAccount('111122223333'))?.specVersion, 1);
+  t.ok(MIGRATIONS.length >= 1);
+  await second.close();
+});
+
+// The same SQL must run on PostgreSQL: TEST_DATABASE_URL=postgres://… runs these tests there too.
+const databases = [
+  'sqlite::memory:',
+  ...(process.env['TEST_DATABASE_URL'] ? [process.env['TEST_DATABASE_URL']] : []),
+];
+
+async function freshStore(url: string): Promise<SqlStore> {
+  if (url.startsWith('postgres')) {
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    await client.query('DROP SCHEMA public CASCADE; CREATE SCHEMA public');
+    await client.end();
+  }
+  return SqlStore.open(url);
+}
+
+for (const url of databases) {
+  const db = url.split(':')[0];
+
+  t.test(`${db}: saveSpec: created, unchanged, updated, stale`, async (t) => {
+    const store = await freshStore(url);
+    t.teardown(() => store.close());
+    t.equal((await store.saveSpec('1', spec, { now })).outcome, 'created');
+    t.equal((await store.saveSpec('1', spec, { now })).outcome, 'unchanged');
+    const changed = { ...spec, insights: ['ApiCallRateInsight' as const] };
+    const updated = await store.saveSpec('1', changed, { now, ifVersion: 1 });
+    t.equal(updated.outcome, 'updated');
+    t.equal(updated.account?.specVersion, 2);
+    const stale = await store.saveSpec('1', spec, { now, ifVersion: 1 });
+    t.equal(stale.outcome, 'stale');
+    t.same(
+      (await store.getAccount('1'))?.spec.insights,
+      ['ApiCallRateInsight'],
+      'a stale write changes nothing',
+    );
+  });
+
+  t.test(`${db}: claimRunnable: oldest per account, none while one runs, up to the limit`, async (t) => {
+    const store = await freshStore(url);
+    t.teardown(() => store.close());
+    for (const a of ['a', 'b', 'c']) await store.saveSpec(a, spec, { now });
+    const a1 = await store.insertOperation(newOp('a'));
+    const a2 = await store.insertOperation(newOp('a'));
+    const b1 = await store.insertOperation(newOp('b'));
+    const c1 = await store.insertOperation(newOp('c'));
+    t.ok(a1 && a2 && b1 && c1);
+    t.ok(a1!.seq < a2!.seq && a2!.seq < b1!.seq);
+
+    const firstClaim = await store.claimRunnable(2, now);
+    t.same(
+      firstClaim.map((o) => o.id),
+      [a1!.id, b1!.id],
+      'a2 waits behind a1; the limit leaves c1',
+    );
+    t.same(
+      (await store.claimRunnable(5, now)).map((o) => o.id),
+      [c1!.id],
+    );
+    t.same(await store.claimRunnable(5, now), [], 'a2 not while a1 runs');
+    t.equal(await store.insertOperation(newOp('a'), { requireIdle: true }), undefined, 'requireIdle refuses');
+
+    t.ok(
+      await store.updateOperation(a1!.id, { state: 'succeeded', finishedAt: now }, { ifState: 'running' }),
+    );
+    t.notOk(
+      await store.updateOperation(a1!.id, { state: 'failed' }, { ifState: 'running' }),
+      'conditional update does not touch a finished operation',
+    );
+    t.same(
+      (await store.claimRunnable(5, now)).map((o) => o.id),
+      [a2!.id],
+    );
+    t.equal((await store.getAccount('a'))?.lastOperationId, a2!.id);
+  });
+
+  t.test(`${db}: operation events are stored in order per operation`, async (t) => {
+    const store = await freshStore(url);
+    t.teardown(() => store.close());
+    await store.appendOperationEvents([
+      { operationId: 'x', seq: 1, createdAt: now, event: { a: 1 } },
+      { operationId: 'x', seq: 2, createdAt: now, event: { a: 2 } },
+      { operationId: 'y', seq: 1, createdAt: now, event: { b: 1 } },
+    ]);
+    t.same(
+      (await store.listOperationEvents('x', 0)).map((e) => e.event),
+      [{ a: 1 }, { a: 2 }],
+    );
+    t.same(
+      (await store.listOperationEvents('x', 1)).map((e) => e.seq),
+      [2],
+    );
+    await t.rejects(
+      store.appendOperationEvents([{ operationId: 'x', seq: 2, createdAt: now, event: {} }]),
+      'duplicate seq rejected',
+    );
+  });
+
+  t.test(`${db}: listAccounts filters and pages; external trails replace`, async (t) => {
+    const store = await freshStore(url);
+    t.teardown(() => store.close());
+    for (const a of ['100000000001', '100000000002', '200000000001']) await store.saveSpec(a, spec, { now });
+    await store.updateAccount('100000000002', { status: 'applied', driftSeverity: 'major' }, now);
+    t.same(
+      (await store.listAccounts({ limit: 2 })).map((a) => a.accountId),
+      ['100000000001', '100000000002'],
+    );
+    t.same(
+      (await store.listAccounts({ limit: 5, afterAccountId: '100000000002' })).map((a) => a.accountId),
+      ['200000000001'],
+    );
+    t.same(
+      (await store.listAccounts({ limit: 5, accountIdPrefix: '2' })).map((a) => a.accountId),
+      ['200000000001'],
+    );
+    t.same((await store.listAccounts({ limit: 5, status: 'applied', driftSeverity: 'major' })).length, 1);
+    await store.replaceExternalTrails('1', [{ name: 'a', regions: 'all' }]);
+    await store.replaceExternalTrails('1', [{ name: 'b', regions: ['eu-west-1'] }]);
+    t.same(await store.getExternalTrails('1'), [{ name: 'b', regions: ['eu-west-1'] }]);
+    await store.ping();
+  });
+}
