@@ -1,5 +1,6 @@
 // Rules a trail request must meet beyond its schema. Each failure names the field (JSON pointer)
 // and says why, so the portal's form can show it next to the field.
+import { baselineRequestIssues } from '../../stacks/request-rules.ts';
 import type { AlarmCatalog } from '../alarm-sets/catalog.ts';
 import type { FieldIssue } from '../errors.ts';
 import type { ExternalTrail } from '../store/types.ts';
@@ -131,7 +132,7 @@ function checkManagementEvents(spec: ResolvedTrailRequest): FieldIssue[] {
 
 /** Every rule violation of a resolved (defaults applied) request; empty when it is acceptable. */
 export function checkTrailRequest(spec: ResolvedTrailRequest, ctx: TrailRequestContext): FieldIssue[] {
-  return [
+  const issues = [
     ...checkTrailQuota(spec, ctx),
     ...checkOrganizationTrail(spec, ctx),
     ...checkDataEvents(spec, ctx),
@@ -139,4 +140,11 @@ export function checkTrailRequest(spec: ResolvedTrailRequest, ctx: TrailRequestC
     ...checkAlarmSet(spec, ctx),
     ...checkManagementEvents(spec),
   ];
+  // The program refuses some requests on its own (it also runs from Pulumi.yaml, without this
+  // API); report those here too, so that nothing valid here fails later in the engine.
+  const seen = new Set(issues.map((i) => i.path));
+  for (const issue of baselineRequestIssues(ctx.accountId, spec)) {
+    if (!seen.has(issue.path) && ![...seen].some((p) => issue.path.startsWith(`${p}/`))) issues.push(issue);
+  }
+  return issues;
 }
