@@ -1,0 +1,83 @@
+// Entry point: the sign-in box (a bearer token kept in sessionStorage) and the page router.
+import { renderAccountPage } from './account.js';
+import { renderAccountsPage } from './accounts.js';
+import { describeError, token } from './api.js';
+import { announce, clear, h } from './dom.js';
+import { renderRequestPage } from './form.js';
+import { renderOperationPage } from './operation.js';
+
+function setUpSignIn() {
+  const details = document.getElementById('sign-in');
+  const summary = document.getElementById('sign-in-summary');
+  const form = document.getElementById('sign-in-form');
+  const input = document.getElementById('token-input');
+  const signOut = document.getElementById('sign-out');
+  const refresh = () => {
+    const signedIn = Boolean(token.get());
+    summary.textContent = signedIn ? 'Signed in' : 'Sign in';
+    signOut.hidden = !signedIn;
+  };
+  form.addEventListener('submit', (e) => {
+    e.preventDefault();
+    const value = input.value.trim();
+    if (!value) {
+      input.focus();
+      return;
+    }
+    token.set(value);
+    input.value = '';
+    details.open = false;
+    refresh();
+    announce('Token saved for this tab. Reloading the page.');
+    location.reload();
+  });
+  signOut.addEventListener('click', () => {
+    token.clear();
+    details.open = false;
+    refresh();
+    announce('Signed out');
+  });
+  refresh();
+}
+
+const ROUTES = [
+  { pattern: /^\/$/, nav: 'request', render: (main) => renderRequestPage(main) },
+  { pattern: /^\/accounts\/?$/, nav: 'accounts', render: (main) => renderAccountsPage(main) },
+  {
+    pattern: /^\/accounts\/([^/]+)\/?$/,
+    nav: 'accounts',
+    render: (main, m) => renderAccountPage(main, decodeURIComponent(m[1])),
+  },
+  {
+    pattern: /^\/operations\/([^/]+)\/?$/,
+    nav: 'accounts',
+    render: (main, m) => renderOperationPage(main, decodeURIComponent(m[1])),
+  },
+];
+
+async function route() {
+  const main = document.getElementById('main');
+  clear(main);
+  for (const r of ROUTES) {
+    const m = r.pattern.exec(location.pathname);
+    if (!m) continue;
+    for (const link of document.querySelectorAll('[data-nav]')) {
+      if (link.dataset.nav === r.nav) link.setAttribute('aria-current', 'page');
+      else link.removeAttribute('aria-current');
+    }
+    try {
+      await r.render(main, m);
+    } catch (err) {
+      main.append(
+        h('p', { class: 'notice error', role: 'alert' }, `This page could not load: ${describeError(err)}`),
+      );
+    }
+    document.body.dataset.ready = 'true';
+    return;
+  }
+  main.append(h('h1', {}, 'Page not found'), h('p', {}, h('a', { href: '/' }, 'Request a trail')));
+  document.body.dataset.ready = 'true';
+}
+
+setUpSignIn();
+void route();

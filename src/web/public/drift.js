@@ -1,0 +1,200 @@
+// Drift reports (DriftReport of src/drift/report.ts): each drifted resource with its properties,
+// expected (what the state recorded) vs actual (what the cloud has now).
+import { ApiError, api } from './api.js';
+import { badge, formatTime, h, showValue } from './dom.js';
+import { nameFromUrn } from './events.js';
+
+/** The account's drift reports, newest first: [{ report, derived }]. */
+export async function loadDriftReports(accountId, trail) {
+  try {
+    const { data } = await api(`/v1/accounts/${encodeURIComponent(accountId)}/drift-reports`);
+    const items = Array.isArray(data) ? data : (data?.items ?? data?.reports ?? []);
+    return items.map((item) => ({ report: item.report ?? item, derived: false }));
+  } catch (err) {
+    // Before the drift report API exists: read the last drift check's own events.
+    if (!(err instanceof ApiError && err.status === 404 && err.code === 'route_not_found')) throw err;
+    const last = trail?.lastOperation;
+    if (last?.kind !== 'refresh-preview' || last.state !== 'succeeded') return [];
+    const { data } = await api(`/v1/operations/${encodeURIComponent(last.id)}/events`);
+    return [
+      {
+        report: reportFromEvents(
+          accountId,
+          last,
+          data.events.map((e) => e.event),
+        ),
+        derived: true,
+      },
+    ];
+  }
+}
+
+function getAt(obj, path) {
+  const segs = String(path)
+    .replace(/\[(\d+)\]/g, '.$1')
+    .replace(/\["([^"]+)"\]/g, '.$1')
+    .split('.')
+    .filter(Boolean);
+  let cur = obj;
+  for (const s of segs) {
+    if (cur === null || typeof cur !== 'object' || !(s in cur)) return { found: false, value: null };
+    cur = cur[s];
+  }
+  return { found: true, value: cur };
+}
+
+/** A report of the same shape, without the severity table (only the API classifies). */
+function reportFromEvents(accountId, op, events) {
+  const resources = [];
+  for (const event of events) {
+    const meta = event?.resOutputsEvent?.metadata;
+    if (!meta || meta.type === 'pulumi:pulumi:Stack' || meta.type.startsWith('pulumi:providers:')) continue;
+    if (meta.op !== 'update' && meta.op !== 'delete' && meta.op !== 'refresh') continue;
+    const old = meta.old ?? {};
+    const cur = meta.new ?? {};
+    if (meta.op === 'delete' || !meta.new) {
+      resources.push({
+        urn: meta.urn,
+        type: meta.type,
+        name: nameFromUrn(meta.urn),
+        id: old.id ?? null,
+        operation: 'deleted',
+        severity: null,
+        properties: [],
+      });
+      continue;
+    }
+    const keys = meta.detailedDiff ? Object.keys(meta.detailedDiff) : (meta.diffs ?? []);
+    const properties = keys
+      .filter((k) => !k.startsWith('__'))
+      .map((path) => {
+        for (const which of ['outputs', 'inputs']) {
+          const a = getAt(old[which], path);
+          const b = getAt(cur[which], path);
+          if (a.found || b.found) return { path, expected: a.value, actual: b.value, severity: null };
+        }
+        return { path, expected: null, actual: null, severity: null };
+      });
+    if (properties.length)
+      resources.push({
+        urn: meta.urn,
+        type: meta.type,
+        name: nameFromUrn(meta.urn),
+        id: old.id ?? null,
+        operation: 'modified',
+        severity: null,
+        properties,
+      });
+  }
+  return {
+    accountId,
+    operationId: op.id,
+    checkedAt: op.finishedAt ?? op.createdAt,
+    clean: resources.length === 0,
+    severity: null,
+    counts: null,
+    resources,
+    unverified: [],
+  };
+}
+
+export function renderDriftReport({ report, derived }, index) {
+  const titleId = `drift-report-${index}`;
+  const section = h('section', { class: 'drift-report', 'aria-labelledby': titleId });
+  section.append(
+    h(
+      'h3',
+      { id: titleId },
+      `Drift check of ${formatTime(report.checkedAt)} `,
+      report.clean
+        ? badge('no drift', 'none')
+        : report.severity
+          ? badge(report.severity)
+          : badge('drift found', 'drift'),
+    ),
+  );
+  if (derived) {
+    section.append(
+      h(
+        'p',
+        { class: 'hint' },
+        'Read from the drift check’s engine events; severities appear once the service reports drift itself.',
+      ),
+    );
+  }
+  if (report.operationId) {
+    section.append(
+      h(
+        'p',
+        { class: 'hint' },
+        'Operation ',
+        h('a', { href: `/operations/${encodeURIComponent(report.operationId)}` }, report.operationId),
+      ),
+    );
+  }
+  if (report.clean) {
+    section.append(h('p', {}, 'Every resource matches what was applied.'));
+    return section;
+  }
+  for (const r of report.resources ?? []) {
+    const resTitle = h(
+      'h4',
+      {},
+      h('span', { class: 'resource-name' }, r.name),
+      ' ',
+      h('span', { class: 'resource-type' }, r.type),
+      ' ',
+      r.severity ? badge(r.severity) : null,
+      ' ',
+      badge(r.operation, r.operation),
+    );
+    const block = h('div', { class: 'drifted-resource' }, resTitle);
+    if (r.reason) block.append(h('p', { class: 'hint' }, r.reason));
+    if (r.operation === 'deleted') {
+      block.append(h('p', {}, 'The resource no longer exists in the account.'));
+    } else if (r.properties?.length) {
+      block.append(
+        h(
+          'div',
+          { class: 'table-wrap' },
+          h(
+            'table',
+            { class: 'drift-table' },
+            h('caption', { class: 'visually-hidden' }, `Drifted properties of ${r.name}`),
+            h(
+              'thead',
+              {},
+              h(
+                'tr',
+                {},
+                h('th', { scope: 'col' }, 'Property'),
+                h('th', { scope: 'col' }, 'Expected'),
+                h('th', { scope: 'col' }, 'Actual'),
+                h('th', { scope: 'col' }, 'Severity'),
+              ),
+            ),
+            h(
+              'tbody',
+              {},
+              r.properties.map((p) =>
+                h(
+                  'tr',
+                  { 'data-path': p.path },
+                  h('th', { scope: 'row' }, h('code', {}, p.path)),
+                  h('td', { class: 'expected' }, h('code', {}, showValue(p.expected))),
+                  h('td', { class: 'actual' }, h('code', {}, showValue(p.actual))),
+                  h('td', {}, p.severity ? badge(p.severity) : '—'),
+                ),
+              ),
+            ),
+          ),
+        ),
+      );
+    }
+    section.append(block);
+  }
+  if (report.unverified?.length) {
+    section.append(h('p', {}, `Could not be read: ${report.unverified.map((u) => u.name).join(', ')}`));
+  }
+  return section;
+}

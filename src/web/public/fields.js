@@ -1,0 +1,169 @@
+// Labelled form fields that know their JSON pointer, so that an error from the schema check or
+// from the server's 400 answer lands next to the field it names (aria-invalid + aria-describedby).
+import { h, nextId } from './dom.js';
+
+export class FieldRegistry {
+  constructor() {
+    this.fields = new Map();
+  }
+
+  /** key: JSON pointer into the body, or 'params:/accountId' for the path parameter. */
+  register(key, { wrapper, controls, error, describe }) {
+    this.fields.set(key, { key, wrapper, controls, error, describe });
+  }
+
+  unregisterPrefix(prefix) {
+    for (const key of [...this.fields.keys()])
+      if (key === prefix || key.startsWith(`${prefix}/`)) this.fields.delete(key);
+  }
+
+  /** The field an issue belongs to: its own pointer, else the nearest registered ancestor. */
+  find(issue) {
+    let key = (issue.in ? `${issue.in}:` : '') + (issue.path || '');
+    for (;;) {
+      const f = this.fields.get(key);
+      if (f) return f;
+      const cut = key.lastIndexOf('/');
+      if (cut <= 0 || key.endsWith(':')) return undefined;
+      key = key.slice(0, cut);
+      if (key.endsWith(':')) return undefined;
+    }
+  }
+
+  clear() {
+    for (const f of this.fields.values()) setFieldError(f, []);
+  }
+
+  /** Shows issues beside their fields; returns [{ field, issue, message }] for the summary. */
+  show(issues) {
+    this.clear();
+    const byField = new Map();
+    const placed = [];
+    for (const issue of issues) {
+      const field = this.find(issue);
+      const label = field ? undefined : issue.path || '(request)';
+      const message = issue.message;
+      if (field) {
+        const list = byField.get(field) ?? [];
+        // A message about a list item names the item (e.g. the 2nd ARN of a textarea).
+        const suffix = itemSuffix(field.key, issue);
+        list.push(suffix ? `${suffix}: ${message}` : message);
+        byField.set(field, list);
+      }
+      placed.push({ field, issue, message, label });
+    }
+    for (const [field, messages] of byField) setFieldError(field, [...new Set(messages)]);
+    return placed;
+  }
+}
+
+function itemSuffix(key, issue) {
+  const full = (issue.in ? `${issue.in}:` : '') + issue.path;
+  if (full === key || !full.startsWith(`${key}/`)) return '';
+  const rest = full.slice(key.length + 1).split('/');
+  const index = Number(rest[0]);
+  if (rest.length === 1 && Number.isInteger(index)) return `Line ${index + 1}`;
+  return rest.join(' › ');
+}
+
+function setFieldError(field, messages) {
+  const { error, controls, wrapper } = field;
+  error.textContent = messages.join(' ');
+  error.hidden = messages.length === 0;
+  wrapper.classList.toggle('has-error', messages.length > 0);
+  for (const control of controls) {
+    if (messages.length) control.setAttribute('aria-invalid', 'true');
+    else control.removeAttribute('aria-invalid');
+    const ids = new Set((control.getAttribute('aria-describedby') ?? '').split(/\s+/).filter(Boolean));
+    if (messages.length) ids.add(error.id);
+    else ids.delete(error.id);
+    if (ids.size) control.setAttribute('aria-describedby', [...ids].join(' '));
+    else control.removeAttribute('aria-describedby');
+  }
+}
+
+function describedBy(...ids) {
+  const list = ids.filter(Boolean);
+  return list.length ? list.join(' ') : undefined;
+}
+
+/** A single control with its label, hint and error slot. */
+export function field(registry, key, labelText, control, { hint, optional = false, extra } = {}) {
+  control.id ||= nextId('f');
+  const hintId = hint ? nextId('hint') : undefined;
+  const error = h('p', { class: 'error-message', id: nextId('err'), hidden: true });
+  if (hintId)
+    control.setAttribute('aria-describedby', describedBy(control.getAttribute('aria-describedby'), hintId));
+  const wrapper = h(
+    'div',
+    { class: 'field', 'data-pointer': key },
+    h(
+      'label',
+      { for: control.id },
+      labelText,
+      optional ? h('span', { class: 'optional' }, ' (optional)') : null,
+    ),
+    hint ? h('p', { class: 'hint', id: hintId }, hint) : null,
+    error,
+    control,
+    extra ?? null,
+  );
+  registry.register(key, { wrapper, controls: [control], error });
+  return wrapper;
+}
+
+/** A fieldset of several controls (radios, checkboxes) under one legend, one error slot. */
+export function group(registry, key, legendText, children, { hint, controls, className = '' } = {}) {
+  const hintId = hint ? nextId('hint') : undefined;
+  const error = h('p', { class: 'error-message', id: nextId('err'), hidden: true });
+  const wrapper = h(
+    'fieldset',
+    { class: `group ${className}`.trim(), 'data-pointer': key, 'aria-describedby': hintId },
+    h('legend', {}, legendText),
+    hint
+      ? typeof hint === 'string'
+        ? h('p', { class: 'hint', id: hintId }, hint)
+        : withId(hint, hintId)
+      : null,
+    error,
+    children,
+  );
+  const list = controls ?? [...wrapper.querySelectorAll('input, select, textarea')];
+  registry.register(key, { wrapper, controls: list, error });
+  return wrapper;
+}
+
+function withId(el, id) {
+  el.id = id;
+  return el;
+}
+
+/** A checkbox or radio with its label after it. */
+export function choice(type, name, value, labelText, { checked = false, hint } = {}) {
+  const input = h('input', { type, name, value, id: nextId(name), checked });
+  const hintId = hint ? nextId('hint') : undefined;
+  if (hintId) input.setAttribute('aria-describedby', hintId);
+  const row = h(
+    'div',
+    { class: 'choice' },
+    input,
+    h('label', { for: input.id }, labelText),
+    hint ? h('p', { class: 'hint', id: hintId }, hint) : null,
+  );
+  return { row, input };
+}
+
+/** Lines of a textarea, trimmed, without empty ones. */
+export function lines(textarea) {
+  return textarea.value
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter(Boolean);
+}
+
+/** A whole number when the text is one; else the text itself (so the schema says what is wrong). */
+export function numberValue(input) {
+  const text = input.value.trim();
+  if (text === '') return undefined;
+  return /^-?\d+(\.\d+)?$/.test(text) ? Number(text) : text;
+}

@@ -1,0 +1,885 @@
+// The request form: builds a trail request from the controls, checks it with the API's own schema
+// (from /openapi.json), PUTs it, runs a preview, shows the planned changes and asks before applying.
+import { ApiError, api, describeError, followOperation } from './api.js';
+import { announce, badge, clear, h, nextId, pageTitle } from './dom.js';
+import { CHANGE_KINDS, ResourceProgress } from './events.js';
+import { choice, FieldRegistry, field, group, lines, numberValue } from './fields.js';
+import { enumOf, formSchemas, subschema, validate } from './schema.js';
+
+const CHANGE_LABELS = {
+  create: 'to create',
+  update: 'to update',
+  replace: 'to replace',
+  delete: 'to delete',
+};
+
+function options(values, selected, labels = {}) {
+  return values.map((v) =>
+    h('option', { value: String(v), selected: String(v) === String(selected) }, labels[v] ?? String(v)),
+  );
+}
+
+function rangeHint(s, unit = 'days') {
+  if (!s) return undefined;
+  const parts = [];
+  if (s.minimum !== undefined && s.maximum !== undefined) parts.push(`${s.minimum}–${s.maximum} ${unit}`);
+  if (s.default !== undefined) parts.push(`default ${s.default}`);
+  return parts.join(', ');
+}
+
+export async function renderRequestPage(main) {
+  const heading = pageTitle(main, 'Request a CloudTrail trail');
+  main.append(
+    h(
+      'p',
+      { class: 'lead' },
+      'Describe the trail your account needs. You will see exactly what changes before anything is applied.',
+    ),
+  );
+  const status = h('div', { class: 'page-status' });
+  main.append(status);
+
+  let schemas;
+  let alarmSets = [];
+  let settings = { organizationTrailAccountId: null };
+  try {
+    const [s, sets, cfg] = await Promise.all([
+      formSchemas(),
+      api('/v1/alarm-sets').then(
+        (r) => r.data.items,
+        (err) => {
+          status.append(
+            h(
+              'p',
+              { class: 'notice', role: 'alert' },
+              `Alarm sets could not be loaded: ${describeError(err)}`,
+            ),
+          );
+          return [];
+        },
+      ),
+      api('/assets/settings.json').then(
+        (r) => r.data,
+        () => settings,
+      ),
+    ]);
+    schemas = s;
+    alarmSets = sets;
+    settings = cfg;
+  } catch (err) {
+    status.append(
+      h(
+        'p',
+        { class: 'notice error', role: 'alert' },
+        `The form could not load the API description: ${describeError(err)}`,
+      ),
+    );
+    return;
+  }
+  const form = new RequestForm(schemas, alarmSets, settings);
+  main.append(form.element, form.previewPanel);
+
+  const params = new URLSearchParams(location.search);
+  const account = params.get('account');
+  if (account) await form.load(account);
+  heading.focus();
+}
+
+class RequestForm {
+  constructor(schemas, alarmSets, settings) {
+    this.schemas = schemas;
+    this.doc = schemas.doc;
+    this.tr = schemas.trailRequest;
+    this.alarmSets = alarmSets;
+    this.settings = settings;
+    this.fields = new FieldRegistry();
+    this.dataRows = [];
+    this.loaded = null; // { accountId, etag, specVersion }
+    this.busy = false;
+    this.plan = null;
+    this.element = this.#build();
+    this.previewPanel = h('section', {
+      class: 'preview',
+      id: 'preview',
+      'aria-labelledby': 'preview-title',
+      hidden: true,
+    });
+  }
+
+  sub(...keys) {
+    return subschema(this.doc, this.tr, ...keys);
+  }
+
+  #build() {
+    const f = this.fields;
+    const form = h('form', { id: 'request-form', class: 'request-form', novalidate: true });
+    this.summary = h('div', {
+      class: 'error-summary',
+      id: 'error-summary',
+      tabindex: '-1',
+      hidden: true,
+      role: 'alert',
+    });
+    form.append(this.summary);
+
+    // --- account and regions ---------------------------------------------------------------
+    const acc = this.schemas.accountId;
+    this.accountInput = h('input', {
+      type: 'text',
+      name: 'accountId',
+      inputmode: 'numeric',
+      autocomplete: 'off',
+      spellcheck: 'false',
+      required: true,
+      'aria-required': 'true',
+      class: 'input-account',
+    });
+    this.accountInput.addEventListener('input', () => this.#updateOrgOffer());
+    this.existingNote = h('p', { class: 'note', hidden: true });
+    const regionValues = enumOf(this.doc, this.sub('homeRegion'));
+    this.homeRegion = h(
+      'select',
+      { name: 'homeRegion', required: true, 'aria-required': 'true' },
+      options(regionValues, 'eu-west-1'),
+    );
+
+    const regionsSchema = this.sub('regions');
+    const all = choice('radio', 'regionsMode', 'all', 'All regions (one multi-region trail)', {
+      checked: true,
+    });
+    const chosen = choice('radio', 'regionsMode', 'chosen', 'Only the regions I choose');
+    this.regionsAll = all.input;
+    this.regionsChosen = chosen.input;
+    this.regionChecks = regionValues.map((r) => choice('checkbox', 'region', r, r));
+    this.regionList = h(
+      'div',
+      { class: 'region-list', hidden: true },
+      this.regionChecks.map((c) => c.row),
+    );
+    for (const input of [all.input, chosen.input])
+      input.addEventListener('change', () => this.#toggleRegions());
+
+    form.append(
+      h(
+        'section',
+        { class: 'card', 'aria-labelledby': 'sec-account' },
+        h('h2', { id: 'sec-account' }, 'Account and regions'),
+        field(f, 'params:/accountId', 'AWS account id', this.accountInput, {
+          hint: `${acc.description ?? '12 digits'}, for example ${acc.example ?? '123456789012'}`,
+          extra: this.existingNote,
+        }),
+        field(f, '/homeRegion', 'Home region', this.homeRegion, {
+          hint: 'Where the trail, its log bucket and its alarms live.',
+        }),
+        group(f, '/regions', 'Regions recorded', [all.row, chosen.row, this.regionList], {
+          hint: regionsSchema?.description ? sentence(regionsSchema.description) : undefined,
+          className: 'regions',
+        }),
+      ),
+    );
+
+    // --- organization trail (only where allowed) ---------------------------------------------
+    this.orgTrail = choice('checkbox', 'organizationTrail', 'true', 'Make this an organization trail', {
+      hint: 'Records every account of the organization. Only the management account can have one.',
+    });
+    this.orgId = h('input', {
+      type: 'text',
+      name: 'organizationId',
+      autocomplete: 'off',
+      spellcheck: 'false',
+    });
+    this.orgIdField = field(f, '/organizationId', 'Organization id', this.orgId, {
+      hint: sentence(this.sub('organizationId')?.description ?? 'For example o-abc123def4'),
+    });
+    this.orgIdField.hidden = true;
+    this.orgTrail.input.addEventListener('change', () => {
+      this.orgIdField.hidden = !this.orgTrail.input.checked;
+    });
+    this.orgSection = h(
+      'section',
+      { class: 'card', 'aria-labelledby': 'sec-org', hidden: true },
+      h('h2', { id: 'sec-org' }, 'Organization'),
+      group(f, '/organizationTrail', 'Organization trail', [this.orgTrail.row]),
+      this.orgIdField,
+    );
+    form.append(this.orgSection);
+
+    // --- events -------------------------------------------------------------------------------
+    this.mgmtRead = choice('checkbox', 'mgmtRead', 'read', 'Read events (Describe…, List…, Get…)', {
+      checked: true,
+    });
+    this.mgmtWrite = choice('checkbox', 'mgmtWrite', 'write', 'Write events (Create…, Delete…, Put…)', {
+      checked: true,
+    });
+    this.dataList = h('div', { class: 'data-rows' });
+    const maxScopes = this.sub('dataEvents')?.maxItems ?? 20;
+    this.addDataButton = h(
+      'button',
+      { type: 'button', class: 'secondary', id: 'add-data-scope' },
+      'Add a data event scope',
+    );
+    this.addDataButton.addEventListener('click', () => {
+      this.#readDataRows();
+      this.dataRows.push({
+        kind: enumOf(this.doc, this.sub('dataEvents', '*', 'kind'))[0],
+        all: false,
+        arns: '',
+        access: 'all',
+      });
+      this.#renderDataRows(this.dataRows.length - 1);
+      this.addDataButton.disabled = this.dataRows.length >= maxScopes;
+      announce(`Data event scope ${this.dataRows.length} added`);
+    });
+    const insightValues = enumOf(this.doc, this.sub('insights'));
+    const insightLabels = {
+      ApiCallRateInsight: 'API call rate (unusual volumes of write calls)',
+      ApiErrorRateInsight: 'API error rate (unusual numbers of failed calls)',
+    };
+    this.insightChecks = insightValues.map((v) => choice('checkbox', 'insights', v, insightLabels[v] ?? v));
+    const costNote = h(
+      'p',
+      { class: 'cost-note' },
+      h('strong', {}, 'Costs money: '),
+      'CloudTrail Insights is billed per event analysed, on top of the trail, in every region it runs. Leave it off unless you need anomaly detection.',
+    );
+    form.append(
+      h(
+        'section',
+        { class: 'card', 'aria-labelledby': 'sec-events' },
+        h('h2', { id: 'sec-events' }, 'Events'),
+        group(f, '/managementEvents', 'Management events', [this.mgmtRead.row, this.mgmtWrite.row], {
+          hint: 'Control-plane calls. Record at least one kind; both is the baseline.',
+        }),
+        h(
+          'fieldset',
+          { class: 'group', 'data-pointer': '/dataEvents', 'aria-describedby': 'data-hint' },
+          h('legend', {}, 'Data events'),
+          h(
+            'p',
+            { class: 'hint', id: 'data-hint' },
+            `Object-level activity, per resource. Up to ${maxScopes} scopes; ARNs must belong to this account and its trail regions.`,
+          ),
+          this.dataList,
+          this.addDataButton,
+        ),
+        group(
+          f,
+          '/insights',
+          'CloudTrail Insights',
+          this.insightChecks.map((c) => c.row),
+          {
+            hint: costNote,
+          },
+        ),
+      ),
+    );
+    const dataError = h('p', { class: 'error-message', id: nextId('err'), hidden: true });
+    this.dataList.before(dataError);
+    f.register('/dataEvents', {
+      wrapper: this.dataList.parentElement,
+      controls: [this.addDataButton],
+      error: dataError,
+    });
+
+    // --- alarms and notifications -------------------------------------------------------------
+    const setDefault = this.sub('alarms', 'set')?.default;
+    const setNames = this.alarmSets.length ? this.alarmSets.map((s) => s.name) : [setDefault].filter(Boolean);
+    this.alarmSet = h('select', { name: 'alarmSet' }, options(setNames, setDefault));
+    this.alarmEntries = h('div', { class: 'alarm-entries', id: 'alarm-entries', 'aria-live': 'polite' });
+    this.alarmSet.addEventListener('change', () => this.#showAlarmEntries());
+    this.emails = h('textarea', { name: 'emails', rows: '3', autocomplete: 'off', spellcheck: 'false' });
+    this.https = h('textarea', { name: 'https', rows: '2', autocomplete: 'off', spellcheck: 'false' });
+    const emailMax = this.sub('alarms', 'notify', 'emails')?.maxItems;
+    form.append(
+      h(
+        'section',
+        { class: 'card', 'aria-labelledby': 'sec-alarms' },
+        h('h2', { id: 'sec-alarms' }, 'Alarms and notifications'),
+        field(f, '/alarms/set', 'Alarm set', this.alarmSet, {
+          hint: 'Each alarm watches the trail’s logs for one risky activity.',
+          extra: this.alarmEntries,
+        }),
+        field(f, '/alarms/notify/emails', 'Email addresses to notify', this.emails, {
+          hint: `One per line${emailMax ? `, up to ${emailMax}` : ''}. Each address confirms its subscription by email.`,
+          optional: true,
+        }),
+        field(f, '/alarms/notify/https', 'HTTPS endpoints to notify', this.https, {
+          hint: 'One https:// URL per line.',
+          optional: true,
+        }),
+      ),
+    );
+    this.#showAlarmEntries();
+
+    // --- retention and object lock --------------------------------------------------------------
+    const archive = this.sub('retention', 'archiveAfterDays');
+    const expire = this.sub('retention', 'expireAfterDays');
+    const cwl = this.sub('retention', 'cloudWatchLogsDays');
+    this.archive = h('input', {
+      type: 'text',
+      name: 'archiveAfterDays',
+      inputmode: 'numeric',
+      value: String(archive?.default ?? ''),
+      class: 'input-short',
+    });
+    this.expire = h('input', {
+      type: 'text',
+      name: 'expireAfterDays',
+      inputmode: 'numeric',
+      value: String(expire?.default ?? ''),
+      class: 'input-short',
+    });
+    this.cwl = h('select', { name: 'cloudWatchLogsDays' }, options(enumOf(this.doc, cwl), cwl?.default));
+    const lockSchema = this.sub('objectLock');
+    this.lockOn = choice('checkbox', 'objectLockOn', 'on', 'Lock log objects with S3 Object Lock', {
+      hint: 'Nobody can delete or overwrite a log object until its lock ends. In COMPLIANCE mode not even administrators can; the bucket cannot be emptied before then.',
+    });
+    this.lockMode = h(
+      'select',
+      { name: 'objectLockMode' },
+      options(enumOf(this.doc, lockSchema?.properties?.mode), 'GOVERNANCE'),
+    );
+    const lockDays = subschema(this.doc, lockSchema, 'days');
+    this.lockDays = h('input', {
+      type: 'text',
+      name: 'objectLockDays',
+      inputmode: 'numeric',
+      value: '365',
+      class: 'input-short',
+    });
+    this.lockFields = h(
+      'div',
+      { class: 'lock-fields', hidden: true },
+      field(f, '/objectLock/mode', 'Lock mode', this.lockMode, {
+        hint: 'GOVERNANCE: users with a special permission can lift it. COMPLIANCE: nobody can.',
+      }),
+      field(f, '/objectLock/days', 'Lock period (days)', this.lockDays, { hint: rangeHint(lockDays) }),
+    );
+    this.lockOn.input.addEventListener('change', () => {
+      this.lockFields.hidden = !this.lockOn.input.checked;
+    });
+    form.append(
+      h(
+        'section',
+        { class: 'card', 'aria-labelledby': 'sec-retention' },
+        h('h2', { id: 'sec-retention' }, 'Retention'),
+        field(f, '/retention/archiveAfterDays', 'Move logs to archive storage after (days)', this.archive, {
+          hint: rangeHint(archive),
+        }),
+        field(f, '/retention/expireAfterDays', 'Delete logs after (days)', this.expire, {
+          hint: rangeHint(expire),
+        }),
+        field(
+          f,
+          '/retention/cloudWatchLogsDays',
+          'Keep logs searchable in CloudWatch Logs for (days)',
+          this.cwl,
+          {
+            hint: `default ${cwl?.default ?? 90}`,
+          },
+        ),
+        group(f, '/objectLock', 'Object Lock', [this.lockOn.row, this.lockFields], {
+          controls: [this.lockOn.input],
+        }),
+      ),
+    );
+
+    this.submit = h('button', { type: 'submit', class: 'primary', id: 'preview-button' }, 'Preview changes');
+    form.append(
+      h(
+        'div',
+        { class: 'form-actions' },
+        this.submit,
+        h('p', { class: 'hint' }, 'Saves the request and shows what would change. Nothing is applied yet.'),
+      ),
+    );
+    form.addEventListener('submit', (e) => {
+      e.preventDefault();
+      void this.preview();
+    });
+    form.addEventListener('input', () => this.#invalidatePlan());
+    form.addEventListener('change', () => this.#invalidatePlan());
+    return form;
+  }
+
+  #toggleRegions() {
+    this.regionList.hidden = !this.regionsChosen.checked;
+  }
+
+  #updateOrgOffer() {
+    const allowed = this.settings.organizationTrailAccountId;
+    const offer = Boolean(allowed) && this.accountInput.value.trim() === allowed;
+    this.orgSection.hidden = !offer;
+  }
+
+  #showAlarmEntries() {
+    clear(this.alarmEntries);
+    const set = this.alarmSets.find((s) => s.name === this.alarmSet.value);
+    if (!set) return;
+    this.alarmEntries.append(
+      h('p', { class: 'set-description' }, set.description),
+      set.entries.length
+        ? h(
+            'ul',
+            { class: 'alarm-list', 'aria-label': `Alarms in ${set.name}` },
+            set.entries.map((e) => h('li', {}, h('strong', {}, e.title), ' — ', e.description)),
+          )
+        : h('p', {}, 'This set has no alarms.'),
+    );
+  }
+
+  #readDataRows() {
+    this.dataRows = this.dataRows.map((row) => ({
+      kind: row.kindEl?.value ?? row.kind,
+      all: row.allEl ? row.allEl.checked : row.all,
+      arns: row.arnsEl?.value ?? row.arns,
+      access: row.accessEl?.value ?? row.access,
+    }));
+  }
+
+  #renderDataRows(focusIndex) {
+    const f = this.fields;
+    f.unregisterPrefix('/dataEvents/');
+    clear(this.dataList);
+    const kinds = enumOf(this.doc, this.sub('dataEvents', '*', 'kind'));
+    const accessValues = enumOf(this.doc, this.sub('dataEvents', '*', 'access'));
+    const kindLabels = {
+      's3-object': 'S3 objects',
+      lambda: 'Lambda invocations',
+      dynamodb: 'DynamoDB items',
+    };
+    const accessLabels = { all: 'Read and write', 'read-only': 'Read only', 'write-only': 'Write only' };
+    this.dataRows.forEach((row, i) => {
+      const n = i + 1;
+      const base = `/dataEvents/${i}`;
+      row.kindEl = h('select', { name: `dataKind${i}` }, options(kinds, row.kind, kindLabels));
+      const allChoice = choice(
+        'checkbox',
+        `dataAll${i}`,
+        'all',
+        'All resources of this kind in the account',
+        {
+          checked: row.all,
+        },
+      );
+      row.allEl = allChoice.input;
+      row.arnsEl = h(
+        'textarea',
+        { name: `dataArns${i}`, rows: '3', spellcheck: 'false', disabled: row.all },
+        row.arns,
+      );
+      row.arnsEl.value = row.arns;
+      row.allEl.addEventListener('change', () => {
+        row.arnsEl.disabled = row.allEl.checked;
+      });
+      row.accessEl = h('select', { name: `dataAccess${i}` }, options(accessValues, row.access, accessLabels));
+      const remove = h(
+        'button',
+        { type: 'button', class: 'link-button', 'aria-label': `Remove data event scope ${n}` },
+        'Remove',
+      );
+      remove.addEventListener('click', () => {
+        this.#readDataRows();
+        this.dataRows.splice(i, 1);
+        this.#renderDataRows();
+        this.addDataButton.disabled = false;
+        this.addDataButton.focus();
+        announce(`Data event scope ${n} removed`);
+      });
+      this.dataList.append(
+        h(
+          'fieldset',
+          { class: 'data-row' },
+          h('legend', {}, `Data event scope ${n}`),
+          field(f, `${base}/kind`, 'Kind', row.kindEl),
+          h('div', { class: 'choice-line' }, allChoice.row),
+          field(f, `${base}/resources`, 'Resource ARNs', row.arnsEl, {
+            hint: 'One ARN per line, e.g. arn:aws:s3:::bucket/prefix, arn:aws:lambda:eu-west-1:123456789012:function:name',
+          }),
+          field(f, `${base}/access`, 'Record', row.accessEl),
+          remove,
+        ),
+      );
+    });
+    if (focusIndex !== undefined) this.dataRows[focusIndex]?.kindEl.focus();
+  }
+
+  /** { accountId, spec } from the controls: the body the API gets. */
+  read() {
+    this.#readDataRows();
+    const spec = { homeRegion: this.homeRegion.value };
+    spec.regions = this.regionsAll.checked
+      ? 'all'
+      : this.regionChecks.filter((c) => c.input.checked).map((c) => c.input.value);
+    if (!this.orgSection.hidden) {
+      spec.organizationTrail = this.orgTrail.input.checked;
+      const orgId = this.orgId.value.trim();
+      if (spec.organizationTrail && orgId) spec.organizationId = orgId;
+    }
+    spec.managementEvents = { read: this.mgmtRead.input.checked, write: this.mgmtWrite.input.checked };
+    spec.dataEvents = this.dataRows.map((row) => ({
+      kind: row.kind,
+      resources: row.all
+        ? 'all'
+        : row.arns
+            .split(/\r?\n/)
+            .map((l) => l.trim())
+            .filter(Boolean),
+      access: row.access,
+    }));
+    spec.insights = this.insightChecks.filter((c) => c.input.checked).map((c) => c.input.value);
+    spec.alarms = {
+      set: this.alarmSet.value,
+      notify: { emails: lines(this.emails), https: lines(this.https) },
+    };
+    const retention = {};
+    for (const [key, input] of [
+      ['archiveAfterDays', this.archive],
+      ['expireAfterDays', this.expire],
+    ]) {
+      const v = numberValue(input);
+      if (v !== undefined) retention[key] = v;
+    }
+    retention.cloudWatchLogsDays = Number(this.cwl.value);
+    spec.retention = retention;
+    if (this.lockOn.input.checked)
+      spec.objectLock = { mode: this.lockMode.value, days: numberValue(this.lockDays) };
+    const accountId = this.accountInput.value.trim();
+    // A PUT replaces the spec: keep what this form does not edit from the version being edited.
+    const kept = this.loaded?.accountId === accountId ? this.loaded.spec : undefined;
+    if (kept) {
+      for (const key of ['accessLogBucket', 'securityReaders', 'tags'])
+        if (kept[key] !== undefined) spec[key] = kept[key];
+      if (kept.managementEvents?.excludedSources)
+        spec.managementEvents.excludedSources = kept.managementEvents.excludedSources;
+    }
+    return { accountId, spec };
+  }
+
+  /** Fills the controls from a stored spec (defaults applied). */
+  fill(accountId, spec) {
+    this.accountInput.value = accountId;
+    this.#updateOrgOffer();
+    this.homeRegion.value = spec.homeRegion;
+    const chosen = spec.regions !== 'all' && Array.isArray(spec.regions);
+    this.regionsAll.checked = !chosen;
+    this.regionsChosen.checked = chosen;
+    for (const c of this.regionChecks) c.input.checked = chosen && spec.regions.includes(c.input.value);
+    this.#toggleRegions();
+    this.orgTrail.input.checked = Boolean(spec.organizationTrail);
+    this.orgId.value = spec.organizationId ?? '';
+    this.orgIdField.hidden = !spec.organizationTrail;
+    this.mgmtRead.input.checked = spec.managementEvents?.read !== false;
+    this.mgmtWrite.input.checked = spec.managementEvents?.write !== false;
+    this.dataRows = (spec.dataEvents ?? []).map((d) => ({
+      kind: d.kind,
+      all: d.resources === 'all',
+      arns: d.resources === 'all' ? '' : d.resources.join('\n'),
+      access: d.access ?? 'all',
+    }));
+    this.#renderDataRows();
+    for (const c of this.insightChecks) c.input.checked = (spec.insights ?? []).includes(c.input.value);
+    if (spec.alarms?.set) this.alarmSet.value = spec.alarms.set;
+    this.#showAlarmEntries();
+    this.emails.value = (spec.alarms?.notify?.emails ?? []).join('\n');
+    this.https.value = (spec.alarms?.notify?.https ?? []).join('\n');
+    if (spec.retention?.archiveAfterDays !== undefined)
+      this.archive.value = String(spec.retention.archiveAfterDays);
+    if (spec.retention?.expireAfterDays !== undefined)
+      this.expire.value = String(spec.retention.expireAfterDays);
+    if (spec.retention?.cloudWatchLogsDays !== undefined)
+      this.cwl.value = String(spec.retention.cloudWatchLogsDays);
+    this.lockOn.input.checked = Boolean(spec.objectLock);
+    this.lockFields.hidden = !spec.objectLock;
+    if (spec.objectLock) {
+      this.lockMode.value = spec.objectLock.mode;
+      this.lockDays.value = String(spec.objectLock.days);
+    }
+  }
+
+  async load(accountId) {
+    try {
+      const { data } = await api(`/v1/accounts/${encodeURIComponent(accountId)}/trail`);
+      this.fill(accountId, data.spec);
+      this.loaded = { accountId, etag: data.etag, specVersion: data.specVersion, spec: data.spec };
+      this.existingNote.textContent = `Editing version ${data.specVersion} of this account’s request.`;
+      this.existingNote.hidden = false;
+    } catch (err) {
+      this.accountInput.value = accountId;
+      this.#updateOrgOffer();
+      if (!(err instanceof ApiError && err.status === 404)) this.#problem(describeError(err));
+    }
+  }
+
+  /** Issues of the current values against the API's schemas (the path parameter and the body). */
+  check({ accountId, spec }) {
+    const accountIssues = validate(this.doc, this.schemas.accountId, accountId).map((i) => ({
+      ...i,
+      in: 'params',
+      path: '/accountId',
+      message: accountId === '' ? 'is required' : i.message,
+    }));
+    if (accountId === '' && accountIssues.length === 0)
+      accountIssues.push({ in: 'params', path: '/accountId', message: 'is required' });
+    return [...accountIssues, ...validate(this.doc, this.tr, spec)];
+  }
+
+  showErrors(issues, source) {
+    const placed = this.fields.show(issues);
+    clear(this.summary);
+    const items = placed.map(({ field, message, label }) => {
+      const target = field?.controls.find((c) => !c.disabled) ?? field?.controls[0];
+      const name = field ? labelOf(field) : label;
+      if (!target) return h('li', {}, `${name}: ${message}`);
+      const link = h('a', { href: `#${target.id}` }, `${name}: ${message}`);
+      link.addEventListener('click', (e) => {
+        e.preventDefault();
+        target.focus();
+      });
+      return h('li', {}, link);
+    });
+    this.summary.append(
+      h(
+        'h2',
+        {},
+        source === 'server' ? 'The service did not accept the request' : 'Fix these before previewing',
+      ),
+      h('ul', {}, items),
+    );
+    this.summary.hidden = false;
+    this.summary.focus();
+  }
+
+  #problem(message) {
+    clear(this.summary);
+    this.summary.append(h('h2', {}, 'Something went wrong'), h('p', {}, message));
+    this.summary.hidden = false;
+    this.summary.focus();
+  }
+
+  #clearErrors() {
+    this.fields.clear();
+    clear(this.summary);
+    this.summary.hidden = true;
+  }
+
+  #setBusy(busy, label) {
+    this.busy = busy;
+    this.submit.disabled = busy;
+    this.submit.textContent = busy ? label : 'Preview changes';
+    this.element.setAttribute('aria-busy', String(busy));
+  }
+
+  #invalidatePlan() {
+    if (!this.plan || this.busy) return;
+    this.plan = null;
+    const confirm = this.previewPanel.querySelector('.confirm');
+    if (confirm) {
+      confirm.replaceWith(
+        h('p', { class: 'notice' }, 'The request changed since this preview. Preview again before applying.'),
+      );
+    }
+  }
+
+  async preview() {
+    if (this.busy) return;
+    const input = this.read();
+    const issues = this.check(input);
+    if (issues.length) {
+      this.showErrors(issues, 'client');
+      announce(`${issues.length} ${issues.length === 1 ? 'problem' : 'problems'} to fix`);
+      return;
+    }
+    this.#clearErrors();
+    const { accountId, spec } = input;
+    const panel = this.previewPanel;
+    clear(panel);
+    panel.hidden = false;
+    const title = h('h2', { id: 'preview-title', tabindex: '-1' }, `Preview for account ${accountId}`);
+    // Not a live region (it counts resources as events arrive); transitions are announced.
+    const progress = h('p', { class: 'progress', id: 'preview-progress' }, 'Saving the request…');
+    announce('Saving the request and running a preview');
+    panel.append(title, progress);
+    this.#setBusy(true, 'Previewing…');
+    try {
+      const ifMatch = this.loaded?.accountId === accountId ? { 'if-match': this.loaded.etag } : {};
+      let put;
+      try {
+        put = await api(`/v1/accounts/${accountId}/trail`, { method: 'PUT', body: spec, headers: ifMatch });
+      } catch (err) {
+        panel.hidden = true;
+        if (err instanceof ApiError && err.status === 400 && err.errors.length) {
+          this.showErrors(err.errors, 'server');
+          announce('The service did not accept the request');
+        } else if (err instanceof ApiError && err.status === 412) {
+          this.#problem(
+            'Someone else changed this account’s request since you loaded it. Reload the page to see their version.',
+          );
+        } else this.#problem(describeError(err));
+        return;
+      }
+      const etag = put.headers.get('etag') ?? put.data.etag;
+      this.loaded = { accountId, etag, specVersion: put.data.specVersion, spec: put.data.spec };
+      progress.textContent = 'Running the preview…';
+      title.focus();
+      const { data: op } = await api(`/v1/accounts/${accountId}/trail/previews`, {
+        method: 'POST',
+        headers: { 'if-match': etag },
+      });
+      const resources = new ResourceProgress();
+      const final = await followOperation(op.id, {
+        onEvent: (event) => {
+          if (resources.add(event))
+            progress.textContent = `Running the preview… ${resources.list().length} resources checked`;
+        },
+      });
+      this.#showPlan({ accountId, spec, etag, op: final ?? op, resources, progress });
+    } catch (err) {
+      progress.textContent = '';
+      panel.append(
+        h('p', { class: 'notice error', role: 'alert' }, `The preview could not run: ${describeError(err)}`),
+      );
+    } finally {
+      this.#setBusy(false);
+    }
+  }
+
+  #showPlan({ accountId, spec, etag, op, resources, progress }) {
+    const panel = this.previewPanel;
+    if (op.state !== 'succeeded') {
+      progress.textContent = '';
+      panel.append(
+        h(
+          'div',
+          { class: 'notice error', role: 'alert' },
+          h('p', {}, h('strong', {}, 'The preview failed: '), op.error?.message ?? op.state),
+          op.error?.engineMessage ? h('pre', { class: 'engine-message' }, op.error.engineMessage) : null,
+          resources.diagnostics.length
+            ? h(
+                'ul',
+                {},
+                resources.diagnostics
+                  .filter((d) => d.severity === 'error')
+                  .map((d) => h('li', {}, d.message)),
+              )
+            : null,
+        ),
+      );
+      return;
+    }
+    const summary = op.changeSummary ?? {};
+    const changed = resources.changed();
+    const total = CHANGE_KINDS.reduce((n, k) => n + (summary[k] ?? 0), 0);
+    progress.textContent =
+      total === 0 ? 'Preview finished: nothing to change.' : `Preview finished: ${total} changes planned.`;
+    panel.append(
+      h(
+        'ul',
+        { class: 'change-counts', 'aria-label': 'Planned changes' },
+        CHANGE_KINDS.map((k) =>
+          h(
+            'li',
+            { class: `count count-${k}` },
+            h('span', { class: 'count-number' }, String(summary[k] ?? 0)),
+            ` ${CHANGE_LABELS[k]}`,
+          ),
+        ),
+        h(
+          'li',
+          { class: 'count count-same' },
+          h('span', { class: 'count-number' }, String(summary.same ?? 0)),
+          ' unchanged',
+        ),
+      ),
+    );
+    for (const kind of CHANGE_KINDS) {
+      const list = changed.filter((r) => r.change === kind);
+      if (list.length === 0) continue;
+      panel.append(
+        h('h3', {}, `Resources ${CHANGE_LABELS[kind]} (${list.length})`),
+        h(
+          'ul',
+          { class: `resource-list plan-${kind}` },
+          list.map((r) =>
+            h(
+              'li',
+              {},
+              badge(kind),
+              ' ',
+              h('span', { class: 'resource-name' }, r.name),
+              ' ',
+              h('span', { class: 'resource-type' }, r.type),
+              r.diffs.length ? h('span', { class: 'resource-diffs' }, ` — ${r.diffs.join(', ')}`) : null,
+            ),
+          ),
+        ),
+      );
+    }
+    if (total === 0) {
+      panel.append(
+        h('p', { class: 'notice' }, 'The account already matches this request. There is nothing to apply.'),
+      );
+      panel.querySelector('h2')?.focus();
+      return;
+    }
+    this.plan = { accountId, etag };
+    const applyButton = h(
+      'button',
+      { type: 'button', class: 'primary', id: 'apply-button' },
+      `Apply ${total} changes to account ${accountId}`,
+    );
+    const back = h('button', { type: 'button', class: 'secondary' }, 'Change the request');
+    back.addEventListener('click', () => this.accountInput.focus());
+    const confirmError = h('p', { class: 'error-message', role: 'alert', hidden: true });
+    applyButton.addEventListener('click', async () => {
+      if (!this.plan) return;
+      applyButton.disabled = true;
+      applyButton.textContent = 'Starting the apply…';
+      try {
+        const { data } = await api(`/v1/accounts/${accountId}/trail/applies`, {
+          method: 'POST',
+          headers: { 'if-match': etag },
+        });
+        location.assign(`/operations/${encodeURIComponent(data.id)}`);
+      } catch (err) {
+        applyButton.disabled = false;
+        applyButton.textContent = `Apply ${total} changes to account ${accountId}`;
+        confirmError.textContent =
+          err instanceof ApiError && err.status === 412
+            ? 'The request changed since this preview. Preview again before applying.'
+            : describeError(err);
+        confirmError.hidden = false;
+      }
+    });
+    panel.append(
+      h(
+        'div',
+        { class: 'confirm', role: 'group', 'aria-labelledby': 'confirm-title' },
+        h('h3', { id: 'confirm-title' }, 'Apply these changes?'),
+        h(
+          'p',
+          {},
+          `This changes real resources in account ${accountId} (home region ${spec.homeRegion}). `,
+          spec.insights?.length ? 'Insights are on: they are billed. ' : '',
+          'You can follow the progress on the next page.',
+        ),
+        confirmError,
+        h('div', { class: 'form-actions' }, applyButton, back),
+      ),
+    );
+    panel.querySelector('h2')?.focus();
+    announce(`Preview finished: ${total} changes planned. Review them, then apply.`);
+  }
+}
+
+function labelOf(field) {
+  const w = field.wrapper;
+  const el = w.tagName === 'FIELDSET' ? w.querySelector('legend') : w.querySelector('label');
+  const text = (el?.firstChild?.textContent ?? el?.textContent ?? field.key).trim();
+  const row = w.closest('.data-row')?.querySelector('legend')?.textContent;
+  return row && row !== text ? `${row}, ${text}` : text;
+}
+
+function sentence(text) {
+  return text ? text.charAt(0).toUpperCase() + text.slice(1) + (text.endsWith('.') ? '' : '.') : text;
+}
