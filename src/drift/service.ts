@@ -1,0 +1,127 @@
+// Reading stored drift reports: an account's history and the fleet view (latest report per account).
+import { NotFoundError, ValidationFailedError } from '../errors.ts';
+import {
+  type DriftReportRecord,
+  type DriftSeverity,
+  REMEDIATION_POLICIES,
+  type RemediationPolicy,
+  type Store,
+} from '../store/types.ts';
+import type { DriftReport } from './report.ts';
+
+export type StoredDriftReportView = DriftReport & { id: string };
+
+export function driftReportView(rec: DriftReportRecord): StoredDriftReportView {
+  return { id: rec.id, ...rec.report };
+}
+
+function encodeReportCursor(beforeSeq: number): string {
+  return Buffer.from(JSON.stringify({ before: beforeSeq })).toString('base64url');
+}
+
+function decodeReportCursor(cursor: string): number {
+  try {
+    const { before } = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { before?: unknown };
+    if (typeof before === 'number' && Number.isSafeInteger(before) && before > 0) return before;
+  } catch {
+    // fall through
+  }
+  throw new ValidationFailedError([
+    { path: '/cursor', message: 'is not a cursor this service issued', in: 'querystring' },
+  ]);
+}
+
+export interface FleetAccountDrift {
+  accountId: string;
+  severity: DriftSeverity;
+  checkedAt: string | null;
+  clean: boolean | null;
+  counts: { critical: number; high: number; low: number } | null;
+  reportId: string | null;
+  remediationPolicy: RemediationPolicy;
+}
+
+export class DriftService {
+  readonly #store: Store;
+  constructor(store: Store) {
+    this.#store = store;
+  }
+
+  async #requireAccount(accountId: string) {
+    const account = await this.#store.getAccount(accountId);
+    if (!account) throw new NotFoundError('trail_request', `Account ${accountId} has no trail request`);
+    return account;
+  }
+
+  async history(
+    accountId: string,
+    q: { limit?: number | undefined; cursor?: string | undefined },
+  ): Promise<{ items: StoredDriftReportView[]; nextCursor: string | null }> {
+    await this.#requireAccount(accountId);
+    const limit = q.limit ?? 20;
+    const rows = await this.#store.listDriftReports(accountId, {
+      limit: limit + 1,
+      ...(q.cursor ? { beforeSeq: decodeReportCursor(q.cursor) } : {}),
+    });
+    const page = rows.slice(0, limit);
+    const last = page.at(-1);
+    return {
+      items: page.map(driftReportView),
+      nextCursor: rows.length > limit && last ? encodeReportCursor(last.seq) : null,
+    };
+  }
+
+  /** Latest report of every managed (not decommissioned) account; unchecked accounts count as unknown. */
+  async fleet(): Promise<{
+    counts: Record<DriftSeverity, number>;
+    accounts: FleetAccountDrift[];
+  }> {
+    const latest = new Map((await this.#store.latestDriftReports()).map((r) => [r.accountId, r]));
+    const counts: Record<DriftSeverity, number> = { critical: 0, high: 0, low: 0, none: 0, unknown: 0 };
+    const accounts: FleetAccountDrift[] = [];
+    let after: string | undefined;
+    for (;;) {
+      const page = await this.#store.listAccounts({
+        limit: 500,
+        ...(after ? { afterAccountId: after } : {}),
+      });
+      for (const a of page) {
+        if (a.status === 'decommissioned') continue;
+        const rec = latest.get(a.accountId);
+        const severity: DriftSeverity = rec
+          ? (rec.report.severity ?? (rec.report.clean ? 'none' : 'unknown'))
+          : 'unknown';
+        counts[severity]++;
+        accounts.push({
+          accountId: a.accountId,
+          severity,
+          checkedAt: rec?.checkedAt ?? null,
+          clean: rec ? rec.report.clean : null,
+          counts: rec ? rec.report.counts : null,
+          reportId: rec?.id ?? null,
+          remediationPolicy: a.remediationPolicy,
+        });
+      }
+      if (page.length < 500) break;
+      after = page.at(-1)!.accountId;
+    }
+    return { counts, accounts };
+  }
+
+  async getPolicy(accountId: string): Promise<{ accountId: string; policy: RemediationPolicy }> {
+    const account = await this.#requireAccount(accountId);
+    return { accountId, policy: account.remediationPolicy };
+  }
+
+  async setPolicy(
+    accountId: string,
+    policy: RemediationPolicy,
+  ): Promise<{ accountId: string; policy: RemediationPolicy }> {
+    await this.#requireAccount(accountId);
+    if (!REMEDIATION_POLICIES.includes(policy)) {
+      throw new ValidationFailedError([{ path: '/policy', message: 'is not a remediation policy' }]);
+    }
+    await this.#store.updateAccount(accountId, { remediationPolicy: policy }, new Date().toISOString());
+    return { accountId, policy };
+  }
+}

@@ -1,0 +1,545 @@
+// Fleet reconciliation: a drift check of every managed account through the operation queue, with
+// bounded concurrency, the account's remediation policy applied, a per-account outcome and totals
+// recorded in the database, and a signed summary sent to the webhooks when there is news.
+//
+// Only one reconciliation runs at a time, across processes and restarts: a lease row (holder +
+// expiry) in the database, renewed while the run lasts. A run left `running` whose lease expired
+// (its process died) is marked `interrupted` at start and before a new run takes the lease.
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import { Cron } from 'croner';
+import type { DriftReport } from '../drift/report.ts';
+import { ConflictError, NotFoundError } from '../errors.ts';
+import type { OperationQueue, QueueLogger } from '../operations/queue.ts';
+import type {
+  AccountRecord,
+  OperationError,
+  OperationRecord,
+  ReconciliationAccountOutcome,
+  ReconciliationNotification,
+  ReconciliationRecord,
+  ReconciliationTotals,
+  RemediationPolicy,
+  Store,
+} from '../store/types.ts';
+import type { Notifier } from './notify.ts';
+
+export const RECONCILIATION_LEASE = 'reconciliation';
+
+export interface ReconcilerOptions {
+  store: Store;
+  queue: OperationQueue;
+  logger: QueueLogger;
+  concurrency: number;
+  leaseTtlMs: number;
+  /** Cron expression (croner) and IANA time zone; null cron: no schedule. */
+  cron: string | null;
+  timezone: string;
+  notifier?: Notifier | undefined;
+  /** Identity of this process in the lease; default host:pid:random. */
+  holder?: string;
+  now?: () => Date;
+}
+
+/** Whether a report with this severity is remediated under the policy. */
+export function shouldRemediate(policy: RemediationPolicy, report: DriftReport): boolean {
+  if (report.clean || report.severity === null) return false;
+  if (policy === 'remediate') return true;
+  if (policy === 'remediate-critical') return report.severity === 'critical';
+  return false;
+}
+
+/** Stable keys of a report's drift: one per drifted property (or per deleted/unnamed resource). */
+export function findingsOf(report: DriftReport): string[] {
+  const keys: string[] = [];
+  for (const r of report.resources) {
+    if (r.properties.length === 0) keys.push(`${r.urn}#${r.operation}`);
+    for (const p of r.properties) keys.push(`${r.urn}#${p.path}`);
+  }
+  return keys.sort();
+}
+
+export function totalsOf(accounts: readonly ReconciliationAccountOutcome[]): ReconciliationTotals {
+  const totals: ReconciliationTotals = {
+    accounts: accounts.length,
+    clean: 0,
+    drifted: 0,
+    remediated: 0,
+    failed: 0,
+    skipped: 0,
+  };
+  for (const a of accounts) {
+    if (a.outcome !== 'pending') totals[a.outcome]++;
+  }
+  return totals;
+}
+
+/** Managed accounts: applied at least once and not decommissioned. */
+function isManaged(a: AccountRecord): boolean {
+  return a.appliedVersion !== null && a.status !== 'decommissioned' && a.status !== 'decommissioning';
+}
+
+class AccountFailure extends Error {
+  readonly error: OperationError;
+  readonly severity: ReconciliationAccountOutcome['severity'];
+  constructor(error: OperationError, severity: ReconciliationAccountOutcome['severity'] = null) {
+    super(error.message);
+    this.error = error;
+    this.severity = severity;
+  }
+}
+
+interface ActiveRun {
+  id: string;
+  controller: AbortController;
+  done: Promise<ReconciliationRecord>;
+}
+
+export class Reconciler {
+  readonly #store: Store;
+  readonly #queue: OperationQueue;
+  readonly #log: QueueLogger;
+  readonly #concurrency: number;
+  readonly #leaseTtlMs: number;
+  readonly #notifier: Notifier | undefined;
+  readonly #holder: string;
+  readonly #now: () => Date;
+  readonly #cronExpr: string | null;
+  readonly #timezone: string;
+  #cron: Cron | undefined;
+  #active: ActiveRun | undefined;
+  #stopping = false;
+
+  constructor(opts: ReconcilerOptions) {
+    this.#store = opts.store;
+    this.#queue = opts.queue;
+    this.#log = opts.logger.child({ component: 'reconciler' });
+    this.#concurrency = opts.concurrency;
+    this.#leaseTtlMs = opts.leaseTtlMs;
+    this.#notifier = opts.notifier;
+    this.#holder = opts.holder ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+    this.#now = opts.now ?? (() => new Date());
+    this.#cronExpr = opts.cron;
+    this.#timezone = opts.timezone;
+  }
+
+  get holder(): string {
+    return this.#holder;
+  }
+
+  /** When the schedule fires next (null when disabled). */
+  nextScheduledRun(): Date | null {
+    return this.#cron?.nextRun() ?? null;
+  }
+
+  /** Marks runs left by dead processes interrupted, then starts the schedule. */
+  async start(): Promise<void> {
+    await this.#markAbandonedRuns();
+    if (this.#cronExpr && !this.#cron) {
+      this.#cron = new Cron(this.#cronExpr, { timezone: this.#timezone, protect: true }, () =>
+        this.#scheduled(),
+      );
+      this.#log.info(
+        { cron: this.#cronExpr, timezone: this.#timezone, next: this.#cron.nextRun()?.toISOString() },
+        'reconciliation scheduled',
+      );
+    }
+  }
+
+  async #scheduled(): Promise<void> {
+    try {
+      const run = await this.startRun('schedule');
+      await this.whenFinished(run.id);
+    } catch (err) {
+      if (err instanceof ConflictError) {
+        this.#log.info({}, 'scheduled reconciliation skipped: another one is running');
+      } else {
+        this.#log.error({ err }, 'scheduled reconciliation failed to start');
+      }
+    }
+  }
+
+  /** Stops the schedule; a run in progress takes no new accounts and ends `interrupted`. */
+  async stop(timeoutMs = 10_000): Promise<void> {
+    this.#stopping = true;
+    this.#cron?.stop();
+    this.#cron = undefined;
+    const active = this.#active;
+    if (!active) return;
+    active.controller.abort(new Error('service shutting down'));
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      active.done.catch(() => undefined),
+      new Promise((resolve) => {
+        timer = setTimeout(resolve, timeoutMs);
+      }),
+    ]);
+    clearTimeout(timer);
+  }
+
+  /** Starts a reconciliation now (409 reconciliation_running when one holds the lease). */
+  async startRun(trigger: ReconciliationRecord['trigger']): Promise<ReconciliationRecord> {
+    if (this.#stopping) throw new ConflictError('shutting_down', 'The service is shutting down');
+    if (this.#active) {
+      throw new ConflictError('reconciliation_running', `Reconciliation ${this.#active.id} is running`);
+    }
+    await this.#markAbandonedRuns();
+    const id = randomUUID();
+    const now = this.#now();
+    const acquired = await this.#store.acquireLease(
+      {
+        name: RECONCILIATION_LEASE,
+        holder: this.#holder,
+        runId: id,
+        expiresAt: new Date(now.getTime() + this.#leaseTtlMs).toISOString(),
+      },
+      now.toISOString(),
+    );
+    // Re-check after the await: two local callers may race to here.
+    if (!acquired || this.#active) {
+      const lease = await this.#store.getLease(RECONCILIATION_LEASE);
+      throw new ConflictError(
+        'reconciliation_running',
+        `Reconciliation ${lease?.runId ?? '(unknown)'} is running (lease held until ${lease?.expiresAt ?? '?'})`,
+      );
+    }
+    const accounts = await this.#managedAccounts();
+    const outcomes: ReconciliationAccountOutcome[] = accounts.map((a) => ({
+      accountId: a.accountId,
+      outcome: 'pending',
+      severity: null,
+      findings: [],
+      driftReportId: null,
+      operationIds: [],
+      error: null,
+      startedAt: null,
+      finishedAt: null,
+    }));
+    const run = await this.#store.insertReconciliation({
+      id,
+      trigger,
+      state: 'running',
+      holder: this.#holder,
+      startedAt: now.toISOString(),
+      finishedAt: null,
+      totals: totalsOf(outcomes),
+      accounts: outcomes,
+      notifications: [],
+      error: null,
+    });
+    const controller = new AbortController();
+    const active: ActiveRun = { id, controller, done: Promise.resolve(run) };
+    active.done = this.#execute(run, accounts, controller.signal).finally(() => {
+      if (this.#active === active) this.#active = undefined;
+    });
+    this.#active = active;
+    this.#log.info({ reconciliationId: id, trigger, accounts: accounts.length }, 'reconciliation started');
+    return run;
+  }
+
+  /** Resolves with the run once it is no longer running. */
+  async whenFinished(id: string): Promise<ReconciliationRecord> {
+    if (this.#active?.id === id) return this.#active.done;
+    const run = await this.#store.getReconciliation(id);
+    if (!run) throw new NotFoundError('reconciliation', `Reconciliation ${id} not found`);
+    return run;
+  }
+
+  async get(id: string): Promise<ReconciliationRecord> {
+    const run = await this.#store.getReconciliation(id);
+    if (!run) throw new NotFoundError('reconciliation', `Reconciliation ${id} not found`);
+    return run;
+  }
+
+  list(q: Parameters<Store['listReconciliations']>[0]): Promise<ReconciliationRecord[]> {
+    return this.#store.listReconciliations(q);
+  }
+
+  async #managedAccounts(): Promise<AccountRecord[]> {
+    const out: AccountRecord[] = [];
+    let after: string | undefined;
+    for (;;) {
+      const page = await this.#store.listAccounts({
+        limit: 200,
+        ...(after ? { afterAccountId: after } : {}),
+      });
+      out.push(...page.filter(isManaged));
+      if (page.length < 200) return out;
+      after = page.at(-1)!.accountId;
+    }
+  }
+
+  /** Runs left `running` whose lease is gone, expired or names another run: their process died. */
+  async #markAbandonedRuns(): Promise<void> {
+    const running = await this.#store.listReconciliations({ limit: 100, state: 'running' });
+    if (running.length === 0) return;
+    const lease = await this.#store.getLease(RECONCILIATION_LEASE);
+    const now = this.#now();
+    for (const run of running) {
+      if (this.#active?.id === run.id) continue;
+      const alive = lease && lease.runId === run.id && Date.parse(lease.expiresAt) > now.getTime();
+      if (alive) continue;
+      const accounts = run.accounts.map((a) =>
+        a.outcome === 'pending'
+          ? {
+              ...a,
+              outcome: 'skipped' as const,
+              error: { code: 'interrupted', message: 'The reconciliation stopped before this account' },
+            }
+          : a,
+      );
+      const marked = await this.#store.updateReconciliation(
+        run.id,
+        {
+          state: 'interrupted',
+          finishedAt: now.toISOString(),
+          accounts,
+          totals: totalsOf(accounts),
+          error: {
+            code: 'interrupted_by_restart',
+            message: `The process running it (${run.holder}) stopped; its lease expired`,
+          },
+        },
+        { ifState: 'running' },
+      );
+      if (marked)
+        this.#log.warn({ reconciliationId: run.id, holder: run.holder }, 'reconciliation interrupted');
+    }
+  }
+
+  async #execute(
+    run: ReconciliationRecord,
+    accounts: AccountRecord[],
+    signal: AbortSignal,
+  ): Promise<ReconciliationRecord> {
+    const outcomes = run.accounts.map((a) => ({ ...a }));
+    let leaseLost = false;
+    const renew = setInterval(
+      () => {
+        const expiresAt = new Date(this.#now().getTime() + this.#leaseTtlMs).toISOString();
+        this.#store.renewLease(RECONCILIATION_LEASE, this.#holder, expiresAt).then(
+          (ok) => {
+            if (!ok && !leaseLost) {
+              leaseLost = true;
+              this.#log.error({ reconciliationId: run.id }, 'reconciliation lease lost');
+            }
+          },
+          (err) => this.#log.warn({ err }, 'could not renew the reconciliation lease'),
+        );
+      },
+      Math.max(250, Math.floor(this.#leaseTtlMs / 3)),
+    );
+    // Progress is written as accounts finish; writes are chained so they land in order.
+    let saving: Promise<unknown> = Promise.resolve();
+    const save = () => {
+      const snapshot = outcomes.map((o) => ({ ...o }));
+      saving = saving
+        .then(() =>
+          this.#store.updateReconciliation(run.id, { accounts: snapshot, totals: totalsOf(snapshot) }),
+        )
+        .catch((err) => this.#log.warn({ err }, 'could not save reconciliation progress'));
+    };
+
+    let next = 0;
+    const worker = async () => {
+      while (!signal.aborted && !leaseLost) {
+        const index = next++;
+        const account = accounts[index];
+        if (!account) return;
+        const outcome = outcomes[index]!;
+        outcome.startedAt = this.#now().toISOString();
+        try {
+          Object.assign(outcome, await this.#reconcileAccount(account, outcome, signal));
+        } catch (err) {
+          const failure =
+            err instanceof AccountFailure
+              ? err
+              : new AccountFailure({
+                  code: (err as { code?: string }).code ?? 'reconcile_error',
+                  message: (err as Error).message ?? String(err),
+                });
+          outcome.outcome = signal.aborted ? 'skipped' : 'failed';
+          outcome.error = failure.error;
+          outcome.severity = failure.severity ?? outcome.severity;
+          this.#log.warn(
+            { accountId: account.accountId, error: failure.error },
+            'account reconciliation failed',
+          );
+        }
+        outcome.finishedAt = this.#now().toISOString();
+        save();
+      }
+    };
+    try {
+      await Promise.all(Array.from({ length: Math.min(this.#concurrency, accounts.length) }, worker));
+    } finally {
+      clearInterval(renew);
+    }
+    await saving;
+
+    const interrupted = signal.aborted || leaseLost;
+    for (const o of outcomes) {
+      if (o.outcome === 'pending') {
+        o.outcome = 'skipped';
+        o.error = { code: 'interrupted', message: 'The reconciliation stopped before this account' };
+      }
+    }
+    const notifications = interrupted ? [] : await this.#notify(run, outcomes);
+    const finishedAt = this.#now().toISOString();
+    await this.#store.updateReconciliation(run.id, {
+      state: interrupted ? 'interrupted' : 'succeeded',
+      finishedAt,
+      accounts: outcomes,
+      totals: totalsOf(outcomes),
+      notifications,
+      error: interrupted
+        ? {
+            code: leaseLost ? 'lease_lost' : 'interrupted_by_shutdown',
+            message: leaseLost ? 'Another process took the reconciliation lease' : 'The service shut down',
+          }
+        : null,
+    });
+    await this.#store.releaseLease(RECONCILIATION_LEASE, this.#holder).catch(() => undefined);
+    const after = (await this.#store.getReconciliation(run.id))!;
+    this.#log.info(
+      { reconciliationId: run.id, state: after.state, totals: after.totals },
+      'reconciliation finished',
+    );
+    return after;
+  }
+
+  async #reconcileAccount(
+    account: AccountRecord,
+    outcome: ReconciliationAccountOutcome,
+    signal: AbortSignal,
+  ): Promise<Partial<ReconciliationAccountOutcome>> {
+    const check = await this.#runOperation(account, 'refresh-preview', signal, outcome);
+    const report = await this.#reportOf(check);
+    const findings = findingsOf(report.report);
+    const base = { driftReportId: report.id, findings, severity: report.report.severity };
+    if (report.report.clean) return { ...base, outcome: 'clean' };
+    if (report.report.severity === null) {
+      // Nothing drifted but some resources could not be read: the account's state is not known.
+      throw new AccountFailure({
+        code: 'unverified_resources',
+        message: `The drift check could not read: ${report.report.unverified.map((u) => u.urn).join(', ')}`,
+      });
+    }
+    // The policy is read now, not at the start of the run: a change made meanwhile applies.
+    const policy = (await this.#store.getAccount(account.accountId))?.remediationPolicy ?? 'report';
+    if (!shouldRemediate(policy, report.report)) return { ...base, outcome: 'drifted' };
+
+    await this.#runOperation(account, 'apply', signal, outcome).catch((err: unknown) => {
+      throw err instanceof AccountFailure
+        ? new AccountFailure(
+            { ...err.error, message: `remediation failed: ${err.error.message}` },
+            report.report.severity,
+          )
+        : err;
+    });
+    // Verify: the next check must be clean.
+    const verify = await this.#runOperation(account, 'refresh-preview', signal, outcome);
+    const after = await this.#reportOf(verify);
+    if (!after.report.clean) {
+      throw new AccountFailure(
+        {
+          code: 'drift_remains',
+          message: `drift remains after remediation (${after.report.severity ?? 'unverified'}, report ${after.id})`,
+        },
+        report.report.severity,
+      );
+    }
+    return { ...base, outcome: 'remediated' };
+  }
+
+  async #runOperation(
+    account: AccountRecord,
+    kind: 'refresh-preview' | 'apply',
+    signal: AbortSignal,
+    outcome: ReconciliationAccountOutcome,
+  ): Promise<OperationRecord> {
+    if (signal.aborted) throw new AccountFailure({ code: 'interrupted', message: 'reconciliation stopped' });
+    const current = (await this.#store.getAccount(account.accountId)) ?? account;
+    const op = await this.#queue.enqueue({
+      accountId: current.accountId,
+      kind,
+      spec: current.spec,
+      specVersion: current.specVersion,
+    });
+    outcome.operationIds.push(op.id);
+    const final = await this.#settled(op.id, signal);
+    if (final.state !== 'succeeded') {
+      throw new AccountFailure(
+        final.error ?? { code: final.state, message: `the ${kind} operation ended ${final.state}` },
+      );
+    }
+    return final;
+  }
+
+  #settled(id: string, signal: AbortSignal): Promise<OperationRecord> {
+    return new Promise((resolve, reject) => {
+      const onAbort = () =>
+        reject(new AccountFailure({ code: 'interrupted', message: 'reconciliation stopped while waiting' }));
+      if (signal.aborted) return onAbort();
+      signal.addEventListener('abort', onAbort, { once: true });
+      this.#queue.settled(id).then(
+        (op) => {
+          signal.removeEventListener('abort', onAbort);
+          resolve(op);
+        },
+        (err) => {
+          signal.removeEventListener('abort', onAbort);
+          reject(err);
+        },
+      );
+    });
+  }
+
+  async #reportOf(op: OperationRecord) {
+    const report = await this.#store.getDriftReportByOperation(op.id);
+    if (!report) {
+      throw new AccountFailure({
+        code: 'drift_report_missing',
+        message: `no drift report for operation ${op.id}`,
+      });
+    }
+    return report;
+  }
+
+  /** New drift (not in the previous finished run for the account) or any failure: one summary. */
+  async #notify(
+    run: ReconciliationRecord,
+    outcomes: ReconciliationAccountOutcome[],
+  ): Promise<ReconciliationNotification[]> {
+    if (!this.#notifier) return [];
+    const previous = (await this.#store.listReconciliations({ limit: 20 })).find(
+      (r) => r.id !== run.id && r.seq < run.seq && r.state !== 'running',
+    );
+    const before = new Map(previous?.accounts.map((a) => [a.accountId, new Set(a.findings)]) ?? []);
+    const newDrift = outcomes.filter(
+      (o) =>
+        (o.outcome === 'drifted' ||
+          o.outcome === 'remediated' ||
+          (o.outcome === 'failed' && o.findings.length > 0)) &&
+        o.findings.some((f) => !before.get(o.accountId)?.has(f)),
+    );
+    const failures = outcomes.filter((o) => o.outcome === 'failed');
+    if (newDrift.length === 0 && failures.length === 0) return [];
+    const summary = {
+      type: 'reconciliation.summary',
+      reconciliationId: run.id,
+      link: `/v1/reconciliations/${run.id}`,
+      startedAt: run.startedAt,
+      totals: totalsOf(outcomes),
+      newDrift: newDrift.map((o) => ({
+        accountId: o.accountId,
+        outcome: o.outcome,
+        severity: o.severity,
+        driftReportId: o.driftReportId,
+        newFindings: o.findings.filter((f) => !before.get(o.accountId)?.has(f)),
+      })),
+      failures: failures.map((o) => ({ accountId: o.accountId, error: o.error })),
+    };
+    return this.#notifier.send(summary);
+  }
+}
