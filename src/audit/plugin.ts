@@ -1,0 +1,184 @@
+// One audit entry per mutating call (onResponse, outcome = status code), the admin routes that read and
+// verify the trail, and the hook-up of operation state changes.
+import type { EventEmitter } from 'node:events';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
+import { Type } from 'typebox';
+import { unencapsulated } from '../auth/plugin.ts';
+import { problemResponses } from '../errors.ts';
+import type { AuditInput, AuditLog } from './log.ts';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Extra facts a handler wants in the call's audit entry (ids, names; never secrets). */
+    auditDetails: Record<string, unknown> | null;
+  }
+}
+
+export const MUTATING_METHODS: readonly string[] = ['POST', 'PUT', 'PATCH', 'DELETE'];
+
+export interface AuditPluginOptions {
+  audit: AuditLog;
+}
+
+function accountFromParams(params: unknown): string | null {
+  if (params === null || typeof params !== 'object' || !Object.hasOwn(params, 'accountId')) return null;
+  const v = (params as Record<string, unknown>)['accountId'];
+  return typeof v === 'string' ? v : null;
+}
+
+async function auditPluginImpl(app: FastifyInstance, opts: AuditPluginOptions): Promise<void> {
+  app.decorateRequest('auditDetails', null);
+  app.addHook('onResponse', async (req, reply) => {
+    if (!MUTATING_METHODS.includes(req.method)) return;
+    const route = req.routeOptions.url;
+    // Unmatched URLs (404 handler) change nothing and are not entries.
+    if (!route) return;
+    const entry: AuditInput = {
+      actor: req.principal?.id ?? 'anonymous',
+      actorName: req.principal?.name ?? null,
+      action: `${req.method} ${route}`,
+      accountId: req.accessAccountId ?? accountFromParams(req.params),
+      requestId: String(req.id),
+      outcome: String(reply.statusCode),
+      details: req.auditDetails,
+    };
+    try {
+      await opts.audit.append(entry);
+    } catch (err) {
+      req.log.error({ err, action: entry.action }, 'could not append to the audit log');
+    }
+  });
+}
+
+/** Register before the routes; not encapsulated, so it sees every route's responses. */
+export const auditPlugin = unencapsulated(
+  auditPluginImpl as FastifyPluginAsync<AuditPluginOptions>,
+  'trailwarden-audit',
+);
+
+const AuditEntrySchema = Type.Object(
+  {
+    seq: Type.Integer({ minimum: 1 }),
+    id: Type.String(),
+    at: Type.String({ format: 'date-time' }),
+    actor: Type.String(),
+    actorName: Type.Union([Type.String(), Type.Null()]),
+    action: Type.String(),
+    accountId: Type.Union([Type.String(), Type.Null()]),
+    requestId: Type.Union([Type.String(), Type.Null()]),
+    outcome: Type.String({ description: 'HTTP status code of a call, or the state of an operation' }),
+    details: Type.Union([Type.Record(Type.String(), Type.Unknown()), Type.Null()]),
+    prevHash: Type.String(),
+    hash: Type.String(),
+  },
+  { $id: 'AuditEntry' },
+);
+
+const VerifySchema = Type.Object(
+  {
+    ok: Type.Boolean(),
+    entries: Type.Integer({ description: 'Entries that verified' }),
+    headSeq: Type.Optional(Type.Integer()),
+    headHash: Type.Optional(
+      Type.String({ description: 'Record it elsewhere to detect a rewrite of the whole chain' }),
+    ),
+    broken: Type.Optional(
+      Type.Object({
+        seq: Type.Integer(),
+        id: Type.Union([Type.String(), Type.Null()]),
+        reason: Type.String(),
+      }),
+    ),
+  },
+  { $id: 'AuditVerification' },
+);
+
+export const auditRoutes: FastifyPluginAsyncTypebox<{ audit: AuditLog }> = async (app, { audit }) => {
+  app.get(
+    '/v1/audit',
+    {
+      config: { access: { role: 'admin' } },
+      schema: {
+        tags: ['audit'],
+        summary: 'The audit trail, newest first (admin)',
+        description: 'Pass nextCursor as cursor for the next page.',
+        querystring: Type.Object(
+          {
+            accountId: Type.Optional(Type.String({ pattern: '^[0-9]{12}$' })),
+            actor: Type.Optional(Type.String({ minLength: 1, maxLength: 300 })),
+            limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 100 })),
+            cursor: Type.Optional(Type.Integer({ minimum: 1 })),
+          },
+          { additionalProperties: false },
+        ),
+        response: {
+          200: Type.Object({
+            items: Type.Array(AuditEntrySchema),
+            nextCursor: Type.Union([Type.Integer(), Type.Null()]),
+          }),
+          ...problemResponses(400),
+        },
+      },
+    },
+    async (req) =>
+      audit.list({
+        limit: req.query.limit ?? 100,
+        beforeSeq: req.query.cursor,
+        accountId: req.query.accountId,
+        actor: req.query.actor,
+      }),
+  );
+
+  app.get(
+    '/v1/audit/verify',
+    {
+      config: { access: { role: 'admin' } },
+      schema: {
+        tags: ['audit'],
+        summary: 'Walk the hash chain: ok, or the first entry that does not verify (admin)',
+        response: { 200: VerifySchema },
+      },
+    },
+    async () => audit.verify(),
+  );
+};
+
+/**
+ * Appends an entry for every operation state change the queue reports: `operation.<state>` with the
+ * operation id and kind. Listens to `started` and `settled`, and to `queued`, `pending-approval`, `approved`,
+ * `rejected` (emitted as `(operation, { id, name }?)` with the principal) when the queue emits them. Returns a function that stops listening.
+ */
+export function auditOperationQueue(
+  queue: EventEmitter,
+  audit: AuditLog,
+  log: { error(obj: object, msg: string): void },
+): () => void {
+  type Op = { id: string; accountId: string; kind: string; state: string; error?: { code: string } | null };
+  type Who = { id: string; name?: string } | undefined;
+  /** `state` is what the operation became; settled events carry their final state in the record. */
+  const record = (op: Op, state: string, who?: Who) => {
+    audit
+      .append({
+        actor: who?.id ?? 'system',
+        actorName: who?.name ?? null,
+        action: `operation.${state}`,
+        accountId: op.accountId,
+        outcome: state,
+        details: { operationId: op.id, kind: op.kind, ...(op.error ? { error: op.error.code } : {}) },
+      })
+      .catch((err: unknown) => log.error({ err, operationId: op.id }, 'could not append to the audit log'));
+  };
+  const listeners: [string, (op: Op, who?: Who) => void][] = [
+    ['queued', (op, who) => record(op, 'queued', who)],
+    ['pending-approval', (op, who) => record(op, 'pending-approval', who)],
+    ['approved', (op, who) => record(op, 'approved', who)],
+    ['rejected', (op, who) => record(op, 'rejected', who)],
+    ['started', (op) => record(op, 'running')],
+    ['settled', (op) => record(op, op.state)],
+  ];
+  for (const [event, fn] of listeners) queue.on(event, fn);
+  return () => {
+    for (const [event, fn] of listeners) queue.off(event, fn);
+  };
+}

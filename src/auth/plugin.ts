@@ -1,0 +1,212 @@
+// Authentication (bearer: service token or OIDC JWT) and authorization (role + account scope) for
+// every route, from the route's config.access declaration (see access.ts).
+import type { FastifyInstance, FastifyPluginAsync, FastifyRequest } from 'fastify';
+import { InternalError } from '../errors.ts';
+import {
+  type AccountLocator,
+  installRouteDeclarationCheck,
+  matchesPrefix,
+  type RouteAccess,
+} from './access.ts';
+import { ForbiddenError, UnauthorizedError } from './errors.ts';
+import type { JwtVerifier } from './jwt.ts';
+import { type AccountGroups, accountScope, canAccessAccount, hasRole, type Principal } from './principal.ts';
+import {
+  BOOTSTRAP_PRINCIPAL,
+  hashToken,
+  isServiceTokenShaped,
+  type ServiceTokenStore,
+  sameHash,
+} from './tokens.ts';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The authenticated caller; null on public routes and before authentication. */
+    principal: Principal | null;
+    /** The account the route's access declaration resolved to, when it names one (for the audit trail). */
+    accessAccountId: string | null;
+    /** The accounts the caller may see: 'all', or the ids (groups expanded). For list routes to filter by. */
+    accountScope(): 'all' | Set<string>;
+    /** Whether the caller may act on the account (role aside). False without a principal. */
+    canAccessAccount(accountId: string): boolean;
+  }
+}
+
+/** Marks a plugin as not encapsulated, so its hooks and decorators apply to the whole app (as fastify-plugin does). */
+export function unencapsulated<T extends FastifyPluginAsync<never>>(plugin: T, name: string): T {
+  const p = plugin as unknown as Record<symbol, unknown>;
+  p[Symbol.for('skip-override')] = true;
+  p[Symbol.for('fastify.display-name')] = name;
+  return plugin;
+}
+
+export interface Authenticator {
+  /** The principal of a bearer token; throws UnauthorizedError (never echoing the token) otherwise. */
+  authenticate(token: string): Promise<Principal>;
+}
+
+export function createAuthenticator(opts: {
+  serviceTokens: ServiceTokenStore;
+  jwt?: JwtVerifier | undefined;
+  /** SHA-256 hex of the bootstrap admin token; undefined when bootstrap is disabled. */
+  bootstrapHash?: string | undefined;
+}): Authenticator {
+  return {
+    async authenticate(token) {
+      // The bootstrap token may come from an operator's file in any shape: compared first, in constant time.
+      if (opts.bootstrapHash && sameHash(hashToken(token), opts.bootstrapHash)) return BOOTSTRAP_PRINCIPAL;
+      if (isServiceTokenShaped(token)) {
+        const principal = await opts.serviceTokens.authenticate(token);
+        if (!principal) throw new UnauthorizedError('The service token is unknown, revoked or expired.');
+        return principal;
+      }
+      if (!opts.jwt)
+        throw new UnauthorizedError('OIDC tokens are not accepted: no identity provider is configured.');
+      return opts.jwt.verify(token);
+    },
+  };
+}
+
+export interface AuthPluginOptions {
+  authenticator: Authenticator;
+  accountGroups?: AccountGroups;
+  /** URL prefixes whose routes count as public without declaring it (third-party plugin routes). */
+  publicPrefixes?: string[];
+  /**
+   * Mark declared routes with `security: [{ bearerAuth: [] }]` in their schema. Only when the swagger
+   * options declare OPENAPI_SECURITY_SCHEMES (access.ts): @fastify/swagger fails on an unknown scheme.
+   */
+  openApiSecurity?: boolean;
+}
+
+const BEARER = /^bearer +([A-Za-z0-9._~+/=-]{16,16000})$/i;
+
+function bearerToken(req: FastifyRequest): string {
+  const header = req.headers.authorization;
+  if (!header) throw new UnauthorizedError();
+  const m = BEARER.exec(header);
+  if (!m) throw new UnauthorizedError('The Authorization header must be "Bearer <token>".');
+  return m[1]!;
+}
+
+function fromPath(req: FastifyRequest, locator: string): string | undefined {
+  const [part, key] = locator.split('.', 2) as ['params' | 'query' | 'body', string];
+  const source = part === 'params' ? req.params : part === 'query' ? req.query : req.body;
+  if (source === null || typeof source !== 'object' || !Object.hasOwn(source, key)) return undefined;
+  const value = (source as Record<string, unknown>)[key];
+  return typeof value === 'string' && value !== '' ? value : undefined;
+}
+
+/** Only body locators and resolvers must wait for the body (preValidation); the rest is checked in onRequest. */
+function needsBody(locator: AccountLocator | undefined): boolean {
+  return typeof locator === 'function' || (typeof locator === 'string' && locator.startsWith('body.'));
+}
+
+async function checkAccount(req: FastifyRequest, access: RouteAccess, groups: AccountGroups): Promise<void> {
+  const principal = req.principal!;
+  const locator = access.account!;
+  const accountId = typeof locator === 'function' ? await locator(req) : fromPath(req, locator);
+  req.accessAccountId = accountId ?? null;
+  const allowed =
+    accountId === undefined
+      ? principal.roles.includes('admin') || principal.accounts.includes('*')
+      : canAccessAccount(principal, accountId, groups);
+  if (!allowed) {
+    throw new ForbiddenError(
+      'account_not_in_scope',
+      accountId === undefined
+        ? 'This call needs access to all accounts.'
+        : `You are not granted access to account ${accountId}.`,
+    );
+  }
+}
+
+const AUTH_FAILURE = Symbol('trailwarden.authFailure');
+const DEFERS_FAILURE = Symbol('trailwarden.defersAuthFailure');
+type WithFailure = FastifyRequest & { [AUTH_FAILURE]?: UnauthorizedError };
+type RouteConfig = { access?: RouteAccess; public?: boolean; [DEFERS_FAILURE]?: boolean };
+
+async function authPluginImpl(app: FastifyInstance, opts: AuthPluginOptions): Promise<void> {
+  const groups = opts.accountGroups ?? {};
+  app.decorateRequest('principal', null);
+  app.decorateRequest('accessAccountId', null);
+  app.decorateRequest('accountScope', function (this: FastifyRequest) {
+    return this.principal ? accountScope(this.principal, groups) : new Set<string>();
+  });
+  app.decorateRequest('canAccessAccount', function (this: FastifyRequest, accountId: string) {
+    return this.principal ? canAccessAccount(this.principal, accountId, groups) : false;
+  });
+  const publicPrefixes = opts.publicPrefixes ?? ['/docs'];
+  installRouteDeclarationCheck(app, publicPrefixes, { openApiSecurity: opts.openApiSecurity ?? false });
+
+  // A failed authentication is thrown by a route-level hook appended here, i.e. after the rate limit's
+  // own route-level hook (the hardening plugin registers first): failed attempts count against the
+  // caller's IP. Routes without that hook (none, normally) fail at once in the app-level hook below.
+  app.addHook('onRoute', (route) => {
+    const config = route.config as RouteConfig | undefined;
+    if (!config?.access) return;
+    const rethrow = async (req: FastifyRequest) => {
+      const failure = (req as WithFailure)[AUTH_FAILURE];
+      if (failure) throw failure;
+    };
+    const existing = route.onRequest;
+    route.onRequest = [
+      ...(existing === undefined ? [] : Array.isArray(existing) ? existing : [existing]),
+      rethrow,
+    ];
+    config[DEFERS_FAILURE] = true;
+  });
+
+  app.addHook('onRequest', async (req, reply) => {
+    const config = req.routeOptions.config as RouteConfig | undefined;
+    const access = config?.access;
+    if (!access) {
+      // Public routes and unmatched URLs (the 404 handler) need no token.
+      if (config?.public === true || req.is404) return;
+      const url = req.routeOptions.url ?? '';
+      if (matchesPrefix(url, publicPrefixes)) return;
+      // A route registered before this plugin escaped the startup check: fail closed.
+      req.log.error(
+        { route: `${req.method} ${url}` },
+        'route declares no access (registered before the auth plugin?)',
+      );
+      throw new InternalError();
+    }
+    try {
+      req.principal = await opts.authenticator.authenticate(bearerToken(req));
+    } catch (err) {
+      if (!(err instanceof UnauthorizedError)) throw err;
+      reply.header('www-authenticate', 'Bearer realm="trailwarden", error="invalid_token"');
+      if (!config[DEFERS_FAILURE]) throw err;
+      (req as WithFailure)[AUTH_FAILURE] = err;
+      return;
+    }
+    if (!hasRole(req.principal, access.role)) {
+      throw new ForbiddenError('insufficient_role', `This call needs the ${access.role} role.`);
+    }
+    if (access.account !== undefined && !needsBody(access.account)) await checkAccount(req, access, groups);
+  });
+
+  app.addHook('preValidation', async (req) => {
+    const access = req.routeOptions.config?.access;
+    if (!access) return;
+    // Belt and braces: nothing with an access declaration gets past here unauthenticated.
+    if (!req.principal) throw (req as WithFailure)[AUTH_FAILURE] ?? new UnauthorizedError();
+    if (access.account !== undefined && needsBody(access.account)) await checkAccount(req, access, groups);
+  });
+}
+
+/**
+ * Register before any route (it installs the declaration check as an onRoute hook). Not encapsulated:
+ * its hooks apply to the whole app.
+ */
+export const authPlugin = unencapsulated(
+  authPluginImpl as FastifyPluginAsync<AuthPluginOptions>,
+  'trailwarden-auth',
+);
+
+/** For a handler: the authenticated principal (throws 401 on a route that has none). */
+export function requirePrincipal(req: FastifyRequest): Principal {
+  if (!req.principal) throw new UnauthorizedError();
+  return req.principal;
+}
