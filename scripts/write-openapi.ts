@@ -3,6 +3,8 @@
 import { writeFileSync } from 'node:fs';
 import type { AlarmCatalog } from '../src/alarm-sets/catalog.ts';
 import { buildApp } from '../src/app.ts';
+import { testAuthConfig } from '../src/auth/config.ts';
+import { createSecurity, wireSecurity } from '../src/auth/wire.ts';
 import { testConfig } from '../src/config.ts';
 import type { TrailEngine } from '../src/engine/types.ts';
 import { SqlStore } from '../src/store/sql-store.ts';
@@ -20,7 +22,19 @@ const engine: TrailEngine = {
 const alarmCatalog: AlarmCatalog = { list: () => [], has: () => false };
 
 const store = await SqlStore.open('sqlite::memory:');
-const app = await buildApp({ config: testConfig(), store, engine, alarmCatalog });
+// Security wired as in src/main.ts: its routes, and `security` on every declared route.
+const security = await createSecurity({
+  db: store.database,
+  auth: testAuthConfig(),
+  dataDir: '/nonexistent',
+});
+const app = await buildApp({
+  config: testConfig(),
+  store,
+  engine,
+  alarmCatalog,
+  beforeRoutes: (instance) => wireSecurity(instance, security, { openApiSecurity: true }),
+});
 await app.ready();
 const file = new URL('../openapi/openapi.json', import.meta.url);
 writeFileSync(file, JSON.stringify(app.swagger(), null, 2) + '\n');

@@ -10,18 +10,27 @@ import { accountRoutes } from './accounts/routes.ts';
 import { AccountService } from './accounts/service.ts';
 import type { AlarmCatalog } from './alarm-sets/catalog.ts';
 import { alarmSetRoutes } from './alarm-sets/routes.ts';
+import { OPENAPI_SECURITY_SCHEMES } from './auth/access.ts';
+import { mergeRedactPaths, SECRET_REDACT_PATHS } from './auth/hardening.ts';
 import type { Config } from './config.ts';
+import { driftRoutes } from './drift/routes.ts';
+import { DriftService } from './drift/service.ts';
 import type { TrailEngine } from './engine/types.ts';
 import { AppError, type FieldIssue, InternalError, NotFoundError, schemaErrorsToIssues } from './errors.ts';
 import { healthRoutes } from './health/routes.ts';
 import { OperationQueue } from './operations/queue.ts';
 import { operationRoutes } from './operations/routes.ts';
 import { OperationService } from './operations/service.ts';
+import { webhookNotifier } from './reconciliation/notify.ts';
+import { reconciliationRoutes } from './reconciliation/routes.ts';
+import { Reconciler } from './reconciliation/service.ts';
 import type { Store } from './store/types.ts';
+import { webPlugin } from './web/plugin.ts';
 
 declare module 'fastify' {
   interface FastifyInstance {
     operationQueue: OperationQueue;
+    reconciler: Reconciler;
   }
 }
 
@@ -62,11 +71,16 @@ export const REDACT_PATHS = [
   '*.secretAccessKey',
   '*.clientSecret',
   '*.secrets',
+  'webhookSecret',
+  '*.webhookSecret',
 ];
 
 export function createLogger(config: Pick<Config, 'logLevel'>, destination?: NodeJS.WritableStream): Logger {
   return pino(
-    { level: config.logLevel, redact: { paths: REDACT_PATHS, censor: '[Redacted]' } },
+    {
+      level: config.logLevel,
+      redact: { paths: mergeRedactPaths(REDACT_PATHS, SECRET_REDACT_PATHS), censor: '[Redacted]' },
+    },
     destination as pino.DestinationStream | undefined,
   );
 }
@@ -87,6 +101,9 @@ const NAMED_BY_TITLE = new Set([
   'Operation',
   'OperationError',
   'OperationEvents',
+  'StoredDriftReport',
+  'FleetDrift',
+  'Reconciliation',
   'AlarmSet',
   'Problem',
 ]);
@@ -216,12 +233,21 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
             'list `errors: [{ path, message }]` with `path` a JSON pointer into the body (or into `in`).',
         ].join('\n'),
       },
+      // Routes with an access declaration name this scheme (src/auth/access.ts, openApiSecurity).
+      components: { securitySchemes: OPENAPI_SECURITY_SCHEMES },
       tags: [
         { name: 'trail-requests', description: 'Desired trail spec of an account' },
         { name: 'operations', description: 'Previews, applies, drift checks, decommissions' },
+        { name: 'drift', description: 'Drift checks, drift reports, the fleet view, remediation policies' },
+        {
+          name: 'reconciliations',
+          description: 'Fleet-wide drift checks with remediation (nightly or on demand)',
+        },
         { name: 'accounts', description: 'Accounts known to the service' },
         { name: 'alarm-sets', description: 'The alarm catalog' },
         { name: 'health', description: 'Liveness and readiness' },
+        { name: 'service-tokens', description: 'Tokens for automation (admin)' },
+        { name: 'audit', description: 'The tamper-evident audit trail (admin)' },
       ],
     },
     // Shared schemas become components referenced by $ref, so clients see one TrailRequest, one Problem…
@@ -237,7 +263,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   if (deps.beforeRoutes) await deps.beforeRoutes(app as unknown as FastifyInstance);
   await app.register(swaggerUi, { routePrefix: '/docs' });
-  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  app.get('/openapi.json', { config: { public: true }, schema: { hide: true } }, async () => app.swagger());
 
   const queue = new OperationQueue({
     store,
@@ -246,20 +272,49 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     maxConcurrent: config.maxConcurrentOperations,
   });
   app.decorate('operationQueue', queue);
+  const reconciler = new Reconciler({
+    store,
+    queue,
+    logger: app.log,
+    concurrency: config.reconcileConcurrency,
+    leaseTtlMs: config.reconcileLeaseTtlMs,
+    cron: config.reconcileCron,
+    timezone: config.reconcileTimezone,
+    notifier:
+      config.webhookUrls.length > 0 && config.webhookSecret
+        ? webhookNotifier({ urls: config.webhookUrls, secret: config.webhookSecret, logger: app.log })
+        : undefined,
+  });
+  app.decorate('reconciler', reconciler);
   app.addHook('onReady', async () => {
     await queue.start();
+    await reconciler.start();
+  });
+  // The reconciliation stops taking accounts first, then the queue winds down.
+  app.addHook('preClose', async () => {
+    void reconciler.stop(config.shutdownTimeoutMs);
   });
   app.addHook('onClose', async () => {
     await queue.stop(config.shutdownTimeoutMs);
+    await reconciler.stop(config.shutdownTimeoutMs);
   });
 
-  const operations = new OperationService(store, queue);
+  // With security wired (beforeRoutes → wireSecurity), applies and decommissions follow its approval policy.
+  const security = (app as unknown as FastifyInstance).security;
+  const operations = new OperationService(
+    store,
+    queue,
+    security ? { config: security.auth.approval, accountGroups: security.auth.accountGroups } : undefined,
+  );
   const accounts = new AccountService({ store, operations, config, alarmCatalog });
 
   await app.register(accountRoutes, { accounts });
   await app.register(operationRoutes, { operations, store, queue });
+  await app.register(driftRoutes, { drift: new DriftService(store), operations });
+  await app.register(reconciliationRoutes, { reconciler });
   await app.register(alarmSetRoutes, { alarmCatalog });
   await app.register(healthRoutes, { store, engine });
+  await app.register(webPlugin, { managementAccountId: config.managementAccountId });
 
   // The pino-typed instance is a FastifyInstance with a narrower logger type.
   return app as unknown as FastifyInstance;

@@ -3,6 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { Cron } from 'croner';
 import { type Static, Type } from 'typebox';
 import { Value } from 'typebox/value';
 import { ConfigError, schemaErrorsToIssues } from './errors.ts';
@@ -34,8 +35,25 @@ export const ConfigEnv = Type.Object({
     default: 'info',
   }),
   SHUTDOWN_TIMEOUT_MS: Type.Integer({ minimum: 0, default: 30000 }),
+  RECONCILE_CRON: Type.String({
+    minLength: 1,
+    default: '0 3 * * *',
+    description: 'When the nightly reconciliation runs (cron, croner syntax); off disables it',
+  }),
+  RECONCILE_TZ: Type.String({
+    minLength: 1,
+    default: 'UTC',
+    description: 'IANA time zone of RECONCILE_CRON',
+  }),
+  RECONCILE_CONCURRENCY: Type.Integer({ minimum: 1, maximum: 64, default: 4 }),
+  RECONCILE_LEASE_TTL_MS: Type.Integer({ minimum: 1000, default: 60000 }),
+  WEBHOOK_URLS: Type.Optional(Type.String({ description: 'Comma-separated http(s) URLs' })),
+  WEBHOOK_SECRET: Type.Optional(Type.String({ minLength: 16 })),
+  WEBHOOK_SECRET_FILE: Type.Optional(Type.String({ minLength: 1 })),
 });
 type ConfigEnv = Static<typeof ConfigEnv>;
+
+const SECRET_VARIABLES = new Set(['PULUMI_CONFIG_PASSPHRASE', 'WEBHOOK_SECRET']);
 
 export interface Config {
   port: number;
@@ -54,6 +72,16 @@ export interface Config {
   logLevel: ConfigEnv['LOG_LEVEL'];
   /** How long SIGTERM waits for running operations before aborting them. */
   shutdownTimeoutMs: number;
+  /** Cron expression of the nightly reconciliation; null when RECONCILE_CRON=off. */
+  reconcileCron: string | null;
+  reconcileTimezone: string;
+  /** Accounts a reconciliation checks at once (the operation queue bounds it too). */
+  reconcileConcurrency: number;
+  /** The reconciliation lease expires this long after its last renewal. */
+  reconcileLeaseTtlMs: number;
+  webhookUrls: string[];
+  /** Secret: never log it or return it. */
+  webhookSecret: string | undefined;
 }
 
 function pickEnv(env: NodeJS.ProcessEnv): Record<string, string> {
@@ -71,15 +99,68 @@ export function parseConfigEnv(env: NodeJS.ProcessEnv): ConfigEnv {
   const raw = pickEnv(env);
   const value = Value.Default(ConfigEnv, Value.Convert(ConfigEnv, { ...raw }));
   if (!Value.Check(ConfigEnv, value)) {
-    const issues = schemaErrorsToIssues([...Value.Errors(ConfigEnv, value)]).map(
-      (i) => `${i.path.slice(1) || '(root)'}: ${i.message} (got ${JSON.stringify(raw[i.path.slice(1)])})`,
-    );
+    const issues = schemaErrorsToIssues([...Value.Errors(ConfigEnv, value)]).map((i) => {
+      const key = i.path.slice(1);
+      // Secrets are never repeated in an error message.
+      const got = SECRET_VARIABLES.has(key) ? '[redacted]' : JSON.stringify(raw[key]);
+      return `${key || '(root)'}: ${i.message} (got ${got})`;
+    });
     throw new ConfigError(issues);
   }
   if (value.PULUMI_CONFIG_PASSPHRASE && value.PULUMI_CONFIG_PASSPHRASE_FILE) {
     throw new ConfigError(['set PULUMI_CONFIG_PASSPHRASE or PULUMI_CONFIG_PASSPHRASE_FILE, not both']);
   }
+  if (value.WEBHOOK_SECRET && value.WEBHOOK_SECRET_FILE) {
+    throw new ConfigError(['set WEBHOOK_SECRET or WEBHOOK_SECRET_FILE, not both']);
+  }
+  const issues: string[] = [];
+  if (value.RECONCILE_CRON !== 'off') {
+    try {
+      new Cron(value.RECONCILE_CRON, { timezone: value.RECONCILE_TZ, paused: true }).stop();
+    } catch (err) {
+      issues.push(
+        `RECONCILE_CRON/RECONCILE_TZ: ${(err as Error).message} (got ${JSON.stringify(value.RECONCILE_CRON)} in ${JSON.stringify(value.RECONCILE_TZ)})`,
+      );
+    }
+  }
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: value.RECONCILE_TZ });
+  } catch {
+    issues.push(`RECONCILE_TZ: not a time zone (got ${JSON.stringify(value.RECONCILE_TZ)})`);
+  }
+  for (const url of webhookUrlsOf(value.WEBHOOK_URLS)) {
+    if (!URL.canParse(url) || !/^https?:$/.test(new URL(url).protocol)) {
+      issues.push(`WEBHOOK_URLS: not an http(s) URL: ${JSON.stringify(url)}`);
+    }
+  }
+  if (webhookUrlsOf(value.WEBHOOK_URLS).length > 0 && !value.WEBHOOK_SECRET && !value.WEBHOOK_SECRET_FILE) {
+    issues.push('WEBHOOK_URLS needs WEBHOOK_SECRET or WEBHOOK_SECRET_FILE');
+  }
+  if (issues.length > 0) throw new ConfigError(issues);
   return value;
+}
+
+function webhookUrlsOf(raw: string | undefined): string[] {
+  return (raw ?? '')
+    .split(',')
+    .map((u) => u.trim())
+    .filter((u) => u !== '');
+}
+
+function resolveWebhookSecret(env: ConfigEnv): string | undefined {
+  if (env.WEBHOOK_SECRET) return env.WEBHOOK_SECRET;
+  if (!env.WEBHOOK_SECRET_FILE) return undefined;
+  let secret: string;
+  try {
+    secret = readFileSync(env.WEBHOOK_SECRET_FILE, 'utf8').trim();
+  } catch (err) {
+    throw new ConfigError([
+      `WEBHOOK_SECRET_FILE: cannot read ${env.WEBHOOK_SECRET_FILE}: ${(err as NodeJS.ErrnoException).code ?? 'error'}`,
+    ]);
+  }
+  if (secret.length < 16)
+    throw new ConfigError(['WEBHOOK_SECRET_FILE: the secret is shorter than 16 characters']);
+  return secret;
 }
 
 /**
@@ -130,6 +211,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     maxConcurrentOperations: e.MAX_CONCURRENT_OPERATIONS,
     logLevel: e.LOG_LEVEL,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+    reconcileCron: e.RECONCILE_CRON === 'off' ? null : e.RECONCILE_CRON,
+    reconcileTimezone: e.RECONCILE_TZ,
+    reconcileConcurrency: e.RECONCILE_CONCURRENCY,
+    reconcileLeaseTtlMs: e.RECONCILE_LEASE_TTL_MS,
+    webhookUrls: webhookUrlsOf(e.WEBHOOK_URLS),
+    webhookSecret: resolveWebhookSecret(e),
   };
 }
 
@@ -160,6 +247,12 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     maxConcurrentOperations: 4,
     logLevel: 'silent',
     shutdownTimeoutMs: 1000,
+    reconcileCron: null,
+    reconcileTimezone: 'UTC',
+    reconcileConcurrency: 4,
+    reconcileLeaseTtlMs: 60000,
+    webhookUrls: [],
+    webhookSecret: undefined,
     ...overrides,
   };
 }

@@ -1,6 +1,9 @@
 // Entry point (`npm start`): configuration, store, engine, queue, HTTP server, graceful shutdown.
 import { alarmCatalog } from '../stacks/alarms/catalog.ts';
 import { buildApp, createLogger } from './app.ts';
+import { auditOperationQueue } from './audit/plugin.ts';
+import { type AuthConfig, loadAuthConfig } from './auth/config.ts';
+import { assertSecured, createSecurity, type Security, wireSecurity } from './auth/wire.ts';
 import { loadConfig } from './config.ts';
 import { createEngine } from './engine/index.ts';
 import { ConfigError } from './errors.ts';
@@ -8,8 +11,10 @@ import { SqlStore } from './store/sql-store.ts';
 
 async function main(): Promise<void> {
   let config: ReturnType<typeof loadConfig>;
+  let auth: AuthConfig;
   try {
     config = loadConfig();
+    auth = loadAuthConfig();
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(`trailwarden: ${err.message}\n`);
@@ -19,8 +24,28 @@ async function main(): Promise<void> {
   }
   const logger = createLogger(config);
   const store = await SqlStore.open(config.databaseUrl);
+  let security: Security;
+  try {
+    security = await createSecurity({ db: store.database, auth, dataDir: config.dataDir, log: logger });
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`trailwarden: ${err.message}\n`);
+      process.exit(2);
+    }
+    throw err;
+  }
   const engine = await createEngine(config);
-  const app = await buildApp({ config, store, engine, alarmCatalog, logger });
+  const app = await buildApp({
+    config,
+    store,
+    engine,
+    alarmCatalog,
+    logger,
+    beforeRoutes: (instance) => wireSecurity(instance, security, { openApiSecurity: true }),
+  });
+  // Refuses to serve an app whose routes are not behind the auth plugin.
+  assertSecured(app);
+  auditOperationQueue(app.operationQueue, security.audit, logger);
 
   let shuttingDown = false;
   const shutdown = async (signal: string) => {

@@ -30,6 +30,8 @@ export const accountRoutes: FastifyPluginAsyncTypebox<{ accounts: AccountService
   app.get(
     '/v1/accounts',
     {
+      // Filtered to the caller's accounts.
+      config: { access: { role: 'viewer' } },
       schema: {
         tags: ['accounts'],
         summary: 'Accounts with a trail request: status, last operation, drift',
@@ -44,12 +46,13 @@ export const accountRoutes: FastifyPluginAsyncTypebox<{ accounts: AccountService
         },
       },
     },
-    async (req) => accounts.list(req.query),
+    async (req) => accounts.list(req.query, req.accountScope()),
   );
 
   app.put(
     '/v1/accounts/:accountId/trail',
     {
+      config: { access: { role: 'requester', account: 'params.accountId' } },
       schema: {
         tags: ['trail-requests'],
         summary: 'Store the desired trail spec of an account',
@@ -86,6 +89,7 @@ export const accountRoutes: FastifyPluginAsyncTypebox<{ accounts: AccountService
   app.get(
     '/v1/accounts/:accountId/trail',
     {
+      config: { access: { role: 'viewer', account: 'params.accountId' } },
       schema: {
         tags: ['trail-requests'],
         summary: 'Spec, status, last applied version and outputs of an account',
@@ -110,6 +114,7 @@ export const accountRoutes: FastifyPluginAsyncTypebox<{ accounts: AccountService
   app.delete(
     '/v1/accounts/:accountId/trail',
     {
+      config: { access: { role: 'requester', account: 'params.accountId' } },
       schema: {
         tags: ['trail-requests'],
         summary: 'Decommission the trail of an account (an operation)',
@@ -135,6 +140,7 @@ export const accountRoutes: FastifyPluginAsyncTypebox<{ accounts: AccountService
         retainData: req.query.retainData ?? true,
         wait: req.query.wait ?? true,
         ifMatch: req.headers['if-match'],
+        principal: req.principal,
       });
       reply.code(202).header('location', operationPath(op.id));
       return operationView(op);
@@ -144,6 +150,7 @@ export const accountRoutes: FastifyPluginAsyncTypebox<{ accounts: AccountService
   app.get(
     '/v1/accounts/:accountId/external-trails',
     {
+      config: { access: { role: 'viewer', account: 'params.accountId' } },
       schema: {
         tags: ['accounts'],
         summary: 'Trails of the account not managed by this service',
@@ -157,6 +164,7 @@ export const accountRoutes: FastifyPluginAsyncTypebox<{ accounts: AccountService
   app.put(
     '/v1/accounts/:accountId/external-trails',
     {
+      config: { access: { role: 'requester', account: 'params.accountId' } },
       schema: {
         tags: ['accounts'],
         summary: 'Replace the list of trails of the account not managed by this service',

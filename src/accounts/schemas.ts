@@ -15,7 +15,7 @@ export const AccountStatusSchema = Type.Enum(ACCOUNT_STATUSES, {
 
 export const DriftSeveritySchema = Type.Enum(DRIFT_SEVERITIES, {
   description:
-    'From the last drift check: none, minor (in-place updates), major (deleted/replaced resources)',
+    'From the latest drift report: none (clean), low, high or critical (its highest severity); unknown when never checked or when resources could not be read',
 });
 
 export const DriftSchema = Type.Object({

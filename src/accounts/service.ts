@@ -1,5 +1,6 @@
 // Trail requests of accounts: storing the desired spec, reading the state, listing accounts.
 import type { AlarmCatalog } from '../alarm-sets/catalog.ts';
+import type { Principal } from '../auth/principal.ts';
 import type { Config } from '../config.ts';
 import { NotFoundError, PreconditionFailedError, ValidationFailedError } from '../errors.ts';
 import { type OperationView, operationView } from '../operations/schemas.ts';
@@ -131,26 +132,41 @@ export class AccountService {
 
   decommission(
     accountId: string,
-    opts: { retainData: boolean; wait: boolean; ifMatch: string | undefined },
+    opts: { retainData: boolean; wait: boolean; ifMatch: string | undefined; principal?: Principal | null },
   ): Promise<OperationRecord> {
     return this.#operations.enqueueForAccount(accountId, 'destroy', opts);
   }
 
-  async list(query: {
-    limit?: number | undefined;
-    cursor?: string | undefined;
-    status?: AccountStatus | undefined;
-    drift?: DriftSeverity | undefined;
-    prefix?: string | undefined;
-  }): Promise<{ items: AccountSummary[]; nextCursor: string | null }> {
+  async list(
+    query: {
+      limit?: number | undefined;
+      cursor?: string | undefined;
+      status?: AccountStatus | undefined;
+      drift?: DriftSeverity | undefined;
+      prefix?: string | undefined;
+    },
+    scope: 'all' | ReadonlySet<string> = 'all',
+  ): Promise<{ items: AccountSummary[]; nextCursor: string | null }> {
     const limit = query.limit ?? 50;
-    const rows = await this.#store.listAccounts({
-      limit: limit + 1,
-      ...(query.cursor ? { afterAccountId: decodeCursor(query.cursor) } : {}),
+    const filter = {
       ...(query.status ? { status: query.status } : {}),
       ...(query.drift ? { driftSeverity: query.drift } : {}),
       ...(query.prefix ? { accountIdPrefix: query.prefix } : {}),
-    });
+    };
+    let after = query.cursor ? decodeCursor(query.cursor) : undefined;
+    let rows: AccountRecord[] = [];
+    // A caller scoped to some accounts sees only those: read on until the page is full or the rows end.
+    for (;;) {
+      const batch = await this.#store.listAccounts({
+        limit: limit + 1,
+        ...(after === undefined ? {} : { afterAccountId: after }),
+        ...filter,
+      });
+      rows.push(...(scope === 'all' ? batch : batch.filter((a) => scope.has(a.accountId))));
+      if (scope === 'all' || batch.length <= limit || rows.length > limit) break;
+      after = batch.at(-1)!.accountId;
+    }
+    rows = rows.slice(0, limit + 1);
     const page = rows.slice(0, limit);
     const items = await Promise.all(page.map((a) => this.#summaryOf(a)));
     const last = page.at(-1);

@@ -21,6 +21,7 @@ export const alarmSetRoutes: FastifyPluginAsyncTypebox<{ alarmCatalog: AlarmCata
   app.get(
     '/v1/alarm-sets',
     {
+      config: { access: { role: 'viewer' } },
       schema: {
         tags: ['alarm-sets'],
         summary: 'The alarm sets a trail request can name',

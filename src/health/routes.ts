@@ -24,6 +24,7 @@ export const healthRoutes: FastifyPluginAsyncTypebox<{ store: Store; engine: Tra
   app.get(
     '/healthz',
     {
+      config: { public: true },
       schema: {
         tags: ['health'],
         summary: 'The process is up',
@@ -36,6 +37,7 @@ export const healthRoutes: FastifyPluginAsyncTypebox<{ store: Store; engine: Tra
   app.get(
     '/readyz',
     {
+      config: { public: true },
       schema: {
         tags: ['health'],
         summary: 'The database is reachable and the Pulumi CLI has the pinned version',

@@ -5,6 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { setTimeout as delay } from 'node:timers/promises';
+import { buildDriftReport, type DriftReport } from '../drift/report.ts';
 import type {
   EngineEvent,
   OperationKind,
@@ -42,6 +43,17 @@ export interface EnqueueInput {
   retryOf?: string | null;
   /** false: reject with 409 instead of waiting behind the account's queued or running operation. */
   wait?: boolean;
+  /** Who asks (principal id, name, owner); recorded on the operation and in the audit trail. */
+  requestedBy?: Actor | undefined;
+  /** The operation waits in `pending-approval` until approve() (four-eyes; src/auth/approval.ts). */
+  needsApproval?: boolean;
+}
+
+/** A principal as the queue records it (the audit listener reads id and name from the events). */
+export interface Actor {
+  id: string;
+  name?: string;
+  owner?: string | undefined;
 }
 
 export interface OperationQueueOptions {
@@ -69,14 +81,10 @@ export const INTERRUPTED_BY_RESTART: OperationError = {
 
 const isFinal = (state: OperationState) => FINAL_OPERATION_STATES.includes(state);
 
-/** Drift from a refresh preview: deletes, replacements or creates are major; in-place updates minor. */
-export function driftSeverityOf(summary: Record<string, number>): DriftSeverity {
-  const count = (k: string) => summary[k] ?? 0;
-  if (['delete', 'replace', 'create', 'create-replacement', 'delete-replaced'].some((k) => count(k) > 0)) {
-    return 'major';
-  }
-  const changed = Object.entries(summary).some(([k, n]) => k !== 'same' && n > 0);
-  return changed ? 'minor' : 'none';
+/** The account's drift state from its latest report: none when clean, unknown when resources went unread. */
+export function driftSeverityOfReport(report: DriftReport): DriftSeverity {
+  if (report.severity) return report.severity;
+  return report.clean ? 'none' : 'unknown';
 }
 
 /** The engine's code and message (EngineError carries what the engine itself said as engineMessage). */
@@ -89,8 +97,10 @@ function errorOf(err: unknown, fallbackCode: string): OperationError {
 }
 
 /**
- * Events: 'queued' (op), 'started' (op), 'settled' (op, final state), 'events' (operationId) after new
- * events are persisted. They are wake-up hints for this process; readers always read the database.
+ * Events: 'queued' (op, requester?), 'pending-approval' (op, requester?), 'approved' / 'rejected'
+ * (op, approver), 'started' (op), 'settled' (op, final state), 'events' (operationId) after new events
+ * are persisted. They are wake-up hints for this process (and feed the audit trail); readers always
+ * read the database.
  */
 export class OperationQueue extends EventEmitter {
   readonly #store: Store;
@@ -170,6 +180,9 @@ export class OperationQueue extends EventEmitter {
         options: input.options ?? {},
         retryOf: input.retryOf ?? null,
         createdAt: this.#iso(),
+        state: input.needsApproval ? 'pending-approval' : 'queued',
+        requestedBy: input.requestedBy?.id ?? null,
+        requestedByOwner: input.requestedBy?.owner ?? null,
       },
       { requireIdle: input.wait === false },
     );
@@ -179,17 +192,54 @@ export class OperationQueue extends EventEmitter {
         `Account ${input.accountId} has a queued or running operation; retry later or allow waiting.`,
       );
     }
-    this.#log.info({ operationId: op.id, accountId: op.accountId, kind: op.kind }, 'operation queued');
-    this.emit('queued', op);
+    this.#log.info(
+      { operationId: op.id, accountId: op.accountId, kind: op.kind, state: op.state },
+      'operation queued',
+    );
+    this.emit(op.state === 'pending-approval' ? 'pending-approval' : 'queued', op, input.requestedBy);
     if (this.#started) this.#pump();
     return op;
+  }
+
+  /**
+   * pending-approval → queued (approve) or → cancelled with error `approval_rejected` (reject). The
+   * caller has checked that `by` may decide (canApprove). 409 when the operation is not waiting.
+   */
+  async decide(id: string, decision: 'approve' | 'reject', by: Actor): Promise<OperationRecord> {
+    const op = await this.#store.getOperation(id);
+    if (!op) throw new NotFoundError('operation', `Operation ${id} not found`);
+    const patch =
+      decision === 'approve'
+        ? { state: 'queued' as const, approvedBy: by.id }
+        : {
+            state: 'cancelled' as const,
+            approvedBy: by.id,
+            finishedAt: this.#iso(),
+            error: { code: 'approval_rejected', message: `Rejected by ${by.name ?? by.id}` },
+          };
+    const done = await this.#store.updateOperation(id, patch, { ifState: 'pending-approval' });
+    if (!done) {
+      throw new ConflictError(
+        'operation_not_pending_approval',
+        `Operation ${id} is ${(await this.#store.getOperation(id))?.state ?? op.state}, not pending-approval`,
+      );
+    }
+    const after = (await this.#store.getOperation(id))!;
+    this.#log.info(
+      { operationId: id, accountId: op.accountId, decision, by: by.id },
+      'operation approval decided',
+    );
+    this.emit(decision === 'approve' ? 'approved' : 'rejected', after, by);
+    if (decision === 'reject') this.emit('settled', after);
+    if (this.#started) this.#pump();
+    return after;
   }
 
   /** Queued: cancelled at once. Running here: the engine is told to cancel via the AbortSignal. */
   async cancel(id: string): Promise<OperationRecord> {
     let op = await this.#store.getOperation(id);
     if (!op) throw new NotFoundError('operation', `Operation ${id} not found`);
-    if (op.state === 'queued') {
+    if (op.state === 'queued' || op.state === 'pending-approval') {
       const cancelled = await this.#store.updateOperation(
         id,
         {
@@ -197,7 +247,7 @@ export class OperationQueue extends EventEmitter {
           finishedAt: this.#iso(),
           error: { code: 'cancelled', message: 'Cancelled before it started' },
         },
-        { ifState: 'queued' },
+        { ifState: op.state },
       );
       const after = (await this.#store.getOperation(id))!;
       if (cancelled) {
@@ -221,7 +271,15 @@ export class OperationQueue extends EventEmitter {
   }
 
   /** A new operation with the same account, kind, spec and options as a failed/cancelled/interrupted one. */
-  async retry(id: string, opts: { wait?: boolean } = {}): Promise<OperationRecord> {
+  async retry(
+    id: string,
+    opts: {
+      wait?: boolean;
+      requestedBy?: Actor | undefined;
+      /** Whether the new operation waits for approval, decided from the original. */
+      needsApproval?: (op: OperationRecord) => boolean | Promise<boolean>;
+    } = {},
+  ): Promise<OperationRecord> {
     const op = await this.#store.getOperation(id);
     if (!op) throw new NotFoundError('operation', `Operation ${id} not found`);
     if (op.state !== 'failed' && op.state !== 'cancelled' && op.state !== 'interrupted') {
@@ -238,6 +296,8 @@ export class OperationQueue extends EventEmitter {
       options: op.options,
       retryOf: op.id,
       ...(opts.wait === undefined ? {} : { wait: opts.wait }),
+      requestedBy: opts.requestedBy,
+      needsApproval: opts.needsApproval ? await opts.needsApproval(op) : false,
     });
   }
 
@@ -346,6 +406,7 @@ export class OperationQueue extends EventEmitter {
     state: OperationState,
     result?: OperationResult,
     currentSpecVersion?: number,
+    report?: DriftReport,
   ): AccountPatch {
     if (op.kind === 'apply') {
       if (state !== 'succeeded' || !result) return { status: 'failed' };
@@ -360,8 +421,8 @@ export class OperationQueue extends EventEmitter {
       if (state !== 'succeeded') return { status: 'failed' };
       return { status: 'decommissioned', outputs: null, appliedVersion: null };
     }
-    if (op.kind === 'refresh-preview' && state === 'succeeded' && result) {
-      return { driftSeverity: driftSeverityOf(result.changeSummary), driftCheckedAt: this.#iso() };
+    if (op.kind === 'refresh-preview' && state === 'succeeded' && report) {
+      return { driftSeverity: driftSeverityOfReport(report), driftCheckedAt: report.checkedAt };
     }
     return {};
   }
@@ -387,9 +448,12 @@ export class OperationQueue extends EventEmitter {
 
     // Events are persisted in order, in batches; `events` tells local readers to look.
     const buffer: OperationEventRecord[] = [];
+    // A drift check keeps its events in memory too: the drift report is built from them.
+    const driftEvents: EngineEvent[] | undefined = op.kind === 'refresh-preview' ? [] : undefined;
     let seq = 0;
     let persisted: Promise<void> = Promise.resolve();
     const onEvent = (event: EngineEvent) => {
+      driftEvents?.push(event);
       buffer.push({ operationId: op.id, seq: ++seq, createdAt: this.#iso(), event });
       if (buffer.length > 1) return;
       persisted = persisted.then(async () => {
@@ -440,6 +504,29 @@ export class OperationQueue extends EventEmitter {
       clearInterval(cancelWatch);
     }
     await persisted;
+    let report: DriftReport | undefined;
+    if (driftEvents && state === 'succeeded') {
+      try {
+        report = buildDriftReport({
+          accountId: op.accountId,
+          events: driftEvents,
+          checkedAt: this.#now(),
+          operationId: op.id,
+        });
+        await this.#store.insertDriftReport({
+          id: randomUUID(),
+          accountId: op.accountId,
+          operationId: op.id,
+          checkedAt: report.checkedAt,
+          report,
+        });
+      } catch (err) {
+        log.error({ err }, 'could not build or store the drift report');
+        report = undefined;
+        state = 'failed';
+        error = errorOf(err, 'drift_report_failed');
+      }
+    }
     const account = await this.#store.getAccount(op.accountId);
     const now = this.#iso();
     await this.#store.updateOperation(
@@ -455,7 +542,7 @@ export class OperationQueue extends EventEmitter {
         ifState: 'running',
         account: {
           accountId: op.accountId,
-          patch: this.#accountPatchOnEnd(op, state, result, account?.specVersion),
+          patch: this.#accountPatchOnEnd(op, state, result, account?.specVersion, report),
           now,
         },
       },

@@ -3,6 +3,8 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { AccountParams } from '../accounts/schemas.ts';
+import { operationAccount } from '../auth/locators.ts';
+import { requirePrincipal } from '../auth/plugin.ts';
 import type { OperationKind } from '../engine/types.ts';
 import { problemResponses } from '../errors.ts';
 import { FINAL_OPERATION_STATES, type OperationRecord, type Store } from '../store/types.ts';
@@ -138,6 +140,8 @@ export const operationRoutes: FastifyPluginAsyncTypebox<{
   store: Store;
   queue: OperationQueue;
 }> = async (app, { operations, store, queue }) => {
+  // The account of /v1/operations/:operationId, for the access checks (unknown id: only all-account callers).
+  const byOperation = operationAccount(store);
   // On shutdown, open streams end at once (clients reconnect with Last-Event-ID), so closing the
   // server does not wait for long operations to finish.
   const openStreams = new Set<() => void>();
@@ -149,6 +153,7 @@ export const operationRoutes: FastifyPluginAsyncTypebox<{
     app.post(
       `/v1/accounts/:accountId/trail/${route.path}`,
       {
+        config: { access: { role: 'requester', account: 'params.accountId' } },
         schema: {
           tags: ['operations'],
           summary: route.summary,
@@ -166,6 +171,7 @@ export const operationRoutes: FastifyPluginAsyncTypebox<{
         const op = await operations.enqueueForAccount(req.params.accountId, route.kind, {
           wait: req.query.wait ?? true,
           ifMatch: req.headers['if-match'],
+          principal: req.principal,
         });
         reply.code(202).header('location', operationPath(op.id));
         return operationView(op);
@@ -176,6 +182,7 @@ export const operationRoutes: FastifyPluginAsyncTypebox<{
   app.get(
     '/v1/operations/:operationId',
     {
+      config: { access: { role: 'viewer', account: byOperation } },
       schema: {
         tags: ['operations'],
         summary: 'State, timings, change summary, outputs or error of an operation',
@@ -189,6 +196,7 @@ export const operationRoutes: FastifyPluginAsyncTypebox<{
   app.get(
     '/v1/operations/:operationId/events',
     {
+      config: { access: { role: 'viewer', account: byOperation } },
       schema: {
         tags: ['operations'],
         summary: 'Engine events of an operation: server-sent events, or JSON with Accept: application/json',
@@ -234,6 +242,7 @@ export const operationRoutes: FastifyPluginAsyncTypebox<{
   app.post(
     '/v1/operations/:operationId/cancel',
     {
+      config: { access: { role: 'requester', account: byOperation } },
       schema: {
         tags: ['operations'],
         summary: 'Cancel an operation',
@@ -253,6 +262,7 @@ export const operationRoutes: FastifyPluginAsyncTypebox<{
   app.post(
     '/v1/operations/:operationId/retry',
     {
+      config: { access: { role: 'requester', account: byOperation } },
       schema: {
         tags: ['operations'],
         summary: 'Retry a failed, cancelled or interrupted operation',
@@ -263,9 +273,41 @@ export const operationRoutes: FastifyPluginAsyncTypebox<{
       },
     },
     async (req, reply) => {
-      const op = await operations.retry(req.params.operationId, { wait: req.query.wait ?? true });
+      const op = await operations.retry(req.params.operationId, {
+        wait: req.query.wait ?? true,
+        principal: req.principal,
+      });
       reply.code(202).header('location', operationPath(op.id));
       return operationView(op);
     },
   );
+
+  for (const decision of ['approve', 'reject'] as const) {
+    app.post(
+      `/v1/operations/:operationId/${decision}`,
+      {
+        // Approver role on the operation's account; the handler adds the four-eyes check.
+        config: { access: { role: 'approver', account: byOperation } },
+        schema: {
+          tags: ['operations'],
+          summary:
+            decision === 'approve'
+              ? 'Approve an apply or decommission waiting in pending-approval (it is queued)'
+              : 'Reject an apply or decommission waiting in pending-approval (it ends cancelled)',
+          description:
+            'Four eyes: an approver (or admin) scoped to the account, other than the requester — nor the owner ' +
+            "of the requester's service token, nor a service token the requester created (403 " +
+            'approval_not_allowed). 409 when the operation is not pending-approval, or (approve) when the ' +
+            'trail request changed since the apply was requested (spec_changed).',
+          params: OperationParams,
+          response: { 200: OperationSchema, ...problemResponses(403, 404, 409) },
+        },
+      },
+      async (req) => {
+        const op = await operations.decide(req.params.operationId, decision, requirePrincipal(req));
+        req.auditDetails = { operationId: op.id, kind: op.kind, requestedBy: op.requestedBy };
+        return operationView(op);
+      },
+    );
+  }
 };

@@ -11,7 +11,9 @@ export const OperationKindSchema = Type.Enum(
 
 export const OperationStateSchema = Type.Enum(OPERATION_STATES, {
   description:
-    'queued → running → succeeded | failed | cancelled; interrupted when the service stopped mid-run',
+    'queued → running → succeeded | failed | cancelled; interrupted when the service stopped mid-run; ' +
+    'pending-approval: an apply or decommission waiting for another approver (POST …/approve), then queued, ' +
+    'or cancelled when rejected',
 });
 
 export const OperationErrorSchema = Type.Object(
@@ -48,6 +50,12 @@ export const OperationSchema = Type.Object(
     outputs: Type.Union([Type.Record(Type.String(), Type.Unknown()), Type.Null()]),
     error: Type.Union([OperationErrorSchema, Type.Null()]),
     cancelRequested: Type.Boolean(),
+    requestedBy: Type.Union([Type.String(), Type.Null()], {
+      description: 'Principal id of the requester; null when the service itself queued it',
+    }),
+    approvedBy: Type.Union([Type.String(), Type.Null()], {
+      description: 'Principal id of whoever approved (or rejected) it, when it needed approval',
+    }),
     links: Type.Object({ self: Type.String(), events: Type.String() }),
   },
   { $id: 'Operation', title: 'Operation' },
@@ -69,6 +77,8 @@ export interface OperationView {
   outputs: Record<string, unknown> | null;
   error: { code: string; message: string; engineMessage?: string } | null;
   cancelRequested: boolean;
+  requestedBy: string | null;
+  approvedBy: string | null;
   links: { self: string; events: string };
 }
 
@@ -92,6 +102,8 @@ export function operationView(op: OperationRecord): OperationView {
     outputs: op.outputs,
     error: op.error,
     cancelRequested: op.cancelRequested,
+    requestedBy: op.requestedBy,
+    approvedBy: op.approvedBy,
     links: { self, events: `${self}/events` },
   };
 }
@@ -105,7 +117,7 @@ export const WaitQuery = Type.Boolean({
 
 /** The 202 answer of every route that creates an operation: the operation, its URL in Location. */
 export const OperationAccepted = {
-  description: 'Accepted: the operation is queued',
+  description: 'Accepted: the operation is queued (or pending-approval, when it needs an approver)',
   headers: { location: { type: 'string', description: 'URL of the operation' } },
   content: { 'application/json': { schema: OperationSchema } },
 } as const;

@@ -52,6 +52,45 @@ export const MIGRATIONS: readonly string[] = [
     event TEXT NOT NULL,
     PRIMARY KEY (operation_id, seq)
   );`,
+  // Drift reports, remediation policy, reconciliation runs and the single-run lease.
+  `UPDATE accounts SET drift_severity = 'unknown' WHERE drift_severity NOT IN ('unknown', 'none');
+  ALTER TABLE accounts ADD COLUMN remediation_policy TEXT NOT NULL DEFAULT 'report';
+  CREATE TABLE drift_reports (
+    id TEXT PRIMARY KEY,
+    seq INTEGER NOT NULL UNIQUE,
+    account_id TEXT NOT NULL,
+    operation_id TEXT,
+    checked_at TEXT NOT NULL,
+    clean INTEGER NOT NULL,
+    severity TEXT,
+    report TEXT NOT NULL
+  );
+  CREATE INDEX drift_reports_account_idx ON drift_reports (account_id, seq);
+  CREATE INDEX drift_reports_operation_idx ON drift_reports (operation_id);
+  CREATE TABLE reconciliations (
+    id TEXT PRIMARY KEY,
+    seq INTEGER NOT NULL UNIQUE,
+    trigger_kind TEXT NOT NULL,
+    state TEXT NOT NULL,
+    holder TEXT NOT NULL,
+    started_at TEXT NOT NULL,
+    finished_at TEXT,
+    totals TEXT NOT NULL,
+    accounts TEXT NOT NULL,
+    notifications TEXT NOT NULL,
+    error TEXT
+  );
+  CREATE INDEX reconciliations_state_idx ON reconciliations (state, seq);
+  CREATE TABLE leases (
+    name TEXT PRIMARY KEY,
+    holder TEXT NOT NULL,
+    run_id TEXT,
+    expires_at TEXT NOT NULL
+  );`,
+  // Four-eyes approvals: who requested an operation (and, for a service token, who owns it), who approved it.
+  `ALTER TABLE operations ADD COLUMN requested_by TEXT;
+  ALTER TABLE operations ADD COLUMN requested_by_owner TEXT;
+  ALTER TABLE operations ADD COLUMN approved_by TEXT;`,
 ];
 
 export async function migrate(db: SqlDatabase): Promise<void> {

@@ -8,12 +8,17 @@ import type {
   AccountListQuery,
   AccountPatch,
   AccountRecord,
+  DriftReportRecord,
   ExternalTrail,
+  Lease,
   NewOperation,
   OperationEventRecord,
   OperationPatch,
   OperationRecord,
   OperationState,
+  ReconciliationPatch,
+  ReconciliationRecord,
+  ReconciliationState,
   SaveSpecOutcome,
   Store,
 } from './types.ts';
@@ -36,6 +41,7 @@ function accountFromRow(r: Row): AccountRecord {
     lastOperationId: str(r['last_operation_id']),
     driftSeverity: String(r['drift_severity']) as AccountRecord['driftSeverity'],
     driftCheckedAt: str(r['drift_checked_at']),
+    remediationPolicy: (str(r['remediation_policy']) ?? 'report') as AccountRecord['remediationPolicy'],
     createdAt: String(r['created_at']),
     updatedAt: String(r['updated_at']),
   };
@@ -66,6 +72,36 @@ function operationFromRow(r: Row): OperationRecord {
         }
       : null,
     cancelRequested: Number(r['cancel_requested']) === 1,
+    requestedBy: str(r['requested_by']),
+    requestedByOwner: str(r['requested_by_owner']),
+    approvedBy: str(r['approved_by']),
+  };
+}
+
+function driftReportFromRow(r: Row): DriftReportRecord {
+  return {
+    id: String(r['id']),
+    seq: Number(r['seq']),
+    accountId: String(r['account_id']),
+    operationId: str(r['operation_id']),
+    checkedAt: String(r['checked_at']),
+    report: parse<DriftReportRecord['report']>(r['report'])!,
+  };
+}
+
+function reconciliationFromRow(r: Row): ReconciliationRecord {
+  return {
+    id: String(r['id']),
+    seq: Number(r['seq']),
+    trigger: String(r['trigger_kind']) as ReconciliationRecord['trigger'],
+    state: String(r['state']) as ReconciliationState,
+    holder: String(r['holder']),
+    startedAt: String(r['started_at']),
+    finishedAt: str(r['finished_at']),
+    totals: parse<ReconciliationRecord['totals']>(r['totals'])!,
+    accounts: parse<ReconciliationRecord['accounts']>(r['accounts']) ?? [],
+    notifications: parse<ReconciliationRecord['notifications']>(r['notifications']) ?? [],
+    error: parse<ReconciliationRecord['error']>(r['error']),
   };
 }
 
@@ -83,6 +119,7 @@ function accountAssignments(patch: AccountPatch, now: string): [string, SqlValue
   if (patch.lastOperationId !== undefined) set('last_operation_id', patch.lastOperationId);
   if (patch.driftSeverity !== undefined) set('drift_severity', patch.driftSeverity);
   if (patch.driftCheckedAt !== undefined) set('drift_checked_at', patch.driftCheckedAt);
+  if (patch.remediationPolicy !== undefined) set('remediation_policy', patch.remediationPolicy);
   set('updated_at', now);
   return [cols.join(', '), params];
 }
@@ -105,6 +142,7 @@ function operationAssignments(patch: OperationPatch): [string, SqlValue[]] {
     set('error_engine_message', patch.error?.engineMessage ?? null);
   }
   if (patch.cancelRequested !== undefined) set('cancel_requested', patch.cancelRequested ? 1 : 0);
+  if (patch.approvedBy !== undefined) set('approved_by', patch.approvedBy);
   return [cols.join(', '), params];
 }
 
@@ -259,17 +297,21 @@ export class SqlStore implements Store {
         if (busy.length > 0) return undefined;
       }
       await tx.run(
-        `INSERT INTO operations (id, seq, account_id, kind, state, spec, spec_version, options, retry_of, created_at)
-         VALUES (?, (SELECT COALESCE(MAX(seq), 0) + 1 FROM operations), ?, ?, 'queued', ?, ?, ?, ?, ?)`,
+        `INSERT INTO operations (id, seq, account_id, kind, state, spec, spec_version, options, retry_of, created_at,
+           requested_by, requested_by_owner)
+         VALUES (?, (SELECT COALESCE(MAX(seq), 0) + 1 FROM operations), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         [
           op.id,
           op.accountId,
           op.kind,
+          op.state ?? 'queued',
           JSON.stringify(op.spec),
           op.specVersion,
           JSON.stringify(op.options),
           op.retryOf,
           op.createdAt,
+          op.requestedBy ?? null,
+          op.requestedByOwner ?? null,
         ],
       );
       await updateAccountIn(tx, op.accountId, { lastOperationId: op.id }, op.createdAt);
@@ -379,5 +421,171 @@ export class SqlStore implements Store {
       createdAt: String(r['created_at']),
       event: parse(r['event']),
     }));
+  }
+
+  insertDriftReport(rec: Omit<DriftReportRecord, 'seq'>): Promise<DriftReportRecord> {
+    return this.#db.transaction(async (tx) => {
+      await tx.run(
+        `INSERT INTO drift_reports (id, seq, account_id, operation_id, checked_at, clean, severity, report)
+         VALUES (?, (SELECT COALESCE(MAX(seq), 0) + 1 FROM drift_reports), ?, ?, ?, ?, ?, ?)`,
+        [
+          rec.id,
+          rec.accountId,
+          rec.operationId,
+          rec.checkedAt,
+          rec.report.clean ? 1 : 0,
+          rec.report.severity,
+          JSON.stringify(rec.report),
+        ],
+      );
+      const rows = await tx.all('SELECT * FROM drift_reports WHERE id = ?', [rec.id]);
+      return driftReportFromRow(rows[0]!);
+    });
+  }
+
+  async getDriftReportByOperation(operationId: string): Promise<DriftReportRecord | undefined> {
+    const rows = await this.#db.all(
+      'SELECT * FROM drift_reports WHERE operation_id = ? ORDER BY seq DESC LIMIT 1',
+      [operationId],
+    );
+    return rows[0] ? driftReportFromRow(rows[0]) : undefined;
+  }
+
+  async listDriftReports(
+    accountId: string,
+    q: { limit: number; beforeSeq?: number },
+  ): Promise<DriftReportRecord[]> {
+    const rows = await this.#db.all(
+      `SELECT * FROM drift_reports WHERE account_id = ?${q.beforeSeq !== undefined ? ' AND seq < ?' : ''}
+       ORDER BY seq DESC LIMIT ?`,
+      q.beforeSeq !== undefined ? [accountId, q.beforeSeq, q.limit] : [accountId, q.limit],
+    );
+    return rows.map(driftReportFromRow);
+  }
+
+  async latestDriftReports(): Promise<DriftReportRecord[]> {
+    const rows = await this.#db.all(
+      `SELECT d.* FROM drift_reports d
+       WHERE d.seq = (SELECT MAX(x.seq) FROM drift_reports x WHERE x.account_id = d.account_id)
+       ORDER BY d.account_id`,
+    );
+    return rows.map(driftReportFromRow);
+  }
+
+  insertReconciliation(rec: Omit<ReconciliationRecord, 'seq'>): Promise<ReconciliationRecord> {
+    return this.#db.transaction(async (tx) => {
+      await tx.run(
+        `INSERT INTO reconciliations
+           (id, seq, trigger_kind, state, holder, started_at, finished_at, totals, accounts, notifications, error)
+         VALUES (?, (SELECT COALESCE(MAX(seq), 0) + 1 FROM reconciliations), ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        [
+          rec.id,
+          rec.trigger,
+          rec.state,
+          rec.holder,
+          rec.startedAt,
+          rec.finishedAt,
+          JSON.stringify(rec.totals),
+          JSON.stringify(rec.accounts),
+          JSON.stringify(rec.notifications),
+          json(rec.error),
+        ],
+      );
+      const rows = await tx.all('SELECT * FROM reconciliations WHERE id = ?', [rec.id]);
+      return reconciliationFromRow(rows[0]!);
+    });
+  }
+
+  async getReconciliation(id: string): Promise<ReconciliationRecord | undefined> {
+    const rows = await this.#db.all('SELECT * FROM reconciliations WHERE id = ?', [id]);
+    return rows[0] ? reconciliationFromRow(rows[0]) : undefined;
+  }
+
+  async updateReconciliation(
+    id: string,
+    patch: ReconciliationPatch,
+    opts: { ifState?: ReconciliationState } = {},
+  ): Promise<boolean> {
+    const cols: string[] = [];
+    const params: SqlValue[] = [];
+    const set = (col: string, v: SqlValue) => {
+      cols.push(`${col} = ?`);
+      params.push(v);
+    };
+    if (patch.state !== undefined) set('state', patch.state);
+    if (patch.finishedAt !== undefined) set('finished_at', patch.finishedAt);
+    if (patch.totals !== undefined) set('totals', JSON.stringify(patch.totals));
+    if (patch.accounts !== undefined) set('accounts', JSON.stringify(patch.accounts));
+    if (patch.notifications !== undefined) set('notifications', JSON.stringify(patch.notifications));
+    if (patch.error !== undefined) set('error', json(patch.error));
+    if (cols.length === 0) return true;
+    const cond = opts.ifState !== undefined ? ' AND state = ?' : '';
+    const { changes } = await this.#db.run(
+      `UPDATE reconciliations SET ${cols.join(', ')} WHERE id = ?${cond}`,
+      [...params, id, ...(opts.ifState !== undefined ? [opts.ifState] : [])],
+    );
+    return changes === 1;
+  }
+
+  async listReconciliations(q: {
+    limit: number;
+    beforeSeq?: number;
+    state?: ReconciliationState;
+  }): Promise<ReconciliationRecord[]> {
+    const where: string[] = [];
+    const params: SqlValue[] = [];
+    if (q.beforeSeq !== undefined) {
+      where.push('seq < ?');
+      params.push(q.beforeSeq);
+    }
+    if (q.state !== undefined) {
+      where.push('state = ?');
+      params.push(q.state);
+    }
+    const rows = await this.#db.all(
+      `SELECT * FROM reconciliations ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+       ORDER BY seq DESC LIMIT ?`,
+      [...params, q.limit],
+    );
+    return rows.map(reconciliationFromRow);
+  }
+
+  async acquireLease(lease: Lease, now: string): Promise<boolean> {
+    // One statement, so two processes racing for the lease cannot both win (SQLite and PostgreSQL
+    // both evaluate the ON CONFLICT ... WHERE against the row as it is when the insert conflicts).
+    const { changes } = await this.#db.run(
+      `INSERT INTO leases (name, holder, run_id, expires_at) VALUES (?, ?, ?, ?)
+       ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, run_id = excluded.run_id,
+         expires_at = excluded.expires_at
+       WHERE leases.expires_at < ? OR leases.holder = excluded.holder`,
+      [lease.name, lease.holder, lease.runId, lease.expiresAt, now],
+    );
+    return changes === 1;
+  }
+
+  async renewLease(name: string, holder: string, expiresAt: string): Promise<boolean> {
+    const { changes } = await this.#db.run('UPDATE leases SET expires_at = ? WHERE name = ? AND holder = ?', [
+      expiresAt,
+      name,
+      holder,
+    ]);
+    return changes === 1;
+  }
+
+  async releaseLease(name: string, holder: string): Promise<void> {
+    await this.#db.run('DELETE FROM leases WHERE name = ? AND holder = ?', [name, holder]);
+  }
+
+  async getLease(name: string): Promise<Lease | undefined> {
+    const rows = await this.#db.all('SELECT * FROM leases WHERE name = ?', [name]);
+    const r = rows[0];
+    return r
+      ? {
+          name: String(r['name']),
+          holder: String(r['holder']),
+          runId: str(r['run_id']),
+          expiresAt: String(r['expires_at']),
+        }
+      : undefined;
   }
 }

@@ -1,5 +1,7 @@
 // The persistence boundary. The service and the queue depend on `Store` only; SqlStore implements it
 // over SQL that runs unchanged on SQLite (node:sqlite, the default) and PostgreSQL.
+
+import type { DriftReport } from '../drift/report.ts';
 import type { ChangeSummary, OperationKind } from '../engine/types.ts';
 import type { AwsRegion, ResolvedTrailRequest } from '../trail-request/schema.ts';
 
@@ -14,11 +16,19 @@ export const ACCOUNT_STATUSES = [
 /** pending: desired spec not applied yet; the others follow the last apply/destroy operation. */
 export type AccountStatus = (typeof ACCOUNT_STATUSES)[number];
 
-export const DRIFT_SEVERITIES = ['unknown', 'none', 'minor', 'major'] as const;
-/** From the last drift check (refresh-preview): none, minor (in-place updates), major (deletes/replacements/creates). */
+export const DRIFT_SEVERITIES = ['unknown', 'none', 'low', 'high', 'critical'] as const;
+/**
+ * From the account's latest drift report: none (clean), else the report's highest severity (low, high,
+ * critical); unknown when never checked or when the check could not read every resource.
+ */
 export type DriftSeverity = (typeof DRIFT_SEVERITIES)[number];
 
+export const REMEDIATION_POLICIES = ['report', 'remediate', 'remediate-critical'] as const;
+/** What a reconciliation does when it finds drift: report only, apply the desired spec, or apply only for critical drift. */
+export type RemediationPolicy = (typeof REMEDIATION_POLICIES)[number];
+
 export const OPERATION_STATES = [
+  'pending-approval',
   'queued',
   'running',
   'succeeded',
@@ -45,6 +55,7 @@ export interface AccountRecord {
   lastOperationId: string | null;
   driftSeverity: DriftSeverity;
   driftCheckedAt: string | null;
+  remediationPolicy: RemediationPolicy;
   createdAt: string;
   updatedAt: string;
 }
@@ -86,6 +97,12 @@ export interface OperationRecord {
   outputs: Record<string, unknown> | null;
   error: OperationError | null;
   cancelRequested: boolean;
+  /** Principal id of whoever asked for it; null for the service itself (reconciliations, older rows). */
+  requestedBy: string | null;
+  /** For a service token requester: the principal that created the token (four-eyes checks). */
+  requestedByOwner: string | null;
+  /** Principal id of whoever approved (or rejected) it, when it waited in pending-approval. */
+  approvedBy: string | null;
 }
 
 export interface NewOperation {
@@ -97,6 +114,10 @@ export interface NewOperation {
   options: OperationOptions;
   retryOf: string | null;
   createdAt: string;
+  /** 'pending-approval': waits for POST /v1/operations/{id}/approve. Default 'queued'. */
+  state?: 'queued' | 'pending-approval';
+  requestedBy?: string | null;
+  requestedByOwner?: string | null;
 }
 
 export interface OperationEventRecord {
@@ -120,16 +141,110 @@ export interface AccountListQuery {
 export type AccountPatch = Partial<
   Pick<
     AccountRecord,
-    'status' | 'appliedVersion' | 'outputs' | 'lastOperationId' | 'driftSeverity' | 'driftCheckedAt'
+    | 'status'
+    | 'appliedVersion'
+    | 'outputs'
+    | 'lastOperationId'
+    | 'driftSeverity'
+    | 'driftCheckedAt'
+    | 'remediationPolicy'
   >
 >;
 
 export type OperationPatch = Partial<
   Pick<
     OperationRecord,
-    'state' | 'startedAt' | 'finishedAt' | 'changeSummary' | 'outputs' | 'error' | 'cancelRequested'
+    | 'state'
+    | 'startedAt'
+    | 'finishedAt'
+    | 'changeSummary'
+    | 'outputs'
+    | 'error'
+    | 'cancelRequested'
+    | 'approvedBy'
   >
 >;
+
+/** A stored drift report (the DriftReport document of src/drift/report.ts, kept as JSON). */
+export interface DriftReportRecord {
+  id: string;
+  /** Global insertion order; newest first in listings. */
+  seq: number;
+  accountId: string;
+  operationId: string | null;
+  checkedAt: string;
+  report: DriftReport;
+}
+
+export const RECONCILIATION_STATES = ['running', 'succeeded', 'interrupted'] as const;
+export type ReconciliationState = (typeof RECONCILIATION_STATES)[number];
+
+export const RECONCILIATION_OUTCOMES = [
+  'pending',
+  'clean',
+  'drifted',
+  'remediated',
+  'failed',
+  'skipped',
+] as const;
+export type ReconciliationOutcomeKind = (typeof RECONCILIATION_OUTCOMES)[number];
+
+export interface ReconciliationAccountOutcome {
+  accountId: string;
+  outcome: ReconciliationOutcomeKind;
+  /** Severity of the drift found (drifted, remediated, or failed after drift was found). */
+  severity: 'low' | 'high' | 'critical' | null;
+  /** Stable keys of the drift found ("<urn>#<path>"), to tell new drift from drift already reported. */
+  findings: string[];
+  driftReportId: string | null;
+  operationIds: string[];
+  error: OperationError | null;
+  startedAt: string | null;
+  finishedAt: string | null;
+}
+
+export interface ReconciliationTotals {
+  accounts: number;
+  clean: number;
+  drifted: number;
+  remediated: number;
+  failed: number;
+  skipped: number;
+}
+
+export interface ReconciliationNotification {
+  url: string;
+  delivered: boolean;
+  attempts: number;
+  status: number | null;
+  error?: string;
+}
+
+export interface ReconciliationRecord {
+  id: string;
+  seq: number;
+  trigger: 'schedule' | 'api';
+  state: ReconciliationState;
+  /** Process that ran it (lease holder). */
+  holder: string;
+  startedAt: string;
+  finishedAt: string | null;
+  totals: ReconciliationTotals;
+  accounts: ReconciliationAccountOutcome[];
+  notifications: ReconciliationNotification[];
+  error: OperationError | null;
+}
+
+export type ReconciliationPatch = Partial<
+  Pick<ReconciliationRecord, 'state' | 'finishedAt' | 'totals' | 'accounts' | 'notifications' | 'error'>
+>;
+
+export interface Lease {
+  name: string;
+  holder: string;
+  runId: string | null;
+  expiresAt: string;
+}
 
 export interface Store {
   /** Throws when the database cannot be reached. */
@@ -175,4 +290,35 @@ export interface Store {
 
   appendOperationEvents(events: OperationEventRecord[]): Promise<void>;
   listOperationEvents(operationId: string, afterSeq: number): Promise<OperationEventRecord[]>;
+
+  insertDriftReport(rec: Omit<DriftReportRecord, 'seq'>): Promise<DriftReportRecord>;
+  getDriftReportByOperation(operationId: string): Promise<DriftReportRecord | undefined>;
+  /** The account's reports, newest first; beforeSeq for keyset pagination. */
+  listDriftReports(accountId: string, q: { limit: number; beforeSeq?: number }): Promise<DriftReportRecord[]>;
+  /** The latest report of every account that has one. */
+  latestDriftReports(): Promise<DriftReportRecord[]>;
+
+  insertReconciliation(rec: Omit<ReconciliationRecord, 'seq'>): Promise<ReconciliationRecord>;
+  getReconciliation(id: string): Promise<ReconciliationRecord | undefined>;
+  updateReconciliation(
+    id: string,
+    patch: ReconciliationPatch,
+    opts?: { ifState?: ReconciliationState },
+  ): Promise<boolean>;
+  /** Newest first; beforeSeq for keyset pagination; state filters. */
+  listReconciliations(q: {
+    limit: number;
+    beforeSeq?: number;
+    state?: ReconciliationState;
+  }): Promise<ReconciliationRecord[]>;
+
+  /**
+   * Takes the named lease for holder until expiresAt when it is free or expired (or already held by
+   * holder). Atomic against other processes; false when someone else holds it.
+   */
+  acquireLease(lease: Lease, now: string): Promise<boolean>;
+  /** Extends the lease if holder still holds it; false when it was lost. */
+  renewLease(name: string, holder: string, expiresAt: string): Promise<boolean>;
+  releaseLease(name: string, holder: string): Promise<void>;
+  getLease(name: string): Promise<Lease | undefined>;
 }

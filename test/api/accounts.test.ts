@@ -1,4 +1,5 @@
 import t from 'tap';
+import { baselineRefresh, bucket } from '../drift/engine-events.ts';
 import { makeApp, putTrail } from './helpers.ts';
 
 const ids = ['100000000001', '100000000002', '100000000003', '200000000001', '200000000002'];
@@ -7,14 +8,16 @@ t.test('GET /v1/accounts: status, last operation, drift; paginated and filterabl
   const { app, engine } = await makeApp();
   t.teardown(() => app.close());
   for (const id of ids) await putTrail(app, id);
-  // One applied account, one with major drift.
+  // One applied account, one with critical drift (its log bucket was deleted).
   const applied = (await app.inject({ method: 'POST', url: `/v1/accounts/${ids[1]}/trail/applies` })).json();
   (await engine.nextCall()).succeed();
   await app.operationQueue.settled(applied.id);
   const drift = (
     await app.inject({ method: 'POST', url: `/v1/accounts/${ids[3]}/trail/drift-checks` })
   ).json();
-  (await engine.nextCall()).succeed({ changeSummary: { delete: 1, same: 3 } });
+  const driftCall = await engine.nextCall();
+  for (const e of baselineRefresh([{ state: bucket, op: 'delete' }])) driftCall.emit(e);
+  driftCall.succeed({ changeSummary: { delete: 1, same: 3 } });
   await app.operationQueue.settled(drift.id);
 
   const page1 = await app.inject({ method: 'GET', url: '/v1/accounts?limit=2' });
@@ -49,12 +52,12 @@ t.test('GET /v1/accounts: status, last operation, drift; paginated and filterabl
     byStatus.items.map((a: { accountId: string }) => a.accountId),
     [ids[1]],
   );
-  const byDrift = (await app.inject({ method: 'GET', url: '/v1/accounts?drift=major' })).json();
+  const byDrift = (await app.inject({ method: 'GET', url: '/v1/accounts?drift=critical' })).json();
   t.same(
     byDrift.items.map((a: { accountId: string }) => a.accountId),
     [ids[3]],
   );
-  t.equal(byDrift.items[0].drift.severity, 'major');
+  t.equal(byDrift.items[0].drift.severity, 'critical');
   const byPrefix = (await app.inject({ method: 'GET', url: '/v1/accounts?prefix=2000' })).json();
   t.same(
     byPrefix.items.map((a: { accountId: string }) => a.accountId),

@@ -4,6 +4,10 @@ import { EventEmitter } from 'node:events';
 import type { FastifyInstance } from 'fastify';
 import type { AlarmCatalog } from '../../src/alarm-sets/catalog.ts';
 import { buildApp } from '../../src/app.ts';
+import { auditOperationQueue } from '../../src/audit/plugin.ts';
+import { type AuthConfig, testAuthConfig } from '../../src/auth/config.ts';
+import type { Role } from '../../src/auth/principal.ts';
+import { createSecurity, type Security, wireSecurity } from '../../src/auth/wire.ts';
 import { type Config, testConfig } from '../../src/config.ts';
 import type {
   DestroyOptions,
@@ -155,21 +159,84 @@ export interface TestApp {
   store: Store;
   engine: ControllableEngine;
   config: Config;
+  security: Security;
+  /** The admin service token every inject sends unless the test sets its own authorization header. */
+  adminToken: string;
+  /**
+   * A service token with these grants (for tests of roles and scopes). Each is created by a distinct
+   * (made-up) principal unless `createdBy` names one: four-eyes checks treat a token and its creator as one.
+   */
+  tokenFor(roles: Role[], accounts?: string[], createdBy?: string): Promise<string>;
 }
 
 export async function openTestStore(): Promise<Store> {
   return SqlStore.open('sqlite::memory:');
 }
 
+/**
+ * Makes `app.inject({ … })` send `Authorization: Bearer <token>` unless the call sets its own
+ * authorization header; `authorization: null` sends none. (The tests use the object form only.)
+ */
+export function withDefaultAuthorization(app: FastifyInstance, token: string): void {
+  const inject = app.inject.bind(app) as (o: object) => unknown;
+  (app as { inject: unknown }).inject = (o: { headers?: Record<string, unknown> }) => {
+    const headers: Record<string, unknown> = { authorization: `Bearer ${token}`, ...o.headers };
+    if (headers['authorization'] === null) delete headers['authorization'];
+    return inject({ ...o, headers });
+  };
+}
+
+/** The SQL connection of the store: security keeps its tables (tokens, audit) in the same database. */
+function databaseOf(store: Store): SqlStore['database'] {
+  const db = (store as Partial<SqlStore>).database;
+  if (!db) throw new Error('makeApp needs a SqlStore: security keeps its tables in the same database');
+  return db;
+}
+
+/**
+ * The app wired as src/main.ts wires it (auth, hardening, audit), with an admin service token that
+ * every `app.inject` sends by default: a test that sets its own authorization header (or `null`, to
+ * send none) overrides it.
+ */
 export async function makeApp(
-  opts: { config?: Partial<Config>; store?: Store; engine?: ControllableEngine } = {},
+  opts: {
+    config?: Partial<Config>;
+    store?: Store;
+    engine?: ControllableEngine;
+    auth?: Partial<AuthConfig>;
+  } = {},
 ): Promise<TestApp> {
   const config = testConfig({ managementAccountId: MANAGEMENT_ACCOUNT, ...opts.config });
   const store = opts.store ?? (await openTestStore());
   const engine = opts.engine ?? new ControllableEngine();
-  const app = await buildApp({ config, store, engine, alarmCatalog });
+  const security = await createSecurity({
+    db: databaseOf(store),
+    auth: testAuthConfig(opts.auth),
+    dataDir: '/nonexistent',
+  });
+  const app = await buildApp({
+    config,
+    store,
+    engine,
+    alarmCatalog,
+    beforeRoutes: (instance) => wireSecurity(instance, security, { openApiSecurity: true }),
+  });
+  auditOperationQueue(app.operationQueue, security.audit, app.log);
   await app.ready();
-  return { app, store, engine, config };
+  let creators = 0;
+  const tokenFor = async (roles: Role[], accounts: string[] = ['*'], createdBy?: string) =>
+    (
+      await security.tokens.create({
+        name: `test-${roles.join('-')}`,
+        roles,
+        accounts,
+        expiresInDays: 1,
+        createdBy: createdBy ?? `test:creator-${++creators}`,
+      })
+    ).token;
+  const adminToken = await tokenFor(['admin']);
+  withDefaultAuthorization(app, adminToken);
+  return { app, store, engine, config, security, adminToken, tokenFor };
 }
 
 export const minimalRequest = { homeRegion: 'us-east-1' };

@@ -1,5 +1,6 @@
 import t from 'tap';
 import type { EngineEvent } from '../../src/engine/types.ts';
+import { baselineRefresh, edit, logGroup } from '../drift/engine-events.ts';
 import { ACCOUNT, makeApp, OTHER_ACCOUNT, putTrail } from './helpers.ts';
 
 const trailUrl = `/v1/accounts/${ACCOUNT}/trail`;
@@ -77,10 +78,22 @@ t.test('preview and drift check', async (t) => {
   t.equal(drift.kind, 'refresh-preview');
   const driftCall = await engine.nextCall();
   t.equal(driftCall.method, 'refresh-preview');
+  // Only the log retention changed out of band: low.
+  for (const e of baselineRefresh([
+    {
+      state: logGroup,
+      op: 'update',
+      read: {
+        inputs: edit(logGroup.inputs, { retentionInDays: 30 }),
+        outputs: edit(logGroup.outputs, { retentionInDays: 30 }),
+      },
+    },
+  ]))
+    driftCall.emit(e);
   driftCall.succeed({ changeSummary: { update: 1, same: 12 } });
   await app.operationQueue.settled(drift.id);
   const trail = (await app.inject({ method: 'GET', url: trailUrl })).json();
-  t.equal(trail.drift.severity, 'minor');
+  t.equal(trail.drift.severity, 'low');
   t.ok(trail.drift.checkedAt);
 });
 

@@ -1,7 +1,9 @@
 // Runs the real service (`node src/main.ts`) as a child process in sandbox mode, for tests
 // that must see it as its users do, restarts and crashes included.
 import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -20,6 +22,8 @@ export async function freePort(): Promise<number> {
 
 export interface RunningService {
   url: string;
+  /** The bearer token `fetch` sends: TRAILWARDEN_TEST_TOKEN when given, else the bootstrap admin token. */
+  token: string;
   process: ChildProcess;
   /** Log lines (pino JSON) seen so far. */
   logs: string[];
@@ -29,11 +33,22 @@ export interface RunningService {
   stop(): Promise<void>;
 }
 
+/**
+ * The bootstrap admin token of the service on dataDir: written once to dataDir/test-bootstrap-token
+ * and handed over with TRAILWARDEN_BOOTSTRAP_TOKEN_FILE, so a restart on the same directory keeps it.
+ */
+function bootstrapTokenFile(dataDir: string): { file: string; token: string } {
+  const file = join(dataDir, 'test-bootstrap-token');
+  if (!existsSync(file)) writeFileSync(file, `${randomBytes(32).toString('base64url')}\n`, { mode: 0o600 });
+  return { file, token: readFileSync(file, 'utf8').trim() };
+}
+
 export async function startService(
   dataDir: string,
   env: Record<string, string> = {},
 ): Promise<RunningService> {
   const port = await freePort();
+  const bootstrap = bootstrapTokenFile(dataDir);
   const child = spawn(process.execPath, [join(repoRoot, 'src', 'main.ts')], {
     cwd: repoRoot,
     env: {
@@ -44,6 +59,7 @@ export async function startService(
       TRAILWARDEN_SANDBOX: 'true',
       PULUMI_CONFIG_PASSPHRASE: 'e2e-passphrase',
       LOG_LEVEL: 'info',
+      TRAILWARDEN_BOOTSTRAP_TOKEN_FILE: bootstrap.file,
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -63,9 +79,11 @@ export async function startService(
   });
   await listening;
   const url = `http://127.0.0.1:${port}`;
-  const headers = env.TRAILWARDEN_TEST_TOKEN ? { authorization: `Bearer ${env.TRAILWARDEN_TEST_TOKEN}` } : {};
+  const token = env.TRAILWARDEN_TEST_TOKEN ?? bootstrap.token;
+  const headers = { authorization: `Bearer ${token}` };
   return {
     url,
+    token,
     process: child,
     logs,
     fetch: (path, init = {}) =>

@@ -136,7 +136,7 @@ for (const url of databases) {
     const store = await freshStore(url);
     t.teardown(() => store.close());
     for (const a of ['100000000001', '100000000002', '200000000001']) await store.saveSpec(a, spec, { now });
-    await store.updateAccount('100000000002', { status: 'applied', driftSeverity: 'major' }, now);
+    await store.updateAccount('100000000002', { status: 'applied', driftSeverity: 'critical' }, now);
     t.same(
       (await store.listAccounts({ limit: 2 })).map((a) => a.accountId),
       ['100000000001', '100000000002'],
@@ -149,7 +149,7 @@ for (const url of databases) {
       (await store.listAccounts({ limit: 5, accountIdPrefix: '2' })).map((a) => a.accountId),
       ['200000000001'],
     );
-    t.same((await store.listAccounts({ limit: 5, status: 'applied', driftSeverity: 'major' })).length, 1);
+    t.same((await store.listAccounts({ limit: 5, status: 'applied', driftSeverity: 'critical' })).length, 1);
     await store.replaceExternalTrails('1', [{ name: 'a', regions: 'all' }]);
     await store.replaceExternalTrails('1', [{ name: 'b', regions: ['eu-west-1'] }]);
     t.same(await store.getExternalTrails('1'), [{ name: 'b', regions: ['eu-west-1'] }]);
