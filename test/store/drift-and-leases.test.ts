@@ -4,21 +4,7 @@ import pg from 'pg';
 import t from 'tap';
 import type { DriftReport } from '../../src/drift/report.ts';
 import { SqlStore } from '../../src/store/sql-store.ts';
-
-const databases = [
-  'sqlite::memory:',
-  ...(process.env['TEST_DATABASE_URL'] ? [process.env['TEST_DATABASE_URL']] : []),
-];
-
-async function freshStore(url: string): Promise<SqlStore> {
-  if (url.startsWith('postgres')) {
-    const client = new pg.Client({ connectionString: url });
-    await client.connect();
-    await client.query('DROP SCHEMA public CASCADE; CREATE SCHEMA public');
-    await client.end();
-  }
-  return SqlStore.open(url);
-}
+import { databases, freshStore } from '../helpers/databases.ts';
 
 const report = (accountId: string, severity: 'critical' | null): DriftReport =>
   ({

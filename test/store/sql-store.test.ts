@@ -7,6 +7,7 @@ import { MIGRATIONS } from '../../src/store/migrations.ts';
 import { SqlStore } from '../../src/store/sql-store.ts';
 import type { NewOperation } from '../../src/store/types.ts';
 import { resolveTrailRequest } from '../../src/trail-request/resolve.ts';
+import { databases, freshStore } from '../helpers/databases.ts';
 
 const spec = resolveTrailRequest({ homeRegion: 'us-east-1' });
 const now = '2026-01-01T00:00:00.000Z';
@@ -34,22 +35,6 @@ t.test('migrations apply once; data survives reopening the file', async (t) => {
   t.ok(MIGRATIONS.length >= 1);
   await second.close();
 });
-
-// The same SQL must run on PostgreSQL: TEST_DATABASE_URL=postgres://… runs these tests there too.
-const databases = [
-  'sqlite::memory:',
-  ...(process.env['TEST_DATABASE_URL'] ? [process.env['TEST_DATABASE_URL']] : []),
-];
-
-async function freshStore(url: string): Promise<SqlStore> {
-  if (url.startsWith('postgres')) {
-    const client = new pg.Client({ connectionString: url });
-    await client.connect();
-    await client.query('DROP SCHEMA public CASCADE; CREATE SCHEMA public');
-    await client.end();
-  }
-  return SqlStore.open(url);
-}
 
 for (const url of databases) {
   const db = url.split(':')[0];
