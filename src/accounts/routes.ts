@@ -2,7 +2,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { problemResponses } from '../errors.ts';
-import { OperationAccepted, operationPath, operationView, WaitQuery } from '../operations/schemas.ts';
+import { acceptedOperation, OperationAccepted, WaitQuery } from '../operations/schemas.ts';
 import {
   AccountListQuery,
   AccountParams,
@@ -142,8 +142,7 @@ export const accountRoutes: FastifyPluginAsyncTypebox<{ accounts: AccountService
         ifMatch: req.headers['if-match'],
         principal: req.principal,
       });
-      reply.code(202).header('location', operationPath(op.id));
-      return operationView(op);
+      return acceptedOperation(reply, op);
     },
   );
 

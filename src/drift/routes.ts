@@ -3,7 +3,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { AccountParams, DriftSeveritySchema } from '../accounts/schemas.ts';
 import { problemResponses } from '../errors.ts';
-import { OperationAccepted, operationPath, operationView, WaitQuery } from '../operations/schemas.ts';
+import { acceptedOperation, OperationAccepted, WaitQuery } from '../operations/schemas.ts';
 import type { OperationService } from '../operations/service.ts';
 import { REMEDIATION_POLICIES } from '../store/types.ts';
 import { DriftCounts, DriftReport } from './report.ts';
@@ -112,8 +112,7 @@ export const driftRoutes: FastifyPluginAsyncTypebox<{
         ifMatch: req.headers['if-match'],
         principal: req.principal,
       });
-      reply.code(202).header('location', operationPath(op.id));
-      return operationView(op);
+      return acceptedOperation(reply, op);
     },
   );
 

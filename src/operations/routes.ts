@@ -10,10 +10,10 @@ import { problemResponses } from '../errors.ts';
 import { FINAL_OPERATION_STATES, type OperationRecord, type Store } from '../store/types.ts';
 import type { OperationQueue } from './queue.ts';
 import {
+  acceptedOperation,
   OperationAccepted,
   OperationSchema,
   OperationStateSchema,
-  operationPath,
   operationView,
   WaitQuery,
 } from './schemas.ts';
@@ -173,8 +173,7 @@ export const operationRoutes: FastifyPluginAsyncTypebox<{
           ifMatch: req.headers['if-match'],
           principal: req.principal,
         });
-        reply.code(202).header('location', operationPath(op.id));
-        return operationView(op);
+        return acceptedOperation(reply, op);
       },
     );
   }
@@ -277,8 +276,7 @@ export const operationRoutes: FastifyPluginAsyncTypebox<{
         wait: req.query.wait ?? true,
         principal: req.principal,
       });
-      reply.code(202).header('location', operationPath(op.id));
-      return operationView(op);
+      return acceptedOperation(reply, op);
     },
   );
 

@@ -84,6 +84,15 @@ export interface OperationView {
 
 export const operationPath = (id: string) => `/v1/operations/${id}`;
 
+/** How every route that starts an operation answers: 202 with the operation, Location its URL. */
+export function acceptedOperation(
+  reply: { code(status: 202): { header(name: string, value: string): unknown } },
+  op: OperationRecord,
+): OperationView {
+  reply.code(202).header('location', operationPath(op.id));
+  return operationView(op);
+}
+
 export function operationView(op: OperationRecord): OperationView {
   const self = operationPath(op.id);
   return {

@@ -1,7 +1,6 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import pg from 'pg';
 import t from 'tap';
 import { MIGRATIONS } from '../../src/store/migrations.ts';
 import { SqlStore } from '../../src/store/sql-store.ts';
