@@ -11,6 +11,7 @@ const declared = declareAccountTrail({
   assumeRole: assumeRoleArn
     ? { roleArn: assumeRoleArn, externalId: config.get('assumeRoleExternalId') }
     : undefined,
+  managementAccountId: config.get('managementAccountId'),
 });
 
 export const trailArns = declared.baseline.outputs.trailArns;
@@ -19,6 +20,8 @@ export const bucketArn = declared.baseline.outputs.bucketArn;
 export const keyArn = declared.baseline.outputs.keyArn;
 export const logGroupName = declared.baseline.outputs.logGroupName;
 export const logGroupArn = declared.baseline.outputs.logGroupArn;
+export const logGroupArns = declared.baseline.outputs.logGroupArns;
 export const topicArn = declared.baseline.outputs.topicArn;
+export const topicArns = declared.baseline.outputs.topicArns;
 export const alarmNames = declared.baseline.outputs.alarmNames;
 export const eventRuleNames = declared.baseline.outputs.eventRuleNames;

@@ -2,22 +2,35 @@ import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
 import { cloudTrailAssumeRolePolicy, logDeliveryPolicy } from './policies.ts';
 
-export interface LogDeliveryArgs {
-  accountId: string;
+export interface LogGroupArgs {
   logGroupName: string;
-  logGroupArn: string;
   retentionInDays: number;
+  /** A key in the log group's Region. */
   keyArn: pulumi.Input<string>;
-  roleName: string;
-  rolePolicyName: string;
-  trailArns: string[];
 }
 
-/** CloudWatch Logs copy of the trail: an encrypted log group and the role CloudTrail writes with. */
+export interface DeliveryRoleArgs {
+  accountId: string;
+  organizationId?: string;
+  roleName: string;
+  rolePolicyName: string;
+  /** Every trail's log group (one per trail Region), known before they exist. */
+  logGroupArns: string[];
+}
+
+export interface LogDeliveryArgs extends LogGroupArgs {
+  /** The IAM role is global: declared once (by the home Region's delivery) for every log group. */
+  role?: DeliveryRoleArgs;
+}
+
+/**
+ * CloudWatch Logs copy of a trail in one Region: an encrypted log group, and (once per account)
+ * the role CloudTrail writes with.
+ */
 export class LogDelivery extends pulumi.ComponentResource {
   readonly logGroup: aws.cloudwatch.LogGroup;
-  readonly role: aws.iam.Role;
-  readonly rolePolicy: aws.iam.RolePolicy;
+  readonly role?: aws.iam.Role;
+  readonly rolePolicy?: aws.iam.RolePolicy;
   /** The form CloudTrail's CloudWatchLogsLogGroupArn expects (with the `:*` suffix). */
   readonly trailLogGroupArn: pulumi.Output<string>;
 
@@ -28,33 +41,39 @@ export class LogDelivery extends pulumi.ComponentResource {
       { name: args.logGroupName, retentionInDays: args.retentionInDays, kmsKeyId: args.keyArn },
       { parent: this },
     );
-    this.role = new aws.iam.Role(
-      `${name}-role`,
-      {
-        name: args.roleName,
-        description: 'CloudTrail delivers events of the Trailwarden trail to CloudWatch Logs',
-        assumeRolePolicy: JSON.stringify(
-          cloudTrailAssumeRolePolicy({ accountId: args.accountId, trailArns: args.trailArns }),
-        ),
-        maxSessionDuration: 3600,
-      },
-      { parent: this },
-    );
-    this.rolePolicy = new aws.iam.RolePolicy(
-      `${name}-role-policy`,
-      {
-        name: args.rolePolicyName,
-        role: this.role.id,
-        // Built from the log group's real ARN so the policy follows the resource.
-        policy: this.logGroup.arn.apply((arn) => JSON.stringify(logDeliveryPolicy({ logGroupArn: arn }))),
-      },
-      { parent: this },
-    );
+    if (args.role) {
+      const r = args.role;
+      this.role = new aws.iam.Role(
+        `${name}-role`,
+        {
+          name: r.roleName,
+          description: 'CloudTrail delivers events of the Trailwarden trails to CloudWatch Logs',
+          assumeRolePolicy: JSON.stringify(cloudTrailAssumeRolePolicy()),
+          maxSessionDuration: 3600,
+        },
+        { parent: this },
+      );
+      this.rolePolicy = new aws.iam.RolePolicy(
+        `${name}-role-policy`,
+        {
+          name: r.rolePolicyName,
+          role: this.role.id,
+          policy: JSON.stringify(
+            logDeliveryPolicy({
+              logGroupArns: r.logGroupArns,
+              accountId: r.accountId,
+              organizationId: r.organizationId,
+            }),
+          ),
+        },
+        { parent: this },
+      );
+    }
     this.trailLogGroupArn = pulumi.interpolate`${this.logGroup.arn}:*`;
     this.registerOutputs({
       logGroupName: this.logGroup.name,
       logGroupArn: this.logGroup.arn,
-      roleArn: this.role.arn,
+      ...(this.role ? { roleArn: this.role.arn } : {}),
     });
   }
 }

@@ -1,6 +1,5 @@
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
-import { eventsAssumeRolePolicy, eventsForwardPolicy } from './policies.ts';
 
 export interface WatchTargets {
   trailName: string;
@@ -15,8 +14,14 @@ export interface WatchRule {
   id: string;
   description: string;
   pattern: Record<string, unknown>;
-  /** Whether the events can originate in a trail region other than the home region. */
-  regional: boolean;
+  /**
+   * Where the events happen. EventBridge is regional and receives a CloudTrail-recorded call in
+   * the Region where it was made: 'trail-regions' events (calls on a trail, Insights) happen in
+   * each trail's own Region (a trail is only updated or stopped from its home Region: CloudTrail
+   * User Guide, "Using the update-trail command"); 'home' events concern the key and bucket, which
+   * live in the home Region.
+   */
+  where: 'trail-regions' | 'home';
 }
 
 const API_CALL = 'AWS API Call via CloudTrail';
@@ -28,7 +33,7 @@ export function watchRules(t: WatchTargets): WatchRule[] {
     {
       id: 'trail-tampering',
       description: 'The Trailwarden trail was stopped, deleted or had its configuration or selectors changed',
-      regional: true,
+      where: 'trail-regions',
       pattern: {
         source: ['aws.cloudtrail'],
         'detail-type': [API_CALL],
@@ -50,7 +55,7 @@ export function watchRules(t: WatchTargets): WatchRule[] {
       id: 'log-bucket-tampering',
       description:
         'The policy, lifecycle, encryption, versioning, ownership or public access block of the log bucket changed',
-      regional: false,
+      where: 'home',
       pattern: {
         source: ['aws.s3'],
         'detail-type': [API_CALL],
@@ -81,7 +86,7 @@ export function watchRules(t: WatchTargets): WatchRule[] {
       id: 'key-tampering',
       description:
         'The key encrypting the logs was disabled, scheduled for deletion or had its policy or rotation changed',
-      regional: false,
+      where: 'home',
       pattern: {
         source: ['aws.kms'],
         'detail-type': [API_CALL],
@@ -98,16 +103,28 @@ export function watchRules(t: WatchTargets): WatchRule[] {
     rules.push({
       id: 'insights',
       description: 'CloudTrail Insights detected unusual API activity',
-      regional: true,
+      where: 'trail-regions',
       pattern: { source: ['aws.cloudtrail'], 'detail-type': ['AWS Insight via CloudTrail'] },
     });
   }
   return rules;
 }
 
+/** The watch rule ids a Region gets: the home Region all, other trail Regions the regional ones. */
+export function watchRuleIdsFor(region: string, homeRegion: string, rules: WatchRule[]): string[] {
+  return rules.filter((r) => region === homeRegion || r.where === 'trail-regions').map((r) => r.id);
+}
+
+export interface WatchRegion {
+  region: string;
+  provider: aws.Provider;
+  /** The alarm topic of that Region (EventBridge targets an SNS topic of its own Region). */
+  topicArn: pulumi.Input<string>;
+  /** Resources the rules there must wait for (the topic policy that lets EventBridge publish). */
+  dependsOn: pulumi.Resource[];
+}
+
 export interface MisconfigurationWatchArgs {
-  partition: string;
-  accountId: string;
   homeRegion: string;
   trailName: string;
   trailArns: string[];
@@ -115,16 +132,16 @@ export interface MisconfigurationWatchArgs {
   keyArn: pulumi.Input<string>;
   keyId: pulumi.Input<string>;
   insights: boolean;
-  topicArn: pulumi.Input<string>;
   ruleName: (id: string) => string;
-  forwardRoleName: string;
-  /** Providers of trail regions other than the home region: their events are forwarded home. */
-  forwardFrom: Record<string, aws.Provider>;
+  /** Every trail Region (the home Region included), each notifying its own topic. */
+  regions: WatchRegion[];
 }
 
-/** Rules in the home region notify the topic; other trail regions forward to the home event bus. */
+/** In each trail Region, the rules for the events that happen there, notifying that Region's topic. */
 export class MisconfigurationWatch extends pulumi.ComponentResource {
   readonly rules: aws.cloudwatch.EventRule[] = [];
+  /** Region of each rule, in the order of `rules`. */
+  readonly ruleRegions: string[] = [];
   readonly ruleNames: pulumi.Output<string[]>;
 
   constructor(name: string, args: MisconfigurationWatchArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -137,60 +154,28 @@ export class MisconfigurationWatch extends pulumi.ComponentResource {
         return JSON.stringify(rule.pattern);
       });
 
-    for (const rule of shape) {
-      const eventRule = new aws.cloudwatch.EventRule(
-        `${name}-${rule.id}`,
-        { name: args.ruleName(rule.id), description: rule.description, eventPattern: patternOf(rule.id) },
-        { parent: this },
-      );
-      new aws.cloudwatch.EventTarget(
-        `${name}-${rule.id}-to-topic`,
-        { rule: eventRule.name, arn: args.topicArn, targetId: 'alarm-topic' },
-        { parent: this },
-      );
-      this.rules.push(eventRule);
-    }
-
-    const forwardRegions = Object.keys(args.forwardFrom).filter((r) => r !== args.homeRegion);
-    if (forwardRegions.length > 0) {
-      const homeBusArn = `arn:${args.partition}:events:${args.homeRegion}:${args.accountId}:event-bus/default`;
-      const role = new aws.iam.Role(
-        `${name}-forward-role`,
-        {
-          name: args.forwardRoleName,
-          description: 'EventBridge forwards trail events of other regions to the home region bus',
-          assumeRolePolicy: JSON.stringify(eventsAssumeRolePolicy({ accountId: args.accountId })),
-        },
-        { parent: this },
-      );
-      const rolePolicy = new aws.iam.RolePolicy(
-        `${name}-forward-role-policy`,
-        {
-          role: role.id,
-          name: 'put-events-home-bus',
-          policy: JSON.stringify(eventsForwardPolicy({ homeBusArn })),
-        },
-        { parent: this },
-      );
-      for (const region of forwardRegions) {
-        const provider = args.forwardFrom[region]!;
-        for (const rule of shape.filter((r) => r.regional)) {
-          const eventRule = new aws.cloudwatch.EventRule(
-            `${name}-${rule.id}-${region}`,
-            {
-              name: args.ruleName(rule.id),
-              description: `${rule.description} (${region}, forwarded to ${args.homeRegion})`,
-              eventPattern: patternOf(rule.id),
-            },
-            { parent: this, provider },
-          );
-          new aws.cloudwatch.EventTarget(
-            `${name}-${rule.id}-${region}-to-home`,
-            { rule: eventRule.name, arn: homeBusArn, roleArn: role.arn, targetId: 'home-event-bus' },
-            { parent: this, provider, dependsOn: [rolePolicy] },
-          );
-          this.rules.push(eventRule);
-        }
+    for (const where of args.regions) {
+      const home = where.region === args.homeRegion;
+      // Home resources keep their names from before rules existed in other Regions.
+      const suffix = home ? '' : `-${where.region}`;
+      for (const id of watchRuleIdsFor(where.region, args.homeRegion, shape)) {
+        const rule = shape.find((r) => r.id === id)!;
+        const eventRule = new aws.cloudwatch.EventRule(
+          `${name}-${rule.id}${suffix}`,
+          {
+            name: args.ruleName(rule.id),
+            description: home ? rule.description : `${rule.description} (${where.region})`,
+            eventPattern: patternOf(rule.id),
+          },
+          { parent: this, provider: where.provider },
+        );
+        new aws.cloudwatch.EventTarget(
+          `${name}-${rule.id}${suffix}-to-topic`,
+          { rule: eventRule.name, arn: where.topicArn, targetId: 'alarm-topic' },
+          { parent: this, provider: where.provider, dependsOn: where.dependsOn },
+        );
+        this.rules.push(eventRule);
+        this.ruleRegions.push(where.region);
       }
     }
     this.ruleNames = pulumi.all(this.rules.map((r) => r.name));

@@ -45,22 +45,33 @@ export interface BaselineNames {
   logDeliveryPolicy: string;
   topic: string;
   trail: string;
-  /** Trail name per region (the same name in each region; ARNs differ by region). */
+  /**
+   * Trail ARN per region (the same name in each region; ARNs differ by region). The account in
+   * it is the trail's owner: for an organization trail, the management account.
+   */
   trailArn(region: string): string;
   bucketArn: string;
+  /** The home region's log group (the one an 'all' trail delivers to). */
   logGroupArn: string;
+  /** A trail delivers to the log group of the same name in its own region. */
+  logGroupArnIn(region: string): string;
   topicArn: string;
+  /** Each region with a log group has its alarm topic (alarms only notify topics of their region). */
+  topicArnIn(region: string): string;
   metricFilter(setName: string, entryId: string): string;
   alarm(setName: string, entryId: string): string;
   eventRule(watchId: string): string;
-  eventForwardRole: string;
 }
 
 export function baselineNames(
   accountId: string,
   request: Pick<ResolvedTrailRequest, 'homeRegion'>,
+  /** Owner of the trails; defaults to the account (an organization trail: the management account). */
+  trailOwnerAccountId: string = accountId,
 ): BaselineNames {
   if (!/^[0-9]{12}$/.test(accountId)) throw new Error(`account id must be 12 digits, got ${accountId}`);
+  if (!/^[0-9]{12}$/.test(trailOwnerAccountId))
+    throw new Error(`trail owner account id must be 12 digits, got ${trailOwnerAccountId}`);
   const home = request.homeRegion;
   const partition = partitionOf(home);
   const bucket = assertMax(
@@ -73,7 +84,6 @@ export function baselineNames(
   const logGroup = assertMax('log group', `/${NAME_PREFIX}/cloudtrail`, 512, /^[\w./#-]+$/);
   const role = assertMax('role', `${NAME_PREFIX}-cloudtrail-to-logs-${home}`, 64, /^[\w+=,.@-]+$/);
   const topic = assertMax('topic', `${NAME_PREFIX}-alarms`, 256, /^[\w-]+$/);
-  const forwardRole = assertMax('role', `${NAME_PREFIX}-event-forward-${home}`, 64, /^[\w+=,.@-]+$/);
   const metricName = (setName: string, entryId: string) =>
     assertMax('metric filter', `${NAME_PREFIX}-${slug(setName)}-${slug(entryId)}`, 255, /^[^:*]+$/);
   return {
@@ -89,15 +99,17 @@ export function baselineNames(
     topic,
     trail,
     trailArn: (region: string) =>
-      `arn:${partitionOf(region)}:cloudtrail:${region}:${accountId}:trail/${trail}`,
+      `arn:${partitionOf(region)}:cloudtrail:${region}:${trailOwnerAccountId}:trail/${trail}`,
     bucketArn: `arn:${partition}:s3:::${bucket}`,
     logGroupArn: `arn:${partition}:logs:${home}:${accountId}:log-group:${logGroup}`,
+    logGroupArnIn: (region: string) =>
+      `arn:${partitionOf(region)}:logs:${region}:${accountId}:log-group:${logGroup}`,
     topicArn: `arn:${partition}:sns:${home}:${accountId}:${topic}`,
+    topicArnIn: (region: string) => `arn:${partitionOf(region)}:sns:${region}:${accountId}:${topic}`,
     metricFilter: metricName,
     alarm: metricName,
     eventRule: (watchId: string) =>
       assertMax('event rule', `${NAME_PREFIX}-${slug(watchId)}`, 64, /^[.\-_A-Za-z0-9]+$/),
-    eventForwardRole: forwardRole,
   };
 }
 

@@ -28,7 +28,9 @@ const doc = (statements: Statement[]): PolicyDocument => ({ Version: '2012-10-17
 export interface KeyPolicyInput {
   partition: string;
   accountId: string;
+  /** The key's Region: its log group and alarm topic are in the same Region. */
   homeRegion: string;
+  /** Trails that encrypt log files with this key; empty for a Region's monitoring-only key. */
   trailArns: string[];
   logGroupArn: string;
   securityReaders: string[];
@@ -39,6 +41,7 @@ export function keyPolicy(i: KeyPolicyInput): PolicyDocument {
     StringEquals: { 'aws:SourceArn': i.trailArns },
     StringLike: { 'kms:EncryptionContext:aws:cloudtrail:arn': i.trailArns },
   };
+  const thisAccount = { StringEquals: { 'aws:SourceAccount': i.accountId } };
   const statements: Statement[] = [
     {
       // AWS's default key policy: the account (its IAM administrators) keeps control of the key,
@@ -49,24 +52,45 @@ export function keyPolicy(i: KeyPolicyInput): PolicyDocument {
       Action: 'kms:*',
       Resource: '*',
     },
-    {
-      Sid: 'CloudTrailEncryptThisTrail',
-      Effect: 'Allow',
-      Principal: { Service: 'cloudtrail.amazonaws.com' },
-      Action: 'kms:GenerateDataKey*',
-      Resource: '*',
-      Condition: ctIsThisTrail,
-    },
-    {
-      Sid: 'CloudTrailDescribeKey',
-      Effect: 'Allow',
-      Principal: { Service: 'cloudtrail.amazonaws.com' },
-      Action: 'kms:DescribeKey',
-      Resource: '*',
-      Condition: { StringEquals: { 'aws:SourceArn': i.trailArns } },
-    },
+  ];
+  if (i.trailArns.length > 0) {
+    statements.push(
+      {
+        Sid: 'CloudTrailEncryptThisTrail',
+        Effect: 'Allow',
+        Principal: { Service: 'cloudtrail.amazonaws.com' },
+        Action: 'kms:GenerateDataKey*',
+        Resource: '*',
+        Condition: ctIsThisTrail,
+      },
+      {
+        // The log bucket uses an S3 Bucket Key: "If you are using an existing S3 bucket with an S3
+        // Bucket Key, kms:Decrypt permissions are required to create or update a trail with SSE-KMS
+        // encryption enabled" (CloudTrail User Guide, "Configure AWS KMS key policies for
+        // CloudTrail"). Bound to our trails by aws:SourceArn, the condition that page recommends;
+        // with a Bucket Key the encryption context is the bucket's, not the trail's.
+        Sid: 'CloudTrailDecryptForBucketKey',
+        Effect: 'Allow',
+        Principal: { Service: 'cloudtrail.amazonaws.com' },
+        Action: 'kms:Decrypt',
+        Resource: '*',
+        Condition: { StringEquals: { 'aws:SourceArn': i.trailArns } },
+      },
+      {
+        Sid: 'CloudTrailDescribeKey',
+        Effect: 'Allow',
+        Principal: { Service: 'cloudtrail.amazonaws.com' },
+        Action: 'kms:DescribeKey',
+        Resource: '*',
+        Condition: { StringEquals: { 'aws:SourceArn': i.trailArns } },
+      },
+    );
+  }
+  statements.push(
     {
       // CloudWatch Logs encrypts the log group with the key; the context pins it to that group.
+      // The key and the log group must be in the same Region (CloudWatch Logs User Guide,
+      // "Encrypt log data in CloudWatch Logs using AWS KMS"), hence one key per monitored Region.
       Sid: 'CloudWatchLogsEncryptLogGroup',
       Effect: 'Allow',
       Principal: { Service: `logs.${i.homeRegion}.amazonaws.com` },
@@ -75,15 +99,26 @@ export function keyPolicy(i: KeyPolicyInput): PolicyDocument {
       Condition: { ArnEquals: { 'kms:EncryptionContext:aws:logs:arn': i.logGroupArn } },
     },
     {
-      // Alarms (CloudWatch) and rules (EventBridge) publish to the KMS-encrypted topic.
-      Sid: 'AlarmPublishersUseTopicKey',
+      // Alarms publish to the KMS-encrypted topic. Only on behalf of this account: aws:SourceAccount
+      // is the confused-deputy guard AWS documents for service principals in key policies
+      // (EventBridge User Guide, "Authorizing EventBridge to use a customer managed key").
+      Sid: 'CloudWatchAlarmsUseTopicKey',
       Effect: 'Allow',
-      Principal: { Service: ['cloudwatch.amazonaws.com', 'events.amazonaws.com'] },
+      Principal: { Service: 'cloudwatch.amazonaws.com' },
       Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
       Resource: '*',
+      Condition: thisAccount,
     },
-  ];
-  if (i.securityReaders.length > 0) {
+    {
+      Sid: 'EventBridgeRulesUseTopicKey',
+      Effect: 'Allow',
+      Principal: { Service: 'events.amazonaws.com' },
+      Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+      Resource: '*',
+      Condition: thisAccount,
+    },
+  );
+  if (i.securityReaders.length > 0 && i.trailArns.length > 0) {
     statements.push({
       // Readers decrypt CloudTrail log files only: the context must name a trail of this account.
       Sid: 'SecurityReadersDecryptLogs',
@@ -142,22 +177,34 @@ export function bucketPolicy(i: BucketPolicyInput): PolicyDocument {
   ]);
 }
 
-export function cloudTrailAssumeRolePolicy(i: { accountId: string; trailArns: string[] }) {
+/**
+ * Trust of the role CloudTrail delivers to CloudWatch Logs with, exactly as AWS documents it:
+ * "Confused deputy prevention is not applicable to the role policy for CloudWatch Logs
+ * monitoring. The role policy doesn't support the use of aws:SourceArn and aws:SourceAccount"
+ * (CloudTrail User Guide, "Role policy document for CloudTrail to use CloudWatch Logs for
+ * monitoring"); with those conditions delivery fails.
+ */
+export function cloudTrailAssumeRolePolicy() {
   return {
     Version: '2012-10-17' as const,
     Statement: [
       {
-        Sid: 'CloudTrailForThisTrailOnly',
+        Sid: 'CloudTrailDeliversToLogs',
         Effect: 'Allow' as const,
         Principal: { Service: 'cloudtrail.amazonaws.com' },
         Action: 'sts:AssumeRole',
-        Condition: { StringEquals: { 'aws:SourceArn': i.trailArns, 'aws:SourceAccount': i.accountId } },
       },
     ],
   };
 }
 
-export function logDeliveryPolicy(i: { logGroupArn: string }) {
+/**
+ * CreateLogStream and PutLogEvents on the trails' streams only. CloudTrail names them
+ * `<account>_CloudTrail_<region>` (an organization trail also `<o-id>_*`), per the same page.
+ */
+export function logDeliveryPolicy(i: { logGroupArns: string[]; accountId: string; organizationId?: string }) {
+  const prefixes = [`${i.accountId}_CloudTrail_`, ...(i.organizationId ? [`${i.organizationId}_`] : [])];
+  const streams = i.logGroupArns.flatMap((g) => prefixes.map((p) => `${g}:log-stream:${p}*`));
   return {
     Version: '2012-10-17' as const,
     Statement: [
@@ -165,7 +212,7 @@ export function logDeliveryPolicy(i: { logGroupArn: string }) {
         Sid: 'WriteTrailLogStreams',
         Effect: 'Allow' as const,
         Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
-        Resource: `${i.logGroupArn}:log-stream:*`,
+        Resource: streams,
       } satisfies IdentityStatement,
     ],
   };
@@ -217,34 +264,4 @@ export function topicPolicy(i: TopicPolicyInput): PolicyDocument {
       Condition: { Bool: { 'aws:SecureTransport': 'false' } },
     },
   ]);
-}
-
-/** Trust for the role EventBridge uses to forward events from a trail region to the home bus. */
-export function eventsAssumeRolePolicy(i: { accountId: string }) {
-  return {
-    Version: '2012-10-17' as const,
-    Statement: [
-      {
-        Sid: 'EventBridgeOfThisAccount',
-        Effect: 'Allow' as const,
-        Principal: { Service: 'events.amazonaws.com' },
-        Action: 'sts:AssumeRole',
-        Condition: { StringEquals: { 'aws:SourceAccount': i.accountId } },
-      },
-    ],
-  };
-}
-
-export function eventsForwardPolicy(i: { homeBusArn: string }) {
-  return {
-    Version: '2012-10-17' as const,
-    Statement: [
-      {
-        Sid: 'PutEventsOnHomeBus',
-        Effect: 'Allow' as const,
-        Action: 'events:PutEvents',
-        Resource: i.homeBusArn,
-      } satisfies IdentityStatement,
-    ],
-  };
 }

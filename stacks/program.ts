@@ -9,6 +9,8 @@ export interface AccountTrailProgramArgs {
   accountId: string;
   request: ResolvedTrailRequest;
   assumeRole?: { roleArn: string; externalId?: string; sessionName?: string };
+  /** The organization's management account: owner of an organization trail (defaults to accountId). */
+  managementAccountId?: string;
 }
 
 export interface DeclaredAccountTrail {
@@ -54,7 +56,7 @@ export function declareAccountTrail(
   opts?: pulumi.ComponentResourceOptions,
 ): DeclaredAccountTrail {
   // Refuse a bad request before anything (providers included) is declared.
-  assertBaselineRequest(args.accountId, args.request);
+  assertBaselineRequest(args.accountId, args.request, args.managementAccountId);
   const home = args.request.homeRegion;
   const providers: Record<string, aws.Provider> = { [home]: provider(home, args, opts) };
   for (const region of trailRegions(args.request)) providers[region] ??= provider(region, args, opts);
@@ -65,6 +67,7 @@ export function declareAccountTrail(
       request: args.request,
       homeProvider: providers[home]!,
       regionalProviders: providers,
+      managementAccountId: args.managementAccountId,
     },
     opts,
   );

@@ -4,14 +4,19 @@ import { InvalidTrailRequestError } from '../src/trail-request/resolve.ts';
 import type { ResolvedTrailRequest } from '../src/trail-request/schema.ts';
 import { hasAlarmSet } from './alarms/catalog.ts';
 import { baselineNames } from './naming.ts';
-import { advancedEventSelectors, MAX_SELECTOR_VALUES } from './trail.ts';
+import { advancedEventSelectors, GLOBAL_SERVICE_EVENTS_REGION, MAX_SELECTOR_VALUES } from './trail.ts';
 
 export interface RequestIssue {
   path: string;
   message: string;
 }
 
-export function baselineRequestIssues(accountId: string, r: ResolvedTrailRequest): RequestIssue[] {
+export function baselineRequestIssues(
+  accountId: string,
+  r: ResolvedTrailRequest,
+  /** The organization's management account, when known: the only owner of an organization trail. */
+  managementAccountId?: string,
+): RequestIssue[] {
   const issues: RequestIssue[] = [];
   const add = (path: string, message: string) => issues.push({ path, message });
   if (r.organizationTrail && !r.organizationId)
@@ -19,10 +24,24 @@ export function baselineRequestIssues(accountId: string, r: ResolvedTrailRequest
       '/organizationId',
       'is required when organizationTrail is true (the bucket policy admits its log path)',
     );
+  if (r.organizationTrail && managementAccountId && managementAccountId !== accountId)
+    // CloudTrail User Guide, "Creating a trail for an organization": only the management account
+    // (or a delegated administrator, which we do not manage) creates and owns it.
+    add(
+      '/organizationTrail',
+      `an organization trail is created in and owned by the management account ${managementAccountId}`,
+    );
   if (!hasAlarmSet(r.alarms.set)) add('/alarms/set', `unknown alarm set ${r.alarms.set}`);
   if (r.regions !== 'all' && !r.regions.includes(r.homeRegion))
-    // Global service events (IAM, STS) are recorded by the home-region trail only.
+    // The key and bucket are in the home region: without a trail there nobody records their changes.
     add('/regions', `must include the home region ${r.homeRegion}`);
+  else if (r.regions !== 'all' && !r.regions.includes(GLOBAL_SERVICE_EVENTS_REGION))
+    // Since November 2021 only a trail in us-east-1 (or a multi-Region trail) receives global
+    // service events; without it the IAM, root, sign-in and MFA alarms never fire.
+    add(
+      '/regions',
+      `must include ${GLOBAL_SERVICE_EVENTS_REGION}: global service events (IAM, STS, console sign-in) are recorded only there, so without it the IAM policy, root usage and console sign-in alarms would never fire; or use regions 'all'`,
+    );
   if (!r.managementEvents.read && !r.managementEvents.write)
     add('/managementEvents', 'at least one of read or write must be logged');
   if (r.insights.length > 0 && !r.managementEvents.write)
@@ -35,7 +54,16 @@ export function baselineRequestIssues(accountId: string, r: ResolvedTrailRequest
     });
   });
   if (r.accessLogBucket && r.accessLogBucket === baselineNames(accountId, r).bucket)
+    // S3 User Guide, "Enabling Amazon S3 server access logging": a bucket logging to itself
+    // produces a log for each log write, without end.
     add('/accessLogBucket', 'must not be the log bucket itself');
+  else if (r.accessLogBucket && /^trailwarden-\d{12}-[a-z0-9-]+-trail$/.test(r.accessLogBucket))
+    // Another Trailwarden log bucket is encrypted with SSE-KMS and has Object Lock possibly on;
+    // S3 refuses both for a server access logging destination (same page).
+    add(
+      '/accessLogBucket',
+      'must not be a Trailwarden log bucket (SSE-KMS is not supported as a logging destination)',
+    );
   if (issues.length === 0) {
     try {
       advancedEventSelectors(r);
@@ -47,7 +75,11 @@ export function baselineRequestIssues(accountId: string, r: ResolvedTrailRequest
 }
 
 /** Throws the same error type as schema validation when the request breaks a cross-field rule. */
-export function assertBaselineRequest(accountId: string, r: ResolvedTrailRequest): void {
-  const issues = baselineRequestIssues(accountId, r);
+export function assertBaselineRequest(
+  accountId: string,
+  r: ResolvedTrailRequest,
+  managementAccountId?: string,
+): void {
+  const issues = baselineRequestIssues(accountId, r, managementAccountId);
   if (issues.length > 0) throw new InvalidTrailRequestError(issues);
 }

@@ -19,43 +19,72 @@ export interface AdvancedEventSelector {
   fieldSelectors: FieldSelector[];
 }
 
+/**
+ * Global service events (IAM, STS, CloudFront, console sign-in) happen in us-east-1 only: since
+ * 22 November 2021 a single-Region trail outside us-east-1 no longer receives them; a multi-Region
+ * trail (whatever its home Region) does when IncludeGlobalServiceEvents is on. (CloudTrail User
+ * Guide, "Using the update-trail command" / "Enabling and disabling global service event logging".)
+ */
+export const GLOBAL_SERVICE_EVENTS_REGION = 'us-east-1';
+
 export interface TrailPlan {
+  /** The trail's own (home) Region: where it is created and updated. */
   region: string;
   arn: string;
   isMultiRegionTrail: boolean;
+  /** True on exactly one trail of the plan, so global service events are recorded once. */
   includeGlobalServiceEvents: boolean;
+  /**
+   * Region of the CloudWatch Logs log group the trail delivers to: always the trail's own Region
+   * (CloudTrail User Guide, "Sending events to CloudWatch Logs": the log group must be in the
+   * trail's Region; CreateTrail refuses another with InvalidCloudWatchLogsLogGroupArnException).
+   */
+  logGroupRegion: string;
+  /** Regions whose events the trail records: every Region for a multi-Region trail. */
+  recordsRegions: 'all' | string[];
 }
 
 /**
- * One multi-region trail in the home region for 'all', else one trail per listed region.
- * Global service events (IAM, STS, CloudFront) go to the home-region trail only, so they are
- * not recorded twice.
+ * One multi-region trail in the home region for 'all', else one single-Region trail per listed
+ * Region. Global service events are recorded exactly once: by the multi-Region trail, or by the
+ * us-east-1 trail (the only single-Region trail that still receives them); listed Regions
+ * without us-east-1 are refused (request-rules.ts says so at PUT time).
  */
 export function planTrails(
   request: Pick<ResolvedTrailRequest, 'homeRegion' | 'regions'>,
   arnOf: (region: string) => string,
 ): TrailPlan[] {
-  const plans: TrailPlan[] =
-    request.regions === 'all'
-      ? [
-          {
-            region: request.homeRegion,
-            arn: arnOf(request.homeRegion),
-            isMultiRegionTrail: true,
-            includeGlobalServiceEvents: true,
-          },
-        ]
-      : [...new Set(request.regions)].map((region) => ({
-          region,
-          arn: arnOf(region),
-          isMultiRegionTrail: false,
-          includeGlobalServiceEvents: region === request.homeRegion,
-        }));
-  if (request.regions !== 'all' && !request.regions.includes(request.homeRegion)) {
-    // Global service events are logged in us-east-1 (or the home region of a multi-region trail);
-    // without a trail in the home region nobody records IAM changes.
+  if (request.regions === 'all') {
+    return [
+      {
+        region: request.homeRegion,
+        arn: arnOf(request.homeRegion),
+        isMultiRegionTrail: true,
+        includeGlobalServiceEvents: true,
+        logGroupRegion: request.homeRegion,
+        recordsRegions: 'all',
+      },
+    ];
+  }
+  const regions = [...new Set(request.regions)];
+  if (!regions.includes(request.homeRegion)) {
+    // The key and bucket live in the home region; without a trail there, nobody records (or
+    // alarms on) changes to them.
     throw new Error(`regions must include the home region ${request.homeRegion}`);
   }
+  if (!regions.includes(GLOBAL_SERVICE_EVENTS_REGION)) {
+    throw new Error(
+      `regions must include ${GLOBAL_SERVICE_EVENTS_REGION}: global service events (IAM, STS, console sign-in) are recorded only there`,
+    );
+  }
+  const plans = regions.map((region) => ({
+    region,
+    arn: arnOf(region),
+    isMultiRegionTrail: false,
+    includeGlobalServiceEvents: region === GLOBAL_SERVICE_EVENTS_REGION,
+    logGroupRegion: region,
+    recordsRegions: [region],
+  }));
   const perRegion = new Map<string, number>();
   for (const p of plans) perRegion.set(p.region, (perRegion.get(p.region) ?? 0) + 1);
   for (const [region, n] of perRegion) {
@@ -63,6 +92,11 @@ export function planTrails(
       throw new Error(`${n} trails in ${region}; CloudTrail allows ${MAX_TRAILS_PER_REGION}`);
   }
   return plans;
+}
+
+/** Regions that hold a log group, its alarms and alarm topic: the trails' own Regions. */
+export function monitoredRegions(plans: TrailPlan[]): string[] {
+  return [...new Set(plans.map((p) => p.logGroupRegion))];
 }
 
 function readOnlySelector(access: 'all' | 'read-only' | 'write-only'): FieldSelector[] {

@@ -4,11 +4,18 @@ export interface AlarmCatalogEntry {
   id: string;
   title: string;
   description: string;
+  /** The filter pattern in each pattern profile (alarms.profile of a trail request). */
+  patterns?: Record<string, string>;
+  /** CIS benchmark recommendations and Security Hub controls the entry implements. */
+  controls?: { cis: string[]; securityHub: string[] };
 }
 
 export interface AlarmSetDescription {
   name: string;
   description: string;
+  /** Pattern profiles a request can choose, and the one it gets by default. */
+  profiles?: string[];
+  defaultProfile?: string;
   entries: AlarmCatalogEntry[];
 }
 

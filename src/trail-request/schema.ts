@@ -123,6 +123,13 @@ export const Alarms = Type.Object(
         description: 'Name of an alarm set',
       }),
     ),
+    profile: Type.Optional(
+      Type.Enum(['securityhub', 'cis-1.2', 'hardened'] as const, {
+        default: 'securityhub',
+        description:
+          "Wording of the filter patterns: 'securityhub' (the exact patterns Security Hub's CloudWatch controls check), 'cis-1.2' (CIS Benchmark v1.2.0) or 'hardened' (fewer false positives; fails those controls)",
+      }),
+    ),
     notify: Type.Optional(Notifications),
   },
   { additionalProperties: false, default: {} },
@@ -132,7 +139,8 @@ export const Retention = Type.Object(
   {
     archiveAfterDays: Type.Optional(Type.Integer({ minimum: 1, maximum: 3650, default: 90 })),
     expireAfterDays: Type.Optional(Type.Integer({ minimum: 2, maximum: 36500, default: 2557 })),
-    cloudWatchLogsDays: Type.Optional(Type.Enum(LOG_RETENTION_DAYS, { default: 90 })),
+    // Security Hub CloudWatch.16: log groups should be retained for at least 1 year.
+    cloudWatchLogsDays: Type.Optional(Type.Enum(LOG_RETENTION_DAYS, { default: 365 })),
   },
   { additionalProperties: false, default: {} },
 );

@@ -1,16 +1,28 @@
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
-import { getAlarmSet } from './catalog.ts';
+import { DEFAULT_PATTERN_PROFILE, filterPatternOf, getAlarmSet, type PatternProfile } from './catalog.ts';
 
 export interface AlarmSetArgs {
   setName: string;
+  /** Wording of the filter patterns (securityhub by default). */
+  profile?: PatternProfile;
   logGroupName: pulumi.Input<string>;
   topicArn: pulumi.Input<string>;
   filterName: (setName: string, entryId: string) => string;
   alarmName: (setName: string, entryId: string) => string;
+  /** Also alarm on CloudTrail Insights events reaching the log group. */
+  insights?: boolean;
 }
 
-/** One metric filter and one alarm per catalog entry of the chosen set. */
+/**
+ * Insights events also reach the trail's log group ("Sending events to CloudWatch Logs": CloudTrail
+ * sends data, Insights and management events), so a multi-Region trail's Insights from every
+ * Region are caught here although EventBridge only sees each in its own Region.
+ */
+export const INSIGHTS_PATTERN =
+  '{ ($.eventType = "AwsCloudTrailInsight") && ($.insightDetails.state = "Start") }';
+
+/** One metric filter and one alarm per catalog entry of the chosen set, on one log group. */
 export class AlarmSet extends pulumi.ComponentResource {
   readonly filters: aws.cloudwatch.LogMetricFilter[] = [];
   readonly alarms: aws.cloudwatch.MetricAlarm[] = [];
@@ -25,7 +37,7 @@ export class AlarmSet extends pulumi.ComponentResource {
         {
           name: args.filterName(set.name, entry.id),
           logGroupName: args.logGroupName,
-          pattern: entry.filterPattern,
+          pattern: filterPatternOf(entry, args.profile ?? DEFAULT_PATTERN_PROFILE),
           metricTransformation: { name: entry.metricName, namespace: entry.namespace, value: '1' },
         },
         { parent: this },
@@ -43,6 +55,38 @@ export class AlarmSet extends pulumi.ComponentResource {
           threshold: entry.threshold,
           comparisonOperator: 'GreaterThanOrEqualToThreshold',
           // No matching events means no data points: that is the quiet state, not an alarm.
+          treatMissingData: 'notBreaching',
+          actionsEnabled: true,
+          alarmActions: [args.topicArn],
+        },
+        { parent: this, dependsOn: [filter] },
+      );
+      this.filters.push(filter);
+      this.alarms.push(alarm);
+    }
+    if (args.insights) {
+      const filter = new aws.cloudwatch.LogMetricFilter(
+        `${name}-insights-filter`,
+        {
+          name: args.filterName('cloudtrail', 'insights'),
+          logGroupName: args.logGroupName,
+          pattern: INSIGHTS_PATTERN,
+          metricTransformation: { name: 'InsightsEventCount', namespace: 'Trailwarden', value: '1' },
+        },
+        { parent: this },
+      );
+      const alarm = new aws.cloudwatch.MetricAlarm(
+        `${name}-insights-alarm`,
+        {
+          name: args.alarmName('cloudtrail', 'insights'),
+          alarmDescription: 'CloudTrail Insights detected unusual API call or error rates',
+          namespace: 'Trailwarden',
+          metricName: 'InsightsEventCount',
+          statistic: 'Sum',
+          period: 300,
+          evaluationPeriods: 1,
+          threshold: 1,
+          comparisonOperator: 'GreaterThanOrEqualToThreshold',
           treatMissingData: 'notBreaching',
           actionsEnabled: true,
           alarmActions: [args.topicArn],

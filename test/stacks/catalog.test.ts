@@ -1,7 +1,16 @@
 import t from 'tap';
-import { describeAlarmSets, getAlarmSet, hasAlarmSet, listAlarmSets } from '../../stacks/alarms/catalog.ts';
+import {
+  DEFAULT_PATTERN_PROFILE,
+  describeAlarmSets,
+  filterPatternOf,
+  getAlarmSet,
+  hasAlarmSet,
+  hasPatternProfile,
+  listAlarmSets,
+  PATTERN_PROFILES,
+} from '../../stacks/alarms/catalog.ts';
 import { matchesFilterPattern, parseFilterPattern } from '../../stacks/alarms/filter-pattern.ts';
-import { ENTRY_FIXTURES } from './fixtures/cloudtrail-events.ts';
+import { ENTRY_FIXTURES, SECURITY_HUB_PATTERNS } from './fixtures/cloudtrail-events.ts';
 
 t.test('the required sets exist and can be looked up', async (t) => {
   t.ok(hasAlarmSet('cis'));
@@ -63,7 +72,7 @@ for (const set of listAlarmSets()) {
     t.equal(new Set(metrics).size, metrics.length, 'metric names are unique within the set');
     for (const entry of set.entries) {
       t.test(entry.id, async (t) => {
-        t.doesNotThrow(() => parseFilterPattern(entry.filterPattern), 'pattern parses');
+        t.same(Object.keys(entry.patterns).sort(), [...PATTERN_PROFILES].sort(), 'a pattern per profile');
         t.ok(entry.threshold >= 1 && entry.evaluationPeriods >= 1, 'alarm fires on real events');
         t.ok([10, 30].includes(entry.period) || entry.period % 60 === 0, 'period is one CloudWatch accepts');
         const fixtures = ENTRY_FIXTURES[entry.id];
@@ -72,14 +81,58 @@ for (const set of listAlarmSets()) {
           return;
         }
         t.ok(fixtures.match.length > 0 && fixtures.noMatch.length > 0, 'has both kinds of fixtures');
-        for (const e of fixtures.match)
-          t.ok(matchesFilterPattern(entry.filterPattern, JSON.stringify(e)), `fires on ${e.eventName}`);
-        for (const e of fixtures.noMatch)
-          t.notOk(matchesFilterPattern(entry.filterPattern, JSON.stringify(e)), `quiet on ${e.eventName}`);
+        for (const profile of PATTERN_PROFILES) {
+          const pattern = filterPatternOf(entry, profile);
+          t.doesNotThrow(() => parseFilterPattern(pattern), `${profile} pattern parses`);
+          const extra = fixtures.byProfile?.[profile];
+          for (const e of [...fixtures.match, ...(extra?.match ?? [])])
+            t.ok(matchesFilterPattern(pattern, JSON.stringify(e)), `${profile} fires on ${e.eventName}`);
+          for (const e of [...fixtures.noMatch, ...(extra?.noMatch ?? [])])
+            t.notOk(matchesFilterPattern(pattern, JSON.stringify(e)), `${profile} quiet on ${e.eventName}`);
+        }
       });
     }
   });
 }
+
+t.test('pattern profiles', async (t) => {
+  t.equal(DEFAULT_PATTERN_PROFILE, 'securityhub');
+  t.ok(hasPatternProfile('cis-1.2'));
+  t.notOk(hasPatternProfile('cis'));
+  const entry = getAlarmSet('cis').entries.find((e) => e.id === 'route-table-changes')!;
+  t.equal(filterPatternOf(entry), entry.patterns.securityhub, 'securityhub unless asked');
+});
+
+t.test('securityhub patterns are exactly the ones Security Hub checks, and name their control', async (t) => {
+  const seen = new Set<string>();
+  for (const set of listAlarmSets()) {
+    for (const e of set.entries) {
+      for (const control of e.controls.securityHub) {
+        seen.add(control);
+        t.equal(e.patterns.securityhub, SECURITY_HUB_PATTERNS[control], `${set.name}/${e.id} ${control}`);
+      }
+      // An entry whose securityhub pattern is a Security Hub one must say which control it meets.
+      const control = Object.entries(SECURITY_HUB_PATTERNS).find(
+        ([, p]) => p === e.patterns.securityhub,
+      )?.[0];
+      if (control) t.ok(e.controls.securityHub.includes(control), `${set.name}/${e.id} records ${control}`);
+    }
+  }
+  t.same([...seen].sort(), Object.keys(SECURITY_HUB_PATTERNS).sort(), 'the cis set covers CloudWatch.1-14');
+});
+
+t.test('every cis entry records its CIS recommendation ids', async (t) => {
+  for (const e of getAlarmSet('cis').entries) {
+    t.ok(e.controls.cis.length > 0, e.id);
+    for (const id of e.controls.cis)
+      t.match(id, /^CIS v(1\.2\.0 3|1\.4\.0 4|3\.0\.0 4)\.\d+$/, `${e.id} ${id}`);
+  }
+  const unauthorized = getAlarmSet('cis').entries.find((e) => e.id === 'unauthorized-api-calls')!;
+  t.same(unauthorized.controls, {
+    cis: ['CIS v1.2.0 3.1', 'CIS v1.4.0 4.1', 'CIS v3.0.0 4.1'],
+    securityHub: ['CloudWatch.2'],
+  });
+});
 
 t.test('alarmCatalog serves the API shape', async (t) => {
   const { alarmCatalog } = await import('../../stacks/alarms/catalog.ts');
@@ -91,7 +144,13 @@ t.test('alarmCatalog serves the API shape', async (t) => {
   for (const s of listed) {
     t.equal(s.entries.length, getAlarmSet(s.name).entries.length);
     t.ok(s.entries.every((e) => e.id && e.title && e.description));
-    t.notOk('filterPattern' in (s.entries[0] ?? {}), 'patterns are not part of the listing');
+    t.same(s.profiles, [...PATTERN_PROFILES]);
+    t.equal(s.defaultProfile, 'securityhub');
+    for (const e of s.entries) {
+      const entry = getAlarmSet(s.name).entries.find((x) => x.id === e.id)!;
+      t.same(e.patterns, entry.patterns, `${s.name}/${e.id} lists its patterns`);
+      t.same(e.controls, entry.controls, `${s.name}/${e.id} lists its controls`);
+    }
   }
   t.ok(alarmCatalog.has('cis'));
   t.notOk(alarmCatalog.has('CIS'));

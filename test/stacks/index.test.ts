@@ -5,11 +5,12 @@ import { ACCOUNT, resolve } from './harness.ts';
 
 t.test('the CLI entry resolves the request from config and exports the outputs', async (t) => {
   pulumi.runtime.setConfig('trailwarden:accountId', ACCOUNT);
+  pulumi.runtime.setConfig('trailwarden:managementAccountId', ACCOUNT);
   pulumi.runtime.setConfig(
     'trailwarden:request',
     JSON.stringify({
       homeRegion: 'eu-north-1',
-      regions: ['eu-north-1', 'eu-west-1'],
+      regions: ['eu-north-1', 'us-east-1'],
       alarms: { set: 'cis' },
     }),
   );
@@ -21,7 +22,9 @@ t.test('the CLI entry resolves the request from config and exports the outputs',
     'keyArn',
     'logGroupName',
     'logGroupArn',
+    'logGroupArns',
     'topicArn',
+    'topicArns',
     'alarmNames',
     'eventRuleNames',
   ];
@@ -29,7 +32,7 @@ t.test('the CLI entry resolves the request from config and exports the outputs',
   const trailArns = (await resolve(mod.trailArns!)) as Record<string, string>;
   t.same(
     Object.keys(trailArns).sort(),
-    ['eu-north-1', 'eu-west-1'],
+    ['eu-north-1', 'us-east-1'],
     'request came from config, defaults applied',
   );
   const alarms = (await resolve(mod.alarmNames!)) as string[];

@@ -36,7 +36,6 @@ t.test('every region yields names within AWS limits', async (t) => {
     t.match(n.bucket, /^[a-z0-9][a-z0-9-]*[a-z0-9]$/, `${region} bucket characters`);
     t.notMatch(n.bucket, /--|\.\.|^xn--|-s3alias$/, `${region} bucket reserved forms`);
     t.ok(n.logDeliveryRole.length <= 64, `${region} role length`);
-    t.ok(n.eventForwardRole.length <= 64, `${region} forward role length`);
     t.match(n.logDeliveryRole, /^[\w+=,.@-]+$/);
     t.ok(n.topic.length <= 256);
     t.match(n.keyAlias, /^alias\/[a-zA-Z0-9/_-]+$/);
@@ -54,6 +53,19 @@ t.test('ARNs are built in the partition of the region', async (t) => {
   t.equal(n.trailArn('ap-south-1'), `arn:aws:cloudtrail:ap-south-1:${ACCOUNT}:trail/${n.trail}`);
   t.equal(n.bucketArn, `arn:aws:s3:::${n.bucket}`);
   t.equal(n.logGroupArn, `arn:aws:logs:eu-west-1:${ACCOUNT}:log-group:${n.logGroup}`);
+  t.equal(
+    n.logGroupArnIn('ap-south-1'),
+    `arn:aws:logs:ap-south-1:${ACCOUNT}:log-group:${n.logGroup}`,
+    'each trail Region has its log group',
+  );
+  t.equal(n.topicArnIn('ap-south-1'), `arn:aws:sns:ap-south-1:${ACCOUNT}:${n.topic}`);
+});
+
+t.test('an organization trail ARN names the management account that owns it', async (t) => {
+  const n = baselineNames(ACCOUNT, { homeRegion: 'eu-west-1' }, '999988887777');
+  t.equal(n.trailArn('eu-west-1'), `arn:aws:cloudtrail:eu-west-1:999988887777:trail/${n.trail}`);
+  t.match(n.logGroupArn, `:${ACCOUNT}:`, 'the log group stays in the account');
+  t.throws(() => baselineNames(ACCOUNT, { homeRegion: 'eu-west-1' }, '42'));
 });
 
 t.test('rule and alarm names are slugged and bounded', async (t) => {

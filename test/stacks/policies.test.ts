@@ -2,7 +2,6 @@ import t from 'tap';
 import {
   bucketPolicy,
   cloudTrailAssumeRolePolicy,
-  eventsForwardPolicy,
   keyPolicy,
   logDeliveryPolicy,
   type Statement,
@@ -53,9 +52,20 @@ t.test('key policy', async (t) => {
   t.same(principals(logs), ['logs.eu-west-1.amazonaws.com']);
   t.same(logs.Condition?.ArnEquals?.['kms:EncryptionContext:aws:logs:arn'], LOG_GROUP);
 
-  const sns = bySid(s, 'AlarmPublishersUseTopicKey');
-  t.same(principals(sns).sort(), ['cloudwatch.amazonaws.com', 'events.amazonaws.com']);
-  t.same(list(sns.Action).sort(), ['kms:Decrypt', 'kms:GenerateDataKey*']);
+  const decrypt = bySid(s, 'CloudTrailDecryptForBucketKey');
+  t.same(principals(decrypt), ['cloudtrail.amazonaws.com']);
+  t.same(list(decrypt.Action), ['kms:Decrypt'], 'the bucket uses an S3 Bucket Key');
+  t.same(decrypt.Condition?.StringEquals?.['aws:SourceArn'], TRAILS);
+
+  for (const [sid, principal] of [
+    ['CloudWatchAlarmsUseTopicKey', 'cloudwatch.amazonaws.com'],
+    ['EventBridgeRulesUseTopicKey', 'events.amazonaws.com'],
+  ] as const) {
+    const sns = bySid(s, sid);
+    t.same(principals(sns), [principal]);
+    t.same(list(sns.Action).sort(), ['kms:Decrypt', 'kms:GenerateDataKey*']);
+    t.equal(sns.Condition?.StringEquals?.['aws:SourceAccount'], ACCOUNT, `${sid} only for this account`);
+  }
 
   t.notOk(
     s.some((x) => x.Sid === 'SecurityReadersDecryptLogs'),
@@ -68,6 +78,23 @@ t.test('key policy', async (t) => {
       t.notMatch(a, /^kms:(\*|PutKeyPolicy|ScheduleKeyDeletion|Disable|Create)/, `${x.Sid} ${a}`);
     t.not(x.Principal, '*', `${x.Sid} names its principal`);
   }
+});
+
+t.test('a Region key without trails grants CloudTrail nothing', async (t) => {
+  const doc = keyPolicy({
+    partition: 'aws',
+    accountId: ACCOUNT,
+    homeRegion: 'us-east-1',
+    trailArns: [],
+    logGroupArn: `arn:aws:logs:us-east-1:${ACCOUNT}:log-group:/tw`,
+    securityReaders: [`arn:aws:iam::${ACCOUNT}:role/security-audit`],
+  });
+  t.notOk(doc.Statement.some((x) => principals(x).includes('cloudtrail.amazonaws.com')));
+  t.notOk(
+    doc.Statement.some((x) => x.Sid === 'SecurityReadersDecryptLogs'),
+    'no log files to read',
+  );
+  t.same(principals(bySid(doc.Statement, 'CloudWatchLogsEncryptLogGroup')), ['logs.us-east-1.amazonaws.com']);
 });
 
 t.test('key policy with security readers', async (t) => {
@@ -129,19 +156,35 @@ t.test('organization trails also write under the organization id', async (t) => 
   ]);
 });
 
-t.test('log delivery role: CloudTrail of this trail only, two actions on the group streams', async (t) => {
-  const trust = cloudTrailAssumeRolePolicy({ accountId: ACCOUNT, trailArns: TRAILS });
-  t.equal(trust.Statement.length, 1);
-  const st = trust.Statement[0]!;
-  t.same(st.Principal, { Service: 'cloudtrail.amazonaws.com' });
-  t.equal(st.Action, 'sts:AssumeRole');
-  t.same(st.Condition.StringEquals['aws:SourceArn'], TRAILS);
+t.test(
+  'log delivery role: trust exactly as AWS documents it, two actions on the trail streams',
+  async (t) => {
+    const trust = cloudTrailAssumeRolePolicy();
+    t.equal(trust.Statement.length, 1);
+    const st = trust.Statement[0]!;
+    t.same(st.Principal, { Service: 'cloudtrail.amazonaws.com' });
+    t.equal(st.Action, 'sts:AssumeRole');
+    t.notOk('Condition' in st, 'no aws:SourceArn/aws:SourceAccount: AWS says the role does not support them');
 
-  const policy = logDeliveryPolicy({ logGroupArn: LOG_GROUP });
-  t.equal(policy.Statement.length, 1);
-  t.same([...policy.Statement[0]!.Action].sort(), ['logs:CreateLogStream', 'logs:PutLogEvents']);
-  t.equal(policy.Statement[0]!.Resource, `${LOG_GROUP}:log-stream:*`);
-});
+    const other = `arn:aws:logs:us-east-1:${ACCOUNT}:log-group:/tw`;
+    const policy = logDeliveryPolicy({ logGroupArns: [LOG_GROUP, other], accountId: ACCOUNT });
+    t.equal(policy.Statement.length, 1);
+    t.same([...policy.Statement[0]!.Action].sort(), ['logs:CreateLogStream', 'logs:PutLogEvents']);
+    t.same(policy.Statement[0]!.Resource, [
+      `${LOG_GROUP}:log-stream:${ACCOUNT}_CloudTrail_*`,
+      `${other}:log-stream:${ACCOUNT}_CloudTrail_*`,
+    ]);
+    const org = logDeliveryPolicy({
+      logGroupArns: [LOG_GROUP],
+      accountId: ACCOUNT,
+      organizationId: 'o-abcdefghij',
+    });
+    t.same(org.Statement[0]!.Resource, [
+      `${LOG_GROUP}:log-stream:${ACCOUNT}_CloudTrail_*`,
+      `${LOG_GROUP}:log-stream:o-abcdefghij_*`,
+    ]);
+  },
+);
 
 t.test('topic policy: only CloudWatch alarms and EventBridge rules of this account publish', async (t) => {
   const topicArn = `arn:aws:sns:eu-west-1:${ACCOUNT}:tw-alarms`;
@@ -160,13 +203,4 @@ t.test('topic policy: only CloudWatch alarms and EventBridge rules of this accou
     t.equal(s.Condition?.StringEquals?.['aws:SourceAccount'], ACCOUNT);
     t.match(String(s.Condition?.ArnLike?.['aws:SourceArn']), new RegExp(`:${ACCOUNT}:(alarm:|rule/)tw-`));
   }
-});
-
-t.test('event forwarding role may only put events on the home bus', async (t) => {
-  const bus = `arn:aws:events:eu-west-1:${ACCOUNT}:event-bus/default`;
-  const p = eventsForwardPolicy({ homeBusArn: bus });
-  t.same(
-    p.Statement.map((s) => [s.Action, s.Resource]),
-    [['events:PutEvents', bus]],
-  );
 });

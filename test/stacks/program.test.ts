@@ -3,7 +3,7 @@
 import * as pulumi from '@pulumi/pulumi';
 import t from 'tap';
 import { resolveTrailRequest } from '../../src/trail-request/resolve.ts';
-import { getAlarmSet } from '../../stacks/alarms/catalog.ts';
+import { filterPatternOf, getAlarmSet } from '../../stacks/alarms/catalog.ts';
 import { accountTrailProgram, declareAccountTrail } from '../../stacks/program.ts';
 import { ACCOUNT, type Json, type Registered, resolve, run } from './harness.ts';
 
@@ -111,7 +111,7 @@ t.test('single account, all regions (defaults)', async (t) => {
     const deps = r.declaredOf(trailRes).dependsOn;
     t.ok(deps.includes(r.result.baseline.bucket.policy), 'bucket policy');
     t.ok(deps.includes(r.result.baseline.key.key), 'key (and so its policy)');
-    t.ok(deps.includes(r.result.baseline.delivery.rolePolicy), 'role policy');
+    t.ok(deps.includes(r.result.baseline.delivery.rolePolicy!), 'role policy');
   });
 
   t.test('key: rotation, policy bound to the real trail ARN and log group', async (t) => {
@@ -166,21 +166,25 @@ t.test('single account, all regions (defaults)', async (t) => {
     },
   );
 
-  t.test('CloudWatch Logs: encrypted group, role trusted by this trail only, two actions', async (t) => {
-    const lg = r.one(T.logGroup);
-    t.equal(lg.inputs.kmsKeyId, keyArn);
-    t.equal(lg.inputs.retentionInDays, 90);
-    const role = r.one(T.role);
-    t.ok(role.inputs.name.length <= 64);
-    const trust = sid(role, 'CloudTrailForThisTrailOnly', 'assumeRolePolicy');
-    t.same(trust.Principal, { Service: 'cloudtrail.amazonaws.com' });
-    t.same(trust.Condition.StringEquals['aws:SourceArn'], [trailArn]);
-    const rp = r.one(T.rolePolicy);
-    const st = statements(rp);
-    t.equal(st.length, 1);
-    t.same([...(st[0]!.Action as string[])].sort(), ['logs:CreateLogStream', 'logs:PutLogEvents']);
-    t.equal(st[0]!.Resource, `${r.outputs.logGroupArn}:log-stream:*`);
-  });
+  t.test(
+    'CloudWatch Logs: encrypted group kept a year, role trusted as AWS documents, two actions',
+    async (t) => {
+      const lg = r.one(T.logGroup);
+      t.equal(lg.inputs.kmsKeyId, keyArn);
+      t.equal(lg.inputs.retentionInDays, 365, 'Security Hub CloudWatch.16 wants at least a year');
+      const role = r.one(T.role);
+      t.ok(role.inputs.name.length <= 64);
+      const trust = sid(role, 'CloudTrailDeliversToLogs', 'assumeRolePolicy');
+      t.same(trust.Principal, { Service: 'cloudtrail.amazonaws.com' });
+      // AWS: "The role policy doesn't support the use of aws:SourceArn and aws:SourceAccount".
+      t.notOk(trust.Condition, 'no confused-deputy conditions on this trust');
+      const rp = r.one(T.rolePolicy);
+      const st = statements(rp);
+      t.equal(st.length, 1);
+      t.same([...(st[0]!.Action as string[])].sort(), ['logs:CreateLogStream', 'logs:PutLogEvents']);
+      t.same(st[0]!.Resource, [`${r.outputs.logGroupArn}:log-stream:${ACCOUNT}_CloudTrail_*`]);
+    },
+  );
 
   t.test('alarm set essentials: one filter and one alarm per entry, to the encrypted topic', async (t) => {
     const entries = getAlarmSet('essentials').entries;
@@ -190,7 +194,7 @@ t.test('single account, all regions (defaults)', async (t) => {
     t.equal(alarms.length, entries.length);
     t.same(new Set(r.outputs.alarmNames), new Set(alarms.map((a) => a.inputs.name)));
     for (const e of entries) {
-      const f = filters.find((x) => x.inputs.pattern === e.filterPattern);
+      const f = filters.find((x) => x.inputs.pattern === filterPatternOf(e, 'securityhub'));
       t.ok(f, `filter for ${e.id}`);
       t.equal(f?.inputs.logGroupName, r.outputs.logGroupName);
       t.same(f?.inputs.metricTransformation, { name: e.metricName, namespace: e.namespace, value: '1' });
@@ -276,50 +280,111 @@ t.test('single account, all regions (defaults)', async (t) => {
   });
 });
 
-t.test('listed regions: one trail per region with its provider; key and bucket stay home', async (t) => {
-  const regions = ['eu-west-1', 'us-east-1', 'ap-south-1'];
-  const r = await declare({ homeRegion: 'eu-west-1', regions });
-  const providers = r.ofType(T.provider);
-  t.same(providers.map((p) => p.inputs.region).sort(), [...regions].sort());
-  const trails = r.ofType(T.trail);
-  t.equal(trails.length, 3);
-  for (const trail of trails) {
-    t.equal(trail.inputs.isMultiRegionTrail, false);
-    const region = /aws-([a-z0-9-]+)::/.exec(trail.provider ?? '')?.[1];
-    t.ok(region && regions.includes(region), `trail uses a regional provider (${region})`);
-    t.equal(
-      trail.inputs.includeGlobalServiceEvents,
-      region === 'eu-west-1',
-      `global events only at home (${region})`,
+// Before issue 10 every listed-region trail delivered to the home Region's log group (CloudTrail
+// refuses that) and only the home trail carried global service events (lost outside us-east-1).
+t.test(
+  'listed regions: each trail delivers and alarms in its own region; global events in us-east-1',
+  async (t) => {
+    const regions = ['eu-west-1', 'us-east-1', 'ap-south-1'];
+    const r = await declare({ homeRegion: 'eu-west-1', regions });
+    const regionOf = (x: Registered) => /aws-([a-z0-9-]+)::/.exec(x.provider ?? '')?.[1];
+    const providers = r.ofType(T.provider);
+    t.same(providers.map((p) => p.inputs.region).sort(), [...regions].sort());
+    const trails = r.ofType(T.trail);
+    t.equal(trails.length, 3);
+    for (const trail of trails) {
+      const region = regionOf(trail)!;
+      t.equal(trail.inputs.isMultiRegionTrail, false);
+      t.ok(regions.includes(region), `trail uses a regional provider (${region})`);
+      t.equal(
+        trail.inputs.includeGlobalServiceEvents,
+        region === 'us-east-1',
+        `global service events only in us-east-1 (${region})`,
+      );
+      t.equal(trail.inputs.cloudWatchLogsGroupArn, `${r.outputs.logGroupArns[region]}:*`);
+      t.match(
+        trail.inputs.cloudWatchLogsGroupArn,
+        `:logs:${region}:`,
+        `log group in the trail's region (${region})`,
+      );
+      t.equal(trail.inputs.kmsKeyId, r.outputs.keyArn, 'log files encrypted with the home key');
+    }
+    t.equal(new Set(trails.map((x) => x.provider)).size, 3, 'three different providers');
+    t.same(Object.keys(r.outputs.trailArns).sort(), [...regions].sort());
+    t.same(Object.keys(r.outputs.logGroupArns).sort(), [...regions].sort());
+    for (const type of [T.bucket, T.bucketPolicy, T.role])
+      t.match(r.one(type).provider, /aws-eu-west-1::/, type);
+    // One key per region: a log group and a topic can only use a key of their own region.
+    const keys = r.ofType(T.key);
+    t.same(keys.map(regionOf).sort(), [...regions].sort());
+    for (const lg of r.ofType(T.logGroup)) {
+      const key = keys.find((k) => regionOf(k) === regionOf(lg))!;
+      t.equal(
+        lg.inputs.kmsKeyId,
+        `arn:aws:kms:${regionOf(lg)}:${ACCOUNT}:key/${key.name}-id`,
+        'same-region key',
+      );
+    }
+    for (const topic of r.ofType(T.topic)) t.match(topic.inputs.kmsMasterKeyId, `:kms:${regionOf(topic)}:`);
+    const arns = Object.values(r.outputs.trailArns).sort();
+    const homeKey = keys.find((k) => regionOf(k) === 'eu-west-1')!;
+    t.same(
+      [...sid(homeKey, 'CloudTrailEncryptThisTrail').Condition.StringEquals['aws:SourceArn']].sort(),
+      arns,
+      'the home key admits exactly the created trails',
     );
-    t.equal(trail.inputs.enableLogFileValidation, true);
-  }
-  t.equal(new Set(trails.map((x) => x.provider)).size, 3, 'three different providers');
-  t.same(Object.keys(r.outputs.trailArns).sort(), [...regions].sort());
-  for (const type of [T.key, T.bucket, T.logGroup, T.topic])
-    t.match(r.one(type).provider, /aws-eu-west-1::/, type);
-  const arns = Object.values(r.outputs.trailArns).sort();
-  t.same(
-    [...sid(r.one(T.key), 'CloudTrailEncryptThisTrail').Condition.StringEquals['aws:SourceArn']].sort(),
-    arns,
-    'the key admits exactly the created trails',
-  );
-  t.same(
-    [...sid(r.one(T.bucketPolicy), 'CloudTrailWrite').Condition.StringEquals['aws:SourceArn']].sort(),
-    arns,
-  );
-  // Trail-tampering rules in other regions forward to the home bus through a PutEvents role.
-  const forwards = r.ofType(T.target).filter((x) => String(x.inputs.arn).includes(':event-bus/default'));
-  t.equal(forwards.length, 2);
-  for (const f of forwards) {
-    t.equal(f.inputs.arn, `arn:aws:events:eu-west-1:${ACCOUNT}:event-bus/default`);
-    t.match(f.inputs.roleArn, /:role\/trailwarden-event-forward-/);
-    t.notMatch(f.provider, /aws-eu-west-1::/);
-  }
-  t.test('the guard refuses listed regions without the home region', async (t) => {
-    await t.rejects(declare({ homeRegion: 'eu-west-1', regions: ['us-east-1'] }), /home region/);
-  });
-});
+    for (const k of keys.filter((k) => k !== homeKey))
+      t.notOk(
+        statements(k).some((x) => JSON.stringify(x.Principal).includes('cloudtrail')),
+        'region keys grant CloudTrail nothing',
+      );
+    t.same(
+      [...sid(r.one(T.bucketPolicy), 'CloudTrailWrite').Condition.StringEquals['aws:SourceArn']].sort(),
+      arns,
+    );
+    t.same(
+      [...(statements(r.one(T.rolePolicy))[0]!.Resource as string[])].sort(),
+      regions.map((x) => `${r.outputs.logGroupArns[x]}:log-stream:${ACCOUNT}_CloudTrail_*`).sort(),
+      'the delivery role writes to every trail log group',
+    );
+    // The alarm set in every region, notifying that region's topic.
+    const n = getAlarmSet('essentials').entries.length;
+    for (const region of regions) {
+      const alarms = r.ofType(T.alarm).filter((a) => regionOf(a) === region);
+      t.equal(alarms.length, n, `${region} alarms`);
+      for (const a of alarms) t.same(a.inputs.alarmActions, [r.outputs.topicArns[region]]);
+      t.equal(r.ofType(T.filter).filter((f) => regionOf(f) === region).length, n, `${region} filters`);
+    }
+    // Trail tampering is watched in each trail's region; key and bucket at home; no forwarding.
+    const rulesIn = (region: string) =>
+      r
+        .ofType(T.rule)
+        .filter((x) => regionOf(x) === region)
+        .map((x) => x.inputs.name)
+        .sort();
+    t.same(rulesIn('eu-west-1'), [
+      'trailwarden-key-tampering',
+      'trailwarden-log-bucket-tampering',
+      'trailwarden-trail-tampering',
+    ]);
+    t.same(rulesIn('us-east-1'), ['trailwarden-trail-tampering']);
+    t.same(rulesIn('ap-south-1'), ['trailwarden-trail-tampering']);
+    for (const target of r.ofType(T.target))
+      t.equal(target.inputs.arn, r.outputs.topicArns[regionOf(target)!]);
+    t.notOk(
+      r.ofType(T.target).some((x) => x.inputs.roleArn),
+      'nothing forwarded across regions',
+    );
+
+    t.test('the guard refuses listed regions without the home region or us-east-1', async (t) => {
+      await t.rejects(declare({ homeRegion: 'eu-west-1', regions: ['us-east-1'] }), /home region/);
+      await t.rejects(
+        declare({ homeRegion: 'eu-west-1', regions: ['eu-west-1', 'ap-south-1'] }),
+        /us-east-1/,
+      );
+    });
+  },
+);
 
 t.test('organization trail', async (t) => {
   const r = await declare({
@@ -333,6 +398,14 @@ t.test('organization trail', async (t) => {
     `${r.outputs.bucketArn}/AWSLogs/o-abcdefghij/*`,
   ]);
   await t.rejects(declare({ homeRegion: 'us-east-1', organizationTrail: true }), /organizationId/);
+  t.same(
+    statements(r.one(T.rolePolicy))[0]!.Resource,
+    [
+      `${r.outputs.logGroupArn}:log-stream:${ACCOUNT}_CloudTrail_*`,
+      `${r.outputs.logGroupArn}:log-stream:o-abcdefghij_*`,
+    ],
+    'organization trail streams are named after the organization',
+  );
   const notOrg = await declare({ homeRegion: 'us-east-1', organizationId: 'o-abcdefghij' });
   t.equal(
     sid(notOrg.one(T.bucketPolicy), 'CloudTrailWrite').Resource.length,
@@ -467,8 +540,10 @@ t.test('accountTrailProgram returns the outputs the engine stores', async (t) =>
     'eventRuleNames',
     'keyArn',
     'logGroupArn',
+    'logGroupArns',
     'logGroupName',
     'topicArn',
+    'topicArns',
     'trailArns',
   ]);
   t.match(outputs.trailArns['sa-east-1'], /^arn:aws:cloudtrail:sa-east-1:123456789012:trail\//);

@@ -3,8 +3,10 @@ import { resolveTrailRequest } from '../../src/trail-request/resolve.ts';
 import { archiveStorageClass, lifecycleRules } from '../../stacks/log-bucket.ts';
 import {
   advancedEventSelectors,
+  GLOBAL_SERVICE_EVENTS_REGION,
   insightSelectors,
   MAX_SELECTOR_VALUES,
+  monitoredRegions,
   planTrails,
 } from '../../stacks/trail.ts';
 
@@ -20,22 +22,47 @@ t.test("'all' is one multi-region trail in the home region", async (t) => {
       arn: arnOf('eu-west-1'),
       isMultiRegionTrail: true,
       includeGlobalServiceEvents: true,
+      logGroupRegion: 'eu-west-1',
+      recordsRegions: 'all',
     },
   ]);
+  t.same(monitoredRegions(plans), ['eu-west-1']);
 });
 
-t.test('listed regions get one single-region trail each; global events only at home', async (t) => {
+t.test('listed regions: one single-region trail each, its log group in its own region', async (t) => {
   const plans = planTrails(req({ regions: ['us-east-1', 'eu-west-1', 'ap-south-1'] }), arnOf);
   t.equal(plans.length, 3);
   t.ok(plans.every((p) => !p.isMultiRegionTrail));
+  t.ok(plans.every((p) => p.logGroupRegion === p.region));
+  t.same(
+    plans.map((p) => p.recordsRegions),
+    [['us-east-1'], ['eu-west-1'], ['ap-south-1']],
+  );
   t.same(
     plans.filter((p) => p.includeGlobalServiceEvents).map((p) => p.region),
-    ['eu-west-1'],
+    [GLOBAL_SERVICE_EVENTS_REGION],
+    'global service events once, by the only single-region trail that receives them',
+  );
+  t.same(monitoredRegions(plans), ['us-east-1', 'eu-west-1', 'ap-south-1']);
+});
+
+t.test('a us-east-1 home region lists the same way', async (t) => {
+  const plans = planTrails(
+    resolveTrailRequest({ homeRegion: 'us-east-1', regions: ['us-east-1', 'eu-central-1'] }),
+    arnOf,
+  );
+  t.same(
+    plans.map((p) => [p.region, p.includeGlobalServiceEvents]),
+    [
+      ['us-east-1', true],
+      ['eu-central-1', false],
+    ],
   );
 });
 
-t.test('listed regions must include the home region', async (t) => {
+t.test('listed regions must include the home region and us-east-1', async (t) => {
   t.throws(() => planTrails(req({ regions: ['us-east-1'] }), arnOf), /home region/);
+  t.throws(() => planTrails(req({ regions: ['eu-west-1', 'eu-central-1'] }), arnOf), /us-east-1/);
 });
 
 t.test('management events selector', async (t) => {
@@ -139,17 +166,21 @@ t.test('insight selectors', async (t) => {
 });
 
 t.test('lifecycle archives, expires, and keeps noncurrent versions as long', async (t) => {
-  const [rule] = lifecycleRules({ archiveAfterDays: 90, expireAfterDays: 2557, cloudWatchLogsDays: 90 });
+  const [rule] = lifecycleRules({ archiveAfterDays: 90, expireAfterDays: 2557, cloudWatchLogsDays: 365 });
   t.equal(rule!.status, 'Enabled');
   t.same(rule!.transitions, [{ days: 90, storageClass: 'DEEP_ARCHIVE' }]);
   t.same(rule!.expiration, { days: 2557 });
   t.same(rule!.noncurrentVersionExpiration, { noncurrentDays: 2557 });
   t.same(rule!.noncurrentVersionTransitions, [{ noncurrentDays: 90, storageClass: 'DEEP_ARCHIVE' }]);
   t.equal(
-    archiveStorageClass({ archiveAfterDays: 30, expireAfterDays: 120, cloudWatchLogsDays: 90 }),
+    archiveStorageClass({ archiveAfterDays: 30, expireAfterDays: 120, cloudWatchLogsDays: 365 }),
     'GLACIER',
   );
-  const [noArchive] = lifecycleRules({ archiveAfterDays: 400, expireAfterDays: 365, cloudWatchLogsDays: 90 });
+  const [noArchive] = lifecycleRules({
+    archiveAfterDays: 400,
+    expireAfterDays: 365,
+    cloudWatchLogsDays: 365,
+  });
   t.same(noArchive!.transitions, [], 'no transition at or after expiry');
   t.same(noArchive!.expiration, { days: 365 });
 });
