@@ -3,7 +3,10 @@
 //
 // Supported: `{ expr }` with `&&`, `||` (&& binds tighter, as usual; use parentheses when in
 // doubt), parentheses, selectors `$.a.b` and `$.a[0]`, `=`/`!=` on quoted or unquoted strings with
-// `*` wildcards, numeric `= != < > <= >=`, `NOT EXISTS`, `IS NULL`, `IS TRUE`, `IS FALSE`.
+// `*` wildcards, numeric `= != < > <= >=` on numbers in any documented form (`1000`, `+1000`,
+// `-1.5`, `10e3`, `1e-3`: compared as numbers), `=`/`!=` on `%regex%` values (CloudWatch Logs
+// User Guide, "Filter pattern syntax": "Supported regular expressions (regex) syntax"),
+// `NOT EXISTS`, `IS NULL`, `IS TRUE`, `IS FALSE`.
 // As in CloudWatch Logs, a comparison on a field the event lacks is false (`!=` included).
 
 export type Selector = (string | number)[];
@@ -15,7 +18,22 @@ export type Expr =
   | { kind: 'isNull'; path: Selector }
   | { kind: 'isBool'; path: Selector; value: boolean };
 
-export type Literal = { type: 'string'; text: string; quoted: boolean } | { type: 'number'; value: number };
+export type Literal =
+  | { type: 'string'; text: string; quoted: boolean }
+  | { type: 'number'; value: number }
+  | { type: 'regex'; source: string; regex: RegExp };
+
+/** A number as filter patterns write it: optional sign, decimals, exponent. */
+const NUMBER = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/;
+
+/**
+ * What a %regex% may contain: alphanumerics, the symbols : _ # = @ / ; , - and the operators
+ * ^ $ ? [ ] { } | \ * + . ; "The () operator is not supported" and multi-byte characters are not
+ * either (same page).
+ */
+const REGEX_CHARS = /^[A-Za-z0-9:_#=@/;,\-^$?[\]{}|\\*+.]+$/;
+/** "the regex is limited to 2 per filter pattern" for JSON and space-delimited patterns. */
+export const MAX_REGEX_PER_PATTERN = 2;
 
 export class FilterPatternError extends Error {
   readonly position: number;
@@ -31,6 +49,7 @@ type Token =
   | { t: 'op'; v: '=' | '!=' | '<' | '>' | '<=' | '>='; pos: number }
   | { t: 'selector'; v: Selector; pos: number }
   | { t: 'string'; v: string; pos: number }
+  | { t: 'regex'; v: string; pos: number }
   | { t: 'word'; v: string; pos: number };
 
 const WORD_END = /[\s()&|{}=!<>]/;
@@ -75,6 +94,18 @@ function tokenize(src: string): Token[] {
       if (j >= src.length) throw new FilterPatternError('unterminated string', pos);
       out.push({ t: 'string', v: text, pos });
       i = j + 1;
+    } else if (c === '%') {
+      const j = src.indexOf('%', i + 1);
+      if (j < 0) throw new FilterPatternError('unterminated %regex%', pos);
+      const body = src.slice(i + 1, j);
+      if (!body) throw new FilterPatternError('empty %regex%', pos);
+      if (!REGEX_CHARS.test(body))
+        throw new FilterPatternError(
+          `%regex% may only hold letters, digits, :_#=@/;,- and ^$?[]{}|\\*+. (no parentheses)`,
+          pos,
+        );
+      out.push({ t: 'regex', v: body, pos });
+      i = j + 1;
     } else if (c === '$') {
       const path: Selector = [];
       i++;
@@ -106,6 +137,7 @@ function tokenize(src: string): Token[] {
 
 class Parser {
   private i = 0;
+  private regexes = 0;
   private readonly tokens: Token[];
   private readonly end: number;
   constructor(tokens: Token[], end: number) {
@@ -171,12 +203,22 @@ class Parser {
     const v = this.next('a value');
     let value: Literal;
     if (v.t === 'string') value = { type: 'string', text: v.v, quoted: true };
-    else if (v.t === 'word') {
-      value = /^-?\d+(\.\d+)?$/.test(v.v)
+    else if (v.t === 'regex') {
+      if (++this.regexes > MAX_REGEX_PER_PATTERN)
+        throw new FilterPatternError(`at most ${MAX_REGEX_PER_PATTERN} %regex% per pattern`, v.pos);
+      let regex: RegExp;
+      try {
+        regex = new RegExp(v.v);
+      } catch (err) {
+        throw new FilterPatternError(`invalid %regex%: ${(err as Error).message}`, v.pos);
+      }
+      value = { type: 'regex', source: v.v, regex };
+    } else if (v.t === 'word') {
+      value = NUMBER.test(v.v)
         ? { type: 'number', value: Number(v.v) }
         : { type: 'string', text: v.v, quoted: false };
     } else throw new FilterPatternError('expected a value', v.pos);
-    if (value.type === 'string' && op.v !== '=' && op.v !== '!=')
+    if (value.type !== 'number' && op.v !== '=' && op.v !== '!=')
       throw new FilterPatternError(`operator ${op.v} needs a number`, v.pos);
     return { kind: 'compare', path, op: op.v, value };
   }
@@ -232,7 +274,9 @@ function compare(actual: unknown, op: string, lit: Literal): boolean {
         return n >= lit.value;
     }
   }
-  const matches = wildcard(lit.text).test(String(actual));
+  // A regex matches anywhere in the value unless anchored with ^ or $.
+  const matches =
+    lit.type === 'regex' ? lit.regex.test(String(actual)) : wildcard(lit.text).test(String(actual));
   return op === '=' ? matches : !matches;
 }
 

@@ -67,6 +67,53 @@ t.test('numeric comparisons', async (t) => {
   t.ok(m('{ $.latency = -1.5 }', { latency: -1.5 }));
 });
 
+t.test('numbers in every documented form are compared as numbers', async (t) => {
+  t.ok(m('{ $.latency > +1000 }'), 'explicit plus sign');
+  t.ok(m('{ $.latency = 1.5e3 }'), 'exponent');
+  t.ok(m('{ $.latency < 10e3 }'));
+  t.notOk(m('{ $.latency > 10e3 }'));
+  t.ok(m('{ $.latency >= 15E2 }'), 'capital E');
+  t.ok(m('{ $.ratio = 1e-3 }', { ratio: 0.001 }), 'negative exponent');
+  t.ok(m('{ $.ratio < 1e-2 }', { ratio: 0.001 }));
+  t.ok(m('{ $.ratio = 0.0010 }', { ratio: 1e-3 }), 'equal numbers in other spellings');
+  t.ok(m('{ $.count = 10e3 }', { count: '10000' }), 'a numeric string field compares as a number');
+  t.ok(m('{ $.delta = -2.5 }', { delta: -2.5 }));
+  t.ok(m('{ $.delta < -1e0 }', { delta: -2.5 }));
+  t.notOk(m('{ $.latency = 10e3 }'), '1500 is not 10000');
+  t.notOk(m('{ $.eventName > 1e3 }'), 'a non-numeric value is not greater');
+  t.throws(
+    () => parseFilterPattern('{ $.latency > 1e }'),
+    FilterPatternError,
+    'a malformed number is not a number',
+  );
+  t.throws(() => parseFilterPattern('{ $.latency > +-1 }'), FilterPatternError);
+});
+
+t.test('%regex% values are regular expressions', async (t) => {
+  t.ok(m('{ $.eventName = %^Create% }'), 'anchored at the start');
+  t.ok(m('{ $.eventName = %Trail$% }'), 'anchored at the end');
+  t.ok(m('{ $.eventName = %eateTr% }'), 'unanchored: matches anywhere');
+  t.notOk(m('{ $.eventName = %^Trail% }'));
+  t.ok(m('{ $.eventName = %^[CD][a-z]+Trail$% }'), 'character class and repetition');
+  t.ok(m('{ $.errorCode = %Unauthorized[A-Za-z]+$% }'), 'character classes');
+  t.ok(m('{ $.eventName = %^CreateTrail|DeleteTrail$% }'), 'alternation');
+  t.ok(m('{ $.requestParameters.maxResults = %^\\d{2}$% }'), 'numbers are matched as text, \\d works');
+  t.ok(m('{ $.eventName != %^Delete% }'), '!= negates');
+  t.notOk(m('{ $.eventName != %Trail% }'));
+  t.notOk(m('{ $.missing = %.*% }'), 'a missing field never matches');
+  t.notOk(m('{ $.missing != %x% }'));
+  t.ok(m('{ ($.eventName = %^Create%) && ($.errorCode = %Operation$%) }'), 'two regexes in one pattern');
+  for (const bad of [
+    '{ $.eventName = %^(Create|Delete)% }',
+    '{ $.eventName = %Create Trail% }',
+    '{ $.eventName = %Create! }',
+    '{ $.eventName = %% }',
+    '{ $.eventName > %1% }',
+    '{ $.a = %a% || $.b = %b% || $.c = %c% }',
+  ])
+    t.throws(() => parseFilterPattern(bad), FilterPatternError, bad);
+});
+
 t.test('IS TRUE / IS FALSE', async (t) => {
   t.ok(m('{ $.flag IS TRUE }'));
   t.notOk(m('{ $.flag IS FALSE }'));
