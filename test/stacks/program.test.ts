@@ -144,6 +144,11 @@ t.test('single account, all regions (defaults)', async (t) => {
       t.equal(sse.applyServerSideEncryptionByDefault.sseAlgorithm, 'aws:kms');
       t.equal(sse.applyServerSideEncryptionByDefault.kmsMasterKeyId, keyArn);
       t.equal(sse.bucketKeyEnabled, true);
+      // CloudTrail needs kms:Decrypt to create or update an SSE-KMS trail on a Bucket Key bucket.
+      const decrypt = sid(key, 'CloudTrailDecryptForBucketKey');
+      t.same(decrypt.Principal, { Service: 'cloudtrail.amazonaws.com' });
+      t.equal(decrypt.Action, 'kms:Decrypt');
+      t.same(decrypt.Condition.StringEquals['aws:SourceArn'], [trailArn]);
       const pab = r.one(T.pab).inputs;
       for (const k of ['blockPublicAcls', 'blockPublicPolicy', 'ignorePublicAcls', 'restrictPublicBuckets'])
         t.equal(pab[k], true, k);
