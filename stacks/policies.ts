@@ -67,8 +67,9 @@ export function keyPolicy(i: KeyPolicyInput): PolicyDocument {
         // The log bucket uses an S3 Bucket Key: "If you are using an existing S3 bucket with an S3
         // Bucket Key, kms:Decrypt permissions are required to create or update a trail with SSE-KMS
         // encryption enabled" (CloudTrail User Guide, "Configure AWS KMS key policies for
-        // CloudTrail"). Bound to our trails by aws:SourceArn, the condition that page recommends;
-        // with a Bucket Key the encryption context is the bucket's, not the trail's.
+        // CloudTrail", whose example "Allow CloudTrail to decrypt a trail" grants it to the
+        // CloudTrail service principal). Bound to our trails by aws:SourceArn, the condition that
+        // page recommends; with a Bucket Key the encryption context is the bucket's, not the trail's.
         Sid: 'CloudTrailDecryptForBucketKey',
         Effect: 'Allow',
         Principal: { Service: 'cloudtrail.amazonaws.com' },

@@ -36,8 +36,8 @@ export interface TrailPlan {
   includeGlobalServiceEvents: boolean;
   /**
    * Region of the CloudWatch Logs log group the trail delivers to: always the trail's own Region
-   * (CloudTrail User Guide, "Sending events to CloudWatch Logs": the log group must be in the
-   * trail's Region; CreateTrail refuses another with InvalidCloudWatchLogsLogGroupArnException).
+   * (CloudTrail User Guide, "Sending events to CloudWatch Logs": "choose an existing log group in
+   * the same region as the trail"; a multi-Region trail sends every Region's events to it).
    */
   logGroupRegion: string;
   /** Regions whose events the trail records: every Region for a multi-Region trail. */
