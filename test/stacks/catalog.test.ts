@@ -155,3 +155,30 @@ t.test('alarmCatalog serves the API shape', async (t) => {
   t.ok(alarmCatalog.has('cis'));
   t.notOk(alarmCatalog.has('CIS'));
 });
+
+t.test('the Insights alarm fires on a starting Insights event only', async (t) => {
+  const { INSIGHTS_PATTERN } = await import('../../stacks/alarms/alarm-set.ts');
+  // The record shape of "Working with CloudTrail Insights" (CloudTrail User Guide).
+  const insight = (state: 'Start' | 'End') => ({
+    eventVersion: '1.07',
+    eventTime: '2026-11-20T10:00:00Z',
+    awsRegion: 'eu-west-1',
+    eventID: `insight-${state}`,
+    eventType: 'AwsCloudTrailInsight',
+    recipientAccountId: '123456789012',
+    sharedEventID: 'shared-1',
+    insightDetails: {
+      state,
+      eventSource: 'ssm.amazonaws.com',
+      eventName: 'SendCommand',
+      insightType: 'ApiCallRateInsight',
+    },
+    eventCategory: 'Insight',
+  });
+  t.ok(matchesFilterPattern(INSIGHTS_PATTERN, insight('Start')));
+  t.notOk(
+    matchesFilterPattern(INSIGHTS_PATTERN, insight('End')),
+    'the end of the same Insight is not a new one',
+  );
+  t.notOk(matchesFilterPattern(INSIGHTS_PATTERN, { eventType: 'AwsApiCall', eventName: 'SendCommand' }));
+});
