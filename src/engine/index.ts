@@ -21,6 +21,7 @@ export async function createEngine(config: Config, env = process.env): Promise<T
     passphrase: config.pulumiConfigPassphrase,
     sandbox,
     assumeRoleFor: (accountId) => roleForAccount(config, accountId),
-    programFor: accountTrailProgram,
+    // An organization trail is owned by the management account: its ARN names that account.
+    programFor: (args) => accountTrailProgram({ ...args, managementAccountId: config.managementAccountId }),
   });
 }
