@@ -1,0 +1,81 @@
+// GET /v1/alarm-sets with the real catalog, over HTTP as a viewer sees it: every entry with its
+// pattern per profile and its CIS and Security Hub control ids.
+import t from 'tap';
+import { buildApp } from '../../src/app.ts';
+import { testAuthConfig } from '../../src/auth/config.ts';
+import { createSecurity, wireSecurity } from '../../src/auth/wire.ts';
+import { testConfig } from '../../src/config.ts';
+import { SqlStore } from '../../src/store/sql-store.ts';
+import { alarmCatalog, getAlarmSet, PATTERN_PROFILES } from '../../stacks/alarms/catalog.ts';
+import { ControllableEngine } from '../api/helpers.ts';
+
+interface Listed {
+  name: string;
+  profiles: string[];
+  defaultProfile: string;
+  entries: {
+    id: string;
+    patterns: Record<string, string>;
+    controls: { cis: string[]; securityHub: string[] };
+  }[];
+}
+
+t.test('GET /v1/alarm-sets returns each entry with its profile patterns and control ids', async (t) => {
+  const store = await SqlStore.open('sqlite::memory:');
+  const security = await createSecurity({
+    db: store.database,
+    auth: testAuthConfig(),
+    dataDir: '/nonexistent',
+  });
+  const app = await buildApp({
+    config: testConfig(),
+    store,
+    engine: new ControllableEngine(),
+    alarmCatalog,
+    beforeRoutes: (instance) => wireSecurity(instance, security, { openApiSecurity: true }),
+  });
+  t.teardown(() => app.close());
+  await app.ready();
+  const viewer = await security.tokens.create({
+    name: 'viewer',
+    roles: ['viewer'],
+    accounts: ['*'],
+    expiresInDays: 1,
+    createdBy: 'test:creator',
+  });
+
+  const res = await app.inject({
+    method: 'GET',
+    url: '/v1/alarm-sets',
+    headers: { authorization: `Bearer ${viewer.token}` },
+  });
+  t.equal(res.statusCode, 200);
+  const items = res.json().items as Listed[];
+  t.same(
+    items.map((s) => s.name),
+    ['essentials', 'cis'],
+  );
+  for (const set of items) {
+    t.same(set.profiles, [...PATTERN_PROFILES]);
+    t.equal(set.defaultProfile, 'securityhub');
+    const entries = getAlarmSet(set.name).entries;
+    t.same(
+      set.entries.map((e) => e.id),
+      entries.map((e) => e.id),
+      `${set.name}: the stable entry ids`,
+    );
+    for (const e of set.entries) {
+      const entry = entries.find((x) => x.id === e.id)!;
+      t.same(e.patterns, entry.patterns, `${set.name}/${e.id} patterns`);
+      t.same(e.controls, entry.controls, `${set.name}/${e.id} controls`);
+    }
+  }
+  const root = items.find((s) => s.name === 'cis')!.entries.find((e) => e.id === 'root-account-usage')!;
+  t.same(root.controls, {
+    cis: ['CIS v1.2.0 3.3', 'CIS v1.4.0 4.3', 'CIS v3.0.0 4.3'],
+    securityHub: ['CloudWatch.1'],
+  });
+
+  const anonymous = await app.inject({ method: 'GET', url: '/v1/alarm-sets' });
+  t.equal(anonymous.statusCode, 401, 'the catalog still needs a token');
+});
