@@ -1,5 +1,6 @@
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
+import { NAME_PREFIX } from './naming.ts';
 import { keyPolicy } from './policies.ts';
 
 export interface AuditKeyArgs {
@@ -39,6 +40,7 @@ export class AuditKey extends pulumi.ComponentResource {
             trailArns: args.trailArns,
             logGroupArn: args.logGroupArn,
             securityReaders: args.securityReaders,
+            alarmNamePrefix: NAME_PREFIX,
           }),
         ),
       },

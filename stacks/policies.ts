@@ -34,6 +34,8 @@ export interface KeyPolicyInput {
   trailArns: string[];
   logGroupArn: string;
   securityReaders: string[];
+  /** Name prefix of the alarms that publish to the topic the key encrypts. */
+  alarmNamePrefix: string;
 }
 
 export function keyPolicy(i: KeyPolicyInput): PolicyDocument {
@@ -41,7 +43,6 @@ export function keyPolicy(i: KeyPolicyInput): PolicyDocument {
     StringEquals: { 'aws:SourceArn': i.trailArns },
     StringLike: { 'kms:EncryptionContext:aws:cloudtrail:arn': i.trailArns },
   };
-  const thisAccount = { StringEquals: { 'aws:SourceAccount': i.accountId } };
   const statements: Statement[] = [
     {
       // AWS's default key policy: the account (its IAM administrators) keeps control of the key,
@@ -100,23 +101,31 @@ export function keyPolicy(i: KeyPolicyInput): PolicyDocument {
       Condition: { ArnEquals: { 'kms:EncryptionContext:aws:logs:arn': i.logGroupArn } },
     },
     {
-      // Alarms publish to the KMS-encrypted topic. Only on behalf of this account: aws:SourceAccount
-      // is the confused-deputy guard AWS documents for service principals in key policies
-      // (EventBridge User Guide, "Authorizing EventBridge to use a customer managed key").
+      // Alarms publish to the KMS-encrypted topic. SNS User Guide, "Enable compatibility between
+      // event sources from AWS services and encrypted topics": grant the service kms:GenerateDataKey*
+      // and kms:Decrypt, and add aws:SourceAccount and aws:SourceArn against confused deputies.
       Sid: 'CloudWatchAlarmsUseTopicKey',
       Effect: 'Allow',
       Principal: { Service: 'cloudwatch.amazonaws.com' },
       Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
       Resource: '*',
-      Condition: thisAccount,
+      Condition: {
+        StringEquals: { 'aws:SourceAccount': i.accountId },
+        ArnLike: {
+          'aws:SourceArn': `arn:${i.partition}:cloudwatch:${i.homeRegion}:${i.accountId}:alarm:${i.alarmNamePrefix}-*`,
+        },
+      },
     },
     {
+      // The SNS guide defers the confused-deputy keys to each service's documentation, and
+      // EventBridge documents this grant without any ("Troubleshooting Amazon EventBridge": a rule
+      // runs but nothing reaches an encrypted SNS topic). A condition its KMS requests do not carry
+      // would drop every notification silently; the topic policy binds publishers to our rules.
       Sid: 'EventBridgeRulesUseTopicKey',
       Effect: 'Allow',
       Principal: { Service: 'events.amazonaws.com' },
       Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
       Resource: '*',
-      Condition: thisAccount,
     },
   );
   if (i.securityReaders.length > 0 && i.trailArns.length > 0) {

@@ -32,6 +32,7 @@ t.test('key policy', async (t) => {
     homeRegion: 'eu-west-1',
     trailArns: TRAILS,
     logGroupArn: LOG_GROUP,
+    alarmNamePrefix: 'tw',
   };
   const doc = keyPolicy({ ...base, securityReaders: [] });
   const s = doc.Statement;
@@ -57,15 +58,19 @@ t.test('key policy', async (t) => {
   t.same(list(decrypt.Action), ['kms:Decrypt'], 'the bucket uses an S3 Bucket Key');
   t.same(decrypt.Condition?.StringEquals?.['aws:SourceArn'], TRAILS);
 
-  for (const [sid, principal] of [
-    ['CloudWatchAlarmsUseTopicKey', 'cloudwatch.amazonaws.com'],
-    ['EventBridgeRulesUseTopicKey', 'events.amazonaws.com'],
-  ] as const) {
-    const sns = bySid(s, sid);
-    t.same(principals(sns), [principal]);
-    t.same(list(sns.Action).sort(), ['kms:Decrypt', 'kms:GenerateDataKey*']);
-    t.equal(sns.Condition?.StringEquals?.['aws:SourceAccount'], ACCOUNT, `${sid} only for this account`);
-  }
+  const cw = bySid(s, 'CloudWatchAlarmsUseTopicKey');
+  t.same(principals(cw), ['cloudwatch.amazonaws.com']);
+  t.same(list(cw.Action).sort(), ['kms:Decrypt', 'kms:GenerateDataKey*']);
+  t.equal(cw.Condition?.StringEquals?.['aws:SourceAccount'], ACCOUNT, 'only alarms of this account');
+  t.equal(
+    cw.Condition?.ArnLike?.['aws:SourceArn'],
+    `arn:aws:cloudwatch:eu-west-1:${ACCOUNT}:alarm:tw-*`,
+    'only our alarms, in the key region',
+  );
+  const eb = bySid(s, 'EventBridgeRulesUseTopicKey');
+  t.same(principals(eb), ['events.amazonaws.com']);
+  t.same(list(eb.Action).sort(), ['kms:Decrypt', 'kms:GenerateDataKey*']);
+  t.notOk(eb.Condition, 'as EventBridge documents it: its KMS requests carry no source keys');
 
   t.notOk(
     s.some((x) => x.Sid === 'SecurityReadersDecryptLogs'),
@@ -88,6 +93,7 @@ t.test('a Region key without trails grants CloudTrail nothing', async (t) => {
     trailArns: [],
     logGroupArn: `arn:aws:logs:us-east-1:${ACCOUNT}:log-group:/tw`,
     securityReaders: [`arn:aws:iam::${ACCOUNT}:role/security-audit`],
+    alarmNamePrefix: 'tw',
   });
   t.notOk(doc.Statement.some((x) => principals(x).includes('cloudtrail.amazonaws.com')));
   t.notOk(
@@ -106,6 +112,7 @@ t.test('key policy with security readers', async (t) => {
     trailArns: TRAILS,
     logGroupArn: LOG_GROUP,
     securityReaders: readers,
+    alarmNamePrefix: 'tw',
   });
   const r = bySid(doc.Statement, 'SecurityReadersDecryptLogs');
   t.same(principals(r), readers);
