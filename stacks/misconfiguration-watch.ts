@@ -118,7 +118,11 @@ export function watchRuleIdsFor(region: string, homeRegion: string, rules: Watch
 export interface WatchRegion {
   region: string;
   provider: aws.Provider;
-  /** The alarm topic of that Region (EventBridge targets an SNS topic of its own Region). */
+  /**
+   * The alarm topic of that Region: "The targets you associate with a rule must be in the same
+   * Region as the rule" (AWS Knowledge Center, "Why isn't my Amazon SNS topic receiving
+   * EventBridge notifications?").
+   */
   topicArn: pulumi.Input<string>;
   /** Resources the rules there must wait for (the topic policy that lets EventBridge publish). */
   dependsOn: pulumi.Resource[];
