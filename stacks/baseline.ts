@@ -128,7 +128,8 @@ export class AccountTrailBaseline extends pulumi.ComponentResource {
     // Each trail Region: a log group for its trail (CloudTrail requires the log group in the
     // trail's Region), and the alarms and topic on it. KMS keys, alarms' SNS actions and
     // EventBridge's SNS targets are all bound to one Region, so each Region has its own
-    // (an alarm notifies a topic of its own Region; a rule's targets are in the rule's Region).
+    // (a filter's metric and its alarm live in the log group's Region; a rule's targets must be
+    // in the rule's Region).
     this.regions = regions.map((region) => {
       const isHome = region === home;
       // Home resources keep the names they had when only the home Region was monitored.
