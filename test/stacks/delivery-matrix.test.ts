@@ -190,7 +190,7 @@ for (const mode of MODES) {
         }
       });
 
-      t.test('regional events reach the log group of their region', async (t) => {
+      t.test("each region's events are recorded once, into the recording trail's log group", async (t) => {
         for (const region of trailRegions) {
           const by = recordedBy(plans, { region, global: false });
           t.equal(by.length, 1, `a ${region} event is recorded once`);
