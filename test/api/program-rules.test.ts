@@ -10,6 +10,11 @@ const cases: { name: string; body: object; path: string }[] = [
     path: '/regions',
   },
   {
+    name: 'listed regions without us-east-1, where global service events are recorded',
+    body: { homeRegion: 'eu-west-1', regions: ['eu-west-1', 'eu-central-1'] },
+    path: '/regions',
+  },
+  {
     name: 'Insights without write management events',
     body: {
       homeRegion: 'us-east-1',
