@@ -30,6 +30,8 @@ export interface AccountTrailBaselineOutputs {
   topicArn: pulumi.Output<string>;
   alarmNames: pulumi.Output<string[]>;
   eventRuleNames: pulumi.Output<string[]>;
+  /** The alarm topic's subscriptions with pendingConfirmation, as the apply (with refresh) read them. */
+  alarmSubscriptions: pulumi.Output<{ protocol: string; endpoint: string; pendingConfirmation: boolean }[]>;
 }
 
 /** The account's whole CloudTrail baseline. */
@@ -182,6 +184,7 @@ export class AccountTrailBaseline extends pulumi.ComponentResource {
       topicArn: this.topic.arn,
       alarmNames: this.alarmSet.alarmNames,
       eventRuleNames: this.watch.ruleNames,
+      alarmSubscriptions: this.topic.subscriptions,
     };
     this.registerOutputs({ ...this.outputs });
   }

@@ -22,3 +22,4 @@ export const logGroupArn = declared.baseline.outputs.logGroupArn;
 export const topicArn = declared.baseline.outputs.topicArn;
 export const alarmNames = declared.baseline.outputs.alarmNames;
 export const eventRuleNames = declared.baseline.outputs.eventRuleNames;
+export const alarmSubscriptions = declared.baseline.outputs.alarmSubscriptions;

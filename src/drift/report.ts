@@ -94,6 +94,42 @@ export const DriftCounts = Type.Object(
   { additionalProperties: false, description: 'Drifted resources by severity' },
 );
 
+export const DriftFinding = Type.Object(
+  {
+    id: Type.String({ description: 'Stable id of the finding', examples: ['alarm-topic-unsubscribed'] }),
+    severity: DriftSeverity,
+    reason: Type.String(),
+    urn: Type.String({ description: 'The resource the finding is about' }),
+  },
+  {
+    additionalProperties: false,
+    description:
+      'A hole found in the state the refresh read, although nothing drifted (e.g. nobody receives the alarms)',
+  },
+);
+
+export const AlarmDelivery = Type.Object(
+  {
+    topicUrn: Type.String(),
+    subscriptions: Type.Array(
+      Type.Object(
+        {
+          urn: Type.String(),
+          protocol: Type.String(),
+          endpoint: Type.Optional(Type.String()),
+          pendingConfirmation: Type.Boolean(),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+  },
+  {
+    additionalProperties: false,
+    description:
+      "The alarm topic's subscriptions as the refresh read them (pendingConfirmation: not confirmed yet)",
+  },
+);
+
 export const DriftReport = Type.Object(
   {
     accountId: Type.String(),
@@ -106,6 +142,8 @@ export const DriftReport = Type.Object(
     counts: DriftCounts,
     resources: Type.Array(DriftedResource),
     unverified: Type.Array(UnverifiedResource),
+    findings: Type.Optional(Type.Array(DriftFinding)),
+    alarmDelivery: Type.Optional(AlarmDelivery),
   },
   { additionalProperties: false, $id: 'DriftReport' },
 );
@@ -114,6 +152,8 @@ export type DriftProperty = Static<typeof DriftProperty>;
 export type DriftedResource = Static<typeof DriftedResource>;
 export type UnverifiedResource = Static<typeof UnverifiedResource>;
 export type DriftReport = Static<typeof DriftReport>;
+export type DriftFinding = Static<typeof DriftFinding>;
+export type AlarmDelivery = Static<typeof AlarmDelivery>;
 
 // ---- engine value markers -----------------------------------------------------------------
 
@@ -464,6 +504,8 @@ export function buildDriftReport(input: BuildDriftReportInput): DriftReport {
 
   const resources: DriftedResource[] = [];
   const unverified: UnverifiedResource[] = [];
+  const alarmDelivery = alarmDeliveryOf(input.events);
+  const findings = alarmDelivery ? alarmDeliveryFindings(alarmDelivery) : [];
 
   for (const [urn, o] of outcomes) {
     if (o.kind === 'same') continue;
@@ -545,12 +587,71 @@ export function buildDriftReport(input: BuildDriftReportInput): DriftReport {
   const report: DriftReport = {
     accountId: input.accountId,
     checkedAt: toIso(input.checkedAt),
-    clean: resources.length === 0 && unverified.length === 0,
-    severity: maxSeverity(resources.map((r) => r.severity)),
+    clean: resources.length === 0 && unverified.length === 0 && findings.length === 0,
+    severity: maxSeverity([...resources.map((r) => r.severity), ...findings.map((f) => f.severity)]),
     counts,
     resources,
     unverified,
   };
   if (input.operationId !== undefined) report.operationId = input.operationId;
+  if (findings.length > 0) report.findings = findings;
+  if (alarmDelivery) report.alarmDelivery = alarmDelivery;
   return report;
+}
+
+// ---- alarm delivery -----------------------------------------------------------------------
+
+export const SNS_TOPIC_TYPE = 'aws:sns/topic:Topic';
+export const SNS_SUBSCRIPTION_TYPE = 'aws:sns/topicSubscription:TopicSubscription';
+/** The alarm topic is the component AlarmTopic's topic (stacks/alarms/alarm-topic.ts). */
+const ALARM_TOPIC_PARENT = 'trailwarden:baseline:AlarmTopic';
+
+/**
+ * The alarm topic and its subscriptions as the refresh read them (every outputs event, `same`
+ * included: an email still pending confirmation is no drift, but it is a hole). pulumi-aws reads
+ * `pendingConfirmation` from SNS's GetSubscriptionAttributes; a subscription the read no longer
+ * finds (op delete) is not counted.
+ */
+export function alarmDeliveryOf(events: readonly EngineEvent[]): AlarmDelivery | undefined {
+  let topicUrn: string | undefined;
+  const subscriptions = new Map<string, AlarmDelivery['subscriptions'][number]>();
+  for (const event of events) {
+    const meta = event.resOutputsEvent?.metadata;
+    if (!meta) continue;
+    const parentType = meta.urn.split('::')[2] ?? '';
+    if (meta.type === SNS_TOPIC_TYPE && parentType.includes(ALARM_TOPIC_PARENT) && meta.new)
+      topicUrn = meta.urn;
+    if (meta.type !== SNS_SUBSCRIPTION_TYPE) continue;
+    const outputs = meta.new?.outputs;
+    if (!isPlainObject(outputs) || meta.op === 'delete') {
+      subscriptions.delete(meta.urn);
+      continue;
+    }
+    const endpoint = outputs.endpoint;
+    subscriptions.set(meta.urn, {
+      urn: meta.urn,
+      protocol: typeof outputs.protocol === 'string' ? outputs.protocol : 'unknown',
+      ...(typeof endpoint === 'string' ? { endpoint } : {}),
+      // Anything but an explicit false is not a confirmed subscription.
+      pendingConfirmation: outputs.pendingConfirmation !== false,
+    });
+  }
+  if (!topicUrn) return undefined;
+  return { topicUrn, subscriptions: [...subscriptions.values()].sort((a, b) => a.urn.localeCompare(b.urn)) };
+}
+
+/** "An alarm nobody receives is a hole": a topic without a confirmed subscription is a high finding. */
+export function alarmDeliveryFindings(delivery: AlarmDelivery): DriftFinding[] {
+  if (delivery.subscriptions.some((s) => !s.pendingConfirmation)) return [];
+  return [
+    {
+      id: 'alarm-topic-unsubscribed',
+      severity: 'high',
+      urn: delivery.topicUrn,
+      reason:
+        delivery.subscriptions.length === 0
+          ? 'The alarm topic has no subscription: nobody receives the alarms'
+          : `None of the ${delivery.subscriptions.length} subscriptions of the alarm topic is confirmed (pending confirmation counts as none): nobody receives the alarms`,
+    },
+  ];
 }
