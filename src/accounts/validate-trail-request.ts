@@ -136,18 +136,18 @@ function checkManagementEvents(spec: ResolvedTrailRequest): FieldIssue[] {
  * path, naming the entries, unless acknowledgedGaps lists them; an acknowledged id must be an entry
  * of the set.
  */
-function checkCoverage(spec: ResolvedTrailRequest, ctx: TrailRequestContext): FieldIssue[] {
-  const set = ctx.alarmCatalog.list().find((s) => s.name === spec.alarms.set);
-  if (!set) return [];
+function checkCoverage(spec: ResolvedTrailRequest): FieldIssue[] {
+  // Computed from the program's own catalog: the alarms the program will declare.
+  const report = coverageReport(spec);
   const issues: FieldIssue[] = [];
   for (const [i, id] of (spec.acknowledgedGaps ?? []).entries()) {
-    if (!set.entries.some((e) => e.id === id))
+    if (!report.entries.some((e) => e.id === id))
       issues.push({
         path: `/acknowledgedGaps/${i}`,
-        message: `${id} is not an alarm of the ${set.name} set`,
+        message: `${id} is not an alarm of the ${spec.alarms.set} set`,
       });
   }
-  return [...issues, ...unacknowledgedGapIssues(coverageReport(spec))];
+  return [...issues, ...unacknowledgedGapIssues(report)];
 }
 
 /** Every rule violation of a resolved (defaults applied) request; empty when it is acceptable. */
@@ -167,6 +167,6 @@ export function checkTrailRequest(spec: ResolvedTrailRequest, ctx: TrailRequestC
     if (!seen.has(issue.path) && ![...seen].some((p) => issue.path.startsWith(`${p}/`))) issues.push(issue);
   }
   // Blind alarms only matter for a request that is otherwise acceptable.
-  if (issues.length === 0) issues.push(...checkCoverage(spec, ctx));
+  if (issues.length === 0) issues.push(...checkCoverage(spec));
   return issues;
 }
