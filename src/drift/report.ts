@@ -603,11 +603,10 @@ export function buildDriftReport(input: BuildDriftReportInput): DriftReport {
 
 export const SNS_TOPIC_TYPE = 'aws:sns/topic:Topic';
 export const SNS_SUBSCRIPTION_TYPE = 'aws:sns/topicSubscription:TopicSubscription';
-/** The alarm topic is the component AlarmTopic's topic (stacks/alarms/alarm-topic.ts). */
-const ALARM_TOPIC_PARENT = 'trailwarden:baseline:AlarmTopic';
 
 /**
- * The alarm topic and its subscriptions as the refresh read them (every outputs event, `same`
+ * The alarm topic (the program's only SNS topic, stacks/alarms/alarm-topic.ts) and its
+ * subscriptions as the refresh read them (every outputs event, `same`
  * included: an email still pending confirmation is no drift, but it is a hole). pulumi-aws reads
  * `pendingConfirmation` from SNS's GetSubscriptionAttributes; a subscription the read no longer
  * finds (op delete) is not counted.
@@ -618,9 +617,7 @@ export function alarmDeliveryOf(events: readonly EngineEvent[]): AlarmDelivery |
   for (const event of events) {
     const meta = event.resOutputsEvent?.metadata;
     if (!meta) continue;
-    const parentType = meta.urn.split('::')[2] ?? '';
-    if (meta.type === SNS_TOPIC_TYPE && parentType.includes(ALARM_TOPIC_PARENT) && meta.new)
-      topicUrn = meta.urn;
+    if (meta.type === SNS_TOPIC_TYPE && meta.new) topicUrn = meta.urn;
     if (meta.type !== SNS_SUBSCRIPTION_TYPE) continue;
     const outputs = meta.new?.outputs;
     if (!isPlainObject(outputs) || meta.op === 'delete') {
