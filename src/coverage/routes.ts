@@ -1,8 +1,10 @@
 // GET /v1/accounts/{id}/coverage: which Security Hub controls and alarms the stored spec covers.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import { AccountParams } from '../accounts/schemas.ts';
-import { problemResponses } from '../errors.ts';
+import { coverageReport } from '../../stacks/coverage.ts';
+import { AccountParams, TrailRequestSchema } from '../accounts/schemas.ts';
+import { problemResponses, ValidationFailedError } from '../errors.ts';
+import { InvalidTrailRequestError, resolveTrailRequest } from '../trail-request/resolve.ts';
 import { CoverageReportSchema } from './schemas.ts';
 import type { CoverageService } from './service.ts';
 
@@ -49,5 +51,29 @@ export const coverageRoutes: FastifyPluginAsyncTypebox<{ coverage: CoverageServi
       },
     },
     async (req) => coverage.forAccount(req.params.accountId),
+  );
+
+  app.post(
+    '/v1/coverage-reports',
+    {
+      config: { access: { role: 'viewer' } },
+      schema: {
+        tags: ['trail-requests'],
+        summary: 'What a trail request would cover, before it is stored (nothing is saved)',
+        description:
+          'The coverage report of the request in the body, defaults applied: the form shows it before a preview. ' +
+          'Delivery is unknown here (nothing is applied); PUT refuses the request when unacknowledgedGaps is not empty.',
+        body: TrailRequestSchema,
+        response: { 200: CoverageReportSchema, ...problemResponses(400) },
+      },
+    },
+    async (req) => {
+      try {
+        return coverageReport(resolveTrailRequest(req.body));
+      } catch (err) {
+        if (err instanceof InvalidTrailRequestError) throw new ValidationFailedError(err.issues);
+        throw err;
+      }
+    },
   );
 };

@@ -143,7 +143,7 @@ t.test('GET coverage: 404 for an unknown account, scoped to the caller’s accou
   const anonymous = await app.inject({
     method: 'GET',
     url: `/v1/accounts/${ACCOUNT}/coverage`,
-    headers: { authorization: null },
+    headers: { authorization: null } as never,
   });
   t.equal(anonymous.statusCode, 401);
 });
@@ -282,4 +282,21 @@ t.test('an alarm nobody receives is a hole: subscriptions decide delivery and dr
   t.match(report.findings, [{ id: 'alarm-topic-unsubscribed', severity: 'high', reason: /no subscription/ }]);
   coverage = (await app.inject({ method: 'GET', url: `/v1/accounts/${ACCOUNT}/coverage` })).json();
   t.equal(coverage.delivery.status, 'unconfirmed');
+});
+
+t.test('POST /v1/coverage-reports: the coverage of a request before it is stored', async (t) => {
+  const { app, store } = await makeApp({ alarmCatalog });
+  t.teardown(() => app.close());
+  const res = await app.inject({ method: 'POST', url: '/v1/coverage-reports', payload: kmsExcluded });
+  t.equal(res.statusCode, 200);
+  t.same(res.json().unacknowledgedGaps, KMS_BLINDED);
+  t.equal(res.json().delivery.status, 'unconfirmed', 'no recipient in the request');
+  t.equal(await store.getAccount(ACCOUNT), undefined, 'nothing stored');
+  const bad = await app.inject({
+    method: 'POST',
+    url: '/v1/coverage-reports',
+    payload: { homeRegion: 'mars-1' },
+  });
+  t.equal(bad.statusCode, 400);
+  t.equal(bad.json().errors[0].path, '/homeRegion');
 });
