@@ -532,7 +532,10 @@ export function buildDriftReport(input: BuildDriftReportInput): DriftReport {
       continue;
     }
 
-    const diffs = propertyDiffs(meta);
+    const all = propertyDiffs(meta);
+    // A subscription confirmed by its recipient is its lifecycle, not drift (it is alarm delivery).
+    const diffs = all.filter((d) => !(meta.type === SNS_SUBSCRIPTION_TYPE && LIFECYCLE_PATHS.has(d.path)));
+    if (all.length > 0 && diffs.length === 0) continue;
     if (diffs.length === 0 && meta.op === 'refresh') continue; // legacy op with nothing that differs
 
     const properties: DriftProperty[] = diffs.map((d) => {
@@ -603,6 +606,8 @@ export function buildDriftReport(input: BuildDriftReportInput): DriftReport {
 
 export const SNS_TOPIC_TYPE = 'aws:sns/topic:Topic';
 export const SNS_SUBSCRIPTION_TYPE = 'aws:sns/topicSubscription:TopicSubscription';
+/** Subscription outputs SNS changes when the endpoint confirms (pulumi-aws TopicSubscription). */
+const LIFECYCLE_PATHS: ReadonlySet<string> = new Set(['pendingConfirmation', 'confirmationWasAuthenticated']);
 
 /**
  * The alarm topic (the program's only SNS topic, stacks/alarms/alarm-topic.ts) and its

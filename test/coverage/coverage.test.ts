@@ -180,4 +180,11 @@ t.test('drift: a topic without a confirmed subscription is a high finding', asyn
   t.equal(confirmed.clean, true, 'one confirmed subscription is enough');
   t.notOk(confirmed.findings);
   t.notOk(build([]).alarmDelivery, 'no topic in the refresh: nothing to say');
+  // The recipient confirms between two checks: the refresh reads a changed output, which is no drift.
+  const confirmedNow = build([
+    { state: topic, op: 'same' },
+    { state: sub(true), op: 'update', read: { inputs: sub(false).inputs, outputs: sub(false).outputs } },
+  ]);
+  t.same(confirmedNow.resources, [], 'a confirmation is not drift');
+  t.equal(confirmedNow.clean, true);
 });
