@@ -137,7 +137,7 @@ export interface CoverageGap {
   option: string;
   /** Which events are lost, in words. */
   lost: string;
-  /** The machine-readable form of the loss (what the replay test checks). */
+  /** The machine-readable form of the loss (what the replay test checks); empty: all of them. */
   loses: { readOnly?: boolean; eventSource?: string; globalServiceEvents?: boolean };
 }
 
@@ -208,20 +208,25 @@ export interface RecordingPlan {
   /** 'all', or the regions whose regional events some trail records. */
   regionalEvents: 'all' | string[];
   globalServiceEvents: boolean;
+  /** Why the program plans no trail at all (it refuses the request), when it does. */
+  refused?: string;
 }
 
 export function recordingPlan(request: Pick<ResolvedTrailRequest, 'homeRegion' | 'regions'>): RecordingPlan {
   let plans: TrailPlan[];
+  let refused: string | undefined;
   try {
     plans = planTrails(request, (region) => `trail:${region}`);
-  } catch {
-    // A request the program refuses records nothing; validation names the reason.
+  } catch (err) {
+    // A request the program refuses records nothing (validation names the reason at PUT).
     plans = [];
+    refused = (err as Error).message;
   }
   return {
     plans,
     regionalEvents: plans.some((p) => p.isMultiRegionTrail) ? 'all' : plans.map((p) => p.region),
     globalServiceEvents: plans.some(recordsGlobalServiceEvents),
+    ...(refused === undefined ? {} : { refused }),
   };
 }
 
@@ -231,6 +236,14 @@ export function recordsGlobalServiceEvents(plan: TrailPlan): boolean {
 }
 
 function entryGaps(need: EventNeed, r: ResolvedTrailRequest, recording: RecordingPlan): CoverageGap[] {
+  if (recording.plans.length === 0)
+    return [
+      {
+        option: '/regions',
+        lost: `no trail records anything: ${recording.refused ?? 'the program plans no trail'}`,
+        loses: {},
+      },
+    ];
   const gaps: CoverageGap[] = [];
   const { read, write, excludedSources } = r.managementEvents;
   if (need.read && !read)

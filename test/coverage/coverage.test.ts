@@ -188,3 +188,9 @@ t.test('drift: a topic without a confirmed subscription is a high finding', asyn
   t.same(confirmedNow.resources, [], 'a confirmation is not drift');
   t.equal(confirmedNow.clean, true);
 });
+
+t.test('a request the program refuses covers nothing', async (t) => {
+  const r = report({ homeRegion: 'us-east-1', regions: ['eu-west-1'] });
+  t.equal(blindIds(r).length, r.entries.length);
+  t.match(r.entries[0]!.gaps, [{ option: '/regions', lost: /no trail records anything: .*home region/ }]);
+});
