@@ -8,7 +8,7 @@ import t from 'tap';
 import { resolveTrailRequest } from '../../src/trail-request/resolve.ts';
 import { getAlarmSet } from '../../stacks/alarms/catalog.ts';
 import { matchesFilterPattern } from '../../stacks/alarms/filter-pattern.ts';
-import { type CoverageGap, coverageReport } from '../../stacks/coverage.ts';
+import { type CoverageGap, coverageReport, recordingPlan } from '../../stacks/coverage.ts';
 import { declareAccountTrail } from '../../stacks/program.ts';
 import { apiCall, type CloudTrailEvent, ENTRY_FIXTURES } from '../stacks/fixtures/cloudtrail-events.ts';
 import { ACCOUNT, type Json, type Registered, run } from '../stacks/harness.ts';
@@ -216,6 +216,18 @@ const MATRIX: { name: string; request: Record<string, unknown>; expectBlind: boo
 
 for (const c of MATRIX) {
   t.test(c.name, async (t) => {
+    const refused = recordingPlan(resolveTrailRequest(c.request)).refused;
+    if (refused) {
+      // A program that refuses the request (e.g. no trail could record global service events)
+      // declares nothing, and the report must not call anything covered.
+      await t.rejects(declare(c.request), 'the program refuses it');
+      const report = coverageReport(resolveTrailRequest(c.request));
+      t.ok(
+        report.entries.every((e) => e.status === 'blind'),
+        `every alarm blind: ${refused}`,
+      );
+      return;
+    }
     const d = await declare(c.request);
     const report = coverageReport(d.request);
     t.equal(report.entries.length, getAlarmSet(d.request.alarms.set).entries.length, 'one verdict per alarm');
