@@ -194,3 +194,21 @@ t.test('a request the program refuses covers nothing', async (t) => {
   t.equal(blindIds(r).length, r.entries.length);
   t.match(r.entries[0]!.gaps, [{ option: '/regions', lost: /no trail records anything: .*home region/ }]);
 });
+
+t.test('reconciliation does not try to remediate a finding an apply cannot correct', async (t) => {
+  const { shouldRemediate } = await import('../../src/reconciliation/service.ts');
+  const topic = {
+    type: 'aws:sns/topic:Topic',
+    name: 'topic',
+    id: 'arn',
+    inputs: {},
+    outputs: { arn: 'arn' },
+  };
+  const onlyFinding = buildDriftReport({
+    accountId: '123456789012',
+    events: refreshPreviewEvents([{ state: topic, op: 'same' }]),
+    checkedAt: new Date(0),
+  });
+  t.equal(onlyFinding.severity, 'high');
+  t.equal(shouldRemediate('remediate', onlyFinding), false);
+});
