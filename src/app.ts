@@ -13,6 +13,8 @@ import { alarmSetRoutes } from './alarm-sets/routes.ts';
 import { OPENAPI_SECURITY_SCHEMES } from './auth/access.ts';
 import { mergeRedactPaths, SECRET_REDACT_PATHS } from './auth/hardening.ts';
 import type { Config } from './config.ts';
+import { coverageRoutes } from './coverage/routes.ts';
+import { CoverageService } from './coverage/service.ts';
 import { driftRoutes } from './drift/routes.ts';
 import { DriftService } from './drift/service.ts';
 import type { TrailEngine } from './engine/types.ts';
@@ -309,6 +311,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const accounts = new AccountService({ store, operations, config, alarmCatalog });
 
   await app.register(accountRoutes, { accounts });
+  await app.register(coverageRoutes, { coverage: new CoverageService(store) });
   await app.register(operationRoutes, { operations, store, queue });
   await app.register(driftRoutes, { drift: new DriftService(store), operations });
   await app.register(reconciliationRoutes, { reconciler });

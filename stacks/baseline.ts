@@ -48,6 +48,10 @@ export interface AccountTrailBaselineOutputs {
   topicArns: pulumi.Output<Record<string, string>>;
   alarmNames: pulumi.Output<string[]>;
   eventRuleNames: pulumi.Output<string[]>;
+  /** The alarm topic's subscriptions with pendingConfirmation, as the apply (with refresh) read them. */
+  alarmSubscriptions: pulumi.Output<
+    { protocol: string; endpoint: string; pendingConfirmation: boolean; region: string }[]
+  >;
 }
 
 /** What one trail Region holds: its key (the home key at home), log group, topic and alarms. */
@@ -278,6 +282,14 @@ export class AccountTrailBaseline extends pulumi.ComponentResource {
         .all(this.regions.map((m) => m.alarmSet.alarmNames))
         .apply((lists) => [...new Set(lists.flat())]),
       eventRuleNames: this.watch.ruleNames.apply((n) => [...new Set(n)]),
+      // Every trail Region has its own topic: each subscription says which Region's alarms it receives.
+      alarmSubscriptions: pulumi
+        .all(
+          this.regions.map((m) =>
+            m.topic.subscriptions.apply((subs) => subs.map((s) => ({ ...s, region: m.region }))),
+          ),
+        )
+        .apply((lists) => lists.flat()),
     };
     this.registerOutputs({ ...this.outputs });
   }

@@ -25,3 +25,4 @@ export const topicArn = declared.baseline.outputs.topicArn;
 export const topicArns = declared.baseline.outputs.topicArns;
 export const alarmNames = declared.baseline.outputs.alarmNames;
 export const eventRuleNames = declared.baseline.outputs.eventRuleNames;
+export const alarmSubscriptions = declared.baseline.outputs.alarmSubscriptions;

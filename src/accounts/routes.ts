@@ -80,6 +80,9 @@ export const accountRoutes: FastifyPluginAsyncTypebox<{ accounts: AccountService
     async (req, reply) => {
       const { accountId } = req.params;
       const { outcome, state } = await accounts.putTrailRequest(accountId, req.body, req.headers['if-match']);
+      // Knowingly blinded alarms are part of the spec the audit trail records.
+      if (state.spec.acknowledgedGaps?.length)
+        req.auditDetails = { specVersion: state.specVersion, acknowledgedGaps: state.spec.acknowledgedGaps };
       reply.header('etag', state.etag);
       if (outcome === 'created') reply.code(201).header('location', `/v1/accounts/${accountId}/trail`);
       return state;

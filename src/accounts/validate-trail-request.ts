@@ -1,5 +1,6 @@
 // Rules a trail request must meet beyond its schema. Each failure names the field (JSON pointer)
 // and says why, so the portal's form can show it next to the field.
+import { coverageReport, unacknowledgedGapIssues } from '../../stacks/coverage.ts';
 import { baselineRequestIssues } from '../../stacks/request-rules.ts';
 import type { AlarmCatalog } from '../alarm-sets/catalog.ts';
 import type { FieldIssue } from '../errors.ts';
@@ -130,6 +131,25 @@ function checkManagementEvents(spec: ResolvedTrailRequest): FieldIssue[] {
   return [{ path: '/managementEvents', message: 'must record read or write management events (or both)' }];
 }
 
+/**
+ * A request that blinds alarms of its own set must say so: each blinding option is refused at its
+ * path, naming the entries, unless acknowledgedGaps lists them; an acknowledged id must be an entry
+ * of the set.
+ */
+function checkCoverage(spec: ResolvedTrailRequest): FieldIssue[] {
+  // Computed from the program's own catalog: the alarms the program will declare.
+  const report = coverageReport(spec);
+  const issues: FieldIssue[] = [];
+  for (const [i, id] of (spec.acknowledgedGaps ?? []).entries()) {
+    if (!report.entries.some((e) => e.id === id))
+      issues.push({
+        path: `/acknowledgedGaps/${i}`,
+        message: `${id} is not an alarm of the ${spec.alarms.set} set`,
+      });
+  }
+  return [...issues, ...unacknowledgedGapIssues(report)];
+}
+
 /** Every rule violation of a resolved (defaults applied) request; empty when it is acceptable. */
 export function checkTrailRequest(spec: ResolvedTrailRequest, ctx: TrailRequestContext): FieldIssue[] {
   const issues = [
@@ -146,5 +166,7 @@ export function checkTrailRequest(spec: ResolvedTrailRequest, ctx: TrailRequestC
   for (const issue of baselineRequestIssues(ctx.accountId, spec)) {
     if (!seen.has(issue.path) && ![...seen].some((p) => issue.path.startsWith(`${p}/`))) issues.push(issue);
   }
+  // Blind alarms only matter for a request that is otherwise acceptable.
+  if (issues.length === 0) issues.push(...checkCoverage(spec));
   return issues;
 }

@@ -94,6 +94,52 @@ export const DriftCounts = Type.Object(
   { additionalProperties: false, description: 'Drifted resources by severity' },
 );
 
+export const DriftFinding = Type.Object(
+  {
+    id: Type.String({ description: 'Stable id of the finding', examples: ['alarm-topic-unsubscribed'] }),
+    severity: DriftSeverity,
+    reason: Type.String(),
+    urn: Type.String({ description: 'The resource the finding is about' }),
+  },
+  {
+    additionalProperties: false,
+    description:
+      'A hole found in the state the refresh read, although nothing drifted (e.g. nobody receives the alarms)',
+  },
+);
+
+export const AlarmDelivery = Type.Object(
+  {
+    topicUrn: Type.String({ description: "The first alarm topic read (the home Region's)" }),
+    unconfirmedTopics: Type.Optional(
+      Type.Array(
+        Type.Object(
+          { urn: Type.String(), region: Type.String(), count: Type.Integer({ minimum: 0 }) },
+          { additionalProperties: false },
+        ),
+        { description: 'Topics (one per trail Region) with no confirmed subscription' },
+      ),
+    ),
+    subscriptions: Type.Array(
+      Type.Object(
+        {
+          urn: Type.String(),
+          protocol: Type.String(),
+          endpoint: Type.Optional(Type.String()),
+          pendingConfirmation: Type.Boolean(),
+          region: Type.Optional(Type.String({ description: 'The Region of the topic it belongs to' })),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+  },
+  {
+    additionalProperties: false,
+    description:
+      "The alarm topics' subscriptions as the refresh read them (pendingConfirmation: not confirmed yet)",
+  },
+);
+
 export const DriftReport = Type.Object(
   {
     accountId: Type.String(),
@@ -106,6 +152,8 @@ export const DriftReport = Type.Object(
     counts: DriftCounts,
     resources: Type.Array(DriftedResource),
     unverified: Type.Array(UnverifiedResource),
+    findings: Type.Optional(Type.Array(DriftFinding)),
+    alarmDelivery: Type.Optional(AlarmDelivery),
   },
   { additionalProperties: false, $id: 'DriftReport' },
 );
@@ -114,6 +162,8 @@ export type DriftProperty = Static<typeof DriftProperty>;
 export type DriftedResource = Static<typeof DriftedResource>;
 export type UnverifiedResource = Static<typeof UnverifiedResource>;
 export type DriftReport = Static<typeof DriftReport>;
+export type DriftFinding = Static<typeof DriftFinding>;
+export type AlarmDelivery = Static<typeof AlarmDelivery>;
 
 // ---- engine value markers -----------------------------------------------------------------
 
@@ -464,6 +514,8 @@ export function buildDriftReport(input: BuildDriftReportInput): DriftReport {
 
   const resources: DriftedResource[] = [];
   const unverified: UnverifiedResource[] = [];
+  const alarmDelivery = alarmDeliveryOf(input.events);
+  const findings = alarmDelivery ? alarmDeliveryFindings(alarmDelivery) : [];
 
   for (const [urn, o] of outcomes) {
     if (o.kind === 'same') continue;
@@ -490,7 +542,10 @@ export function buildDriftReport(input: BuildDriftReportInput): DriftReport {
       continue;
     }
 
-    const diffs = propertyDiffs(meta);
+    const all = propertyDiffs(meta);
+    // A subscription confirmed by its recipient is its lifecycle, not drift (it is alarm delivery).
+    const diffs = all.filter((d) => !(meta.type === SNS_SUBSCRIPTION_TYPE && LIFECYCLE_PATHS.has(d.path)));
+    if (all.length > 0 && diffs.length === 0) continue;
     if (diffs.length === 0 && meta.op === 'refresh') continue; // legacy op with nothing that differs
 
     const properties: DriftProperty[] = diffs.map((d) => {
@@ -545,12 +600,109 @@ export function buildDriftReport(input: BuildDriftReportInput): DriftReport {
   const report: DriftReport = {
     accountId: input.accountId,
     checkedAt: toIso(input.checkedAt),
-    clean: resources.length === 0 && unverified.length === 0,
-    severity: maxSeverity(resources.map((r) => r.severity)),
+    clean: resources.length === 0 && unverified.length === 0 && findings.length === 0,
+    severity: maxSeverity([...resources.map((r) => r.severity), ...findings.map((f) => f.severity)]),
     counts,
     resources,
     unverified,
   };
   if (input.operationId !== undefined) report.operationId = input.operationId;
+  if (findings.length > 0) report.findings = findings;
+  if (alarmDelivery) report.alarmDelivery = alarmDelivery;
   return report;
+}
+
+// ---- alarm delivery -----------------------------------------------------------------------
+
+export const SNS_TOPIC_TYPE = 'aws:sns/topic:Topic';
+export const SNS_SUBSCRIPTION_TYPE = 'aws:sns/topicSubscription:TopicSubscription';
+/** Subscription outputs SNS changes when the endpoint confirms (pulumi-aws TopicSubscription). */
+const LIFECYCLE_PATHS: ReadonlySet<string> = new Set(['pendingConfirmation', 'confirmationWasAuthenticated']);
+
+/**
+ * The alarm topic (the program's only SNS topic, stacks/alarms/alarm-topic.ts) and its
+ * subscriptions as the refresh read them (every outputs event, `same`
+ * included: an email still pending confirmation is no drift, but it is a hole). pulumi-aws reads
+ * `pendingConfirmation` from SNS's GetSubscriptionAttributes; a subscription the read no longer
+ * finds (op delete) is not counted.
+ */
+export function alarmDeliveryOf(events: readonly EngineEvent[]): AlarmDelivery | undefined {
+  // Every trail Region has its own alarm topic (its alarms can only notify a topic in their
+  // Region), so delivery is judged per topic: a subscription belongs to the topic its `topic`
+  // output names.
+  const topics = new Map<string, string>(); // topic ARN -> URN
+  let topicUrn: string | undefined;
+  const subscriptions = new Map<string, AlarmDelivery['subscriptions'][number] & { topicArn?: string }>();
+  for (const event of events) {
+    const meta = event.resOutputsEvent?.metadata;
+    if (!meta) continue;
+    if (meta.type === SNS_TOPIC_TYPE && meta.new) {
+      topicUrn ??= meta.urn;
+      const arn = isPlainObject(meta.new.outputs) ? meta.new.outputs.arn : undefined;
+      if (typeof arn === 'string') topics.set(arn, meta.urn);
+    }
+    if (meta.type !== SNS_SUBSCRIPTION_TYPE) continue;
+    const outputs = meta.new?.outputs;
+    if (!isPlainObject(outputs) || meta.op === 'delete') {
+      subscriptions.delete(meta.urn);
+      continue;
+    }
+    const endpoint = outputs.endpoint;
+    const topicArn = typeof outputs.topic === 'string' ? outputs.topic : undefined;
+    const region = topicArn?.split(':')[3];
+    subscriptions.set(meta.urn, {
+      urn: meta.urn,
+      protocol: typeof outputs.protocol === 'string' ? outputs.protocol : 'unknown',
+      ...(typeof endpoint === 'string' ? { endpoint } : {}),
+      // Anything but an explicit false is not a confirmed subscription.
+      pendingConfirmation: outputs.pendingConfirmation !== false,
+      ...(region ? { region } : {}),
+      ...(topicArn ? { topicArn } : {}),
+    });
+  }
+  if (!topicUrn) return undefined;
+  const all = [...subscriptions.values()].sort((a, b) => a.urn.localeCompare(b.urn));
+  // Grouped only when every subscription names a topic the refresh read (as pulumi-aws does).
+  const grouped =
+    topics.size > 0 &&
+    [...topics.keys()].every((arn) => arn.split(':')[3]) &&
+    all.every((s) => s.topicArn !== undefined && topics.has(s.topicArn));
+  const unconfirmedTopics = [...(grouped ? topics : [])].flatMap(([arn, urn]) =>
+    all.some((s) => s.topicArn === arn && !s.pendingConfirmation)
+      ? []
+      : [{ urn, region: arn.split(':')[3] ?? '', count: all.filter((s) => s.topicArn === arn).length }],
+  );
+  return {
+    topicUrn,
+    subscriptions: all.map(({ topicArn: _topicArn, ...s }) => s),
+    ...(grouped ? { unconfirmedTopics } : {}),
+  };
+}
+
+/** "An alarm nobody receives is a hole": a topic without a confirmed subscription is a high finding. */
+export function alarmDeliveryFindings(delivery: AlarmDelivery): DriftFinding[] {
+  // Topics were told apart (per Region): one finding per topic nobody confirmed.
+  if (delivery.unconfirmedTopics !== undefined) {
+    return (delivery.unconfirmedTopics ?? []).map((t) => ({
+      id: 'alarm-topic-unsubscribed',
+      severity: 'high' as const,
+      urn: t.urn,
+      reason:
+        t.count === 0
+          ? `The alarm topic in ${t.region} has no subscription: nobody receives the alarms of ${t.region}`
+          : `None of the ${t.count} subscriptions of the alarm topic in ${t.region} is confirmed (pending confirmation counts as none): nobody receives the alarms of ${t.region}`,
+    }));
+  }
+  if (delivery.subscriptions.some((s) => !s.pendingConfirmation)) return [];
+  return [
+    {
+      id: 'alarm-topic-unsubscribed',
+      severity: 'high',
+      urn: delivery.topicUrn,
+      reason:
+        delivery.subscriptions.length === 0
+          ? 'The alarm topic has no subscription: nobody receives the alarms'
+          : `None of the ${delivery.subscriptions.length} subscriptions of the alarm topic is confirmed (pending confirmation counts as none): nobody receives the alarms`,
+    },
+  ];
 }

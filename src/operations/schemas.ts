@@ -1,5 +1,7 @@
 // The operation resource as the API shows it, and the conversion from the stored record.
 import { Type } from 'typebox';
+import { type CoverageReport, coverageReport } from '../../stacks/coverage.ts';
+import { CoverageReportSchema } from '../coverage/schemas.ts';
 import { OPERATION_STATES, type OperationRecord } from '../store/types.ts';
 
 export const OperationKindSchema = Type.Enum(
@@ -49,6 +51,10 @@ export const OperationSchema = Type.Object(
     }),
     outputs: Type.Union([Type.Record(Type.String(), Type.Unknown()), Type.Null()]),
     error: Type.Union([OperationErrorSchema, Type.Null()]),
+    coverage: Type.Optional({
+      ...CoverageReportSchema,
+      description: 'preview only: what the previewed spec covers (GET /v1/accounts/{id}/coverage)',
+    }),
     cancelRequested: Type.Boolean(),
     requestedBy: Type.Union([Type.String(), Type.Null()], {
       description: 'Principal id of the requester; null when the service itself queued it',
@@ -76,6 +82,7 @@ export interface OperationView {
   changeSummary: Record<string, number> | null;
   outputs: Record<string, unknown> | null;
   error: { code: string; message: string; engineMessage?: string } | null;
+  coverage?: CoverageReport;
   cancelRequested: boolean;
   requestedBy: string | null;
   approvedBy: string | null;
@@ -110,6 +117,8 @@ export function operationView(op: OperationRecord): OperationView {
     changeSummary: op.changeSummary,
     outputs: op.outputs,
     error: op.error,
+    // The report of the spec the preview ran on (pure: no subscription state, that is the account's).
+    ...(op.kind === 'preview' ? { coverage: coverageReport(op.spec) } : {}),
     cancelRequested: op.cancelRequested,
     requestedBy: op.requestedBy,
     approvedBy: op.approvedBy,

@@ -44,6 +44,8 @@ export interface ReconcilerOptions {
 /** Whether a report with this severity is remediated under the policy. */
 export function shouldRemediate(policy: RemediationPolicy, report: DriftReport): boolean {
   if (report.clean || report.severity === null) return false;
+  // An apply corrects drifted resources; it cannot make a recipient confirm a subscription (a finding).
+  if (report.resources.length === 0) return false;
   if (policy === 'remediate') return true;
   if (policy === 'remediate-critical') return report.severity === 'critical';
   return false;
@@ -440,7 +442,8 @@ export class Reconciler {
     // Verify: the next check must be clean.
     const verify = await this.#runOperation(account, 'refresh-preview', signal, outcome);
     const after = await this.#reportOf(verify);
-    if (!after.report.clean) {
+    // Findings (nobody receives the alarms) are no drift an apply could have corrected.
+    if (after.report.resources.length > 0 || after.report.unverified.length > 0) {
       throw new AccountFailure(
         {
           code: 'drift_remains',

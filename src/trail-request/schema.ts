@@ -202,6 +202,15 @@ export const TrailRequest = Type.Object(
         maxProperties: 40,
       }),
     ),
+    acknowledgedGaps: Type.Optional(
+      Type.Array(Type.String({ pattern: '^[a-z][a-z0-9-]{0,63}$', maxLength: 64 }), {
+        maxItems: 50,
+        uniqueItems: true,
+        description:
+          'Ids of alarms of the chosen set that this request knowingly blinds (see GET /v1/accounts/{id}/coverage); ' +
+          'without them a request that blinds an alarm of its own set is refused',
+      }),
+    ),
   },
   { additionalProperties: false, $id: 'TrailRequest' },
 );
@@ -217,8 +226,8 @@ type Filled<T> = T extends readonly unknown[]
 
 /** A trail request with every default applied: what the program and the stored spec use. */
 export type ResolvedTrailRequest = Filled<
-  Omit<TrailRequest, 'objectLock' | 'accessLogBucket' | 'organizationId'>
+  Omit<TrailRequest, 'objectLock' | 'accessLogBucket' | 'organizationId' | 'acknowledgedGaps'>
 > &
-  Pick<TrailRequest, 'objectLock' | 'accessLogBucket' | 'organizationId'>;
+  Pick<TrailRequest, 'objectLock' | 'accessLogBucket' | 'organizationId' | 'acknowledgedGaps'>;
 export type DataEventScope = Static<typeof DataEventScope>;
 export type InsightType = Static<typeof InsightType>;

@@ -20,6 +20,10 @@ export class AlarmTopic extends pulumi.ComponentResource {
   readonly topic: aws.sns.Topic;
   readonly policy: aws.sns.TopicPolicy;
   readonly arn: pulumi.Output<string>;
+  /** Each subscription's protocol, endpoint and pendingConfirmation (coverage: is anybody receiving?). */
+  readonly subscriptions: pulumi.Output<
+    { protocol: string; endpoint: string; pendingConfirmation: boolean }[]
+  >;
 
   constructor(name: string, args: AlarmTopicArgs, opts?: pulumi.ComponentResourceOptions) {
     super('trailwarden:baseline:AlarmTopic', name, {}, opts);
@@ -44,21 +48,37 @@ export class AlarmTopic extends pulumi.ComponentResource {
       },
       { parent: this },
     );
+    const subscriptions: aws.sns.TopicSubscription[] = [];
     args.emails.forEach((endpoint, i) => {
-      new aws.sns.TopicSubscription(
-        `${name}-email-${i}`,
-        { topic: this.topic.arn, protocol: 'email', endpoint },
-        { parent: this },
+      subscriptions.push(
+        new aws.sns.TopicSubscription(
+          `${name}-email-${i}`,
+          { topic: this.topic.arn, protocol: 'email', endpoint },
+          { parent: this },
+        ),
       );
     });
     args.https.forEach((endpoint, i) => {
-      new aws.sns.TopicSubscription(
-        `${name}-https-${i}`,
-        { topic: this.topic.arn, protocol: 'https', endpoint },
-        { parent: this },
+      subscriptions.push(
+        new aws.sns.TopicSubscription(
+          `${name}-https-${i}`,
+          { topic: this.topic.arn, protocol: 'https', endpoint },
+          { parent: this },
+        ),
       );
     });
     this.arn = this.topic.arn;
+    this.subscriptions = pulumi.all(
+      subscriptions.map((s) =>
+        pulumi
+          .all([s.protocol, s.endpoint, s.pendingConfirmation])
+          .apply(([protocol, endpoint, pendingConfirmation]) => ({
+            protocol,
+            endpoint,
+            pendingConfirmation,
+          })),
+      ),
+    );
     this.registerOutputs({ topicArn: this.arn });
   }
 }

@@ -204,6 +204,8 @@ export async function makeApp(
     store?: Store;
     engine?: ControllableEngine;
     auth?: Partial<AuthConfig>;
+    /** The real catalog (stacks/alarms/catalog.ts) for tests of alarm sets; a small fake otherwise. */
+    alarmCatalog?: AlarmCatalog;
   } = {},
 ): Promise<TestApp> {
   const config = testConfig({ managementAccountId: MANAGEMENT_ACCOUNT, ...opts.config });
@@ -218,7 +220,7 @@ export async function makeApp(
     config,
     store,
     engine,
-    alarmCatalog,
+    alarmCatalog: opts.alarmCatalog ?? alarmCatalog,
     beforeRoutes: (instance) => wireSecurity(instance, security, { openApiSecurity: true }),
   });
   auditOperationQueue(app.operationQueue, security.audit, app.log);

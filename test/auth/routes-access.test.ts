@@ -38,6 +38,8 @@ const EXPECTED: Record<string, string> = {
   'GET /v1/accounts/:accountId/trail': 'role=viewer account=params.accountId',
   'GET /v1/accounts/:accountId/external-trails': 'role=viewer account=params.accountId',
   'GET /v1/accounts/:accountId/drift-reports': 'role=viewer account=params.accountId',
+  'GET /v1/accounts/:accountId/coverage': 'role=viewer account=params.accountId',
+  'POST /v1/coverage-reports': 'role=viewer',
   'GET /v1/accounts/:accountId/remediation-policy': 'role=viewer account=params.accountId',
   'GET /v1/operations/:operationId': 'role=viewer account=<resolver>',
   'GET /v1/operations/:operationId/events': 'role=viewer account=<resolver>',

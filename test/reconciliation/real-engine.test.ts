@@ -110,6 +110,14 @@ async function webhookReceiver() {
   };
 }
 
+/** What the recipient's click on SNS's confirmation link does to the subscriptions' state. */
+function confirmSubscriptions(state: SandboxState, accountId: string) {
+  for (const rec of state.list({ accountId, type: 'aws:sns/topicSubscription:TopicSubscription' })) {
+    rec.outputs.pendingConfirmation = false;
+    state.put(rec);
+  }
+}
+
 async function apply(app: FastifyInstance, accountId: string, body: object) {
   const put = await app.inject({ method: 'PUT', url: `/v1/accounts/${accountId}/trail`, payload: body });
   if (put.statusCode >= 300) throw new Error(`PUT ${accountId}: ${put.body}`);
@@ -181,13 +189,17 @@ t.test('nightly reconciliation through the real engine', async (t) => {
   const [appliedA, appliedB] = await Promise.all([
     apply(app, A, {
       homeRegion: 'us-east-1',
+      alarms: { notify: { emails: ['secops@example.com'] } },
       dataEvents: [
         { kind: 's3-object', resources: ['arn:aws:s3:::payments-data/'], access: 'write-only' },
         { kind: 'lambda', resources: 'all' },
       ],
     }),
-    apply(app, B, { homeRegion: 'eu-west-1' }),
+    apply(app, B, { homeRegion: 'eu-west-1', alarms: { notify: { emails: ['secops@example.com'] } } }),
   ]);
+  // An alarm nobody receives is a hole (a high finding): the recipients confirm their subscription.
+  confirmSubscriptions(state, A);
+  confirmSubscriptions(state, B);
   t.equal(appliedA.state, 'succeeded', `A applied ${JSON.stringify(appliedA.error)}`);
   t.equal(appliedB.state, 'succeeded', `B applied ${JSON.stringify(appliedB.error)}`);
   // C is managed (applied once, as far as the service knows); its engine will fail.

@@ -27,6 +27,7 @@ t.test('the CLI entry resolves the request from config and exports the outputs',
     'topicArns',
     'alarmNames',
     'eventRuleNames',
+    'alarmSubscriptions',
   ];
   for (const name of names) t.ok(pulumi.Output.isInstance(mod[name]), `exports ${name}`);
   const trailArns = (await resolve(mod.trailArns!)) as Record<string, string>;

@@ -540,6 +540,7 @@ t.test('accountTrailProgram returns the outputs the engine stores', async (t) =>
   const outputs = (await resolve(allOf(await fn()))) as Record<string, Json>;
   t.same(Object.keys(outputs).sort(), [
     'alarmNames',
+    'alarmSubscriptions',
     'bucketArn',
     'bucketName',
     'eventRuleNames',

@@ -1,5 +1,6 @@
 // One account: its spec, state and outputs, last operation, drift reports; drift check and edit.
 import { ApiError, api, describeError } from './api.js';
+import { showAccountCoverage } from './coverage.js';
 import { announce, badge, formatTime, h, pageTitle, showValue } from './dom.js';
 import { loadDriftReports, renderDriftReport } from './drift.js';
 
@@ -108,6 +109,10 @@ export async function renderAccountPage(main, accountId) {
       ),
     );
   }
+
+  const coverageSection = h('section', { class: 'coverage', id: 'coverage' });
+  main.append(coverageSection);
+  void showAccountCoverage(coverageSection, accountId);
 
   const driftSection = h(
     'section',

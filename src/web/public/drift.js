@@ -136,6 +136,11 @@ export function renderDriftReport({ report, derived }, index) {
     section.append(h('p', {}, 'Every resource matches what was applied.'));
     return section;
   }
+  // Holes found in what the refresh read, though nothing drifted (e.g. nobody receives the alarms).
+  for (const f of report.findings ?? [])
+    section.append(
+      h('p', { class: 'drift-finding', 'data-finding': f.id }, badge(f.severity), ` ${f.reason}`),
+    );
   for (const r of report.resources ?? []) {
     const resTitle = h(
       'h4',

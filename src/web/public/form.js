@@ -1,6 +1,7 @@
 // The request form: builds a trail request from the controls, checks it with the API's own schema
 // (from /openapi.json), PUTs it, runs a preview, shows the planned changes and asks before applying.
 import { ApiError, api, describeError, followOperation } from './api.js';
+import { renderCoverage, showRequestCoverage } from './coverage.js';
 import { announce, badge, clear, h, nextId, pageTitle } from './dom.js';
 import { CHANGE_KINDS, ResourceProgress } from './events.js';
 import { choice, FieldRegistry, field, group, lines, numberValue } from './fields.js';
@@ -97,7 +98,9 @@ class RequestForm {
     this.loaded = null; // { accountId, etag, specVersion }
     this.busy = false;
     this.plan = null;
+    this.acknowledged = new Set(); // alarm ids whose gaps the user accepts (acknowledgedGaps)
     this.element = this.#build();
+    this.#refreshCoverage();
     this.previewPanel = h('section', {
       class: 'preview',
       id: 'preview',
@@ -384,6 +387,8 @@ class RequestForm {
       ),
     );
 
+    this.coverageBox = h('section', { class: 'card coverage', id: 'request-coverage' });
+    form.append(this.coverageBox);
     this.submit = h('button', { type: 'submit', class: 'primary', id: 'preview-button' }, 'Preview changes');
     form.append(
       h(
@@ -399,7 +404,35 @@ class RequestForm {
     });
     form.addEventListener('input', () => this.#invalidatePlan());
     form.addEventListener('change', () => this.#invalidatePlan());
+    form.addEventListener('change', (e) => {
+      if (!this.coverageBox.contains(e.target)) this.#refreshCoverage();
+    });
     return form;
+  }
+
+  /** Shows what the request as it stands would cover (debounced; the latest answer wins). */
+  #refreshCoverage() {
+    clearTimeout(this.coverageTimer);
+    this.coverageTimer = setTimeout(async () => {
+      this.coverageAbort?.abort();
+      this.coverageAbort = new AbortController();
+      let spec;
+      try {
+        spec = this.read().spec;
+      } catch {
+        return; // controls not readable yet: nothing to show
+      }
+      const report = await showRequestCoverage(this.coverageBox, spec, {
+        signal: this.coverageAbort.signal,
+        acknowledged: this.acknowledged,
+        onAcknowledge: (id, on) => {
+          if (on) this.acknowledged.add(id);
+          else this.acknowledged.delete(id);
+          this.#invalidatePlan();
+        },
+      });
+      if (report) this.coverageIds = new Set(report.entries.map((e) => e.id));
+    }, 300);
   }
 
   #toggleRegions() {
@@ -544,6 +577,9 @@ class RequestForm {
     spec.retention = retention;
     if (this.lockOn.input.checked)
       spec.objectLock = { mode: this.lockMode.value, days: numberValue(this.lockDays) };
+    // Accepted gaps of alarms the current set has (a changed set drops the others).
+    const acks = [...this.acknowledged].filter((id) => !this.coverageIds || this.coverageIds.has(id));
+    if (acks.length) spec.acknowledgedGaps = acks;
     const accountId = this.accountInput.value.trim();
     // A PUT replaces the spec: keep what this form does not edit from the version being edited.
     const kept = this.loaded?.accountId === accountId ? this.loaded.spec : undefined;
@@ -589,6 +625,8 @@ class RequestForm {
       this.expire.value = String(spec.retention.expireAfterDays);
     if (spec.retention?.cloudWatchLogsDays !== undefined)
       this.cwl.value = String(spec.retention.cloudWatchLogsDays);
+    this.acknowledged = new Set(spec.acknowledgedGaps ?? []);
+    this.#refreshCoverage();
     this.lockOn.input.checked = Boolean(spec.objectLock);
     this.lockFields.hidden = !spec.objectLock;
     if (spec.objectLock) {
@@ -792,6 +830,11 @@ class RequestForm {
         ),
       ),
     );
+    if (op.coverage) {
+      const box = h('section', { class: 'coverage', id: 'preview-coverage' });
+      renderCoverage(box, op.coverage);
+      panel.append(box);
+    }
     for (const kind of CHANGE_KINDS) {
       const list = changed.filter((r) => r.change === kind);
       if (list.length === 0) continue;

@@ -1,6 +1,8 @@
 // The operation page: follows the server-sent events live, resource by resource, and ends with the
 // outputs (success) or the cause (failure).
+
 import { ApiError, api, describeError, followOperation } from './api.js';
+import { showAccountWarnings } from './coverage.js';
 import { announce, badge, clear, formatDuration, formatTime, h, pageTitle, showValue } from './dom.js';
 import { ResourceProgress } from './events.js';
 
@@ -38,12 +40,15 @@ export async function renderOperationPage(main, operationId) {
   const actions = h('div', { class: 'form-actions' });
   const list = h('ol', { class: 'resource-list live', id: 'resource-progress', 'aria-label': 'Resources' });
   const outcome = h('div', { class: 'outcome', id: 'operation-outcome' });
+  const coverageWarnings = h('div', { id: 'coverage-warnings' });
+  void showAccountWarnings(coverageWarnings, op.accountId);
   main.append(
     h(
       'p',
       { class: 'crumbs' },
       h('a', { href: `/accounts/${encodeURIComponent(op.accountId)}` }, `Account ${op.accountId}`),
     ),
+    coverageWarnings,
     h('div', { class: 'state-line' }, 'State: ', stateBadge),
     facts,
     status,
