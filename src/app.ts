@@ -12,11 +12,12 @@ import type { AlarmCatalog } from './alarm-sets/catalog.ts';
 import { alarmSetRoutes } from './alarm-sets/routes.ts';
 import { OPENAPI_SECURITY_SCHEMES } from './auth/access.ts';
 import { mergeRedactPaths, SECRET_REDACT_PATHS } from './auth/hardening.ts';
-import type { Config } from './config.ts';
+import { type Config, pulumiHomeOf, SANDBOX_NOTICE } from './config.ts';
 import { driftRoutes } from './drift/routes.ts';
 import { DriftService } from './drift/service.ts';
 import type { TrailEngine } from './engine/types.ts';
 import { AppError, type FieldIssue, InternalError, NotFoundError, schemaErrorsToIssues } from './errors.ts';
+import { Prerequisites, probeInstanceMetadata } from './health/prerequisites.ts';
 import { healthRoutes } from './health/routes.ts';
 import { OperationQueue } from './operations/queue.ts';
 import { operationRoutes } from './operations/routes.ts';
@@ -45,6 +46,8 @@ export interface AppDeps {
    * any route, so their hooks apply to every route and their own routes appear in the document.
    */
   beforeRoutes?: (app: FastifyInstance) => Promise<void>;
+  /** What an operation needs (readiness, and the check before an operation); default from config. */
+  prerequisites?: Prerequisites;
 }
 
 /** Paths pino replaces with [Redacted]: credentials and secrets wherever they appear in a log object. */
@@ -84,6 +87,10 @@ export function createLogger(config: Pick<Config, 'logLevel'>, destination?: Nod
     destination as pino.DestinationStream | undefined,
   );
 }
+
+const SANDBOX_DOCS_CSS = `body::before { content: ${JSON.stringify(SANDBOX_NOTICE)}; display: block;
+  padding: 0.6rem 1rem; background: #fff4ce; color: #1f1f1f; border-bottom: 3px solid #8a6100;
+  font: 600 1rem/1.4 system-ui, sans-serif; }`;
 
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
 
@@ -262,7 +269,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     },
   });
   if (deps.beforeRoutes) await deps.beforeRoutes(app as unknown as FastifyInstance);
-  await app.register(swaggerUi, { routePrefix: '/docs' });
+  await app.register(swaggerUi, {
+    routePrefix: '/docs',
+    // The same banner as on the pages: a CSS file (the CSP forbids inline styles).
+    ...(config.sandbox ? { theme: { css: [{ filename: 'sandbox.css', content: SANDBOX_DOCS_CSS }] } } : {}),
+  });
   app.get('/openapi.json', { config: { public: true }, schema: { hide: true } }, async () => app.swagger());
 
   const queue = new OperationQueue({
@@ -301,10 +312,19 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   // With security wired (beforeRoutes → wireSecurity), applies and decommissions follow its approval policy.
   const security = (app as unknown as FastifyInstance).security;
+  const prerequisites =
+    deps.prerequisites ??
+    new Prerequisites({
+      mode: config.mode,
+      engine,
+      pulumiHome: pulumiHomeOf(config),
+      probeInstanceMetadata: () => probeInstanceMetadata(),
+    });
   const operations = new OperationService(
     store,
     queue,
     security ? { config: security.auth.approval, accountGroups: security.auth.accountGroups } : undefined,
+    () => prerequisites.assertReady(),
   );
   const accounts = new AccountService({ store, operations, config, alarmCatalog });
 
@@ -313,8 +333,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(driftRoutes, { drift: new DriftService(store), operations });
   await app.register(reconciliationRoutes, { reconciler });
   await app.register(alarmSetRoutes, { alarmCatalog });
-  await app.register(healthRoutes, { store, engine });
-  await app.register(webPlugin, { managementAccountId: config.managementAccountId });
+  await app.register(healthRoutes, { store, prerequisites });
+  await app.register(webPlugin, { managementAccountId: config.managementAccountId, mode: config.mode });
 
   // The pino-typed instance is a FastifyInstance with a narrower logger type.
   return app as unknown as FastifyInstance;

@@ -22,11 +22,19 @@ export class OperationService {
   readonly #store: Store;
   readonly #queue: OperationQueue;
   readonly #approval: ApprovalPolicy | undefined;
+  /** Throws (503) when the engine lacks what an operation needs (src/health/prerequisites.ts). */
+  readonly #preflight: (() => Promise<void>) | undefined;
 
-  constructor(store: Store, queue: OperationQueue, approval?: ApprovalPolicy) {
+  constructor(
+    store: Store,
+    queue: OperationQueue,
+    approval?: ApprovalPolicy,
+    preflight?: () => Promise<void>,
+  ) {
     this.#store = store;
     this.#queue = queue;
     this.#approval = approval;
+    this.#preflight = preflight;
   }
 
   /** The spec last applied to the account (its succeeded apply of the applied version), if any. */
@@ -80,6 +88,8 @@ export class OperationService {
         `Account ${accountId} is decommissioned; PUT its trail request again to manage it`,
       );
     }
+    // Refused now, with the missing piece named, rather than queued to fail in the engine.
+    await this.#preflight?.();
     return this.#queue.enqueue({
       accountId,
       kind,
@@ -141,8 +151,9 @@ export class OperationService {
     return this.#queue.cancel(id);
   }
 
-  retry(id: string, opts: { wait?: boolean; principal?: Principal | null }): Promise<OperationRecord> {
+  async retry(id: string, opts: { wait?: boolean; principal?: Principal | null }): Promise<OperationRecord> {
     const { principal } = opts;
+    await this.#preflight?.();
     return this.#queue.retry(id, {
       ...(opts.wait === undefined ? {} : { wait: opts.wait }),
       requestedBy: principal ? actorOf(principal) : undefined,

@@ -8,6 +8,7 @@
 import { join } from 'node:path';
 import fastifyStatic from '@fastify/static';
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
+import { type Mode, SANDBOX_NOTICE } from '../config.ts';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -27,6 +28,8 @@ const ASSET_NAME = /^[a-z][a-z0-9-]*\.(js|css|svg)$/;
 export interface WebPluginOptions {
   /** The account allowed to have an organization trail; the form offers the option only there. */
   managementAccountId: string | undefined;
+  /** Shown on every page: sandbox mode carries a banner. */
+  mode?: Mode;
 }
 
 export const webPlugin: FastifyPluginAsync<WebPluginOptions> = async (app, opts) => {
@@ -57,7 +60,11 @@ export const webPlugin: FastifyPluginAsync<WebPluginOptions> = async (app, opts)
     { schema: { hide: true }, config: { public: true } },
     async (_req, reply) => {
       reply.header('cache-control', 'no-cache');
-      return { organizationTrailAccountId: opts.managementAccountId ?? null };
+      return {
+        organizationTrailAccountId: opts.managementAccountId ?? null,
+        mode: opts.mode ?? 'sandbox',
+        notice: (opts.mode ?? 'sandbox') === 'sandbox' ? SANDBOX_NOTICE : null,
+      };
     },
   );
 };

@@ -17,6 +17,7 @@ import type {
   RunOptions,
   TrailEngine,
 } from '../../src/engine/types.ts';
+import type { Prerequisites } from '../../src/health/prerequisites.ts';
 import { SqlStore } from '../../src/store/sql-store.ts';
 import type { Store } from '../../src/store/types.ts';
 import type { ResolvedTrailRequest } from '../../src/trail-request/schema.ts';
@@ -204,6 +205,7 @@ export async function makeApp(
     store?: Store;
     engine?: ControllableEngine;
     auth?: Partial<AuthConfig>;
+    prerequisites?: Prerequisites;
   } = {},
 ): Promise<TestApp> {
   const config = testConfig({ managementAccountId: MANAGEMENT_ACCOUNT, ...opts.config });
@@ -220,6 +222,7 @@ export async function makeApp(
     engine,
     alarmCatalog,
     beforeRoutes: (instance) => wireSecurity(instance, security, { openApiSecurity: true }),
+    ...(opts.prerequisites ? { prerequisites: opts.prerequisites } : {}),
   });
   auditOperationQueue(app.operationQueue, security.audit, app.log);
   await app.ready();

@@ -79,5 +79,22 @@ async function route() {
   document.body.dataset.ready = 'true';
 }
 
+/** The mode banner on every page: sandbox mode says plainly that AWS is not touched. */
+async function showMode() {
+  const banner = document.getElementById('mode-banner');
+  try {
+    const res = await fetch('/assets/settings.json', { headers: { accept: 'application/json' } });
+    const settings = await res.json();
+    if (settings.notice) {
+      banner.textContent = settings.notice;
+      banner.hidden = false;
+      document.body.dataset.mode = settings.mode;
+    }
+  } catch {
+    // The pages work without it; /readyz reports the mode too.
+  }
+}
+
 setUpSignIn();
+void showMode();
 void route();
