@@ -78,11 +78,24 @@ export const REDACT_PATHS = [
   '*.webhookSecret',
 ];
 
-export function createLogger(config: Pick<Config, 'logLevel'>, destination?: NodeJS.WritableStream): Logger {
+export function createLogger(
+  config: Pick<Config, 'logLevel'> & Partial<Pick<Config, 'logFormat'>>,
+  destination?: NodeJS.WritableStream,
+): Logger {
+  const pretty = config.logFormat === 'pretty' && !destination;
   return pino(
     {
       level: config.logLevel,
       redact: { paths: mergeRedactPaths(REDACT_PATHS, SECRET_REDACT_PATHS), censor: '[Redacted]' },
+      // LOG_FORMAT=pretty (local use): one readable line per entry; redaction still applies first.
+      ...(pretty
+        ? {
+            transport: {
+              target: 'pino-pretty',
+              options: { colorize: true, translateTime: 'SYS:HH:MM:ss', ignore: 'pid,hostname' },
+            },
+          }
+        : {}),
     },
     destination as pino.DestinationStream | undefined,
   );
@@ -271,6 +284,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   if (deps.beforeRoutes) await deps.beforeRoutes(app as unknown as FastifyInstance);
   await app.register(swaggerUi, {
     routePrefix: '/docs',
+    // Its static files are not worth an info line each (errors still log).
+    logLevel: 'warn',
     // The same banner as on the pages: a CSS file (the CSP forbids inline styles).
     ...(config.sandbox ? { theme: { css: [{ filename: 'sandbox.css', content: SANDBOX_DOCS_CSS }] } } : {}),
   });

@@ -48,6 +48,10 @@ export const ConfigEnv = Type.Object({
   LOG_LEVEL: Type.Enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, {
     default: 'info',
   }),
+  LOG_FORMAT: Type.Enum(['json', 'pretty'] as const, {
+    default: 'json',
+    description: 'pretty: readable colored lines for local use (pino-pretty, a dev dependency)',
+  }),
   SHUTDOWN_TIMEOUT_MS: Type.Integer({ minimum: 0, default: 30000 }),
   RECONCILE_CRON: Type.String({
     minLength: 1,
@@ -86,6 +90,7 @@ export interface Config {
   externalId: string | undefined;
   maxConcurrentOperations: number;
   logLevel: ConfigEnv['LOG_LEVEL'];
+  logFormat: ConfigEnv['LOG_FORMAT'];
   /** How long SIGTERM waits for running operations before aborting them. */
   shutdownTimeoutMs: number;
   /** Cron expression of the nightly reconciliation; null when RECONCILE_CRON=off. */
@@ -159,8 +164,20 @@ export function parseConfigEnv(env: NodeJS.ProcessEnv): ConfigEnv {
         `TRAILWARDEN_SANDBOX=${legacy} contradicts TRAILWARDEN_MODE=${value.TRAILWARDEN_MODE}; set only TRAILWARDEN_MODE`,
       );
   }
+  if (value.LOG_FORMAT === 'pretty' && !canResolve('pino-pretty')) {
+    issues.push('LOG_FORMAT=pretty needs pino-pretty, a dev dependency: run `npm ci` (not --omit=dev)');
+  }
   if (issues.length > 0) throw new ConfigError(issues);
   return value;
+}
+
+function canResolve(name: string): boolean {
+  try {
+    import.meta.resolve(name);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** TRAILWARDEN_MODE, else the old TRAILWARDEN_SANDBOX (true = sandbox, false = aws), else sandbox. */
@@ -242,6 +259,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     externalId: e.EXTERNAL_ID,
     maxConcurrentOperations: e.MAX_CONCURRENT_OPERATIONS,
     logLevel: e.LOG_LEVEL,
+    logFormat: e.LOG_FORMAT,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     reconcileCron: e.RECONCILE_CRON === 'off' ? null : e.RECONCILE_CRON,
     reconcileTimezone: e.RECONCILE_TZ,
@@ -284,6 +302,7 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     externalId: undefined,
     maxConcurrentOperations: 4,
     logLevel: 'silent',
+    logFormat: 'json',
     shutdownTimeoutMs: 1000,
     reconcileCron: null,
     reconcileTimezone: 'UTC',

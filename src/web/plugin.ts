@@ -45,7 +45,8 @@ export const webPlugin: FastifyPluginAsync<WebPluginOptions> = async (app, opts)
 
   app.get<{ Params: { name: string } }>(
     '/assets/:name',
-    { schema: { hide: true }, config: { public: true } },
+    // Static files: no info line per request (a page load fetches a dozen); errors still log.
+    { schema: { hide: true }, config: { public: true }, logLevel: 'warn' },
     async (req, reply) => {
       const { name } = req.params;
       if (!ASSET_NAME.test(name)) return reply.callNotFound();
