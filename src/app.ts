@@ -19,6 +19,7 @@ import type { TrailEngine } from './engine/types.ts';
 import { AppError, type FieldIssue, InternalError, NotFoundError, schemaErrorsToIssues } from './errors.ts';
 import { Prerequisites, probeInstanceMetadata } from './health/prerequisites.ts';
 import { healthRoutes } from './health/routes.ts';
+import { planRoutes } from './operations/plan-routes.ts';
 import { OperationQueue } from './operations/queue.ts';
 import { operationRoutes } from './operations/routes.ts';
 import { OperationService } from './operations/service.ts';
@@ -126,6 +127,7 @@ const NAMED_BY_TITLE = new Set([
   'Reconciliation',
   'AlarmSet',
   'Problem',
+  'Plan',
 ]);
 
 /**
@@ -345,6 +347,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   await app.register(accountRoutes, { accounts });
   await app.register(operationRoutes, { operations, store, queue });
+  await app.register(planRoutes, { store, operations });
   await app.register(driftRoutes, { drift: new DriftService(store), operations });
   await app.register(reconciliationRoutes, { reconciler });
   await app.register(alarmSetRoutes, { alarmCatalog });

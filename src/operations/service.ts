@@ -65,6 +65,25 @@ export class OperationService {
     }).required;
   }
 
+  /**
+   * Whether an apply of the account's current spec by this principal would wait for an approver, and
+   * why; null when no approval policy is wired (an app built without security).
+   */
+  async applyApproval(
+    principal: Principal | null | undefined,
+    accountId: string,
+    spec: ResolvedTrailRequest,
+  ): Promise<{ required: boolean; reasons: string[] } | null> {
+    if (!this.#approval || !principal) return null;
+    return needsApproval({
+      principal,
+      kind: 'apply',
+      previousSpec: await this.#appliedSpec(accountId),
+      nextSpec: spec,
+      config: this.#approval.config,
+    });
+  }
+
   /** Queues an operation on the account's current spec (or 412 when If-Match names another version). */
   async enqueueForAccount(
     accountId: string,

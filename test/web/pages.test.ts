@@ -166,9 +166,18 @@ if (!existsSync(CHROMIUM)) {
     await apply.waitFor();
     const counts = await page.locator('.change-counts').textContent();
     t.match(counts, /to create/);
-    const creates = await page.locator('.plan-create li').count();
+    const creates = await page.locator('.plan li[data-change="create"]').count();
     t.ok(creates > 5, `the plan lists the resources to create (${creates})`);
-    t.match(await page.locator('.plan-create').textContent(), /aws:cloudtrail\/trail:Trail/);
+    t.equal(
+      await page.locator('.count-create .count-number').textContent(),
+      String(creates),
+      'the count agrees with the list',
+    );
+    t.match(
+      await page.locator('.plan-group[data-group="trail:eu-west-1"]').textContent(),
+      /aws:cloudtrail\/trail:Trail/,
+    );
+    t.match(await page.locator('.confirm').textContent(), /No approval needed/);
     t.match(await apply.textContent(), new RegExp(`Apply \\d+ changes to account ${ACCOUNT}`));
     await screenshot(page, '03-preview-and-confirmation');
     const trail = await service.api<{ specVersion: number; status: string }>(`/v1/accounts/${ACCOUNT}/trail`);
