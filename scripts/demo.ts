@@ -39,6 +39,10 @@ service.on('exit', (code, signal) => {
   }
 });
 let stopping = false;
+// Never leave the service behind this script.
+process.on('exit', () => {
+  if (!exited) service.kill('SIGTERM');
+});
 for (const sig of ['SIGINT', 'SIGTERM'] as const) {
   process.on(sig, () => {
     stopping = true;
@@ -100,10 +104,12 @@ async function main(): Promise<void> {
     last = op.state;
   }
   if (op.state === 'succeeded') {
-    const changes = Object.entries(op.changeSummary ?? {})
-      .map(([k, n]) => `${n} ${k}`)
+    const plan = (await api('GET', `/v1/operations/${op.id}/plan`, token)).json;
+    const changes = Object.entries(plan.counts as Record<string, number>)
+      .filter(([, n]) => n > 0)
+      .map(([k, n]) => `${n} ${k === 'same' ? 'unchanged' : `${k}d`}`)
       .join(', ');
-    say(`converged: account ${ACCOUNT} matches its request (${changes})`);
+    say(`converged: account ${ACCOUNT} matches its request (AWS resources: ${changes})`);
     say(`trails: ${JSON.stringify(op.outputs?.trailArns ?? {})}`);
   } else {
     say(`the apply ${op.state}: ${op.error?.message ?? ''}`);
