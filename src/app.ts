@@ -6,8 +6,10 @@ import swaggerUi from '@fastify/swagger-ui';
 import { TypeBoxValidatorCompiler } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
 import { type Logger, pino } from 'pino';
+import { accountHistoryRoutes } from './accounts/history-routes.ts';
 import { accountRoutes } from './accounts/routes.ts';
 import { AccountService } from './accounts/service.ts';
+import { SpecVersionStore } from './accounts/spec-versions.ts';
 import type { AlarmCatalog } from './alarm-sets/catalog.ts';
 import { alarmSetRoutes } from './alarm-sets/routes.ts';
 import { OPENAPI_SECURITY_SCHEMES } from './auth/access.ts';
@@ -26,6 +28,7 @@ import { OperationService } from './operations/service.ts';
 import { webhookNotifier } from './reconciliation/notify.ts';
 import { reconciliationRoutes } from './reconciliation/routes.ts';
 import { Reconciler } from './reconciliation/service.ts';
+import type { SqlDatabase } from './store/sql.ts';
 import type { Store } from './store/types.ts';
 import { webPlugin } from './web/plugin.ts';
 
@@ -343,12 +346,21 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     security ? { config: security.auth.approval, accountGroups: security.auth.accountGroups } : undefined,
     () => prerequisites.assertReady(),
   );
-  const accounts = new AccountService({ store, operations, config, alarmCatalog });
+  // Versions of trail requests live next to the accounts (SqlStore); another Store keeps only the current one.
+  const database = (store as { database?: SqlDatabase }).database;
+  const versions = database ? new SpecVersionStore(database) : undefined;
+  await versions?.init();
+  const accounts = new AccountService({ store, operations, config, alarmCatalog, versions });
 
   await app.register(accountRoutes, { accounts });
+  await app.register(accountHistoryRoutes, { store, versions });
   await app.register(operationRoutes, { operations, store, queue });
   await app.register(planRoutes, { store, operations });
-  await app.register(driftRoutes, { drift: new DriftService(store), operations });
+  await app.register(driftRoutes, {
+    drift: new DriftService(store),
+    operations,
+    ...(security ? { accountGroups: security.auth.accountGroups } : {}),
+  });
   await app.register(reconciliationRoutes, { reconciler });
   await app.register(alarmSetRoutes, { alarmCatalog });
   await app.register(healthRoutes, { store, prerequisites });

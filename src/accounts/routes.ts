@@ -79,7 +79,12 @@ export const accountRoutes: FastifyPluginAsyncTypebox<{ accounts: AccountService
     },
     async (req, reply) => {
       const { accountId } = req.params;
-      const { outcome, state } = await accounts.putTrailRequest(accountId, req.body, req.headers['if-match']);
+      const { outcome, state } = await accounts.putTrailRequest(
+        accountId,
+        req.body,
+        req.headers['if-match'],
+        req.principal,
+      );
       reply.header('etag', state.etag);
       if (outcome === 'created') reply.code(201).header('location', `/v1/accounts/${accountId}/trail`);
       return state;
