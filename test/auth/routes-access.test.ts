@@ -28,6 +28,7 @@ const EXPECTED: Record<string, string> = {
   'GET /accounts': 'public',
   'GET /accounts/:accountId': 'public',
   'GET /operations/:operationId': 'public',
+  'GET /drift': 'public',
   'GET /assets/:name': 'public',
   'GET /assets/settings.json': 'public',
   'GET /v1/accounts': 'role=viewer',

@@ -3,6 +3,7 @@ import { renderAccountPage } from './account.js';
 import { renderAccountsPage } from './accounts.js';
 import { describeError, token } from './api.js';
 import { announce, clear, h } from './dom.js';
+import { renderFleetPage } from './fleet.js';
 import { renderRequestPage } from './form.js';
 import { renderOperationPage } from './operation.js';
 
@@ -43,6 +44,7 @@ function setUpSignIn() {
 const ROUTES = [
   { pattern: /^\/$/, nav: 'request', render: (main) => renderRequestPage(main) },
   { pattern: /^\/accounts\/?$/, nav: 'accounts', render: (main) => renderAccountsPage(main) },
+  { pattern: /^\/drift\/?$/, nav: 'drift', render: (main) => renderFleetPage(main) },
   {
     pattern: /^\/accounts\/([^/]+)\/?$/,
     nav: 'accounts',

@@ -1,8 +1,11 @@
-// The operation page: follows the server-sent events live, resource by resource, and ends with the
-// outputs (success) or the cause (failure).
+// The operation page: the result on top once it ends (outputs as a table, or the engine's error and
+// the next step), a progress bar whose total comes from the preview's plan, the resource being
+// worked on, the elapsed time, and every resource as the events stream in.
 import { ApiError, api, describeError, followOperation } from './api.js';
-import { announce, badge, clear, formatDuration, formatTime, h, pageTitle, showValue } from './dom.js';
+import { announce, badge, clear, formatDuration, formatTime, h, pageTitle } from './dom.js';
 import { ResourceProgress } from './events.js';
+import { outputsTable, settings } from './outputs.js';
+import { changeTotal, loadPlan } from './plan.js';
 
 const KIND_LABELS = {
   preview: 'Preview',
@@ -38,20 +41,40 @@ export async function renderOperationPage(main, operationId) {
   const actions = h('div', { class: 'form-actions' });
   const list = h('ol', { class: 'resource-list live', id: 'resource-progress', 'aria-label': 'Resources' });
   const outcome = h('div', { class: 'outcome', id: 'operation-outcome' });
+  const bar = h('progress', {
+    class: 'progress-bar',
+    id: 'operation-progress-bar',
+    'aria-label': 'Progress',
+  });
+  const current = h('p', { class: 'current-resource', id: 'current-resource' });
+  const elapsed = h('span', { id: 'elapsed' });
   main.append(
     h(
       'p',
       { class: 'crumbs' },
       h('a', { href: `/accounts/${encodeURIComponent(op.accountId)}` }, `Account ${op.accountId}`),
     ),
-    h('div', { class: 'state-line' }, 'State: ', stateBadge),
-    facts,
+    outcome,
+    h('div', { class: 'state-line' }, 'State: ', stateBadge, ' · elapsed ', elapsed),
+    bar,
     status,
+    current,
     actions,
+    facts,
     h('h2', {}, 'Resources'),
     list,
-    outcome,
   );
+  const sandbox = (await settings()).mode === 'sandbox';
+  // The total is known from the plan of the preview this apply follows (same account and version).
+  let total = null;
+  if (op.kind === 'apply') total = await plannedTotal(op);
+  if (total !== null) bar.max = Math.max(total, 1);
+  const startedMs = () => Date.parse(op.startedAt ?? op.createdAt);
+  const tick = () => {
+    elapsed.textContent = formatDuration(Math.max(0, Date.now() - startedMs()));
+  };
+  tick();
+  const ticker = setInterval(tick, 1000);
 
   const resources = new ResourceProgress();
   const rows = new Map();
@@ -60,6 +83,8 @@ export async function renderOperationPage(main, operationId) {
     clear(facts).append(
       h('dt', {}, 'Operation'),
       h('dd', {}, h('code', {}, o.id)),
+      h('dt', {}, 'Requested by'),
+      h('dd', {}, o.requestedBy ?? 'the service'),
       h('dt', {}, 'Spec version'),
       h('dd', {}, String(o.specVersion)),
       h('dt', {}, 'Started'),
@@ -116,9 +141,14 @@ export async function renderOperationPage(main, operationId) {
     );
   };
   const progressText = () => {
+    if (total !== null) {
+      const done = Math.min(total, resources.changed().filter((r) => r.status === 'done').length);
+      bar.value = done;
+      return `${done} of ${total} planned changes done`;
+    }
     const all = resources.list();
     const done = all.filter((r) => r.status === 'done').length;
-    return `${done} of ${all.length} resources done so far`;
+    return `${done} of ${all.length} resources seen so far done`;
   };
 
   renderFacts(op);
@@ -132,6 +162,7 @@ export async function renderOperationPage(main, operationId) {
         if (r) {
           renderRow(r);
           status.textContent = `Running: ${progressText()}`;
+          if (r.status === 'running') current.textContent = `Now: ${r.name} (${r.type})`;
         }
         if (op.state === 'queued') {
           op = { ...op, state: 'running' };
@@ -140,6 +171,7 @@ export async function renderOperationPage(main, operationId) {
       },
     });
   } catch (err) {
+    clearInterval(ticker);
     status.textContent = '';
     outcome.append(
       h(
@@ -151,10 +183,17 @@ export async function renderOperationPage(main, operationId) {
     return;
   }
   final ??= (await api(`/v1/operations/${encodeURIComponent(op.id)}`)).data;
+  clearInterval(ticker);
+  op = final;
+  tick();
+  if (final.durationMs !== null) elapsed.textContent = formatDuration(final.durationMs);
+  current.textContent = '';
+  bar.max = 1;
+  bar.value = final.state === 'succeeded' ? 1 : 0;
   renderFacts(final);
   if (final.state === 'succeeded') {
     status.textContent = `Finished: ${progressText().replace(' so far', '')}.`;
-    outcome.append(renderSuccess(final, resources));
+    outcome.append(renderSuccess(final, resources, sandbox));
     announce(`${KIND_LABELS[final.kind] ?? 'Operation'} succeeded`);
   } else {
     status.textContent = `Ended: ${final.state}.`;
@@ -164,7 +203,42 @@ export async function renderOperationPage(main, operationId) {
   outcome.querySelector('h2')?.focus();
 }
 
-function renderSuccess(op, resources) {
+async function plannedTotal(op) {
+  try {
+    const q = new URLSearchParams({ kind: 'preview', limit: '10' });
+    const { data } = await api(`/v1/accounts/${encodeURIComponent(op.accountId)}/operations?${q}`);
+    const preview = data.items.find(
+      (p) => p.state === 'succeeded' && p.specVersion === op.specVersion && p.createdAt <= op.createdAt,
+    );
+    return preview ? changeTotal(await loadPlan(preview.id)) : null;
+  } catch {
+    return null;
+  }
+}
+
+/** What to do after a failure, from the error's code and the engine's words. */
+export function nextStep(op) {
+  const code = op.error?.code ?? '';
+  const text = `${op.error?.message ?? ''}\n${op.error?.engineMessage ?? ''}`;
+  if (code === 'approval_rejected')
+    return 'An approver rejected it. Change the request if needed and apply again.';
+  if (code === 'cancelled') return 'It was cancelled. Retry when you are ready.';
+  if (code.startsWith('interrupted'))
+    return 'The service stopped while it ran; the lock was released. Retry it.';
+  if (code === 'stack_locked')
+    return 'Another update holds the account’s stack. Wait for it to end, then retry.';
+  if (/AccessDenied|UnauthorizedOperation|not authorized/i.test(text))
+    return 'The role Trailwarden assumes in the account lacks a permission named above: grant it, then retry.';
+  if (/InsufficientS3BucketPolicy|InsufficientEncryptionPolicy/i.test(text))
+    return 'CloudTrail refused the bucket or key policy: check the policy named above, then retry.';
+  if (/already exists|AlreadyExists|TrailAlreadyExists/i.test(text))
+    return 'A resource with this name already exists in the account: remove it or list it as an external trail, then retry.';
+  if (/no Pulumi CLI|plugin/i.test(text))
+    return 'The engine is missing a piece: see /readyz for the command, then retry.';
+  return 'Read the engine’s message below; change the request or fix the account, then retry.';
+}
+
+function renderSuccess(op, resources, sandbox) {
   const panel = h('section', { class: 'result success', 'aria-labelledby': 'result-title' });
   panel.append(
     h('h2', { id: 'result-title', tabindex: '-1' }, `${KIND_LABELS[op.kind] ?? 'Operation'} succeeded`),
@@ -186,16 +260,8 @@ function renderSuccess(op, resources) {
     );
   }
   const outputs = op.outputs ?? {};
-  const keys = Object.keys(outputs).sort();
-  if (keys.length) {
-    panel.append(
-      h('h3', {}, 'Outputs'),
-      h(
-        'dl',
-        { class: 'outputs', id: 'outputs' },
-        keys.map((k) => [h('dt', {}, k), h('dd', {}, h('code', {}, showValue(outputs[k])))]),
-      ),
-    );
+  if (Object.keys(outputs).length) {
+    panel.append(h('h3', {}, 'Outputs'), outputsTable(outputs, { id: 'outputs', sandbox }));
   }
   const warnings = resources.diagnostics.filter((d) => d.severity === 'warning');
   if (warnings.length)
@@ -224,6 +290,7 @@ function renderFailure(op, resources) {
   if (op.error) {
     panel.append(
       h('p', { class: 'cause' }, h('strong', {}, 'Cause: '), op.error.message),
+      h('p', { class: 'next-step', id: 'next-step' }, h('strong', {}, 'Next step: '), nextStep(op)),
       h('p', { class: 'hint' }, `Code: ${op.error.code}`),
     );
     if (op.error.engineMessage) panel.append(h('pre', { class: 'engine-message' }, op.error.engineMessage));
