@@ -188,8 +188,6 @@ export async function renderOperationPage(main, operationId) {
   tick();
   if (final.durationMs !== null) elapsed.textContent = formatDuration(final.durationMs);
   current.textContent = '';
-  bar.max = 1;
-  bar.value = final.state === 'succeeded' ? 1 : 0;
   renderFacts(final);
   if (final.state === 'succeeded') {
     status.textContent = `Finished: ${progressText().replace(' so far', '')}.`;
@@ -200,6 +198,9 @@ export async function renderOperationPage(main, operationId) {
     announce(`${KIND_LABELS[final.kind] ?? 'Operation'} ${final.state}`);
     outcome.append(renderFailure(final, resources));
   }
+  // Done: a full bar on success (the engine's work is over even when the count differs from the plan).
+  if (total === null) bar.max = 1;
+  if (final.state === 'succeeded') bar.value = bar.max;
   outcome.querySelector('h2')?.focus();
 }
 
