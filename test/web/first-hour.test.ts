@@ -268,8 +268,18 @@ if (!existsSync(CHROMIUM)) {
     await page.waitForURL(/\/operations\//);
     await page.locator('#operation-outcome .result').waitFor({ timeout: LONG });
     t.match(await page.locator('#result-title').textContent(), /Apply succeeded/);
+    t.match(await page.locator('#result-counts').textContent(), /AWS resources: 1 updated, 50 unchanged/);
 
+    // The drift shown is older than this apply: the page says so, and a new check shows it converged.
     await page.goto(`${base}/accounts/${ACCOUNT}`);
+    await page.locator('#drift-stale').waitFor();
+    await page.getByRole('button', { name: 'Check for drift now' }).click();
+    await page.waitForURL(/\/operations\//);
+    await page.locator('#operation-outcome .result').waitFor({ timeout: LONG });
+    await page.goto(`${base}/accounts/${ACCOUNT}`);
+    await page.locator('.drift-report').first().waitFor();
+    t.match(await page.locator('#account-drift').textContent(), /none/, 'converged: no drift');
+    t.equal(await page.locator('#drift-stale').count(), 0);
     const ops = page.locator('#operations-table tbody tr[data-operation]');
     await ops.first().waitFor();
     const kinds = await ops.evaluateAll((els) =>

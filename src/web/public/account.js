@@ -80,6 +80,7 @@ export async function renderAccountPage(main, accountId) {
           { class: 'hint' },
           trail.drift.checkedAt ? ` (checked ${formatTime(trail.drift.checkedAt)})` : ' (never checked)',
         ),
+        staleDriftNote(trail),
       ),
       h('dt', {}, 'Request version'),
       h(
@@ -180,6 +181,19 @@ export async function renderAccountPage(main, accountId) {
     renderOperations(opsSection, accountId),
     renderVersions(versionsSection, accountId),
   ]);
+}
+
+/** An apply after the last drift check may have corrected it: say so rather than let it stand. */
+function staleDriftNote(trail) {
+  const op = trail.lastOperation;
+  const checked = trail.drift.checkedAt;
+  if (!checked || !op || op.kind !== 'apply' || op.state !== 'succeeded') return null;
+  if (!op.finishedAt || op.finishedAt <= checked) return null;
+  return h(
+    'p',
+    { class: 'notice', id: 'drift-stale' },
+    `An apply finished after this check (${formatTime(op.finishedAt)}); it converges what it manages. Check for drift again to confirm.`,
+  );
 }
 
 async function renderOperations(section, accountId) {

@@ -1,19 +1,15 @@
 // The operation page: the result on top once it ends (outputs as a table, or the engine's error and
 // the next step), a progress bar whose total comes from the preview's plan, the resource being
 // worked on, the elapsed time, and every resource as the events stream in.
+import { KIND_WORDS } from './account.js';
 import { ApiError, api, describeError, followOperation } from './api.js';
 import { announce, badge, clear, formatDuration, formatTime, h, pageTitle } from './dom.js';
 import { ResourceProgress } from './events.js';
 import { outputsTable, settings } from './outputs.js';
-import { changeTotal, loadPlan } from './plan.js';
+import { CHANGE_WORDS, CHANGES, changeTotal, loadPlan } from './plan.js';
 
-const KIND_LABELS = {
-  preview: 'Preview',
-  apply: 'Apply',
-  'refresh-preview': 'Drift check',
-  refresh: 'Refresh',
-  destroy: 'Decommission',
-};
+// The same words for the same thing on every page (account.js defines them).
+const KIND_LABELS = KIND_WORDS;
 const FINAL = new Set(['succeeded', 'failed', 'cancelled', 'interrupted']);
 const STATUS_TEXT = { running: 'in progress', done: 'done', failed: 'failed' };
 
@@ -191,7 +187,10 @@ export async function renderOperationPage(main, operationId) {
   renderFacts(final);
   if (final.state === 'succeeded') {
     status.textContent = `Finished: ${progressText().replace(' so far', '')}.`;
-    outcome.append(renderSuccess(final, resources, sandbox));
+    // Counts of AWS resources from the plan, as on the preview (the engine's summary counts components too).
+    const plan =
+      final.kind === 'apply' || final.kind === 'preview' ? await loadPlan(final.id).catch(() => null) : null;
+    outcome.append(renderSuccess(final, resources, sandbox, plan));
     announce(`${KIND_LABELS[final.kind] ?? 'Operation'} succeeded`);
   } else {
     status.textContent = `Ended: ${final.state}.`;
@@ -239,16 +238,30 @@ export function nextStep(op) {
   return 'Read the engine’s message below; change the request or fix the account, then retry.';
 }
 
-function renderSuccess(op, resources, sandbox) {
+function renderSuccess(op, resources, sandbox, plan) {
   const panel = h('section', { class: 'result success', 'aria-labelledby': 'result-title' });
   panel.append(
     h('h2', { id: 'result-title', tabindex: '-1' }, `${KIND_LABELS[op.kind] ?? 'Operation'} succeeded`),
   );
-  const summary = op.changeSummary ?? {};
-  const parts = Object.entries(summary)
-    .filter(([, n]) => n > 0)
-    .map(([k, n]) => `${n} ${k}`);
-  if (parts.length) panel.append(h('p', {}, `Changes: ${parts.join(', ')}.`));
+  if (plan) {
+    const done = {
+      create: 'created',
+      update: 'updated',
+      replace: 'replaced',
+      delete: 'deleted',
+      same: 'unchanged',
+    };
+    const words = op.kind === 'apply' ? done : CHANGE_WORDS;
+    const parts = [...CHANGES, 'same']
+      .filter((k) => plan.counts[k])
+      .map((k) => `${plan.counts[k]} ${words[k]}`);
+    panel.append(h('p', { id: 'result-counts' }, `AWS resources: ${parts.join(', ') || 'none'}.`));
+  } else if (op.kind !== 'refresh-preview') {
+    const parts = Object.entries(op.changeSummary ?? {})
+      .filter(([k, n]) => n > 0 && k !== 'same')
+      .map(([k, n]) => `${n} ${k}`);
+    if (parts.length) panel.append(h('p', {}, `Changes: ${parts.join(', ')}.`));
+  }
   if (op.kind === 'refresh-preview') {
     panel.append(
       h(
