@@ -51,9 +51,10 @@ export class SpecVersionStore {
   /** Newest first; beforeVersion for keyset pagination. */
   async list(accountId: string, q: { limit: number; beforeVersion?: number }): Promise<SpecVersion[]> {
     await this.init();
+    const before = q.beforeVersion === undefined ? '' : ' AND version < ?';
     const rows = await this.#db.all(
-      `SELECT * FROM spec_versions WHERE account_id = ? AND version < ? ORDER BY version DESC LIMIT ?`,
-      [accountId, q.beforeVersion ?? Number.MAX_SAFE_INTEGER, q.limit],
+      `SELECT * FROM spec_versions WHERE account_id = ?${before} ORDER BY version DESC LIMIT ?`,
+      q.beforeVersion === undefined ? [accountId, q.limit] : [accountId, q.beforeVersion, q.limit],
     );
     return rows.map((r) => ({
       accountId: String(r['account_id']),
