@@ -85,6 +85,8 @@ t.test('aws mode without the aws plugin: not ready, operations refused, PUT work
   t.equal(after.statusCode, 200);
   t.equal(after.json().mode, 'aws');
   t.notOk(after.json().notice, 'no sandbox notice in aws mode');
+  t.equal((await app.inject({ method: 'GET', url: '/assets/settings.json' })).json().notice, null, 'no banner');
+  t.notMatch((await app.inject({ method: 'GET', url: '/docs/' })).body, /sandbox\.css/, 'nor in Swagger UI');
   t.same(
     after.json().checks.map((c: { name: string; ok: boolean }) => [c.name, c.ok]),
     [
@@ -143,6 +145,8 @@ t.test('sandbox mode says so and needs no plugin or credentials', async (t) => {
   );
   const settings = await app.inject({ method: 'GET', url: '/assets/settings.json' });
   t.equal(settings.json().notice, 'Sandbox: nothing in AWS is changed', 'the pages show the banner');
+  const docs = await app.inject({ method: 'GET', url: '/docs/' });
+  t.match(docs.body, /href="\.\/static\/theme\/sandbox\.css"/, 'Swagger UI links the banner stylesheet');
   const css = await app.inject({ method: 'GET', url: '/docs/static/theme/sandbox.css' });
   t.equal(css.statusCode, 200, 'Swagger UI carries the banner stylesheet');
   t.match(css.body, /Sandbox: nothing in AWS is changed/);
