@@ -85,7 +85,11 @@ t.test('aws mode without the aws plugin: not ready, operations refused, PUT work
   t.equal(after.statusCode, 200);
   t.equal(after.json().mode, 'aws');
   t.notOk(after.json().notice, 'no sandbox notice in aws mode');
-  t.equal((await app.inject({ method: 'GET', url: '/assets/settings.json' })).json().notice, null, 'no banner');
+  t.equal(
+    (await app.inject({ method: 'GET', url: '/assets/settings.json' })).json().notice,
+    null,
+    'no banner',
+  );
   t.notMatch((await app.inject({ method: 'GET', url: '/docs/' })).body, /sandbox\.css/, 'nor in Swagger UI');
   t.same(
     after.json().checks.map((c: { name: string; ok: boolean }) => [c.name, c.ok]),
