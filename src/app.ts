@@ -6,26 +6,31 @@ import swaggerUi from '@fastify/swagger-ui';
 import { TypeBoxValidatorCompiler } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
 import { type Logger, pino } from 'pino';
+import { accountHistoryRoutes } from './accounts/history-routes.ts';
 import { accountRoutes } from './accounts/routes.ts';
 import { AccountService } from './accounts/service.ts';
+import { SpecVersionStore } from './accounts/spec-versions.ts';
 import type { AlarmCatalog } from './alarm-sets/catalog.ts';
 import { alarmSetRoutes } from './alarm-sets/routes.ts';
 import { OPENAPI_SECURITY_SCHEMES } from './auth/access.ts';
 import { mergeRedactPaths, SECRET_REDACT_PATHS } from './auth/hardening.ts';
-import type { Config } from './config.ts';
+import { type Config, pulumiHomeOf, SANDBOX_NOTICE } from './config.ts';
 import { coverageRoutes } from './coverage/routes.ts';
 import { CoverageService } from './coverage/service.ts';
 import { driftRoutes } from './drift/routes.ts';
 import { DriftService } from './drift/service.ts';
 import type { TrailEngine } from './engine/types.ts';
 import { AppError, type FieldIssue, InternalError, NotFoundError, schemaErrorsToIssues } from './errors.ts';
+import { Prerequisites, probeInstanceMetadata } from './health/prerequisites.ts';
 import { healthRoutes } from './health/routes.ts';
+import { planRoutes } from './operations/plan-routes.ts';
 import { OperationQueue } from './operations/queue.ts';
 import { operationRoutes } from './operations/routes.ts';
 import { OperationService } from './operations/service.ts';
 import { webhookNotifier } from './reconciliation/notify.ts';
 import { reconciliationRoutes } from './reconciliation/routes.ts';
 import { Reconciler } from './reconciliation/service.ts';
+import type { SqlDatabase } from './store/sql.ts';
 import type { Store } from './store/types.ts';
 import { webPlugin } from './web/plugin.ts';
 
@@ -47,6 +52,8 @@ export interface AppDeps {
    * any route, so their hooks apply to every route and their own routes appear in the document.
    */
   beforeRoutes?: (app: FastifyInstance) => Promise<void>;
+  /** What an operation needs (readiness, and the check before an operation); default from config. */
+  prerequisites?: Prerequisites;
 }
 
 /** Paths pino replaces with [Redacted]: credentials and secrets wherever they appear in a log object. */
@@ -77,15 +84,32 @@ export const REDACT_PATHS = [
   '*.webhookSecret',
 ];
 
-export function createLogger(config: Pick<Config, 'logLevel'>, destination?: NodeJS.WritableStream): Logger {
+export function createLogger(
+  config: Pick<Config, 'logLevel'> & Partial<Pick<Config, 'logFormat'>>,
+  destination?: NodeJS.WritableStream,
+): Logger {
+  const pretty = config.logFormat === 'pretty' && !destination;
   return pino(
     {
       level: config.logLevel,
       redact: { paths: mergeRedactPaths(REDACT_PATHS, SECRET_REDACT_PATHS), censor: '[Redacted]' },
+      // LOG_FORMAT=pretty (local use): one readable line per entry; redaction still applies first.
+      ...(pretty
+        ? {
+            transport: {
+              target: 'pino-pretty',
+              options: { colorize: true, translateTime: 'SYS:HH:MM:ss', ignore: 'pid,hostname' },
+            },
+          }
+        : {}),
     },
     destination as pino.DestinationStream | undefined,
   );
 }
+
+const SANDBOX_DOCS_CSS = `body::before { content: ${JSON.stringify(SANDBOX_NOTICE)}; display: block;
+  padding: 0.6rem 1rem; background: #fff4ce; color: #1f1f1f; border-bottom: 3px solid #8a6100;
+  font: 600 1rem/1.4 system-ui, sans-serif; }`;
 
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
 
@@ -108,6 +132,7 @@ const NAMED_BY_TITLE = new Set([
   'Reconciliation',
   'AlarmSet',
   'Problem',
+  'Plan',
 ]);
 
 /**
@@ -264,7 +289,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     },
   });
   if (deps.beforeRoutes) await deps.beforeRoutes(app as unknown as FastifyInstance);
-  await app.register(swaggerUi, { routePrefix: '/docs' });
+  await app.register(swaggerUi, {
+    routePrefix: '/docs',
+    // Its static files are not worth an info line each (errors still log).
+    logLevel: 'warn',
+    // The same banner as on the pages: a CSS file (the CSP forbids inline styles).
+    ...(config.sandbox ? { theme: { css: [{ filename: 'sandbox.css', content: SANDBOX_DOCS_CSS }] } } : {}),
+  });
   app.get('/openapi.json', { config: { public: true }, schema: { hide: true } }, async () => app.swagger());
 
   const queue = new OperationQueue({
@@ -303,21 +334,40 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   // With security wired (beforeRoutes → wireSecurity), applies and decommissions follow its approval policy.
   const security = (app as unknown as FastifyInstance).security;
+  const prerequisites =
+    deps.prerequisites ??
+    new Prerequisites({
+      mode: config.mode,
+      engine,
+      pulumiHome: pulumiHomeOf(config),
+      probeInstanceMetadata: () => probeInstanceMetadata(),
+    });
   const operations = new OperationService(
     store,
     queue,
     security ? { config: security.auth.approval, accountGroups: security.auth.accountGroups } : undefined,
+    () => prerequisites.assertReady(),
   );
-  const accounts = new AccountService({ store, operations, config, alarmCatalog });
+  // Versions of trail requests live next to the accounts (SqlStore); another Store keeps only the current one.
+  const database = (store as { database?: SqlDatabase }).database;
+  const versions = database ? new SpecVersionStore(database) : undefined;
+  await versions?.init();
+  const accounts = new AccountService({ store, operations, config, alarmCatalog, versions });
 
   await app.register(accountRoutes, { accounts });
   await app.register(coverageRoutes, { coverage: new CoverageService(store) });
+  await app.register(accountHistoryRoutes, { store, versions });
   await app.register(operationRoutes, { operations, store, queue });
-  await app.register(driftRoutes, { drift: new DriftService(store), operations });
+  await app.register(planRoutes, { store, operations });
+  await app.register(driftRoutes, {
+    drift: new DriftService(store),
+    operations,
+    ...(security ? { accountGroups: security.auth.accountGroups } : {}),
+  });
   await app.register(reconciliationRoutes, { reconciler });
   await app.register(alarmSetRoutes, { alarmCatalog });
-  await app.register(healthRoutes, { store, engine });
-  await app.register(webPlugin, { managementAccountId: config.managementAccountId });
+  await app.register(healthRoutes, { store, prerequisites });
+  await app.register(webPlugin, { managementAccountId: config.managementAccountId, mode: config.mode });
 
   // The pino-typed instance is a FastifyInstance with a narrower logger type.
   return app as unknown as FastifyInstance;

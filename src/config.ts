@@ -1,5 +1,6 @@
 // Configuration from environment variables, validated once at start. Every variable has a
-// default that runs out of the box (SQLite and Pulumi state under ./data, no sandbox).
+// default that runs out of the box (SQLite and Pulumi state under ./data, sandbox mode: a fresh
+// clone does its main job without an AWS account, and says so everywhere; the image sets aws).
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -7,6 +8,13 @@ import { Cron } from 'croner';
 import { type Static, Type } from 'typebox';
 import { Value } from 'typebox/value';
 import { ConfigError, schemaErrorsToIssues } from './errors.ts';
+
+export const MODES = ['sandbox', 'aws'] as const;
+/** sandbox: the engine loads our own `aws` provider and nothing in AWS is changed; aws: real accounts. */
+export type Mode = (typeof MODES)[number];
+
+/** What every page, the log and /readyz say in sandbox mode. */
+export const SANDBOX_NOTICE = 'Sandbox: nothing in AWS is changed';
 
 export const DEFAULT_ROLE_ARN_TEMPLATE = 'arn:aws:iam::{accountId}:role/TrailwardenDeployer';
 
@@ -21,7 +29,13 @@ export const ConfigEnv = Type.Object({
       description: 'sqlite:<file> | postgres://… ; default sqlite file DATA_DIR/trailwarden.db',
     }),
   ),
-  TRAILWARDEN_SANDBOX: Type.Boolean({ default: false }),
+  TRAILWARDEN_MODE: Type.Optional(
+    Type.Enum(MODES, {
+      description: 'sandbox (default: our own provider stands in for AWS) or aws (real accounts)',
+    }),
+  ),
+  /** The old switch: true = TRAILWARDEN_MODE=sandbox, false = aws. Kept so existing setups still start. */
+  TRAILWARDEN_SANDBOX: Type.Optional(Type.Boolean()),
   PULUMI_CONFIG_PASSPHRASE: Type.Optional(Type.String({ minLength: 1 })),
   PULUMI_CONFIG_PASSPHRASE_FILE: Type.Optional(Type.String({ minLength: 1 })),
   MANAGEMENT_ACCOUNT_ID: Type.Optional(Type.String({ pattern: '^[0-9]{12}$' })),
@@ -33,6 +47,10 @@ export const ConfigEnv = Type.Object({
   MAX_CONCURRENT_OPERATIONS: Type.Integer({ minimum: 1, maximum: 64, default: 4 }),
   LOG_LEVEL: Type.Enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, {
     default: 'info',
+  }),
+  LOG_FORMAT: Type.Enum(['json', 'pretty'] as const, {
+    default: 'json',
+    description: 'pretty: readable colored lines for local use (pino-pretty, a dev dependency)',
   }),
   SHUTDOWN_TIMEOUT_MS: Type.Integer({ minimum: 0, default: 30000 }),
   RECONCILE_CRON: Type.String({
@@ -62,6 +80,8 @@ export interface Config {
   dataDir: string;
   /** `sqlite:<absolute file>` or a PostgreSQL URL. */
   databaseUrl: string;
+  /** TRAILWARDEN_MODE; `sandbox` is always `mode === 'sandbox'`. */
+  mode: Mode;
   sandbox: boolean;
   /** Secret: never log it. */
   pulumiConfigPassphrase: string;
@@ -70,6 +90,7 @@ export interface Config {
   externalId: string | undefined;
   maxConcurrentOperations: number;
   logLevel: ConfigEnv['LOG_LEVEL'];
+  logFormat: ConfigEnv['LOG_FORMAT'];
   /** How long SIGTERM waits for running operations before aborting them. */
   shutdownTimeoutMs: number;
   /** Cron expression of the nightly reconciliation; null when RECONCILE_CRON=off. */
@@ -136,8 +157,34 @@ export function parseConfigEnv(env: NodeJS.ProcessEnv): ConfigEnv {
   if (webhookUrlsOf(value.WEBHOOK_URLS).length > 0 && !value.WEBHOOK_SECRET && !value.WEBHOOK_SECRET_FILE) {
     issues.push('WEBHOOK_URLS needs WEBHOOK_SECRET or WEBHOOK_SECRET_FILE');
   }
+  const legacy = value.TRAILWARDEN_SANDBOX;
+  if (legacy !== undefined && value.TRAILWARDEN_MODE !== undefined) {
+    if ((legacy ? 'sandbox' : 'aws') !== value.TRAILWARDEN_MODE)
+      issues.push(
+        `TRAILWARDEN_SANDBOX=${legacy} contradicts TRAILWARDEN_MODE=${value.TRAILWARDEN_MODE}; set only TRAILWARDEN_MODE`,
+      );
+  }
+  if (value.LOG_FORMAT === 'pretty' && !canResolve('pino-pretty')) {
+    issues.push('LOG_FORMAT=pretty needs pino-pretty, a dev dependency: run `npm ci` (not --omit=dev)');
+  }
   if (issues.length > 0) throw new ConfigError(issues);
   return value;
+}
+
+function canResolve(name: string): boolean {
+  try {
+    import.meta.resolve(name);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** TRAILWARDEN_MODE, else the old TRAILWARDEN_SANDBOX (true = sandbox, false = aws), else sandbox. */
+export function modeOf(env: Pick<ConfigEnv, 'TRAILWARDEN_MODE' | 'TRAILWARDEN_SANDBOX'>): Mode {
+  if (env.TRAILWARDEN_MODE) return env.TRAILWARDEN_MODE;
+  if (env.TRAILWARDEN_SANDBOX !== undefined) return env.TRAILWARDEN_SANDBOX ? 'sandbox' : 'aws';
+  return 'sandbox';
 }
 
 function webhookUrlsOf(raw: string | undefined): string[] {
@@ -198,18 +245,21 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const e = parseConfigEnv(env);
   const dataDir = path.resolve(e.DATA_DIR);
   mkdirSync(dataDir, { recursive: true });
+  const mode = modeOf(e);
   return {
     port: e.PORT,
     host: e.HOST,
     dataDir,
     databaseUrl: e.DATABASE_URL ?? `sqlite:${path.join(dataDir, 'trailwarden.db')}`,
-    sandbox: e.TRAILWARDEN_SANDBOX,
+    mode,
+    sandbox: mode === 'sandbox',
     pulumiConfigPassphrase: resolvePassphrase(e, dataDir),
     managementAccountId: e.MANAGEMENT_ACCOUNT_ID,
     roleArnTemplate: e.ROLE_ARN_TEMPLATE,
     externalId: e.EXTERNAL_ID,
     maxConcurrentOperations: e.MAX_CONCURRENT_OPERATIONS,
     logLevel: e.LOG_LEVEL,
+    logFormat: e.LOG_FORMAT,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     reconcileCron: e.RECONCILE_CRON === 'off' ? null : e.RECONCILE_CRON,
     reconcileTimezone: e.RECONCILE_TZ,
@@ -218,6 +268,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     webhookUrls: webhookUrlsOf(e.WEBHOOK_URLS),
     webhookSecret: resolveWebhookSecret(e),
   };
+}
+
+/** The engine's PULUMI_HOME: the variable, else DATA_DIR/pulumi-home (plugins live under it). */
+export function pulumiHomeOf(config: Pick<Config, 'dataDir'>, env = process.env): string {
+  return env.PULUMI_HOME || path.join(config.dataDir, 'pulumi-home');
 }
 
 export interface AccountRole {
@@ -234,18 +289,20 @@ export function roleForAccount(config: Config, accountId: string): AccountRole |
 
 /** A configuration for tests and tools: defaults, no file system access. */
 export function testConfig(overrides: Partial<Config> = {}): Config {
+  // Either field may be given; the other follows it.
+  const sandbox = overrides.sandbox ?? (overrides.mode ? overrides.mode === 'sandbox' : true);
   return {
     port: 0,
     host: '127.0.0.1',
     dataDir: '/nonexistent',
     databaseUrl: 'sqlite::memory:',
-    sandbox: true,
     pulumiConfigPassphrase: 'test-passphrase',
     managementAccountId: undefined,
     roleArnTemplate: DEFAULT_ROLE_ARN_TEMPLATE,
     externalId: undefined,
     maxConcurrentOperations: 4,
     logLevel: 'silent',
+    logFormat: 'json',
     shutdownTimeoutMs: 1000,
     reconcileCron: null,
     reconcileTimezone: 'UTC',
@@ -254,5 +311,7 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     webhookUrls: [],
     webhookSecret: undefined,
     ...overrides,
+    mode: sandbox ? 'sandbox' : 'aws',
+    sandbox,
   };
 }

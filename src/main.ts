@@ -1,10 +1,11 @@
 // Entry point (`npm start`): configuration, store, engine, queue, HTTP server, graceful shutdown.
+import path from 'node:path';
 import { alarmCatalog } from '../stacks/alarms/catalog.ts';
 import { buildApp, createLogger } from './app.ts';
 import { auditOperationQueue } from './audit/plugin.ts';
 import { type AuthConfig, loadAuthConfig } from './auth/config.ts';
 import { assertSecured, createSecurity, type Security, wireSecurity } from './auth/wire.ts';
-import { loadConfig } from './config.ts';
+import { loadConfig, SANDBOX_NOTICE } from './config.ts';
 import { createEngine } from './engine/index.ts';
 import { ConfigError } from './errors.ts';
 import { SqlStore } from './store/sql-store.ts';
@@ -72,9 +73,35 @@ async function main(): Promise<void> {
 
   await app.listen({ port: config.port, host: config.host });
   logger.info(
-    { port: config.port, host: config.host, dataDir: config.dataDir, sandbox: config.sandbox },
+    {
+      port: config.port,
+      host: config.host,
+      dataDir: config.dataDir,
+      mode: config.mode,
+      sandbox: config.sandbox,
+    },
     'trailwarden listening',
   );
+  logger.info(
+    { mode: config.mode },
+    config.sandbox
+      ? `mode sandbox (TRAILWARDEN_MODE): ${SANDBOX_NOTICE}; the sandbox provider keeps AWS-shaped state under ${config.dataDir}/sandbox`
+      : 'mode aws (TRAILWARDEN_MODE): operations change real AWS accounts; /readyz checks the CLI, the aws plugin and credentials',
+  );
+  const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
+  if (!auth.bootstrap.disabled) {
+    logger.info(
+      { pages: `http://${host}:${config.port}/` },
+      `pages at http://${host}:${config.port}/ ; first token: ${tokenCommand(config.dataDir, auth.bootstrap.tokenFile)}`,
+    );
+  }
+}
+
+/** The one command that prints the bootstrap token (npm run token reads the same variables). */
+function tokenCommand(dataDir: string, tokenFile: string | undefined): string {
+  const defaultDir = path.resolve('./data');
+  if (!tokenFile && dataDir === defaultDir) return 'npm run -s token';
+  return `cat ${tokenFile ?? path.join(dataDir, 'secrets', 'bootstrap-token')}`;
 }
 
 main().catch((err) => {

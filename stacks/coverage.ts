@@ -472,7 +472,10 @@ export function coverageReport(r: ResolvedTrailRequest, input: CoverageInput = {
     }
     const reasons = [...trailWide];
     for (const gap of entries.find((e) => e.id === entryId)!.gaps) reasons.push(`${gap.option}: ${gap.lost}`);
-    if (c.securityHubPattern && squash(c.securityHubPattern) !== squash(filterPatternOf(entry, r.alarms.profile)))
+    if (
+      c.securityHubPattern &&
+      squash(c.securityHubPattern) !== squash(filterPatternOf(entry, r.alarms.profile))
+    )
       reasons.push(`/alarms/set: the ${entryId} filter pattern is not the exact pattern Security Hub checks`);
     if (delivery.status === 'unconfirmed') reasons.push(`/alarms/notify: ${delivery.reason}`);
     controls.push({ id: c.id, title, status: reasons.length ? 'blind' : 'covered', reasons, entryId });

@@ -79,7 +79,12 @@ export const accountRoutes: FastifyPluginAsyncTypebox<{ accounts: AccountService
     },
     async (req, reply) => {
       const { accountId } = req.params;
-      const { outcome, state } = await accounts.putTrailRequest(accountId, req.body, req.headers['if-match']);
+      const { outcome, state } = await accounts.putTrailRequest(
+        accountId,
+        req.body,
+        req.headers['if-match'],
+        req.principal,
+      );
       // Knowingly blinded alarms are part of the spec the audit trail records.
       if (state.spec.acknowledgedGaps?.length)
         req.auditDetails = { specVersion: state.specVersion, acknowledgedGaps: state.spec.acknowledgedGaps };

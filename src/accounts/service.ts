@@ -17,6 +17,7 @@ import type {
 import { InvalidTrailRequestError, resolveTrailRequest } from '../trail-request/resolve.ts';
 import type { ResolvedTrailRequest } from '../trail-request/schema.ts';
 import { assertIfMatch, etagOf } from './etag.ts';
+import type { SpecVersionStore } from './spec-versions.ts';
 import { checkTrailRequest } from './validate-trail-request.ts';
 
 export interface TrailState {
@@ -72,13 +73,17 @@ export class AccountService {
   readonly #operations: OperationService;
   readonly #config: Config;
   readonly #alarmCatalog: AlarmCatalog;
+  readonly #versions: SpecVersionStore | undefined;
 
   constructor(deps: {
     store: Store;
     operations: OperationService;
     config: Config;
     alarmCatalog: AlarmCatalog;
+    /** Keeps every stored version with who stored it (the account's history). */
+    versions?: SpecVersionStore | undefined;
   }) {
+    this.#versions = deps.versions;
     this.#store = deps.store;
     this.#operations = deps.operations;
     this.#config = deps.config;
@@ -90,6 +95,7 @@ export class AccountService {
     accountId: string,
     body: unknown,
     ifMatch: string | undefined,
+    principal?: Principal | null,
   ): Promise<{ outcome: Exclude<SaveSpecOutcome, 'stale'>; state: TrailState }> {
     let spec: ResolvedTrailRequest;
     try {
@@ -120,6 +126,16 @@ export class AccountService {
       throw new PreconditionFailedError(
         `The trail request of ${accountId} changed meanwhile (now ${account ? etagOf(account.specVersion) : 'gone'}); reload it and try again`,
       );
+    }
+    if (outcome !== 'unchanged') {
+      await this.#versions?.record({
+        accountId,
+        version: account.specVersion,
+        spec: account.spec,
+        createdAt: account.updatedAt,
+        createdBy: principal?.id ?? null,
+        createdByName: principal?.name ?? null,
+      });
     }
     return { outcome, state: await this.#stateOf(account) };
   }

@@ -1,8 +1,8 @@
 // Drift: checks (operations), an account's report history, the fleet view and remediation policies.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import { AccountParams, DriftSeveritySchema } from '../accounts/schemas.ts';
-import { problemResponses } from '../errors.ts';
+import { AccountParams, AccountStatusSchema, DriftSeveritySchema } from '../accounts/schemas.ts';
+import { problemResponses, ValidationFailedError } from '../errors.ts';
 import { acceptedOperation, OperationAccepted, WaitQuery } from '../operations/schemas.ts';
 import type { OperationService } from '../operations/service.ts';
 import { REMEDIATION_POLICIES } from '../store/types.ts';
@@ -67,13 +67,53 @@ const FleetDriftSchema = Type.Object(
         counts: Type.Union([DriftCounts, Type.Null()]),
         reportId: Type.Union([Type.String(), Type.Null()]),
         remediationPolicy: RemediationPolicySchema,
+        status: AccountStatusSchema,
       }),
+      { description: 'Worst severity first (critical, high, low, unknown, none), then by account id' },
     ),
+    nextCursor: Type.Union([Type.String(), Type.Null()], {
+      description: 'Pass as cursor for the next page; null on the last one',
+    }),
   },
   { $id: 'FleetDrift', title: 'FleetDrift' },
 );
 
 type FleetDrift = Awaited<ReturnType<DriftService['fleet']>>;
+
+const SEVERITY_RANK: Record<string, number> = { critical: 0, high: 1, low: 2, unknown: 3, none: 4 };
+
+const FleetQuery = Type.Object(
+  {
+    severity: Type.Optional(DriftSeveritySchema),
+    status: Type.Optional(AccountStatusSchema),
+    scope: Type.Optional(
+      Type.String({
+        pattern: '^([0-9]{1,12}|group:[A-Za-z0-9_.-]+)$',
+        description: 'Account id prefix (digits), or group:<name> from ACCOUNT_GROUPS',
+      }),
+    ),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 50 })),
+    cursor: Type.Optional(Type.String({ maxLength: 200, description: 'nextCursor of the previous page' })),
+  },
+  { additionalProperties: false },
+);
+
+function fleetCursor(a: { severity: string; accountId: string }): string {
+  return Buffer.from(JSON.stringify({ r: SEVERITY_RANK[a.severity], a: a.accountId })).toString('base64url');
+}
+
+function parseFleetCursor(cursor: string): { r: number; a: string } {
+  try {
+    const v = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { r?: unknown; a?: unknown };
+    if (Number.isInteger(v.r) && typeof v.a === 'string' && /^[0-9]{12}$/.test(v.a))
+      return v as { r: number; a: string };
+  } catch {
+    // fall through
+  }
+  throw new ValidationFailedError([
+    { path: '/cursor', message: 'is not a cursor this service issued', in: 'querystring' },
+  ]);
+}
 
 /** The fleet view restricted to the accounts a caller may see, with the counts recomputed. */
 function scopeFleet(fleet: FleetDrift, scope: 'all' | ReadonlySet<string>): FleetDrift {
@@ -87,7 +127,9 @@ function scopeFleet(fleet: FleetDrift, scope: 'all' | ReadonlySet<string>): Flee
 export const driftRoutes: FastifyPluginAsyncTypebox<{
   drift: DriftService;
   operations: OperationService;
-}> = async (app, { drift, operations }) => {
+  /** ACCOUNT_GROUPS, for the fleet's scope=group:<name> filter. */
+  accountGroups?: Record<string, readonly string[]>;
+}> = async (app, { drift, operations, accountGroups = {} }) => {
   app.post(
     '/v1/accounts/:accountId/drift-checks',
     {
@@ -146,10 +188,40 @@ export const driftRoutes: FastifyPluginAsyncTypebox<{
       schema: {
         tags: ['drift'],
         summary: 'Fleet drift: the latest report of every managed account, counts by severity',
-        response: { 200: FleetDriftSchema },
+        description:
+          'Accounts by worst severity first. Filters: severity, status (of the account), scope (account id ' +
+          'prefix or group:<name>). counts cover every account that matches status and scope (all severities), ' +
+          'so a page filtered by severity still shows the whole picture; accounts are paginated (limit, cursor).',
+        querystring: FleetQuery,
+        response: { 200: FleetDriftSchema, ...problemResponses(400) },
       },
     },
-    async (req) => scopeFleet(await drift.fleet(), req.accountScope()),
+    async (req) => {
+      const q = req.query;
+      const fleet = scopeFleet(await drift.fleet(), req.accountScope());
+      const group = q.scope?.startsWith('group:') ? q.scope.slice(6) : undefined;
+      const members = group ? new Set(accountGroups[group] ?? []) : undefined;
+      const inScope = fleet.accounts
+        .filter((a) => (q.status ? a.status === q.status : true))
+        .filter((a) =>
+          members ? members.has(a.accountId) : q.scope ? a.accountId.startsWith(q.scope) : true,
+        );
+      const counts = Object.fromEntries(Object.keys(fleet.counts).map((k) => [k, 0])) as FleetDrift['counts'];
+      for (const a of inScope) counts[a.severity]++;
+      const after = q.cursor ? parseFleetCursor(q.cursor) : undefined;
+      const rank = (a: { severity: string }) => SEVERITY_RANK[a.severity] ?? 9;
+      const sorted = inScope
+        .filter((a) => (q.severity ? a.severity === q.severity : true))
+        .sort((a, b) => rank(a) - rank(b) || a.accountId.localeCompare(b.accountId))
+        .filter((a) => !after || rank(a) > after.r || (rank(a) === after.r && a.accountId > after.a));
+      const limit = q.limit ?? 50;
+      const accounts = sorted.slice(0, limit);
+      return {
+        counts,
+        accounts,
+        nextCursor: sorted.length > limit ? fleetCursor(accounts.at(-1)!) : null,
+      };
+    },
   );
 
   app.get(

@@ -1,6 +1,7 @@
 // Reading stored drift reports: an account's history and the fleet view (latest report per account).
 import { NotFoundError, ValidationFailedError } from '../errors.ts';
 import {
+  type AccountStatus,
   type DriftReportRecord,
   type DriftSeverity,
   REMEDIATION_POLICIES,
@@ -39,6 +40,8 @@ export interface FleetAccountDrift {
   counts: { critical: number; high: number; low: number } | null;
   reportId: string | null;
   remediationPolicy: RemediationPolicy;
+  /** The account's status (applied, failed, …), for the fleet page's filter. */
+  status: AccountStatus;
 }
 
 export class DriftService {
@@ -100,6 +103,7 @@ export class DriftService {
           counts: rec ? rec.report.counts : null,
           reportId: rec?.id ?? null,
           remediationPolicy: a.remediationPolicy,
+          status: a.status,
         });
       }
       if (page.length < 500) break;

@@ -205,6 +205,19 @@ export class AccountStacks implements TrailEngine {
         onEvent: (event) => {
           const diag = event.diagnosticEvent;
           if (diag?.severity === 'error') diagnostics.push(diag.message.trim());
+          const step = event.resOutputsEvent?.metadata ?? event.resOpFailedEvent?.metadata;
+          if (step && opts.log?.debug && !step.type.startsWith('pulumi:'))
+            opts.log.debug(
+              {
+                accountId,
+                kind,
+                urn: step.urn,
+                type: step.type,
+                op: step.op,
+                failed: !!event.resOpFailedEvent,
+              },
+              'resource step finished',
+            );
           opts.onEvent?.(event);
         },
         signal: opts.signal,

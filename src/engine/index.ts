@@ -1,8 +1,8 @@
 // Wires the engine adapter from the service configuration. Sandbox mode is chosen here and
-// only here, from TRAILWARDEN_SANDBOX: it is never a fallback for a missing AWS plugin.
+// only here, from TRAILWARDEN_MODE: it is never a fallback for a missing AWS plugin.
 import { join } from 'node:path';
 import { accountTrailProgram } from '../../stacks/program.ts';
-import { type Config, roleForAccount } from '../config.ts';
+import { type Config, pulumiHomeOf, roleForAccount } from '../config.ts';
 import { installSandboxPlugin } from '../sandbox/plugin.ts';
 import { AccountStacks } from './account-stacks.ts';
 import type { TrailEngine } from './types.ts';
@@ -17,7 +17,7 @@ export async function createEngine(config: Config, env = process.env): Promise<T
   return new AccountStacks({
     dataDir: config.dataDir,
     backendUrl: env.PULUMI_BACKEND_URL || undefined,
-    pulumiHome: env.PULUMI_HOME || undefined,
+    pulumiHome: pulumiHomeOf(config, env),
     passphrase: config.pulumiConfigPassphrase,
     sandbox,
     assumeRoleFor: (accountId) => roleForAccount(config, accountId),

@@ -14,7 +14,12 @@ export interface RunOptions {
   /** Aborting cancels the engine operation (the CLI is told to cancel, then the call rejects). */
   signal?: AbortSignal;
   /** Extra bindings for the log lines the adapter writes (e.g. the operation id). */
-  log?: { info: (obj: object, msg?: string) => void; warn: (obj: object, msg?: string) => void };
+  log?: {
+    info: (obj: object, msg?: string) => void;
+    warn: (obj: object, msg?: string) => void;
+    /** Per-resource progress (LOG_LEVEL=debug). */
+    debug?: (obj: object, msg?: string) => void;
+  };
 }
 
 /** Counts of resources by operation (create, update, replace, delete, same), as the engine reports them. */

@@ -1,25 +1,22 @@
-import { readFileSync } from 'node:fs';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import type { TrailEngine } from '../engine/types.ts';
+import { MODES, SANDBOX_NOTICE } from '../config.ts';
 import { NotReadyError, ProblemSchema } from '../errors.ts';
 import type { Store } from '../store/types.ts';
+import { describeFailures, type Prerequisites } from './prerequisites.ts';
 
-/** The @pulumi/pulumi version package.json pins; the CLI must match it. */
-export function pinnedPulumiVersion(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
-    dependencies?: Record<string, string>;
-  };
-  return (pkg.dependencies?.['@pulumi/pulumi'] ?? '').replace(/^[\^~=v]/, '');
-}
+const Check = Type.Object({
+  name: Type.String(),
+  ok: Type.Boolean(),
+  detail: Type.Optional(Type.String()),
+  fix: Type.Optional(Type.String({ description: 'The command or setting that provides what is missing' })),
+});
 
-const Check = Type.Object({ name: Type.String(), ok: Type.Boolean(), detail: Type.Optional(Type.String()) });
-
-export const healthRoutes: FastifyPluginAsyncTypebox<{ store: Store; engine: TrailEngine }> = async (
+export const healthRoutes: FastifyPluginAsyncTypebox<{ store: Store; prerequisites: Prerequisites }> = async (
   app,
   opts,
 ) => {
-  const pinned = pinnedPulumiVersion();
+  const { prerequisites } = opts;
 
   app.get(
     '/healthz',
@@ -40,15 +37,24 @@ export const healthRoutes: FastifyPluginAsyncTypebox<{ store: Store; engine: Tra
       config: { public: true },
       schema: {
         tags: ['health'],
-        summary: 'The database is reachable and the Pulumi CLI has the pinned version',
+        summary:
+          'Ready to run operations: database, Pulumi CLI, and in aws mode the aws plugin and credentials',
+        description:
+          'Reports the mode (sandbox: our own provider stands in for AWS; aws: real accounts). 503 names ' +
+          'each missing piece and the command that provides it; operations are refused with the same words.',
         response: {
-          200: Type.Object({ status: Type.Literal('ready'), checks: Type.Array(Check) }),
+          200: Type.Object({
+            status: Type.Literal('ready'),
+            mode: Type.Enum(MODES),
+            notice: Type.Optional(Type.String({ description: 'In sandbox mode: ' + SANDBOX_NOTICE })),
+            checks: Type.Array(Check),
+          }),
           503: ProblemSchema,
         },
       },
     },
     async (req) => {
-      const checks: { name: string; ok: boolean; detail?: string }[] = [];
+      const checks: { name: string; ok: boolean; detail?: string; fix?: string }[] = [];
       try {
         await opts.store.ping();
         checks.push({ name: 'database', ok: true });
@@ -56,26 +62,18 @@ export const healthRoutes: FastifyPluginAsyncTypebox<{ store: Store; engine: Tra
         req.log.warn({ err }, 'readiness: database unreachable');
         checks.push({ name: 'database', ok: false, detail: 'database unreachable' });
       }
-      try {
-        const version = (await opts.engine.cliVersion()).trim().replace(/^v/, '');
-        checks.push(
-          version === pinned
-            ? { name: 'pulumi-cli', ok: true, detail: version }
-            : { name: 'pulumi-cli', ok: false, detail: `CLI ${version}, expected ${pinned}` },
-        );
-      } catch (err) {
-        req.log.warn({ err }, 'readiness: pulumi CLI version unknown');
-        checks.push({
-          name: 'pulumi-cli',
-          ok: false,
-          detail: `CLI version unknown: ${(err as Error).message}`,
-        });
-      }
+      checks.push(...(await prerequisites.check()));
       const failed = checks.filter((c) => !c.ok);
       if (failed.length > 0) {
-        throw new NotReadyError(failed.map((c) => `${c.name}: ${c.detail}`).join('; '));
+        req.log.warn({ failed: failed.map((c) => c.name) }, 'not ready');
+        throw new NotReadyError(`${prerequisites.mode} mode: ${describeFailures(failed)}`);
       }
-      return { status: 'ready' as const, checks };
+      return {
+        status: 'ready' as const,
+        mode: prerequisites.mode,
+        ...(prerequisites.mode === 'sandbox' ? { notice: SANDBOX_NOTICE } : {}),
+        checks,
+      };
     },
   );
 };

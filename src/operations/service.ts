@@ -22,11 +22,19 @@ export class OperationService {
   readonly #store: Store;
   readonly #queue: OperationQueue;
   readonly #approval: ApprovalPolicy | undefined;
+  /** Throws (503) when the engine lacks what an operation needs (src/health/prerequisites.ts). */
+  readonly #preflight: (() => Promise<void>) | undefined;
 
-  constructor(store: Store, queue: OperationQueue, approval?: ApprovalPolicy) {
+  constructor(
+    store: Store,
+    queue: OperationQueue,
+    approval?: ApprovalPolicy,
+    preflight?: () => Promise<void>,
+  ) {
     this.#store = store;
     this.#queue = queue;
     this.#approval = approval;
+    this.#preflight = preflight;
   }
 
   /** The spec last applied to the account (its succeeded apply of the applied version), if any. */
@@ -57,6 +65,25 @@ export class OperationService {
     }).required;
   }
 
+  /**
+   * Whether an apply of the account's current spec by this principal would wait for an approver, and
+   * why; null when no approval policy is wired (an app built without security).
+   */
+  async applyApproval(
+    principal: Principal | null | undefined,
+    accountId: string,
+    spec: ResolvedTrailRequest,
+  ): Promise<{ required: boolean; reasons: string[] } | null> {
+    if (!this.#approval || !principal) return null;
+    return needsApproval({
+      principal,
+      kind: 'apply',
+      previousSpec: await this.#appliedSpec(accountId),
+      nextSpec: spec,
+      config: this.#approval.config,
+    });
+  }
+
   /** Queues an operation on the account's current spec (or 412 when If-Match names another version). */
   async enqueueForAccount(
     accountId: string,
@@ -80,6 +107,8 @@ export class OperationService {
         `Account ${accountId} is decommissioned; PUT its trail request again to manage it`,
       );
     }
+    // Refused now, with the missing piece named, rather than queued to fail in the engine.
+    await this.#preflight?.();
     return this.#queue.enqueue({
       accountId,
       kind,
@@ -141,8 +170,9 @@ export class OperationService {
     return this.#queue.cancel(id);
   }
 
-  retry(id: string, opts: { wait?: boolean; principal?: Principal | null }): Promise<OperationRecord> {
+  async retry(id: string, opts: { wait?: boolean; principal?: Principal | null }): Promise<OperationRecord> {
     const { principal } = opts;
+    await this.#preflight?.();
     return this.#queue.retry(id, {
       ...(opts.wait === undefined ? {} : { wait: opts.wait }),
       requestedBy: principal ? actorOf(principal) : undefined,

@@ -3,7 +3,7 @@
 //   show   --account A --type T --id ID
 //   drift  --account A --type T --id ID --set prop=jsonValue [--set ...] [--unset prop ...]
 //   delete --account A --type T --id ID
-// The state root is --dir, else TRAILWARDEN_SANDBOX_DIR, else ./data/sandbox.
+// The state root is --dir, else TRAILWARDEN_SANDBOX_DIR, else DATA_DIR/sandbox/state (as the service).
 import { parseArgs } from 'node:util';
 import { defaultSandboxDir, SandboxState } from './state.ts';
 
@@ -13,7 +13,8 @@ const USAGE = `usage: npm run sandbox -- <command> [options]
   drift  --account A --type T --id ID --set prop=jsonValue [--set ...] [--unset prop ...]
                                                   change a resource behind the engine's back
   delete --account A --type T --id ID             delete a resource out of band
-options: --dir <sandbox state root> (default: $TRAILWARDEN_SANDBOX_DIR or ./data/sandbox)
+options: --dir <sandbox state root> (default: $TRAILWARDEN_SANDBOX_DIR, else $DATA_DIR/sandbox/state,
+         DATA_DIR defaulting to ./data as for the service)
 types are Pulumi type tokens, e.g. aws:cloudtrail/trail:Trail; values of --set are JSON
 (a bare word that is not JSON is taken as a string): --set enableLogging=false --set 'tags={"a":"b"}'`;
 

@@ -34,8 +34,9 @@ function fileName(id: string): string {
   return `${encodeURIComponent(id).replace(/^\.+/, (dots) => '%2E'.repeat(dots.length))}.json`;
 }
 
+/** Where the service keeps the sandbox state (src/engine/index.ts): DATA_DIR/sandbox/state. */
 export function defaultSandboxDir(env: NodeJS.ProcessEnv = process.env): string {
-  return resolve(env.TRAILWARDEN_SANDBOX_DIR || join('data', 'sandbox'));
+  return resolve(env.TRAILWARDEN_SANDBOX_DIR || join(env.DATA_DIR || 'data', 'sandbox', 'state'));
 }
 
 export class SandboxState {

@@ -8,6 +8,7 @@
 import { join } from 'node:path';
 import fastifyStatic from '@fastify/static';
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
+import { type Mode, SANDBOX_NOTICE } from '../config.ts';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -19,7 +20,13 @@ declare module 'fastify' {
 export const PUBLIC_DIR = join(import.meta.dirname, 'public');
 
 /** Client-side routes: each one serves the HTML shell. */
-export const PAGE_ROUTES = ['/', '/accounts', '/accounts/:accountId', '/operations/:operationId'] as const;
+export const PAGE_ROUTES = [
+  '/',
+  '/accounts',
+  '/accounts/:accountId',
+  '/operations/:operationId',
+  '/drift',
+] as const;
 
 /** Asset names the pages use: plain file names, no directories. */
 const ASSET_NAME = /^[a-z][a-z0-9-]*\.(js|css|svg)$/;
@@ -27,6 +34,8 @@ const ASSET_NAME = /^[a-z][a-z0-9-]*\.(js|css|svg)$/;
 export interface WebPluginOptions {
   /** The account allowed to have an organization trail; the form offers the option only there. */
   managementAccountId: string | undefined;
+  /** Shown on every page: sandbox mode carries a banner. */
+  mode?: Mode;
 }
 
 export const webPlugin: FastifyPluginAsync<WebPluginOptions> = async (app, opts) => {
@@ -42,7 +51,8 @@ export const webPlugin: FastifyPluginAsync<WebPluginOptions> = async (app, opts)
 
   app.get<{ Params: { name: string } }>(
     '/assets/:name',
-    { schema: { hide: true }, config: { public: true } },
+    // Static files: no info line per request (a page load fetches a dozen); errors still log.
+    { schema: { hide: true }, config: { public: true }, logLevel: 'warn' },
     async (req, reply) => {
       const { name } = req.params;
       if (!ASSET_NAME.test(name)) return reply.callNotFound();
@@ -57,7 +67,11 @@ export const webPlugin: FastifyPluginAsync<WebPluginOptions> = async (app, opts)
     { schema: { hide: true }, config: { public: true } },
     async (_req, reply) => {
       reply.header('cache-control', 'no-cache');
-      return { organizationTrailAccountId: opts.managementAccountId ?? null };
+      return {
+        organizationTrailAccountId: opts.managementAccountId ?? null,
+        mode: opts.mode ?? 'sandbox',
+        notice: (opts.mode ?? 'sandbox') === 'sandbox' ? SANDBOX_NOTICE : null,
+      };
     },
   );
 };

@@ -19,7 +19,8 @@ t.test('defaults run out of the box; the passphrase is generated once, 0600, and
     host: '127.0.0.1',
     dataDir: dir,
     databaseUrl: `sqlite:${path.join(dir, 'trailwarden.db')}`,
-    sandbox: false,
+    mode: 'sandbox',
+    sandbox: true,
     maxConcurrentOperations: 4,
     logLevel: 'info',
     roleArnTemplate: 'arn:aws:iam::{accountId}:role/TrailwardenDeployer',
@@ -77,6 +78,36 @@ t.test('variables are converted and validated, with a clear message', async (t) 
     /not both/,
   );
 });
+
+t.test(
+  'TRAILWARDEN_MODE: sandbox by default, aws when asked; the old TRAILWARDEN_SANDBOX is an alias',
+  async (t) => {
+    const dir = tempDir(t);
+    t.match(
+      loadConfig({ DATA_DIR: dir }),
+      { mode: 'sandbox', sandbox: true },
+      'a fresh clone runs the sandbox',
+    );
+    t.match(loadConfig({ DATA_DIR: dir, TRAILWARDEN_MODE: 'aws' }), { mode: 'aws', sandbox: false });
+    t.match(loadConfig({ DATA_DIR: dir, TRAILWARDEN_SANDBOX: 'false' }), { mode: 'aws', sandbox: false });
+    t.match(loadConfig({ DATA_DIR: dir, TRAILWARDEN_SANDBOX: 'true' }), { mode: 'sandbox' });
+    t.match(
+      loadConfig({ DATA_DIR: dir, TRAILWARDEN_SANDBOX: 'true', TRAILWARDEN_MODE: 'sandbox' }),
+      { mode: 'sandbox' },
+      'both, agreeing',
+    );
+    t.throws(
+      () => loadConfig({ DATA_DIR: dir, TRAILWARDEN_SANDBOX: 'true', TRAILWARDEN_MODE: 'aws' }),
+      /TRAILWARDEN_SANDBOX=true contradicts TRAILWARDEN_MODE=aws; set only TRAILWARDEN_MODE/,
+    );
+    t.throws(
+      () => loadConfig({ DATA_DIR: dir, TRAILWARDEN_MODE: 'production' }),
+      /TRAILWARDEN_MODE: .*"production"/,
+    );
+    t.match(testConfig({ mode: 'aws' }), { mode: 'aws', sandbox: false }, 'testConfig keeps the two in step');
+    t.match(testConfig({ sandbox: false }), { mode: 'aws', sandbox: false });
+  },
+);
 
 t.test('roleForAccount: from the template, with the external id; none in sandbox mode', async (t) => {
   const config = testConfig({ sandbox: false, externalId: 'ext-9' });

@@ -17,6 +17,7 @@ import type {
   RunOptions,
   TrailEngine,
 } from '../../src/engine/types.ts';
+import type { Prerequisites } from '../../src/health/prerequisites.ts';
 import { SqlStore } from '../../src/store/sql-store.ts';
 import type { Store } from '../../src/store/types.ts';
 import type { ResolvedTrailRequest } from '../../src/trail-request/schema.ts';
@@ -206,6 +207,7 @@ export async function makeApp(
     auth?: Partial<AuthConfig>;
     /** The real catalog (stacks/alarms/catalog.ts) for tests of alarm sets; a small fake otherwise. */
     alarmCatalog?: AlarmCatalog;
+    prerequisites?: Prerequisites;
   } = {},
 ): Promise<TestApp> {
   const config = testConfig({ managementAccountId: MANAGEMENT_ACCOUNT, ...opts.config });
@@ -222,6 +224,7 @@ export async function makeApp(
     engine,
     alarmCatalog: opts.alarmCatalog ?? alarmCatalog,
     beforeRoutes: (instance) => wireSecurity(instance, security, { openApiSecurity: true }),
+    ...(opts.prerequisites ? { prerequisites: opts.prerequisites } : {}),
   });
   auditOperationQueue(app.operationQueue, security.audit, app.log);
   await app.ready();

@@ -86,3 +86,50 @@ t.test('an unknown error is a generic 500 problem, logged with its cause, no sta
     'the cause is logged',
   );
 });
+
+t.test(
+  'static assets are not logged at info; API requests are; the engine gets a debug channel',
+  async (t) => {
+    const { lines, stream } = captureLogs();
+    const config = testConfig({ logLevel: 'info' });
+    const engine = new ControllableEngine();
+    const app = await buildApp({
+      config,
+      store: await openTestStore(),
+      engine,
+      alarmCatalog,
+      logger: createLogger(config, stream),
+    });
+    t.teardown(() => app.close());
+    for (const url of ['/assets/app.js', '/assets/app.css', '/docs/static/index.css']) {
+      const res = await app.inject({ method: 'GET', url, headers: { 'x-request-id': `asset-${url}` } });
+      t.equal(res.statusCode, 200, url);
+      t.same(
+        lines.filter((l) => l['reqId'] === `asset-${url}`),
+        [],
+        `${url}: no request lines at info`,
+      );
+    }
+    const missing = await app.inject({
+      method: 'GET',
+      url: '/assets/nope.js',
+      headers: { 'x-request-id': 'a404' },
+    });
+    t.equal(missing.statusCode, 404);
+    await app.inject({ method: 'GET', url: '/healthz', headers: { 'x-request-id': 'api-1' } });
+    t.ok(lines.filter((l) => l['reqId'] === 'api-1').length >= 2, 'an API request still logs');
+
+    await putTrail(app);
+    await app.inject({ method: 'POST', url: `/v1/accounts/${ACCOUNT}/trail/previews` });
+    const call = await engine.nextCall();
+    t.type(call.opts?.log?.debug, 'function', 'per-resource progress has a debug channel');
+    call.succeed();
+  },
+);
+
+t.test('LOG_FORMAT=pretty is a documented, validated setting', async (t) => {
+  const { parseConfigEnv } = await import('../../src/config.ts');
+  t.equal(parseConfigEnv({}).LOG_FORMAT, 'json');
+  t.equal(parseConfigEnv({ LOG_FORMAT: 'pretty' }).LOG_FORMAT, 'pretty', 'pino-pretty is installed (dev)');
+  t.throws(() => parseConfigEnv({ LOG_FORMAT: 'fancy' }), /LOG_FORMAT/);
+});

@@ -166,9 +166,18 @@ if (!existsSync(CHROMIUM)) {
     await apply.waitFor();
     const counts = await page.locator('.change-counts').textContent();
     t.match(counts, /to create/);
-    const creates = await page.locator('.plan-create li').count();
+    const creates = await page.locator('.plan li[data-change="create"]').count();
     t.ok(creates > 5, `the plan lists the resources to create (${creates})`);
-    t.match(await page.locator('.plan-create').textContent(), /aws:cloudtrail\/trail:Trail/);
+    t.equal(
+      await page.locator('.count-create .count-number').textContent(),
+      String(creates),
+      'the count agrees with the list',
+    );
+    t.match(
+      await page.locator('.plan-group[data-group="trail:eu-west-1"]').textContent(),
+      /aws:cloudtrail\/trail:Trail/,
+    );
+    t.match(await page.locator('.confirm').textContent(), /No approval needed/);
     t.match(await apply.textContent(), new RegExp(`Apply \\d+ changes to account ${ACCOUNT}`));
     await screenshot(page, '03-preview-and-confirmation');
     const trail = await service.api<{ specVersion: number; status: string }>(`/v1/accounts/${ACCOUNT}/trail`);
@@ -182,7 +191,7 @@ if (!existsSync(CHROMIUM)) {
     await result.waitFor({ timeout: LONG });
     t.match(await result.getAttribute('class'), /success/, (await result.textContent()) ?? '');
     t.match(await page.locator('#result-title').textContent(), /Apply succeeded/);
-    const outputs = await page.locator('#outputs dt').allTextContents();
+    const outputs = await page.locator('#outputs tbody th').allTextContents();
     t.ok(outputs.length > 0, `outputs shown: ${outputs.join(', ')}`);
     const rows = page.locator('#resource-progress li');
     t.ok((await rows.count()) >= creates, 'every resource has a row');
@@ -241,8 +250,8 @@ if (!existsSync(CHROMIUM)) {
     t.equal((await property.locator('td.expected').textContent())?.trim(), 'true');
     t.equal((await property.locator('td.actual').textContent())?.trim(), 'false');
     t.match(await page.locator('.drift-report h4').first().textContent(), /aws:cloudtrail\/trail:Trail/);
-    t.match(await page.locator('#spec').textContent(), /"homeRegion": "eu-west-1"/);
-    t.match(await page.locator('#last-operation').textContent(), /refresh-preview/);
+    t.match(await page.locator('#spec tr[data-path="homeRegion"]').textContent(), /eu-west-1/);
+    t.match(await page.locator('#operations-table tbody tr').first().textContent(), /Drift check/);
     await screenshot(page, '06-account-drift-report');
     // "Change the request" opens the form with the stored spec.
     await page.getByRole('link', { name: 'Change the request' }).click();

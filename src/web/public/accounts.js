@@ -1,4 +1,6 @@
 // The account list: status, drift severity and last operation of every account with a request.
+
+import { KIND_WORDS } from './account.js';
 import { api, describeError } from './api.js';
 import { badge, formatTime, h, pageTitle } from './dom.js';
 
@@ -75,7 +77,13 @@ function row(a) {
     h(
       'td',
       {},
-      op ? h('a', { href: `/operations/${encodeURIComponent(op.id)}` }, `${op.kind} ${op.state}`) : '—',
+      op
+        ? [
+            h('a', { href: `/operations/${encodeURIComponent(op.id)}` }, KIND_WORDS[op.kind] ?? op.kind),
+            ' ',
+            badge(op.state),
+          ]
+        : '—',
     ),
     h('td', {}, formatTime(a.updatedAt)),
   );

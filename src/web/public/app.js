@@ -3,6 +3,7 @@ import { renderAccountPage } from './account.js';
 import { renderAccountsPage } from './accounts.js';
 import { describeError, token } from './api.js';
 import { announce, clear, h } from './dom.js';
+import { renderFleetPage } from './fleet.js';
 import { renderRequestPage } from './form.js';
 import { renderOperationPage } from './operation.js';
 
@@ -43,6 +44,7 @@ function setUpSignIn() {
 const ROUTES = [
   { pattern: /^\/$/, nav: 'request', render: (main) => renderRequestPage(main) },
   { pattern: /^\/accounts\/?$/, nav: 'accounts', render: (main) => renderAccountsPage(main) },
+  { pattern: /^\/drift\/?$/, nav: 'drift', render: (main) => renderFleetPage(main) },
   {
     pattern: /^\/accounts\/([^/]+)\/?$/,
     nav: 'accounts',
@@ -79,5 +81,22 @@ async function route() {
   document.body.dataset.ready = 'true';
 }
 
+/** The mode banner on every page: sandbox mode says plainly that AWS is not touched. */
+async function showMode() {
+  const banner = document.getElementById('mode-banner');
+  try {
+    const res = await fetch('/assets/settings.json', { headers: { accept: 'application/json' } });
+    const settings = await res.json();
+    if (settings.notice) {
+      banner.textContent = settings.notice;
+      banner.hidden = false;
+      document.body.dataset.mode = settings.mode;
+    }
+  } catch {
+    // The pages work without it; /readyz reports the mode too.
+  }
+}
+
 setUpSignIn();
+void showMode();
 void route();

@@ -98,6 +98,36 @@ function reportFromEvents(accountId, op, events) {
   };
 }
 
+/** Drift findings are states, not actions: a resource is changed or missing. */
+export const FINDING_WORDS = {
+  modified: 'changed',
+  update: 'changed',
+  deleted: 'missing',
+  delete: 'missing',
+};
+
+/** What each severity means, wherever severities appear (the same words as src/drift/severity.ts). */
+export const SEVERITY_MEANINGS = {
+  critical: 'blinds the account: activity is no longer recorded, or the record can be destroyed',
+  high: 'weakens detection or evidence without blinding the account',
+  low: 'cosmetic: nothing that records or protects activity changed',
+  unknown: 'never checked, or the last check could not read every resource',
+  none: 'the last check found every resource as applied',
+};
+
+export function severityLegend() {
+  return h(
+    'details',
+    { class: 'severity-legend' },
+    h('summary', {}, 'What the severities mean'),
+    h(
+      'dl',
+      {},
+      Object.entries(SEVERITY_MEANINGS).map(([k, v]) => [h('dt', {}, badge(k)), h('dd', {}, v)]),
+    ),
+  );
+}
+
 export function renderDriftReport({ report, derived }, index) {
   const titleId = `drift-report-${index}`;
   const section = h('section', { class: 'drift-report', 'aria-labelledby': titleId });
@@ -110,7 +140,7 @@ export function renderDriftReport({ report, derived }, index) {
         ? badge('no drift', 'none')
         : report.severity
           ? badge(report.severity)
-          : badge('drift found', 'drift'),
+          : badge('changed', 'drift'),
     ),
   );
   if (derived) {
@@ -151,12 +181,12 @@ export function renderDriftReport({ report, derived }, index) {
       ' ',
       r.severity ? badge(r.severity) : null,
       ' ',
-      badge(r.operation, r.operation),
+      badge(FINDING_WORDS[r.operation] ?? r.operation, r.operation),
     );
     const block = h('div', { class: 'drifted-resource' }, resTitle);
     if (r.reason) block.append(h('p', { class: 'hint' }, r.reason));
     if (r.operation === 'deleted') {
-      block.append(h('p', {}, 'The resource no longer exists in the account.'));
+      block.append(h('p', {}, 'Missing: the resource no longer exists in the account.'));
     } else if (r.properties?.length) {
       block.append(
         h(
@@ -173,8 +203,8 @@ export function renderDriftReport({ report, derived }, index) {
                 'tr',
                 {},
                 h('th', { scope: 'col' }, 'Property'),
-                h('th', { scope: 'col' }, 'Expected'),
-                h('th', { scope: 'col' }, 'Actual'),
+                h('th', { scope: 'col' }, 'Applied'),
+                h('th', { scope: 'col' }, 'Now in the account'),
                 h('th', { scope: 'col' }, 'Severity'),
               ),
             ),

@@ -2,17 +2,11 @@
 // (from /openapi.json), PUTs it, runs a preview, shows the planned changes and asks before applying.
 import { ApiError, api, describeError, followOperation } from './api.js';
 import { renderCoverage, showRequestCoverage } from './coverage.js';
-import { announce, badge, clear, h, nextId, pageTitle } from './dom.js';
-import { CHANGE_KINDS, ResourceProgress } from './events.js';
+import { announce, clear, h, nextId, pageTitle } from './dom.js';
+import { ResourceProgress } from './events.js';
 import { choice, FieldRegistry, field, group, lines, numberValue } from './fields.js';
+import { changeTotal, confirmNotes, loadPlan, renderPlan } from './plan.js';
 import { enumOf, formSchemas, subschema, validate } from './schema.js';
-
-const CHANGE_LABELS = {
-  create: 'to create',
-  update: 'to update',
-  replace: 'to replace',
-  delete: 'to delete',
-};
 
 function options(values, selected, labels = {}) {
   return values.map((v) =>
@@ -771,7 +765,7 @@ class RequestForm {
             progress.textContent = `Running the preview… ${resources.list().length} resources checked`;
         },
       });
-      this.#showPlan({ accountId, spec, etag, op: final ?? op, resources, progress });
+      await this.#showPlan({ accountId, spec, etag, op: final ?? op, resources, progress });
     } catch (err) {
       progress.textContent = '';
       panel.append(
@@ -782,7 +776,7 @@ class RequestForm {
     }
   }
 
-  #showPlan({ accountId, spec, etag, op, resources, progress }) {
+  async #showPlan({ accountId, spec, etag, op, resources, progress }) {
     const panel = this.previewPanel;
     if (op.state !== 'succeeded') {
       progress.textContent = '';
@@ -805,58 +799,24 @@ class RequestForm {
       );
       return;
     }
-    const summary = op.changeSummary ?? {};
-    const changed = resources.changed();
-    const total = CHANGE_KINDS.reduce((n, k) => n + (summary[k] ?? 0), 0);
+    let plan;
+    try {
+      plan = await loadPlan(op.id);
+    } catch (err) {
+      progress.textContent = '';
+      panel.append(
+        h('p', { class: 'notice error', role: 'alert' }, `The plan could not be read: ${describeError(err)}`),
+      );
+      return;
+    }
+    const total = changeTotal(plan);
     progress.textContent =
       total === 0 ? 'Preview finished: nothing to change.' : `Preview finished: ${total} changes planned.`;
-    panel.append(
-      h(
-        'ul',
-        { class: 'change-counts', 'aria-label': 'Planned changes' },
-        CHANGE_KINDS.map((k) =>
-          h(
-            'li',
-            { class: `count count-${k}` },
-            h('span', { class: 'count-number' }, String(summary[k] ?? 0)),
-            ` ${CHANGE_LABELS[k]}`,
-          ),
-        ),
-        h(
-          'li',
-          { class: 'count count-same' },
-          h('span', { class: 'count-number' }, String(summary.same ?? 0)),
-          ' unchanged',
-        ),
-      ),
-    );
+    panel.append(renderPlan(plan));
     if (op.coverage) {
       const box = h('section', { class: 'coverage', id: 'preview-coverage' });
       renderCoverage(box, op.coverage);
       panel.append(box);
-    }
-    for (const kind of CHANGE_KINDS) {
-      const list = changed.filter((r) => r.change === kind);
-      if (list.length === 0) continue;
-      panel.append(
-        h('h3', {}, `Resources ${CHANGE_LABELS[kind]} (${list.length})`),
-        h(
-          'ul',
-          { class: `resource-list plan-${kind}` },
-          list.map((r) =>
-            h(
-              'li',
-              {},
-              badge(kind),
-              ' ',
-              h('span', { class: 'resource-name' }, r.name),
-              ' ',
-              h('span', { class: 'resource-type' }, r.type),
-              r.diffs.length ? h('span', { class: 'resource-diffs' }, ` — ${r.diffs.join(', ')}`) : null,
-            ),
-          ),
-        ),
-      );
     }
     if (total === 0) {
       panel.append(
@@ -902,10 +862,10 @@ class RequestForm {
         h(
           'p',
           {},
-          `This changes real resources in account ${accountId} (home region ${spec.homeRegion}). `,
-          spec.insights?.length ? 'Insights are on: they are billed. ' : '',
+          `This changes the resources listed above in account ${accountId} (home region ${spec.homeRegion}). `,
           'You can follow the progress on the next page.',
         ),
+        confirmNotes(plan),
         confirmError,
         h('div', { class: 'form-actions' }, applyButton, back),
       ),

@@ -1,18 +1,16 @@
-// The operation page: follows the server-sent events live, resource by resource, and ends with the
-// outputs (success) or the cause (failure).
-
+// The operation page: the result on top once it ends (outputs as a table, or the engine's error and
+// the next step), a progress bar whose total comes from the preview's plan, the resource being
+// worked on, the elapsed time, and every resource as the events stream in.
+import { KIND_WORDS } from './account.js';
 import { ApiError, api, describeError, followOperation } from './api.js';
 import { showAccountWarnings } from './coverage.js';
-import { announce, badge, clear, formatDuration, formatTime, h, pageTitle, showValue } from './dom.js';
+import { announce, badge, clear, formatDuration, formatTime, h, pageTitle } from './dom.js';
 import { ResourceProgress } from './events.js';
+import { outputsTable, settings } from './outputs.js';
+import { CHANGE_WORDS, CHANGES, changeTotal, loadPlan } from './plan.js';
 
-const KIND_LABELS = {
-  preview: 'Preview',
-  apply: 'Apply',
-  'refresh-preview': 'Drift check',
-  refresh: 'Refresh',
-  destroy: 'Decommission',
-};
+// The same words for the same thing on every page (account.js defines them).
+const KIND_LABELS = KIND_WORDS;
 const FINAL = new Set(['succeeded', 'failed', 'cancelled', 'interrupted']);
 const STATUS_TEXT = { running: 'in progress', done: 'done', failed: 'failed' };
 
@@ -42,6 +40,13 @@ export async function renderOperationPage(main, operationId) {
   const outcome = h('div', { class: 'outcome', id: 'operation-outcome' });
   const coverageWarnings = h('div', { id: 'coverage-warnings' });
   void showAccountWarnings(coverageWarnings, op.accountId);
+  const bar = h('progress', {
+    class: 'progress-bar',
+    id: 'operation-progress-bar',
+    'aria-label': 'Progress',
+  });
+  const current = h('p', { class: 'current-resource', id: 'current-resource' });
+  const elapsed = h('span', { id: 'elapsed' });
   main.append(
     h(
       'p',
@@ -49,14 +54,27 @@ export async function renderOperationPage(main, operationId) {
       h('a', { href: `/accounts/${encodeURIComponent(op.accountId)}` }, `Account ${op.accountId}`),
     ),
     coverageWarnings,
-    h('div', { class: 'state-line' }, 'State: ', stateBadge),
-    facts,
+    outcome,
+    h('div', { class: 'state-line' }, 'State: ', stateBadge, ' · elapsed ', elapsed),
+    bar,
     status,
+    current,
     actions,
+    facts,
     h('h2', {}, 'Resources'),
     list,
-    outcome,
   );
+  const sandbox = (await settings()).mode === 'sandbox';
+  // The total is known from the plan of the preview this apply follows (same account and version).
+  let total = null;
+  if (op.kind === 'apply') total = await plannedTotal(op);
+  if (total !== null) bar.max = Math.max(total, 1);
+  const startedMs = () => Date.parse(op.startedAt ?? op.createdAt);
+  const tick = () => {
+    elapsed.textContent = formatDuration(Math.max(0, Date.now() - startedMs()));
+  };
+  tick();
+  const ticker = setInterval(tick, 1000);
 
   const resources = new ResourceProgress();
   const rows = new Map();
@@ -65,6 +83,8 @@ export async function renderOperationPage(main, operationId) {
     clear(facts).append(
       h('dt', {}, 'Operation'),
       h('dd', {}, h('code', {}, o.id)),
+      h('dt', {}, 'Requested by'),
+      h('dd', {}, o.requestedBy ?? 'the service'),
       h('dt', {}, 'Spec version'),
       h('dd', {}, String(o.specVersion)),
       h('dt', {}, 'Started'),
@@ -121,9 +141,14 @@ export async function renderOperationPage(main, operationId) {
     );
   };
   const progressText = () => {
+    if (total !== null) {
+      const done = Math.min(total, resources.changed().filter((r) => r.status === 'done').length);
+      bar.value = done;
+      return `${done} of ${total} planned changes done`;
+    }
     const all = resources.list();
     const done = all.filter((r) => r.status === 'done').length;
-    return `${done} of ${all.length} resources done so far`;
+    return `${done} of ${all.length} resources seen so far done`;
   };
 
   renderFacts(op);
@@ -137,6 +162,7 @@ export async function renderOperationPage(main, operationId) {
         if (r) {
           renderRow(r);
           status.textContent = `Running: ${progressText()}`;
+          if (r.status === 'running') current.textContent = `Now: ${r.name} (${r.type})`;
         }
         if (op.state === 'queued') {
           op = { ...op, state: 'running' };
@@ -145,6 +171,7 @@ export async function renderOperationPage(main, operationId) {
       },
     });
   } catch (err) {
+    clearInterval(ticker);
     status.textContent = '';
     outcome.append(
       h(
@@ -156,29 +183,89 @@ export async function renderOperationPage(main, operationId) {
     return;
   }
   final ??= (await api(`/v1/operations/${encodeURIComponent(op.id)}`)).data;
+  clearInterval(ticker);
+  op = final;
+  tick();
+  if (final.durationMs !== null) elapsed.textContent = formatDuration(final.durationMs);
+  current.textContent = '';
   renderFacts(final);
   if (final.state === 'succeeded') {
     status.textContent = `Finished: ${progressText().replace(' so far', '')}.`;
-    outcome.append(renderSuccess(final, resources));
+    // Counts of AWS resources from the plan, as on the preview (the engine's summary counts components too).
+    const plan =
+      final.kind === 'apply' || final.kind === 'preview' ? await loadPlan(final.id).catch(() => null) : null;
+    outcome.append(renderSuccess(final, resources, sandbox, plan));
     announce(`${KIND_LABELS[final.kind] ?? 'Operation'} succeeded`);
   } else {
     status.textContent = `Ended: ${final.state}.`;
     announce(`${KIND_LABELS[final.kind] ?? 'Operation'} ${final.state}`);
     outcome.append(renderFailure(final, resources));
   }
+  // Done: a full bar on success (the engine's work is over even when the count differs from the plan).
+  if (total === null) bar.max = 1;
+  if (final.state === 'succeeded') bar.value = bar.max;
   outcome.querySelector('h2')?.focus();
 }
 
-function renderSuccess(op, resources) {
+async function plannedTotal(op) {
+  try {
+    const q = new URLSearchParams({ kind: 'preview', limit: '10' });
+    const { data } = await api(`/v1/accounts/${encodeURIComponent(op.accountId)}/operations?${q}`);
+    const preview = data.items.find(
+      (p) => p.state === 'succeeded' && p.specVersion === op.specVersion && p.createdAt <= op.createdAt,
+    );
+    return preview ? changeTotal(await loadPlan(preview.id)) : null;
+  } catch {
+    return null;
+  }
+}
+
+/** What to do after a failure, from the error's code and the engine's words. */
+export function nextStep(op) {
+  const code = op.error?.code ?? '';
+  const text = `${op.error?.message ?? ''}\n${op.error?.engineMessage ?? ''}`;
+  if (code === 'approval_rejected')
+    return 'An approver rejected it. Change the request if needed and apply again.';
+  if (code === 'cancelled') return 'It was cancelled. Retry when you are ready.';
+  if (code.startsWith('interrupted'))
+    return 'The service stopped while it ran; the lock was released. Retry it.';
+  if (code === 'stack_locked')
+    return 'Another update holds the account’s stack. Wait for it to end, then retry.';
+  if (/AccessDenied|UnauthorizedOperation|not authorized/i.test(text))
+    return 'The role Trailwarden assumes in the account lacks a permission named above: grant it, then retry.';
+  if (/InsufficientS3BucketPolicy|InsufficientEncryptionPolicy/i.test(text))
+    return 'CloudTrail refused the bucket or key policy: check the policy named above, then retry.';
+  if (/already exists|AlreadyExists|TrailAlreadyExists/i.test(text))
+    return 'A resource with this name already exists in the account: remove it or list it as an external trail, then retry.';
+  if (/no Pulumi CLI|plugin/i.test(text))
+    return 'The engine is missing a piece: see /readyz for the command, then retry.';
+  return 'Read the engine’s message below; change the request or fix the account, then retry.';
+}
+
+function renderSuccess(op, resources, sandbox, plan) {
   const panel = h('section', { class: 'result success', 'aria-labelledby': 'result-title' });
   panel.append(
     h('h2', { id: 'result-title', tabindex: '-1' }, `${KIND_LABELS[op.kind] ?? 'Operation'} succeeded`),
   );
-  const summary = op.changeSummary ?? {};
-  const parts = Object.entries(summary)
-    .filter(([, n]) => n > 0)
-    .map(([k, n]) => `${n} ${k}`);
-  if (parts.length) panel.append(h('p', {}, `Changes: ${parts.join(', ')}.`));
+  if (plan) {
+    const done = {
+      create: 'created',
+      update: 'updated',
+      replace: 'replaced',
+      delete: 'deleted',
+      same: 'unchanged',
+    };
+    const words = op.kind === 'apply' ? done : CHANGE_WORDS;
+    const parts = [...CHANGES, 'same']
+      .filter((k) => plan.counts[k])
+      .map((k) => `${plan.counts[k]} ${words[k]}`);
+    panel.append(h('p', { id: 'result-counts' }, `AWS resources: ${parts.join(', ') || 'none'}.`));
+  } else if (op.kind !== 'refresh-preview') {
+    const parts = Object.entries(op.changeSummary ?? {})
+      .filter(([k, n]) => n > 0 && k !== 'same')
+      .map(([k, n]) => `${n} ${k}`);
+    if (parts.length) panel.append(h('p', {}, `Changes: ${parts.join(', ')}.`));
+  }
   if (op.kind === 'refresh-preview') {
     panel.append(
       h(
@@ -191,16 +278,8 @@ function renderSuccess(op, resources) {
     );
   }
   const outputs = op.outputs ?? {};
-  const keys = Object.keys(outputs).sort();
-  if (keys.length) {
-    panel.append(
-      h('h3', {}, 'Outputs'),
-      h(
-        'dl',
-        { class: 'outputs', id: 'outputs' },
-        keys.map((k) => [h('dt', {}, k), h('dd', {}, h('code', {}, showValue(outputs[k])))]),
-      ),
-    );
+  if (Object.keys(outputs).length) {
+    panel.append(h('h3', {}, 'Outputs'), outputsTable(outputs, { id: 'outputs', sandbox }));
   }
   const warnings = resources.diagnostics.filter((d) => d.severity === 'warning');
   if (warnings.length)
@@ -229,6 +308,7 @@ function renderFailure(op, resources) {
   if (op.error) {
     panel.append(
       h('p', { class: 'cause' }, h('strong', {}, 'Cause: '), op.error.message),
+      h('p', { class: 'next-step', id: 'next-step' }, h('strong', {}, 'Next step: '), nextStep(op)),
       h('p', { class: 'hint' }, `Code: ${op.error.code}`),
     );
     if (op.error.engineMessage) panel.append(h('pre', { class: 'engine-message' }, op.error.engineMessage));

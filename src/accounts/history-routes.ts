@@ -1,0 +1,146 @@
+// An account's history: its operations (newest first) and the stored versions of its trail request
+// with who stored them, both paginated.
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
+import { NotFoundError, problemResponses, ValidationFailedError } from '../errors.ts';
+import { OperationKindSchema, OperationSchema, operationView } from '../operations/schemas.ts';
+import { OPERATION_STATES, type Store } from '../store/types.ts';
+import { AccountParams } from './schemas.ts';
+import type { SpecVersionStore } from './spec-versions.ts';
+
+const PageQuery = Type.Object(
+  {
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 20 })),
+    cursor: Type.Optional(Type.String({ maxLength: 100, description: 'nextCursor of the previous page' })),
+  },
+  { additionalProperties: false },
+);
+
+const OperationsPage = Type.Object({
+  items: Type.Array(OperationSchema),
+  nextCursor: Type.Union([Type.String(), Type.Null()]),
+});
+
+const SpecVersionSchema = Type.Object({
+  version: Type.Integer(),
+  spec: Type.Record(Type.String(), Type.Unknown(), { description: 'The trail request, defaults applied' }),
+  createdAt: Type.String({ format: 'date-time' }),
+  createdBy: Type.Union([Type.String(), Type.Null()], { description: 'Principal id; null when not known' }),
+  createdByName: Type.Union([Type.String(), Type.Null()]),
+  current: Type.Boolean({ description: 'The version the account requests now' }),
+  applied: Type.Boolean({ description: 'The version last applied' }),
+});
+
+const VersionsPage = Type.Object({
+  items: Type.Array(SpecVersionSchema),
+  nextCursor: Type.Union([Type.String(), Type.Null()]),
+});
+
+function encode(n: number): string {
+  return Buffer.from(JSON.stringify({ before: n })).toString('base64url');
+}
+
+function decode(cursor: string | undefined): number | undefined {
+  if (cursor === undefined) return undefined;
+  try {
+    const { before } = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { before?: unknown };
+    if (Number.isInteger(before) && (before as number) > 0) return before as number;
+  } catch {
+    // fall through
+  }
+  throw new ValidationFailedError([
+    { path: '/cursor', message: 'is not a cursor this service issued', in: 'querystring' },
+  ]);
+}
+
+export const accountHistoryRoutes: FastifyPluginAsyncTypebox<{
+  store: Store;
+  versions: SpecVersionStore | undefined;
+}> = async (app, { store, versions }) => {
+  const requireAccount = async (accountId: string) => {
+    const account = await store.getAccount(accountId);
+    if (!account) throw new NotFoundError('trail_request', `Account ${accountId} has no trail request`);
+    return account;
+  };
+
+  app.get(
+    '/v1/accounts/:accountId/operations',
+    {
+      config: { access: { role: 'viewer', account: 'params.accountId' } },
+      schema: {
+        tags: ['operations'],
+        summary: "The account's operations, newest first",
+        params: AccountParams,
+        querystring: Type.Object(
+          { ...PageQuery.properties, kind: Type.Optional(OperationKindSchema) },
+          { additionalProperties: false },
+        ),
+        response: { 200: OperationsPage, ...problemResponses(400, 404) },
+      },
+    },
+    async (req) => {
+      const { accountId } = req.params;
+      await requireAccount(accountId);
+      const limit = req.query.limit ?? 20;
+      const before = decode(req.query.cursor);
+      const all = (await store.listAccountOperations(accountId, OPERATION_STATES))
+        .filter((op) => (req.query.kind ? op.kind === req.query.kind : true))
+        .filter((op) => (before === undefined ? true : op.seq < before))
+        .sort((a, b) => b.seq - a.seq);
+      const page = all.slice(0, limit);
+      return {
+        items: page.map(operationView),
+        nextCursor: all.length > limit && page.length ? encode(page.at(-1)!.seq) : null,
+      };
+    },
+  );
+
+  app.get(
+    '/v1/accounts/:accountId/trail/versions',
+    {
+      config: { access: { role: 'viewer', account: 'params.accountId' } },
+      schema: {
+        tags: ['trail-requests'],
+        summary: 'Stored versions of the trail request, newest first, with who stored each',
+        params: AccountParams,
+        querystring: PageQuery,
+        response: { 200: VersionsPage, ...problemResponses(400, 404) },
+      },
+    },
+    async (req) => {
+      const account = await requireAccount(req.params.accountId);
+      const limit = req.query.limit ?? 20;
+      const before = decode(req.query.cursor);
+      const rows = versions
+        ? await versions.list(account.accountId, { limit: limit + 1, beforeVersion: before })
+        : [];
+      // The current version is always there, even when it was stored before versions were kept.
+      if (
+        (before === undefined || account.specVersion < before) &&
+        !rows.some((r) => r.version === account.specVersion)
+      ) {
+        rows.unshift({
+          accountId: account.accountId,
+          version: account.specVersion,
+          spec: account.spec,
+          createdAt: account.updatedAt,
+          createdBy: null,
+          createdByName: null,
+        });
+      }
+      const page = rows.slice(0, limit);
+      return {
+        items: page.map((v) => ({
+          version: v.version,
+          spec: v.spec as unknown as Record<string, unknown>,
+          createdAt: v.createdAt,
+          createdBy: v.createdBy,
+          createdByName: v.createdByName,
+          current: v.version === account.specVersion,
+          applied: v.version === account.appliedVersion,
+        })),
+        nextCursor: rows.length > limit && page.length ? encode(page.at(-1)!.version) : null,
+      };
+    },
+  );
+};

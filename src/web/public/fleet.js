@@ -1,0 +1,160 @@
+// The fleet's drift (GET /v1/drift): accounts by worst severity, filtered by severity, account
+// status and scope (id prefix or group:<name>), a page at a time; the severities explained.
+import { api, describeError } from './api.js';
+import { badge, formatTime, h, nextId, pageTitle } from './dom.js';
+import { SEVERITY_MEANINGS, severityLegend } from './drift.js';
+
+const SEVERITIES = ['critical', 'high', 'low', 'unknown', 'none'];
+const STATUSES = ['pending', 'applying', 'applied', 'failed', 'decommissioning'];
+
+function select(label, name, values, selected) {
+  const id = nextId(name);
+  const el = h(
+    'select',
+    { id, name },
+    h('option', { value: '' }, 'Any'),
+    values.map((v) => h('option', { value: v, selected: v === selected }, v)),
+  );
+  return { el, row: h('div', { class: 'filter' }, h('label', { for: id }, label), el) };
+}
+
+export async function renderFleetPage(main) {
+  pageTitle(main, 'Fleet drift').focus();
+  const params = new URLSearchParams(location.search);
+  const sev = select('Severity', 'severity', SEVERITIES, params.get('severity'));
+  const status = select('Account status', 'status', STATUSES, params.get('status'));
+  const scopeId = nextId('scope');
+  const scope = h('input', {
+    id: scopeId,
+    name: 'scope',
+    type: 'text',
+    value: params.get('scope') ?? '',
+    'aria-describedby': `${scopeId}-hint`,
+    autocomplete: 'off',
+    class: 'input-account',
+  });
+  const form = h(
+    'form',
+    { class: 'filters', id: 'fleet-filters', role: 'search', 'aria-label': 'Filter accounts' },
+    sev.row,
+    status.row,
+    h(
+      'div',
+      { class: 'filter' },
+      h('label', { for: scopeId }, 'Scope'),
+      scope,
+      h('p', { class: 'hint', id: `${scopeId}-hint` }, 'Account id prefix, or group:<name>'),
+    ),
+    h('div', { class: 'form-actions' }, h('button', { type: 'submit', class: 'primary' }, 'Filter')),
+  );
+  form.addEventListener('submit', (e) => {
+    e.preventDefault();
+    const q = new URLSearchParams();
+    if (sev.el.value) q.set('severity', sev.el.value);
+    if (status.el.value) q.set('status', status.el.value);
+    if (scope.value.trim()) q.set('scope', scope.value.trim());
+    location.assign(`/drift${q.size ? `?${q}` : ''}`);
+  });
+  const counts = h('ul', {
+    class: 'change-counts',
+    id: 'fleet-counts',
+    'aria-label': 'Accounts by severity',
+  });
+  const tbody = h('tbody', {});
+  const more = h('button', { type: 'button', class: 'secondary', hidden: true }, 'Show more accounts');
+  const note = h('p', { role: 'status', class: 'progress' }, 'Loading…');
+  main.append(
+    h(
+      'p',
+      { class: 'lead' },
+      'Each account’s latest drift check, worst first. A drift check compares what was applied with what is in the account now.',
+    ),
+    form,
+    severityLegend(),
+    counts,
+    note,
+    h(
+      'div',
+      { class: 'table-wrap' },
+      h(
+        'table',
+        { class: 'accounts', id: 'fleet-table' },
+        h('caption', { class: 'visually-hidden' }, 'Accounts by worst drift severity'),
+        h(
+          'thead',
+          {},
+          h(
+            'tr',
+            {},
+            ['Account', 'Drift', 'Findings', 'Checked', 'Status'].map((t) => h('th', { scope: 'col' }, t)),
+          ),
+        ),
+        tbody,
+      ),
+    ),
+    more,
+  );
+
+  let cursor = null;
+  const load = async () => {
+    more.disabled = true;
+    try {
+      const q = new URLSearchParams({ limit: '25' });
+      for (const k of ['severity', 'status', 'scope']) if (params.get(k)) q.set(k, params.get(k));
+      if (cursor) q.set('cursor', cursor);
+      const { data } = await api(`/v1/drift?${q}`);
+      if (!cursor) {
+        counts.replaceChildren(
+          ...SEVERITIES.map((s) =>
+            h(
+              'li',
+              { class: `count count-${s}`, title: SEVERITY_MEANINGS[s] },
+              h('span', { class: 'count-number' }, String(data.counts[s] ?? 0)),
+              ' ',
+              badge(s),
+            ),
+          ),
+        );
+      }
+      for (const a of data.accounts) {
+        const c = a.counts;
+        tbody.append(
+          h(
+            'tr',
+            { 'data-account': a.accountId, 'data-severity': a.severity },
+            h(
+              'th',
+              { scope: 'row' },
+              h('a', { href: `/accounts/${encodeURIComponent(a.accountId)}` }, a.accountId),
+            ),
+            h('td', {}, badge(a.severity)),
+            h(
+              'td',
+              {},
+              c
+                ? ['critical', 'high', 'low']
+                    .filter((k) => c[k])
+                    .map((k) => `${c[k]} ${k}`)
+                    .join(', ') || 'none'
+                : '—',
+            ),
+            h('td', {}, formatTime(a.checkedAt)),
+            h('td', {}, badge(a.status)),
+          ),
+        );
+      }
+      cursor = data.nextCursor;
+      more.hidden = !cursor;
+      note.textContent = tbody.children.length
+        ? `${tbody.children.length} accounts shown`
+        : 'No account matches these filters.';
+    } catch (err) {
+      note.textContent = '';
+      note.after(h('p', { class: 'notice error', role: 'alert' }, describeError(err)));
+    } finally {
+      more.disabled = false;
+    }
+  };
+  more.addEventListener('click', () => void load());
+  await load();
+}
