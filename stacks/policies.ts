@@ -68,9 +68,10 @@ export function keyPolicy(i: KeyPolicyInput): PolicyDocument {
         // The log bucket uses an S3 Bucket Key: "If you are using an existing S3 bucket with an S3
         // Bucket Key, kms:Decrypt permissions are required to create or update a trail with SSE-KMS
         // encryption enabled" (CloudTrail User Guide, "Configure AWS KMS key policies for
-        // CloudTrail", whose example "Allow CloudTrail to decrypt a trail" grants it to the
-        // CloudTrail service principal). Bound to our trails by aws:SourceArn, the condition that
-        // page recommends; with a Bucket Key the encryption context is the bucket's, not the trail's.
+        // CloudTrail", https://docs.aws.amazon.com/awscloudtrail/latest/userguide/create-kms-key-policy-for-cloudtrail.html,
+        // whose example "Allow CloudTrail to decrypt a trail" grants it to the CloudTrail service
+        // principal). Bound to our trails by aws:SourceArn, which that page recommends for trail
+        // key policies; with a Bucket Key the encryption context is the bucket's, not the trail's.
         Sid: 'CloudTrailDecryptForBucketKey',
         Effect: 'Allow',
         Principal: { Service: 'cloudtrail.amazonaws.com' },
@@ -101,9 +102,12 @@ export function keyPolicy(i: KeyPolicyInput): PolicyDocument {
       Condition: { ArnEquals: { 'kms:EncryptionContext:aws:logs:arn': i.logGroupArn } },
     },
     {
-      // Alarms publish to the KMS-encrypted topic. SNS User Guide, "Enable compatibility between
-      // event sources from AWS services and encrypted topics": grant the service kms:GenerateDataKey*
-      // and kms:Decrypt, and add aws:SourceAccount and aws:SourceArn against confused deputies.
+      // Alarms publish to the KMS-encrypted topic. SNS Developer Guide, "Enable compatibility
+      // between event sources from AWS services and encrypted topics"
+      // (https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html): grant the service
+      // principal (cloudwatch.amazonaws.com for CloudWatch) kms:GenerateDataKey* and kms:Decrypt,
+      // and add aws:SourceAccount and aws:SourceArn against confused deputies (step 3; only
+      // EventBridge is excepted).
       Sid: 'CloudWatchAlarmsUseTopicKey',
       Effect: 'Allow',
       Principal: { Service: 'cloudwatch.amazonaws.com' },
@@ -117,10 +121,12 @@ export function keyPolicy(i: KeyPolicyInput): PolicyDocument {
       },
     },
     {
-      // The SNS guide defers the confused-deputy keys to each service's documentation, and
-      // EventBridge documents this grant without any ("Troubleshooting Amazon EventBridge": a rule
-      // runs but nothing reaches an encrypted SNS topic). A condition its KMS requests do not carry
-      // would drop every notification silently; the topic policy binds publishers to our rules.
+      // Unconditioned on purpose. SNS Developer Guide, "Managing Amazon SNS encryption keys and
+      // costs", section "Enable compatibility between event sources from AWS services and
+      // encrypted topics" (https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html):
+      // "Adding the aws:SourceAccount, aws:SourceArn, and aws:SourceOrgID to a AWS KMS policy is
+      // not supported for EventBridge-to-encrypted topics." The topic policy (topicPolicy below)
+      // is what binds EventBridge publishers to our rules.
       Sid: 'EventBridgeRulesUseTopicKey',
       Effect: 'Allow',
       Principal: { Service: 'events.amazonaws.com' },
