@@ -194,11 +194,13 @@ export function bucketPolicy(i: BucketPolicyInput): PolicyDocument {
 }
 
 /**
- * Trust of the role CloudTrail delivers to CloudWatch Logs with, exactly as AWS documents it:
- * "Confused deputy prevention is not applicable to the role policy for CloudWatch Logs
- * monitoring. The role policy doesn't support the use of aws:SourceArn and aws:SourceAccount"
- * (CloudTrail User Guide, "Role policy document for CloudTrail to use CloudWatch Logs for
- * monitoring"); with those conditions delivery fails.
+ * Trust of the role CloudTrail delivers to CloudWatch Logs with, exactly as AWS documents it
+ * (CloudTrail User Guide, "Sending events to CloudWatch Logs", "Creating a role": principal
+ * cloudtrail.amazonaws.com, sts:AssumeRole, no condition). "Confused deputy prevention is not
+ * applicable to the role policy for CloudWatch Logs monitoring. The role policy doesn't support
+ * the use of aws:SourceArn and aws:SourceAccount" (CloudTrail User Guide, "Role policy document
+ * for CloudTrail to use CloudWatch Logs for monitoring",
+ * https://docs.aws.amazon.com/awscloudtrail/latest/userguide/cloudtrail-required-policy-for-cloudwatch-logs.html).
  */
 export function cloudTrailAssumeRolePolicy() {
   return {
@@ -215,12 +217,21 @@ export function cloudTrailAssumeRolePolicy() {
 }
 
 /**
- * CreateLogStream and PutLogEvents on the trails' streams only. CloudTrail names them
- * `<account>_CloudTrail_<region>` (an organization trail also `<o-id>_*`), per the same page.
+ * CreateLogStream and PutLogEvents on the trails' streams only. CloudTrail names a stream
+ * `<account>_CloudTrail_<trail region>` (with a `_<number>` suffix when there are several: CloudTrail
+ * User Guide, "CloudWatch log group and log stream naming for CloudTrail"), and the same page's
+ * policies grant `<account>_CloudTrail_<region>*` and, for an organization trail, `<o-id>_*`. Each
+ * log group is in its trail's Region, so that Region is the one in its streams' names.
  */
 export function logDeliveryPolicy(i: { logGroupArns: string[]; accountId: string; organizationId?: string }) {
-  const prefixes = [`${i.accountId}_CloudTrail_`, ...(i.organizationId ? [`${i.organizationId}_`] : [])];
-  const streams = i.logGroupArns.flatMap((g) => prefixes.map((p) => `${g}:log-stream:${p}*`));
+  const streams = i.logGroupArns.flatMap((g) => {
+    const region = g.split(':')[3];
+    if (!region) throw new Error(`not a log group ARN: ${g}`);
+    return [
+      `${g}:log-stream:${i.accountId}_CloudTrail_${region}*`,
+      ...(i.organizationId ? [`${g}:log-stream:${i.organizationId}_*`] : []),
+    ];
+  });
   return {
     Version: '2012-10-17' as const,
     Statement: [

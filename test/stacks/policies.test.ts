@@ -183,9 +183,10 @@ t.test(
     const policy = logDeliveryPolicy({ logGroupArns: [LOG_GROUP, other], accountId: ACCOUNT });
     t.equal(policy.Statement.length, 1);
     t.same([...policy.Statement[0]!.Action].sort(), ['logs:CreateLogStream', 'logs:PutLogEvents']);
+    // Streams are named <account>_CloudTrail_<trail region>: each group's own Region only.
     t.same(policy.Statement[0]!.Resource, [
-      `${LOG_GROUP}:log-stream:${ACCOUNT}_CloudTrail_*`,
-      `${other}:log-stream:${ACCOUNT}_CloudTrail_*`,
+      `${LOG_GROUP}:log-stream:${ACCOUNT}_CloudTrail_${LOG_GROUP.split(':')[3]}*`,
+      `${other}:log-stream:${ACCOUNT}_CloudTrail_us-east-1*`,
     ]);
     const org = logDeliveryPolicy({
       logGroupArns: [LOG_GROUP],
@@ -193,7 +194,7 @@ t.test(
       organizationId: 'o-abcdefghij',
     });
     t.same(org.Statement[0]!.Resource, [
-      `${LOG_GROUP}:log-stream:${ACCOUNT}_CloudTrail_*`,
+      `${LOG_GROUP}:log-stream:${ACCOUNT}_CloudTrail_${LOG_GROUP.split(':')[3]}*`,
       `${LOG_GROUP}:log-stream:o-abcdefghij_*`,
     ]);
   },
