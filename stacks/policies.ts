@@ -92,8 +92,11 @@ export function keyPolicy(i: KeyPolicyInput): PolicyDocument {
   statements.push(
     {
       // CloudWatch Logs encrypts the log group with the key; the context pins it to that group.
-      // The key and the log group must be in the same Region (CloudWatch Logs User Guide,
-      // "Encrypt log data in CloudWatch Logs using AWS KMS"), hence one key per monitored Region.
+      // CloudWatch Logs User Guide, "Encrypt log data in CloudWatch Logs using AWS Key Management
+      // Service" (https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/encrypt-log-data-kms.html):
+      // grant logs.<region>.amazonaws.com, where <region> is the log group's, and "This service
+      // principal must be in the same region as where the CMK is stored"; the condition is the
+      // page's kms:EncryptionContext:aws:logs:arn. Hence one key per monitored Region.
       Sid: 'CloudWatchLogsEncryptLogGroup',
       Effect: 'Allow',
       Principal: { Service: `logs.${i.homeRegion}.amazonaws.com` },
