@@ -130,10 +130,11 @@ export class AccountTrailBaseline extends pulumi.ComponentResource {
     );
 
     // Each trail Region: a log group for its trail (CloudTrail requires the log group in the
-    // trail's Region), and the alarms and topic on it. KMS keys, alarms' SNS actions and
-    // EventBridge's SNS targets are all bound to one Region, so each Region has its own
-    // (a filter's metric and its alarm live in the log group's Region; a rule's targets must be
-    // in the rule's Region).
+    // trail's Region), and the alarms and topic on it. A filter's metric and its alarm live in
+    // the log group's Region, and an EventBridge rule's targets must be in the rule's Region
+    // (misconfiguration-watch.ts cites it). AWS states no such rule for an alarm's SNS action
+    // (PutMetricAlarm lists arn:aws:sns:region:account-id:topic); one topic per Region is our
+    // choice, so the rules and alarms of a Region share its topic, key and topic policy.
     this.regions = regions.map((region) => {
       const isHome = region === home;
       // Home resources keep the names they had when only the home Region was monitored.

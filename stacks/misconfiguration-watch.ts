@@ -173,6 +173,10 @@ export class MisconfigurationWatch extends pulumi.ComponentResource {
           },
           { parent: this, provider: where.provider },
         );
+        // No roleArn: the topic policy admits the rule (EventBridge User Guide, "Using
+        // resource-based policies for Amazon EventBridge", Amazon SNS permissions). Versions of
+        // that page warn that a RoleArn on such targets may make delivery fail, "particularly for
+        // Amazon SQS and Amazon SNS targets with AWS KMS encryption enabled".
         new aws.cloudwatch.EventTarget(
           `${name}-${rule.id}${suffix}-to-topic`,
           { rule: eventRule.name, arn: where.topicArn, targetId: 'alarm-topic' },

@@ -56,7 +56,7 @@ export interface BaselineNames {
   /** A trail delivers to the log group of the same name in its own region. */
   logGroupArnIn(region: string): string;
   topicArn: string;
-  /** Each region with a log group has its alarm topic (alarms only notify topics of their region). */
+  /** Each region with a log group has its alarm topic, which that region's alarms and rules notify. */
   topicArnIn(region: string): string;
   metricFilter(setName: string, entryId: string): string;
   alarm(setName: string, entryId: string): string;

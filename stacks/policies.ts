@@ -68,9 +68,10 @@ export function keyPolicy(i: KeyPolicyInput): PolicyDocument {
         // The log bucket uses an S3 Bucket Key: "If you are using an existing S3 bucket with an S3
         // Bucket Key, kms:Decrypt permissions are required to create or update a trail with SSE-KMS
         // encryption enabled" (CloudTrail User Guide, "Configure AWS KMS key policies for
-        // CloudTrail", whose example "Allow CloudTrail to decrypt a trail" grants it to the
-        // CloudTrail service principal). Bound to our trails by aws:SourceArn, the condition that
-        // page recommends; with a Bucket Key the encryption context is the bucket's, not the trail's.
+        // CloudTrail", https://docs.aws.amazon.com/awscloudtrail/latest/userguide/create-kms-key-policy-for-cloudtrail.html,
+        // whose example "Allow CloudTrail to decrypt a trail" grants it to the CloudTrail service
+        // principal). Bound to our trails by aws:SourceArn, which that page recommends for trail
+        // key policies; with a Bucket Key the encryption context is the bucket's, not the trail's.
         Sid: 'CloudTrailDecryptForBucketKey',
         Effect: 'Allow',
         Principal: { Service: 'cloudtrail.amazonaws.com' },
@@ -91,8 +92,11 @@ export function keyPolicy(i: KeyPolicyInput): PolicyDocument {
   statements.push(
     {
       // CloudWatch Logs encrypts the log group with the key; the context pins it to that group.
-      // The key and the log group must be in the same Region (CloudWatch Logs User Guide,
-      // "Encrypt log data in CloudWatch Logs using AWS KMS"), hence one key per monitored Region.
+      // CloudWatch Logs User Guide, "Encrypt log data in CloudWatch Logs using AWS Key Management
+      // Service" (https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/encrypt-log-data-kms.html):
+      // grant logs.<region>.amazonaws.com, where <region> is the log group's, and "This service
+      // principal must be in the same region as where the CMK is stored"; the condition is the
+      // page's kms:EncryptionContext:aws:logs:arn. Hence one key per monitored Region.
       Sid: 'CloudWatchLogsEncryptLogGroup',
       Effect: 'Allow',
       Principal: { Service: `logs.${i.homeRegion}.amazonaws.com` },
@@ -101,9 +105,12 @@ export function keyPolicy(i: KeyPolicyInput): PolicyDocument {
       Condition: { ArnEquals: { 'kms:EncryptionContext:aws:logs:arn': i.logGroupArn } },
     },
     {
-      // Alarms publish to the KMS-encrypted topic. SNS User Guide, "Enable compatibility between
-      // event sources from AWS services and encrypted topics": grant the service kms:GenerateDataKey*
-      // and kms:Decrypt, and add aws:SourceAccount and aws:SourceArn against confused deputies.
+      // Alarms publish to the KMS-encrypted topic. SNS Developer Guide, "Enable compatibility
+      // between event sources from AWS services and encrypted topics"
+      // (https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html): grant the service
+      // principal (cloudwatch.amazonaws.com for CloudWatch) kms:GenerateDataKey* and kms:Decrypt,
+      // and add aws:SourceAccount and aws:SourceArn against confused deputies (step 3; only
+      // EventBridge is excepted).
       Sid: 'CloudWatchAlarmsUseTopicKey',
       Effect: 'Allow',
       Principal: { Service: 'cloudwatch.amazonaws.com' },
@@ -117,10 +124,12 @@ export function keyPolicy(i: KeyPolicyInput): PolicyDocument {
       },
     },
     {
-      // The SNS guide defers the confused-deputy keys to each service's documentation, and
-      // EventBridge documents this grant without any ("Troubleshooting Amazon EventBridge": a rule
-      // runs but nothing reaches an encrypted SNS topic). A condition its KMS requests do not carry
-      // would drop every notification silently; the topic policy binds publishers to our rules.
+      // Unconditioned on purpose. SNS Developer Guide, "Managing Amazon SNS encryption keys and
+      // costs", section "Enable compatibility between event sources from AWS services and
+      // encrypted topics" (https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html):
+      // "Adding the aws:SourceAccount, aws:SourceArn, and aws:SourceOrgID to a AWS KMS policy is
+      // not supported for EventBridge-to-encrypted topics." The topic policy (topicPolicy below)
+      // is what binds EventBridge publishers to our rules.
       Sid: 'EventBridgeRulesUseTopicKey',
       Effect: 'Allow',
       Principal: { Service: 'events.amazonaws.com' },
@@ -188,11 +197,13 @@ export function bucketPolicy(i: BucketPolicyInput): PolicyDocument {
 }
 
 /**
- * Trust of the role CloudTrail delivers to CloudWatch Logs with, exactly as AWS documents it:
- * "Confused deputy prevention is not applicable to the role policy for CloudWatch Logs
- * monitoring. The role policy doesn't support the use of aws:SourceArn and aws:SourceAccount"
- * (CloudTrail User Guide, "Role policy document for CloudTrail to use CloudWatch Logs for
- * monitoring"); with those conditions delivery fails.
+ * Trust of the role CloudTrail delivers to CloudWatch Logs with, exactly as AWS documents it
+ * (CloudTrail User Guide, "Sending events to CloudWatch Logs", "Creating a role": principal
+ * cloudtrail.amazonaws.com, sts:AssumeRole, no condition). "Confused deputy prevention is not
+ * applicable to the role policy for CloudWatch Logs monitoring. The role policy doesn't support
+ * the use of aws:SourceArn and aws:SourceAccount" (CloudTrail User Guide, "Role policy document
+ * for CloudTrail to use CloudWatch Logs for monitoring",
+ * https://docs.aws.amazon.com/awscloudtrail/latest/userguide/cloudtrail-required-policy-for-cloudwatch-logs.html).
  */
 export function cloudTrailAssumeRolePolicy() {
   return {
@@ -209,12 +220,21 @@ export function cloudTrailAssumeRolePolicy() {
 }
 
 /**
- * CreateLogStream and PutLogEvents on the trails' streams only. CloudTrail names them
- * `<account>_CloudTrail_<region>` (an organization trail also `<o-id>_*`), per the same page.
+ * CreateLogStream and PutLogEvents on the trails' streams only. CloudTrail names a stream
+ * `<account>_CloudTrail_<trail region>` (with a `_<number>` suffix when there are several: CloudTrail
+ * User Guide, "CloudWatch log group and log stream naming for CloudTrail"), and the same page's
+ * policies grant `<account>_CloudTrail_<region>*` and, for an organization trail, `<o-id>_*`. Each
+ * log group is in its trail's Region, so that Region is the one in its streams' names.
  */
 export function logDeliveryPolicy(i: { logGroupArns: string[]; accountId: string; organizationId?: string }) {
-  const prefixes = [`${i.accountId}_CloudTrail_`, ...(i.organizationId ? [`${i.organizationId}_`] : [])];
-  const streams = i.logGroupArns.flatMap((g) => prefixes.map((p) => `${g}:log-stream:${p}*`));
+  const streams = i.logGroupArns.flatMap((g) => {
+    const region = g.split(':')[3];
+    if (!region) throw new Error(`not a log group ARN: ${g}`);
+    return [
+      `${g}:log-stream:${i.accountId}_CloudTrail_${region}*`,
+      ...(i.organizationId ? [`${g}:log-stream:${i.organizationId}_*`] : []),
+    ];
+  });
   return {
     Version: '2012-10-17' as const,
     Statement: [

@@ -54,12 +54,19 @@ export function baselineRequestIssues(
     });
   });
   if (r.accessLogBucket && r.accessLogBucket === baselineNames(accountId, r).bucket)
-    // S3 User Guide, "Enabling Amazon S3 server access logging": a bucket logging to itself
-    // produces a log for each log write, without end.
+    // S3 User Guide, "Enabling Amazon S3 server access logging"
+    // (https://docs.aws.amazon.com/AmazonS3/latest/userguide/enable-server-access-logging.html):
+    // S3 allows it, but "delivering logs to the source bucket will cause an infinite loop of logs
+    // and is not recommended". Refused here on that advice, not because S3 refuses it.
     add('/accessLogBucket', 'must not be the log bucket itself');
   else if (r.accessLogBucket && /^trailwarden-\d{12}-[a-z0-9-]+-trail$/.test(r.accessLogBucket))
-    // Another Trailwarden log bucket is encrypted with SSE-KMS and has Object Lock possibly on;
-    // S3 refuses both for a server access logging destination (same page).
+    // Another Trailwarden log bucket has SSE-KMS default encryption (and Object Lock when
+    // requested). Same page: default encryption on the target bucket is usable "only if you use
+    // server-side encryption with Amazon S3 managed keys (SSE-S3) ... Default server-side
+    // encryption with AWS KMS keys (SSE-KMS) is not supported", and "You can't enable S3 Object
+    // Lock on the target bucket". The page's other rules (same Region and account as the source,
+    // no default retention period, no Requester Pays) concern a bucket we cannot inspect from
+    // its name; they are the user's to meet.
     add(
       '/accessLogBucket',
       'must not be a Trailwarden log bucket (SSE-KMS is not supported as a logging destination)',

@@ -70,7 +70,10 @@ t.test('key policy', async (t) => {
   const eb = bySid(s, 'EventBridgeRulesUseTopicKey');
   t.same(principals(eb), ['events.amazonaws.com']);
   t.same(list(eb.Action).sort(), ['kms:Decrypt', 'kms:GenerateDataKey*']);
-  t.notOk(eb.Condition, 'as EventBridge documents it: its KMS requests carry no source keys');
+  t.notOk(
+    eb.Condition,
+    'SNS DG: aws:Source* keys in a KMS policy are not supported for EventBridge-to-encrypted topics',
+  );
 
   t.notOk(
     s.some((x) => x.Sid === 'SecurityReadersDecryptLogs'),
@@ -157,10 +160,13 @@ t.test('organization trails also write under the organization id', async (t) => 
     organizationId: 'o-abcdefghij',
     trailArns: TRAILS,
   });
-  t.same(bySid(doc.Statement, 'CloudTrailWrite').Resource, [
-    `${BUCKET}/AWSLogs/${ACCOUNT}/*`,
-    `${BUCKET}/AWSLogs/o-abcdefghij/*`,
-  ]);
+  const write = bySid(doc.Statement, 'CloudTrailWrite');
+  t.same(write.Resource, [`${BUCKET}/AWSLogs/${ACCOUNT}/*`, `${BUCKET}/AWSLogs/o-abcdefghij/*`]);
+  // CloudTrail UG, "Amazon S3 bucket policy for CloudTrail" (organization trail): both paths,
+  // bound to the management account's trail by aws:SourceArn, with the bucket-owner ACL.
+  t.same(write.Condition?.StringEquals?.['aws:SourceArn'], TRAILS);
+  t.equal(write.Condition?.StringEquals?.['s3:x-amz-acl'], 'bucket-owner-full-control');
+  t.same(bySid(doc.Statement, 'CloudTrailAclCheck').Condition?.StringEquals?.['aws:SourceArn'], TRAILS);
 });
 
 t.test(
@@ -177,9 +183,10 @@ t.test(
     const policy = logDeliveryPolicy({ logGroupArns: [LOG_GROUP, other], accountId: ACCOUNT });
     t.equal(policy.Statement.length, 1);
     t.same([...policy.Statement[0]!.Action].sort(), ['logs:CreateLogStream', 'logs:PutLogEvents']);
+    // Streams are named <account>_CloudTrail_<trail region>: each group's own Region only.
     t.same(policy.Statement[0]!.Resource, [
-      `${LOG_GROUP}:log-stream:${ACCOUNT}_CloudTrail_*`,
-      `${other}:log-stream:${ACCOUNT}_CloudTrail_*`,
+      `${LOG_GROUP}:log-stream:${ACCOUNT}_CloudTrail_${LOG_GROUP.split(':')[3]}*`,
+      `${other}:log-stream:${ACCOUNT}_CloudTrail_us-east-1*`,
     ]);
     const org = logDeliveryPolicy({
       logGroupArns: [LOG_GROUP],
@@ -187,7 +194,7 @@ t.test(
       organizationId: 'o-abcdefghij',
     });
     t.same(org.Statement[0]!.Resource, [
-      `${LOG_GROUP}:log-stream:${ACCOUNT}_CloudTrail_*`,
+      `${LOG_GROUP}:log-stream:${ACCOUNT}_CloudTrail_${LOG_GROUP.split(':')[3]}*`,
       `${LOG_GROUP}:log-stream:o-abcdefghij_*`,
     ]);
   },

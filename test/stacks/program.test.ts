@@ -187,7 +187,9 @@ t.test('single account, all regions (defaults)', async (t) => {
       const st = statements(rp);
       t.equal(st.length, 1);
       t.same([...(st[0]!.Action as string[])].sort(), ['logs:CreateLogStream', 'logs:PutLogEvents']);
-      t.same(st[0]!.Resource, [`${r.outputs.logGroupArn}:log-stream:${ACCOUNT}_CloudTrail_*`]);
+      t.same(st[0]!.Resource, [
+        `${r.outputs.logGroupArn}:log-stream:${ACCOUNT}_CloudTrail_${r.outputs.logGroupArn.split(':')[3]}*`,
+      ]);
     },
   );
 
@@ -349,7 +351,7 @@ t.test(
     );
     t.same(
       [...(statements(r.one(T.rolePolicy))[0]!.Resource as string[])].sort(),
-      regions.map((x) => `${r.outputs.logGroupArns[x]}:log-stream:${ACCOUNT}_CloudTrail_*`).sort(),
+      regions.map((x) => `${r.outputs.logGroupArns[x]}:log-stream:${ACCOUNT}_CloudTrail_${x}*`).sort(),
       'the delivery role writes to every trail log group',
     );
     // The alarm set in every region, notifying that region's topic.
@@ -406,7 +408,7 @@ t.test('organization trail', async (t) => {
   t.same(
     statements(r.one(T.rolePolicy))[0]!.Resource,
     [
-      `${r.outputs.logGroupArn}:log-stream:${ACCOUNT}_CloudTrail_*`,
+      `${r.outputs.logGroupArn}:log-stream:${ACCOUNT}_CloudTrail_${r.outputs.logGroupArn.split(':')[3]}*`,
       `${r.outputs.logGroupArn}:log-stream:o-abcdefghij_*`,
     ],
     'organization trail streams are named after the organization',
