@@ -306,6 +306,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     queue,
     security ? { config: security.auth.approval, accountGroups: security.auth.accountGroups } : undefined,
   );
+  // Remediation and the reconciler's drift checks follow the same approval rules as every request.
+  reconciler.useOperations(operations);
   const accounts = new AccountService({ store, operations, config, alarmCatalog });
 
   await app.register(accountRoutes, { accounts });

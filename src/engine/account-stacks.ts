@@ -1,5 +1,6 @@
 // The engine adapter: one Pulumi stack per AWS account, driven in-process through the
 // Automation API with an inline program. This is the only module that talks to the CLI.
+import { createHash } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as pulumi from '@pulumi/pulumi';
@@ -13,8 +14,9 @@ import {
   type PulumiFn,
   type Stack,
 } from '@pulumi/pulumi/automation/index.js';
+import { canonicalJson } from '../audit/canonical.ts';
 import type { ResolvedTrailRequest } from '../trail-request/schema.ts';
-import { EngineError, OperationCancelledError, StackLockedError } from './errors.ts';
+import { EngineError, OperationCancelledError, PreviewStaleError, StackLockedError } from './errors.ts';
 import { getPulumiCommand } from './pulumi-cli.ts';
 import type {
   ChangeSummary,
@@ -110,14 +112,34 @@ export class AccountStacks implements TrailEngine {
   preview(accountId: string, request: ResolvedTrailRequest, opts: RunOptions = {}): Promise<OperationResult> {
     return this.#run('preview', accountId, opts, async (stack, common) => {
       stack.workspace.program = this.#program(accountId, request);
-      const result = await stack.preview({ ...common, diff: false });
-      return { changeSummary: summarize(result.changeSummary), outputs: await plainOutputs(stack) };
+      // Refresh as the apply does: the preview must show what the apply will do to the account as
+      // it is now (drift included), not to the state recorded at the last apply.
+      const result = await stack.preview({ ...common, diff: false, refresh: true });
+      return {
+        changeSummary: summarize(result.changeSummary),
+        outputs: await plainOutputs(stack),
+        stateEtag: await stateEtag(stack),
+      };
     });
   }
 
   up(accountId: string, request: ResolvedTrailRequest, opts: RunOptions = {}): Promise<OperationResult> {
     return this.#run('apply', accountId, opts, async (stack, common) => {
       stack.workspace.program = this.#program(accountId, request);
+      // Confirmed from a preview: refuse to apply over a recorded state the preview did not see (an
+      // apply or destroy ran in between, through this service or the CLI). Pulumi's update plans
+      // (`preview --save-plan`, `up --plan`) would pin the steps too, but they are experimental in
+      // 3.260 (hidden behind PULUMI_EXPERIMENTAL) and record unknowns for every input computed
+      // from a resource being created, which is most of this program; so the guarantee here is the
+      // same program, the same spec and the same starting state, with the same refresh.
+      if (opts.expectStateEtag !== undefined) {
+        const now = await stateEtag(stack);
+        if (now !== opts.expectStateEtag) {
+          throw new PreviewStaleError(
+            `recorded stack state ${now} is not the ${opts.expectStateEtag} the preview planned against`,
+          );
+        }
+      }
       // Refresh first: converging means correcting what changed out of band, which a plain
       // up (diffing against the recorded state) would not see.
       const result = await stack.up({ ...common, refresh: true });
@@ -349,6 +371,16 @@ function summarize(changes: Record<string, number> | undefined): ChangeSummary {
 
 function plainOutputMap(outputs: OutputMap): Record<string, unknown> {
   return Object.fromEntries(Object.entries(outputs).map(([k, v]) => [k, v.secret ? '[secret]' : v.value]));
+}
+
+/**
+ * A hash of the recorded resources of the stack (the checkpoint without its timestamps): two equal
+ * hashes mean the engine would diff the program against the same recorded state.
+ */
+async function stateEtag(stack: Stack): Promise<string> {
+  const exported = await stack.exportStack();
+  const resources = (exported.deployment as { resources?: unknown } | undefined)?.resources ?? [];
+  return createHash('sha256').update(canonicalJson(resources)).digest('hex').slice(0, 32);
 }
 
 async function plainOutputs(stack: Stack): Promise<Record<string, unknown>> {

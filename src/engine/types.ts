@@ -15,6 +15,11 @@ export interface RunOptions {
   signal?: AbortSignal;
   /** Extra bindings for the log lines the adapter writes (e.g. the operation id). */
   log?: { info: (obj: object, msg?: string) => void; warn: (obj: object, msg?: string) => void };
+  /**
+   * up only: the recorded stack state (stateEtag of the preview it was confirmed from) the apply must
+   * start from; the engine refuses (PreviewStaleError) when the state is another one.
+   */
+  expectStateEtag?: string;
 }
 
 /** Counts of resources by operation (create, update, replace, delete, same), as the engine reports them. */
@@ -25,6 +30,8 @@ export interface OperationResult {
   changeSummary: ChangeSummary;
   /** Stack outputs after the operation (plain values; secrets stay masked). */
   outputs: Record<string, unknown>;
+  /** preview: a hash of the recorded stack state the plan was computed against. */
+  stateEtag?: string;
 }
 
 export interface DestroyOptions extends RunOptions {

@@ -1,5 +1,6 @@
 // One account: its spec, state and outputs, last operation, drift reports; drift check and edit.
 import { ApiError, api, describeError } from './api.js';
+import { renderConvergeSection } from './converge.js';
 import { announce, badge, formatTime, h, pageTitle, showValue } from './dom.js';
 import { loadDriftReports, renderDriftReport } from './drift.js';
 
@@ -131,6 +132,9 @@ export async function renderAccountPage(main, accountId) {
     status.textContent = reports.length
       ? `${reports.length} drift ${reports.length === 1 ? 'report' : 'reports'}`
       : 'No drift check yet.';
+    // The latest report found drift: offer to converge (preview, then apply) right above the reports.
+    const converge = renderConvergeSection(accountId, reports[0]);
+    if (converge) driftSection.before(converge);
     for (const [i, r] of reports.entries()) driftSection.append(renderDriftReport(r, i));
     if (reports.length) announce(status.textContent);
   } catch (err) {
