@@ -92,6 +92,8 @@ export class OperationService {
   async appliedSpec(accountId: string): Promise<ResolvedTrailRequest | undefined> {
     const account = await this.#store.getAccount(accountId);
     if (!account || account.appliedVersion === null || account.status === 'decommissioned') return undefined;
+    // Every change of the spec bumps its version: the stored spec of the applied version is the applied one.
+    if (account.specVersion === account.appliedVersion) return account.spec;
     const applies = (await this.#store.listAccountOperations(accountId, ['succeeded'])).filter(
       (op) => op.kind === 'apply' && op.specVersion === account.appliedVersion,
     );
