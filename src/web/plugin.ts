@@ -19,7 +19,13 @@ declare module 'fastify' {
 export const PUBLIC_DIR = join(import.meta.dirname, 'public');
 
 /** Client-side routes: each one serves the HTML shell. */
-export const PAGE_ROUTES = ['/', '/accounts', '/accounts/:accountId', '/operations/:operationId'] as const;
+export const PAGE_ROUTES = [
+  '/',
+  '/accounts',
+  '/accounts/:accountId',
+  '/operations/:operationId',
+  '/approvals',
+] as const;
 
 /** Asset names the pages use: plain file names, no directories. */
 const ASSET_NAME = /^[a-z][a-z0-9-]*\.(js|css|svg)$/;

@@ -2,6 +2,7 @@
 import { renderAccountPage } from './account.js';
 import { renderAccountsPage } from './accounts.js';
 import { describeError, token } from './api.js';
+import { renderApprovalsPage } from './approvals.js';
 import { announce, clear, h } from './dom.js';
 import { renderRequestPage } from './form.js';
 import { renderOperationPage } from './operation.js';
@@ -43,6 +44,7 @@ function setUpSignIn() {
 const ROUTES = [
   { pattern: /^\/$/, nav: 'request', render: (main) => renderRequestPage(main) },
   { pattern: /^\/accounts\/?$/, nav: 'accounts', render: (main) => renderAccountsPage(main) },
+  { pattern: /^\/approvals\/?$/, nav: 'approvals', render: (main) => renderApprovalsPage(main) },
   {
     pattern: /^\/accounts\/([^/]+)\/?$/,
     nav: 'accounts',

@@ -1,6 +1,8 @@
 // The operation page: follows the server-sent events live, resource by resource, and ends with the
 // outputs (success) or the cause (failure).
+
 import { ApiError, api, describeError, followOperation } from './api.js';
+import { decisionFacts } from './decision.js';
 import { announce, badge, clear, formatDuration, formatTime, h, pageTitle, showValue } from './dom.js';
 import { ResourceProgress } from './events.js';
 
@@ -66,6 +68,7 @@ export async function renderOperationPage(main, operationId) {
       h('dd', {}, formatTime(o.startedAt ?? o.createdAt)),
       h('dt', {}, 'Duration'),
       h('dd', {}, FINAL.has(o.state) ? formatDuration(o.durationMs) : '—'),
+      ...decisionFacts(o),
     );
     clear(actions);
     if (!FINAL.has(o.state)) {
