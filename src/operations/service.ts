@@ -9,7 +9,13 @@ import { ForbiddenError } from '../auth/errors.ts';
 import type { AccountGroups, Principal } from '../auth/principal.ts';
 import type { OperationKind } from '../engine/types.ts';
 import { ConflictError, NotFoundError } from '../errors.ts';
-import type { AccountRecord, OperationOptions, OperationRecord, Store } from '../store/types.ts';
+import {
+  type AccountRecord,
+  OPERATION_STATES,
+  type OperationOptions,
+  type OperationRecord,
+  type Store,
+} from '../store/types.ts';
 import type { ResolvedTrailRequest } from '../trail-request/schema.ts';
 import type { Actor, OperationQueue } from './queue.ts';
 
@@ -273,7 +279,7 @@ export class OperationService {
       }
       specVersion = account.specVersion;
     }
-    const since = (await this.#store.listAccountOperations(account.accountId, ALL_STATES)).filter(
+    const since = (await this.#store.listAccountOperations(account.accountId, OPERATION_STATES)).filter(
       (op) =>
         op.seq > preview.seq &&
         STATE_CHANGING.includes(op.kind) &&
@@ -452,13 +458,3 @@ export class OperationService {
     });
   }
 }
-
-const ALL_STATES = [
-  'pending-approval',
-  'queued',
-  'running',
-  'succeeded',
-  'failed',
-  'cancelled',
-  'interrupted',
-] as const;

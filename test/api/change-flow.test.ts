@@ -151,3 +151,50 @@ t.test('service tokens: defaulted fields are optional, in the body and in the do
   const body = doc.paths['/v1/service-tokens'].post.requestBody.content['application/json'].schema;
   t.same([...body.required].sort(), ['name', 'roles'], 'only name and roles are required');
 });
+
+t.test(
+  'converge: 404 for a report of another account or none, 409 before anything was applied',
+  async (t) => {
+    const { app, engine } = await makeApp();
+    t.teardown(() => app.close());
+    engine.autoComplete = true;
+    await putTrail(app);
+    const check = await app.inject({ method: 'POST', url: `/v1/accounts/${ACCOUNT}/drift-checks` });
+    t.equal((await app.operationQueue.settled(check.json().id)).state, 'succeeded');
+    const report = (await app.inject({ method: 'GET', url: `/v1/accounts/${ACCOUNT}/drift-reports` })).json()
+      .items[0];
+    const early = await app.inject({
+      method: 'POST',
+      url: `/v1/accounts/${ACCOUNT}/drift-reports/${report.id}/converge`,
+    });
+    t.same([early.statusCode, early.json().code], [409, 'nothing_applied'], 'no applied spec to converge to');
+    const missing = await app.inject({
+      method: 'POST',
+      url: `/v1/accounts/${ACCOUNT}/drift-reports/00000000-0000-4000-8000-000000000000/converge`,
+    });
+    t.equal(missing.statusCode, 404);
+
+    const applied = await app.inject({ method: 'POST', url: `${trailUrl}/applies` });
+    await app.operationQueue.settled(applied.json().id);
+    // A newer spec is stored but not applied: converge previews the applied one.
+    await putTrail(app, ACCOUNT, { homeRegion: 'eu-west-1' });
+    const converge = await app.inject({
+      method: 'POST',
+      url: `/v1/accounts/${ACCOUNT}/drift-reports/${report.id}/converge`,
+    });
+    t.equal(converge.statusCode, 202);
+    t.match(converge.json(), { kind: 'preview', specVersion: 1, convergeOf: report.id });
+    const preview = await app.operationQueue.settled(converge.json().id);
+    t.equal(preview.spec.homeRegion, 'us-east-1', 'of the applied spec, not the stored one');
+    const apply = await app.inject({ method: 'POST', url: `${trailUrl}/applies?previewId=${preview.id}` });
+    t.equal(apply.statusCode, 202);
+    t.match(apply.json(), { specVersion: 1, state: 'queued' });
+    t.equal((await app.operationQueue.settled(apply.json().id)).spec.homeRegion, 'us-east-1');
+    const state = (await app.inject({ method: 'GET', url: trailUrl })).json();
+    t.same(
+      [state.appliedVersion, state.specVersion, state.status],
+      [1, 2, 'pending'],
+      'the new spec still waits',
+    );
+  },
+);
