@@ -1,7 +1,7 @@
 // The engine adapter: one Pulumi stack per AWS account, driven in-process through the
 // Automation API with an inline program. This is the only module that talks to the CLI.
 import { createHash } from 'node:crypto';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as pulumi from '@pulumi/pulumi';
 import {
@@ -13,6 +13,7 @@ import {
   type PulumiCommand,
   type PulumiFn,
   type Stack,
+  type UpResult,
 } from '@pulumi/pulumi/automation/index.js';
 import { canonicalJson } from '../audit/canonical.ts';
 import type { ResolvedTrailRequest } from '../trail-request/schema.ts';
@@ -81,6 +82,7 @@ const RETAINED_TYPES = new Set([
 ]);
 
 const ACCOUNT_ID = /^[0-9]{12}$/;
+const PLAN_ID = /^[0-9a-f-]{36}$/;
 
 export class AccountStacks implements TrailEngine {
   readonly #opts: AccountStacksOptions;
@@ -113,8 +115,15 @@ export class AccountStacks implements TrailEngine {
     return this.#run('preview', accountId, opts, async (stack, common) => {
       stack.workspace.program = this.#program(accountId, request);
       // Refresh as the apply does: the preview must show what the apply will do to the account as
-      // it is now (drift included), not to the state recorded at the last apply.
-      const result = await stack.preview({ ...common, diff: false, refresh: true });
+      // it is now (drift included), not to the state recorded at the last apply. The update plan is
+      // saved so that an apply confirmed from this preview does only this (see up).
+      const plan = opts.planId ? await this.#planPath(accountId, opts.planId, true) : undefined;
+      const result = await stack.preview({
+        ...common,
+        diff: false,
+        refresh: true,
+        ...(plan ? { plan } : {}),
+      });
       return {
         changeSummary: summarize(result.changeSummary),
         outputs: await plainOutputs(stack),
@@ -127,11 +136,11 @@ export class AccountStacks implements TrailEngine {
     return this.#run('apply', accountId, opts, async (stack, common) => {
       stack.workspace.program = this.#program(accountId, request);
       // Confirmed from a preview: refuse to apply over a recorded state the preview did not see (an
-      // apply or destroy ran in between, through this service or the CLI). Pulumi's update plans
-      // (`preview --save-plan`, `up --plan`) would pin the steps too, but they are experimental in
-      // 3.260 (hidden behind PULUMI_EXPERIMENTAL) and record unknowns for every input computed
-      // from a resource being created, which is most of this program; so the guarantee here is the
-      // same program, the same spec and the same starting state, with the same refresh.
+      // apply or destroy ran in between, through this service or the CLI), then run the preview's
+      // update plan (`pulumi up --plan`, https://www.pulumi.com/docs/iac/concepts/update-plans/):
+      // the engine fails ("violates plan") rather than make a change the preview did not show, such
+      // as one for drift that appeared after the preview. Plans are a preview feature of the CLI;
+      // without the plan file (another replica's disk) the state check still holds.
       if (opts.expectStateEtag !== undefined) {
         const now = await stateEtag(stack);
         if (now !== opts.expectStateEtag) {
@@ -140,9 +149,18 @@ export class AccountStacks implements TrailEngine {
           );
         }
       }
+      const plan = opts.planId ? await this.#planPath(accountId, opts.planId, false) : undefined;
+      if (opts.planId && !plan) {
+        opts.log?.warn({ accountId, planId: opts.planId }, 'no saved plan for the preview; applying without');
+      }
       // Refresh first: converging means correcting what changed out of band, which a plain
       // up (diffing against the recorded state) would not see.
-      const result = await stack.up({ ...common, refresh: true });
+      let result: UpResult;
+      try {
+        result = await stack.up({ ...common, refresh: true, ...(plan ? { plan } : {}) });
+      } finally {
+        if (plan) await rm(plan, { force: true });
+      }
       return {
         changeSummary: summarize(result.summary.resourceChanges),
         outputs: plainOutputMap(result.outputs),
@@ -188,6 +206,26 @@ export class AccountStacks implements TrailEngine {
       const result = await stack.destroy(common);
       return { changeSummary: summarize(result.summary.resourceChanges), outputs: {} };
     });
+  }
+
+  /**
+   * Where the update plan of a preview is kept: <dataDir>/plans/<account>/<preview id>.json. For a
+   * preview (create: true) the directory is made and plans older than a day are pruned; for an
+   * apply, undefined when there is no such file.
+   */
+  async #planPath(accountId: string, planId: string, create: boolean): Promise<string | undefined> {
+    if (!PLAN_ID.test(planId)) throw new TypeError(`not a plan id: ${planId}`);
+    const dir = join(this.#opts.dataDir, 'plans', accountId);
+    const path = join(dir, `${planId}.json`);
+    if (!create) return (await stat(path).catch(() => undefined)) ? path : undefined;
+    await mkdir(dir, { recursive: true });
+    const cutoff = Date.now() - 86_400_000;
+    for (const name of await readdir(dir)) {
+      const file = join(dir, name);
+      const info = await stat(file).catch(() => undefined);
+      if (info && info.mtimeMs < cutoff) await rm(file, { force: true });
+    }
+    return path;
   }
 
   /**
@@ -276,6 +314,9 @@ export class AccountStacks implements TrailEngine {
     const engineMessage = diagnostics.length ? diagnostics.join('\n') : engineLines(stderr);
     if (signal?.aborted) return new OperationCancelledError(engineMessage, { cause: err });
     if (err instanceof ConcurrentUpdateError) return new StackLockedError(engineMessage, { cause: err });
+    // The account changed after the preview the apply was confirmed from: its plan no longer holds.
+    if (/violates plan/.test(engineMessage) || /violates plan/.test(stderr))
+      return new PreviewStaleError(engineMessage);
     return new EngineError(`the engine failed: ${firstLine(engineMessage)}`, engineMessage, { cause: err });
   }
 

@@ -20,6 +20,11 @@ export interface RunOptions {
    * start from; the engine refuses (PreviewStaleError) when the state is another one.
    */
   expectStateEtag?: string;
+  /**
+   * preview: save the engine's update plan under this id (the preview operation's id); up: run the
+   * plan saved under it (the preview it was confirmed from), so it does only what was previewed.
+   */
+  planId?: string;
 }
 
 /** Counts of resources by operation (create, update, replace, delete, same), as the engine reports them. */

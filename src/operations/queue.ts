@@ -588,13 +588,16 @@ export class OperationQueue extends EventEmitter {
   #invoke(op: OperationRecord, opts: RunOptions): Promise<OperationResult> {
     switch (op.kind) {
       case 'preview':
-        return this.#engine.preview(op.accountId, op.spec, opts);
-      case 'apply':
-        return this.#engine.up(
-          op.accountId,
-          op.spec,
-          op.options.expectStateEtag ? { ...opts, expectStateEtag: op.options.expectStateEtag } : opts,
-        );
+        return this.#engine.preview(op.accountId, op.spec, { ...opts, planId: op.id });
+      case 'apply': {
+        // Confirmed from a preview: the engine runs that preview's plan, from the state it planned on.
+        const { previewId, expectStateEtag } = op.options;
+        return this.#engine.up(op.accountId, op.spec, {
+          ...opts,
+          ...(previewId ? { planId: previewId } : {}),
+          ...(expectStateEtag ? { expectStateEtag } : {}),
+        });
+      }
       case 'refresh-preview':
         return this.#engine.refreshPreview(op.accountId, op.spec, opts);
       case 'refresh':

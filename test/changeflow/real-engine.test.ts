@@ -208,6 +208,28 @@ t.test('the change flow on the real engine', async (t) => {
     const refused = await call(requester, 'POST', `/v1/accounts/${B}/trail/applies?previewId=${stale.id}`);
     t.same([refused.status, refused.body.code], [409, 'preview_stale'], 'a preview taken before that apply');
 
+    // Drift that appears after the preview: the apply runs the preview's update plan, so the engine
+    // refuses the change nobody previewed, and changes nothing.
+    const clean = await settled((await call(requester, 'POST', `/v1/accounts/${B}/trail/previews`)).body);
+    t.same(summaryOf(clean.changeSummary), summaryOf({}), 'the account matches: nothing planned');
+    state.drift(B, TRAIL, trail.id, { enableLogging: false });
+    const unplanned = await call(requester, 'POST', `/v1/accounts/${B}/trail/applies?previewId=${clean.id}`);
+    t.equal(unplanned.status, 202, 'nothing the service knows changed since the preview');
+    const refusedByEngine = await settled(unplanned.body);
+    t.same(
+      [refusedByEngine.state, refusedByEngine.error?.code],
+      ['failed', 'preview_stale'],
+      `the engine refused a change the preview did not show: ${refusedByEngine.error?.message}`,
+    );
+    t.equal(state.get(B, TRAIL, trail.id)?.outputs.enableLogging, false, 'and changed nothing');
+    const again = await settled((await call(requester, 'POST', `/v1/accounts/${B}/trail/previews`)).body);
+    t.equal(summaryOf(again.changeSummary).update, 1, 'a new preview shows it');
+    const fixed = await settled(
+      (await call(requester, 'POST', `/v1/accounts/${B}/trail/applies?previewId=${again.id}`)).body,
+    );
+    t.equal(fixed.state, 'succeeded', JSON.stringify(fixed.error));
+    t.equal(state.get(B, TRAIL, trail.id)?.outputs.enableLogging, true);
+
     // The engine itself refuses to apply over a recorded state the preview did not see.
     const spec = (await call(admin, 'GET', `/v1/accounts/${B}/trail`)).body.spec;
     await t.rejects(engine.up(B, spec, { expectStateEtag: 'not-the-state' }), { code: 'preview_stale' });
