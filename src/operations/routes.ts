@@ -212,7 +212,8 @@ export const operationRoutes: FastifyPluginAsyncTypebox<{
             (isApply
               ? ' With `previewId` (the preview the user confirmed), the apply is of the previewed spec and is ' +
                 "refused with 409 `preview_stale` when the stored spec or the account's recorded state changed " +
-                'since that preview; the engine checks the recorded state again before it changes anything.'
+                "since that preview. The engine then runs that preview's update plan: a change the preview did not " +
+                'show (drift that appeared since) fails the operation with preview_stale instead of being made.'
               : ''),
           params: AccountParams,
           querystring: isApply ? ApplyQuery : WaitOnly,
