@@ -348,6 +348,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     security ? { config: security.auth.approval, accountGroups: security.auth.accountGroups } : undefined,
     () => prerequisites.assertReady(),
   );
+  // Remediation and the reconciler's drift checks follow the same approval rules as every request.
+  reconciler.useOperations(operations);
   // Versions of trail requests live next to the accounts (SqlStore); another Store keeps only the current one.
   const database = (store as { database?: SqlDatabase }).database;
   const versions = database ? new SpecVersionStore(database) : undefined;

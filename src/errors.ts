@@ -109,6 +109,13 @@ export class PreconditionFailedError extends AppError {
   }
 }
 
+/** RFC 6585 428: an update of an existing resource must say which version it replaces (If-Match). */
+export class PreconditionRequiredError extends AppError {
+  constructor(detail: string) {
+    super(428, 'if_match_required', 'Precondition required', detail);
+  }
+}
+
 export class NotReadyError extends AppError {
   constructor(detail: string) {
     super(503, 'not_ready', 'Service not ready', detail);
@@ -202,6 +209,7 @@ const STATUS_DESCRIPTIONS: Record<number, string> = {
   404: 'Not found',
   409: 'Conflict',
   412: 'If-Match does not name the current ETag',
+  428: 'If-Match is required (an update must name the version it replaces)',
   503: 'Not ready',
 };
 

@@ -23,6 +23,16 @@ const IfMatchHeaders = Type.Object({
   ),
 });
 
+const PutIfMatchHeaders = Type.Object({
+  'if-match': Type.Optional(
+    Type.String({
+      description:
+        'ETag from a previous GET/PUT. Required to update an existing trail request (428 without it, 412 ' +
+        'when it names another version); not needed to create one.',
+    }),
+  ),
+});
+
 export const accountRoutes: FastifyPluginAsyncTypebox<{ accounts: AccountService }> = async (
   app,
   { accounts },
@@ -58,9 +68,10 @@ export const accountRoutes: FastifyPluginAsyncTypebox<{ accounts: AccountService
         summary: 'Store the desired trail spec of an account',
         description:
           'Idempotent: the same spec keeps the version and ETag. Defaults are applied and stored. ' +
-          'With If-Match, only updates the version it names (412 otherwise). Nothing is deployed until an apply.',
+          'Updating an existing trail request needs If-Match with its ETag: 428 without it (no lost updates), ' +
+          '412 when it names another version. Creating needs none. Nothing is deployed until an apply.',
         params: AccountParams,
-        headers: IfMatchHeaders,
+        headers: PutIfMatchHeaders,
         body: TrailRequestSchema,
         response: {
           200: {
@@ -73,7 +84,7 @@ export const accountRoutes: FastifyPluginAsyncTypebox<{ accounts: AccountService
             headers: { ...ETagHeader, location: { type: 'string', description: 'URL of the trail request' } },
             content: { 'application/json': { schema: TrailStateSchema } },
           },
-          ...problemResponses(400, 412),
+          ...problemResponses(400, 412, 428),
         },
       },
     },

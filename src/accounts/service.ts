@@ -2,7 +2,12 @@
 import type { AlarmCatalog } from '../alarm-sets/catalog.ts';
 import type { Principal } from '../auth/principal.ts';
 import type { Config } from '../config.ts';
-import { NotFoundError, PreconditionFailedError, ValidationFailedError } from '../errors.ts';
+import {
+  NotFoundError,
+  PreconditionFailedError,
+  PreconditionRequiredError,
+  ValidationFailedError,
+} from '../errors.ts';
 import { type OperationView, operationView } from '../operations/schemas.ts';
 import type { OperationService } from '../operations/service.ts';
 import type {
@@ -88,15 +93,12 @@ export class AccountService {
     this.#operations = deps.operations;
     this.#config = deps.config;
     this.#alarmCatalog = deps.alarmCatalog;
+    // Draft previews are validated exactly as PUT validates.
+    deps.operations.resolveDraft = (accountId, body) => this.resolveSpec(accountId, body);
   }
 
-  /** Validates, applies defaults and stores the desired spec; idempotent (same spec, same version). */
-  async putTrailRequest(
-    accountId: string,
-    body: unknown,
-    ifMatch: string | undefined,
-    principal?: Principal | null,
-  ): Promise<{ outcome: Exclude<SaveSpecOutcome, 'stale'>; state: TrailState }> {
+  /** The spec as PUT would store it: defaults applied, every rule checked (400 with the fields otherwise). */
+  async resolveSpec(accountId: string, body: unknown): Promise<ResolvedTrailRequest> {
     let spec: ResolvedTrailRequest;
     try {
       spec = resolveTrailRequest(body);
@@ -111,12 +113,31 @@ export class AccountService {
       externalTrails: await this.#store.getExternalTrails(accountId),
     });
     if (issues.length > 0) throw new ValidationFailedError(issues);
+    return spec;
+  }
+
+  /** Validates, applies defaults and stores the desired spec; idempotent (same spec, same version). */
+  async putTrailRequest(
+    accountId: string,
+    body: unknown,
+    ifMatch: string | undefined,
+    principal?: Principal | null,
+  ): Promise<{ outcome: Exclude<SaveSpecOutcome, 'stale'>; state: TrailState }> {
+    const spec = await this.resolveSpec(accountId, body);
 
     let ifVersion: number | undefined;
+    const current = await this.#store.getAccount(accountId);
     if (ifMatch !== undefined) {
-      const current = await this.#store.getAccount(accountId);
       assertIfMatch(ifMatch, current?.specVersion, `the trail request of ${accountId}`);
       ifVersion = current?.specVersion;
+    } else if (current) {
+      // Two editors who both loaded version N must not silently overwrite each other: an update names
+      // the version it replaces. Creating needs no If-Match (there is nothing to overwrite).
+      throw new PreconditionRequiredError(
+        `The trail request of ${accountId} exists (ETag ${etagOf(current.specVersion)}); send If-Match with the ETag of the version you are replacing`,
+      );
+    } else {
+      ifVersion = 0; // a create: stale (412) if another create won the race
     }
     const { outcome, account } = await this.#store.saveSpec(accountId, spec, {
       ifVersion,

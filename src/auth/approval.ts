@@ -17,6 +17,7 @@ type Spec = ResolvedTrailRequest;
 const same = (a: unknown, b: unknown) => canonicalJson(a) === canonicalJson(b);
 const superset = <T>(next: readonly T[], prev: readonly T[]) =>
   prev.every((p) => next.some((n) => same(n, p)));
+const sameSet = <T>(a: readonly T[], b: readonly T[]) => superset(a, b) && superset(b, a);
 
 type DataScope = Spec['dataEvents'][number];
 
@@ -33,8 +34,7 @@ function covers(n: DataScope, p: DataScope): boolean {
 
 /**
  * The fields of `next` that do not merely strengthen `prev`. Empty: `next` only strengthens.
- * Strengthening: more regions (or all), more data event scopes, insights added, more alarm recipients,
- * longer retention (expiry, CloudWatch Logs), object lock added (or longer / GOVERNANCE→COMPLIANCE).
+ * Strengthening: more regions (or all), more data event scopes, insights added, longer retention (expiry, CloudWatch Logs), object lock added (or longer / GOVERNANCE→COMPLIANCE).
  * Any other difference, including fields this function does not know, is not a strengthening.
  */
 export function weakeningChanges(prev: Spec, next: Spec): string[] {
@@ -59,8 +59,10 @@ export function weakeningChanges(prev: Spec, next: Spec): string[] {
 
   handled.add('alarms');
   if (next.alarms.set !== prev.alarms.set) out.push('alarms.set');
-  if (!superset(next.alarms.notify.emails, prev.alarms.notify.emails)) out.push('alarms.notify.emails');
-  if (!superset(next.alarms.notify.https, prev.alarms.notify.https)) out.push('alarms.notify.https');
+  // Recipients receive what the alarms say about the account: adding one (an address or endpoint
+  // outside the organization, possibly) needs an approver as much as removing one does.
+  if (!sameSet(next.alarms.notify.emails, prev.alarms.notify.emails)) out.push('alarms.notify.emails');
+  if (!sameSet(next.alarms.notify.https, prev.alarms.notify.https)) out.push('alarms.notify.https');
   const knownAlarm = (a: Spec['alarms']) => {
     const { set: _s, notify, ...rest } = a;
     const { emails: _e, https: _h, ...notifyRest } = notify;
@@ -110,6 +112,7 @@ export const APPROVAL_KINDS: readonly OperationKind[] = ['apply', 'destroy'];
  * - approvals switched off: never;
  * - an admin, when admins may skip it: no;
  * - destroy: always (a delete never strengthens);
+ * - apply of exactly the applied spec (a re-apply, e.g. remediation): no, it was approved when applied;
  * - apply with an applied spec to compare and only strengthening changes, when configured: no;
  * - any other apply (including the first apply of an account: nothing to compare against): yes.
  */
@@ -129,6 +132,7 @@ export function needsApproval(input: {
   }
   if (kind === 'destroy') return { required: true, reasons: ['decommissioning removes the trail'] };
   if (!previousSpec || !nextSpec) return { required: true, reasons: ['no applied spec to compare against'] };
+  if (same(previousSpec, nextSpec)) return { required: false, reasons: ['re-applies the applied spec'] };
   const changes = weakeningChanges(previousSpec, nextSpec);
   if (changes.length === 0 && config.strengtheningBypass) {
     return { required: false, reasons: ['only strengthens the applied spec'] };
@@ -145,31 +149,26 @@ export interface ApprovalCheck {
   reason?: string;
 }
 
-/** The requester as recorded on the operation: its principal id, or the principal (with its owner). */
-export type Requester = string | Pick<Principal, 'id' | 'owner'>;
-
-/** The ids that stand for one person: the principal and, for a service token, whoever created it. */
-function identities(p: Pick<Principal, 'id' | 'owner'>): Set<string> {
-  return new Set(p.owner ? [p.id, p.owner] : [p.id]);
-}
+/** The requester as recorded on the operation: its principal id (or the principal). */
+export type Requester = string | Pick<Principal, 'id'>;
 
 /**
  * Whether `approver` may approve an operation that `requestedBy` requested on `accountId`: approver or
- * admin role, scoped to the account, and not the requester themself — nor a service token the requester
- * created, nor the creator of the requesting service token (pass the requester's principal, not just its
- * id, to have that checked).
+ * admin role, scoped to the account, and not the requester themself. Four eyes compare principal
+ * subjects (`oidc:<sub>`, `svc:<token id>`), not who created a token: on a fresh install the bootstrap
+ * admin creates every token, and two people holding two of them are two pairs of eyes. Only admins
+ * create tokens, and an admin can grant itself any role anyway, so token ownership adds no assurance.
  */
 export function canApprove(input: {
-  approver: Pick<Principal, 'id' | 'roles' | 'accounts' | 'owner'>;
+  approver: Pick<Principal, 'id' | 'roles' | 'accounts'>;
   requestedBy: Requester;
   accountId: string;
   accountGroups?: AccountGroups;
 }): ApprovalCheck {
   const { approver, accountId } = input;
-  const requester = typeof input.requestedBy === 'string' ? { id: input.requestedBy } : input.requestedBy;
+  const requesterId = typeof input.requestedBy === 'string' ? input.requestedBy : input.requestedBy.id;
   if (!hasRole(approver, 'approver')) return { ok: false, reason: 'needs the approver role' };
-  const mine = identities(approver);
-  if ([...identities(requester)].some((id) => mine.has(id))) {
+  if (approver.id === requesterId) {
     return { ok: false, reason: 'the requester cannot approve their own request' };
   }
   if (!canAccessAccount(approver, accountId, input.accountGroups)) {

@@ -57,8 +57,23 @@ export const serviceTokenRoutes: FastifyPluginAsyncTypebox<{
           {
             name: Type.String({ minLength: 1, maxLength: 100, pattern: '^[\\w .:@/-]+$' }),
             roles: Type.Array(Type.Enum(ROLES), { minItems: 1, uniqueItems: true }),
-            accounts: Type.Array(AccountGrant, { uniqueItems: true, maxItems: 500, default: [] }),
-            expiresInDays: Type.Integer({ minimum: 1, maximum: maxDays, default: Math.min(90, maxDays) }),
+            // Optional with a default: the handler applies it (the validator does not fill defaults in).
+            accounts: Type.Optional(
+              Type.Array(AccountGrant, {
+                uniqueItems: true,
+                maxItems: 500,
+                default: [],
+                description: 'Default: none (an admin token acts on every account anyway)',
+              }),
+            ),
+            expiresInDays: Type.Optional(
+              Type.Integer({
+                minimum: 1,
+                maximum: maxDays,
+                default: Math.min(90, maxDays),
+                description: `Default: ${Math.min(90, maxDays)}`,
+              }),
+            ),
           },
           { additionalProperties: false },
         ),
@@ -67,7 +82,7 @@ export const serviceTokenRoutes: FastifyPluginAsyncTypebox<{
     },
     async (req, reply) => {
       const principal = requirePrincipal(req);
-      const unknown = req.body.accounts
+      const unknown = (req.body.accounts ?? [])
         .filter((a) => a.startsWith('group:'))
         .filter((a) => !Object.hasOwn(accountGroups, a.slice(6)));
       if (unknown.length > 0) {

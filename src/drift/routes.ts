@@ -180,6 +180,37 @@ export const driftRoutes: FastifyPluginAsyncTypebox<{
     async (req) => drift.history(req.params.accountId, req.query),
   );
 
+  app.post(
+    '/v1/accounts/:accountId/drift-reports/:reportId/converge',
+    {
+      config: { access: { role: 'requester', account: 'params.accountId' } },
+      schema: {
+        tags: ['drift'],
+        summary: 'Converge from a drift report: preview the last applied spec against the account as it is',
+        description:
+          'Queues a preview (with a refresh: the account as it is now) of the spec last applied to the account, ' +
+          'which was approved when it was applied — never of a stored spec still waiting to be applied. Returns ' +
+          '202 with the preview operation (convergeOf names the report). Follow it, then confirm with ' +
+          '`POST /v1/accounts/{accountId}/trail/applies?previewId=<its id>`: an apply of that spec under the ' +
+          'normal approval rules, refused with 409 preview_stale when the account changed since the preview. ' +
+          '409 nothing_applied when the account has no applied spec.',
+        params: Type.Object({
+          accountId: AccountParams.properties.accountId,
+          reportId: Type.String({ format: 'uuid' }),
+        }),
+        querystring: Type.Object({ wait: Type.Optional(WaitQuery) }, { additionalProperties: false }),
+        response: { 202: OperationAccepted, ...problemResponses(400, 404, 409) },
+      },
+    },
+    async (req, reply) => {
+      const op = await operations.convergePreview(req.params.accountId, req.params.reportId, {
+        wait: req.query.wait ?? true,
+        principal: req.principal,
+      });
+      return acceptedOperation(reply, op);
+    },
+  );
+
   app.get(
     '/v1/drift',
     {

@@ -1,6 +1,7 @@
 // The engine adapter: one Pulumi stack per AWS account, driven in-process through the
 // Automation API with an inline program. This is the only module that talks to the CLI.
-import { mkdir } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { mkdir, readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as pulumi from '@pulumi/pulumi';
 import {
@@ -12,9 +13,11 @@ import {
   type PulumiCommand,
   type PulumiFn,
   type Stack,
+  type UpResult,
 } from '@pulumi/pulumi/automation/index.js';
+import { canonicalJson } from '../audit/canonical.ts';
 import type { ResolvedTrailRequest } from '../trail-request/schema.ts';
-import { EngineError, OperationCancelledError, StackLockedError } from './errors.ts';
+import { EngineError, OperationCancelledError, PreviewStaleError, StackLockedError } from './errors.ts';
 import { getPulumiCommand } from './pulumi-cli.ts';
 import type {
   ChangeSummary,
@@ -79,6 +82,7 @@ const RETAINED_TYPES = new Set([
 ]);
 
 const ACCOUNT_ID = /^[0-9]{12}$/;
+const PLAN_ID = /^[0-9a-f-]{36}$/;
 
 export class AccountStacks implements TrailEngine {
   readonly #opts: AccountStacksOptions;
@@ -110,17 +114,53 @@ export class AccountStacks implements TrailEngine {
   preview(accountId: string, request: ResolvedTrailRequest, opts: RunOptions = {}): Promise<OperationResult> {
     return this.#run('preview', accountId, opts, async (stack, common) => {
       stack.workspace.program = this.#program(accountId, request);
-      const result = await stack.preview({ ...common, diff: false });
-      return { changeSummary: summarize(result.changeSummary), outputs: await plainOutputs(stack) };
+      // Refresh as the apply does: the preview must show what the apply will do to the account as
+      // it is now (drift included), not to the state recorded at the last apply. The update plan is
+      // saved so that an apply confirmed from this preview does only this (see up).
+      const plan = opts.planId ? await this.#planPath(accountId, opts.planId, true) : undefined;
+      const result = await stack.preview({
+        ...common,
+        diff: false,
+        refresh: true,
+        ...(plan ? { plan } : {}),
+      });
+      return {
+        changeSummary: summarize(result.changeSummary),
+        outputs: await plainOutputs(stack),
+        stateEtag: await stateEtag(stack),
+      };
     });
   }
 
   up(accountId: string, request: ResolvedTrailRequest, opts: RunOptions = {}): Promise<OperationResult> {
     return this.#run('apply', accountId, opts, async (stack, common) => {
       stack.workspace.program = this.#program(accountId, request);
+      // Confirmed from a preview: refuse to apply over a recorded state the preview did not see (an
+      // apply or destroy ran in between, through this service or the CLI), then run the preview's
+      // update plan (`pulumi up --plan`, https://www.pulumi.com/docs/iac/concepts/update-plans/):
+      // the engine fails ("violates plan") rather than make a change the preview did not show, such
+      // as one for drift that appeared after the preview. Plans are a preview feature of the CLI;
+      // without the plan file (another replica's disk) the state check still holds.
+      if (opts.expectStateEtag !== undefined) {
+        const now = await stateEtag(stack);
+        if (now !== opts.expectStateEtag) {
+          throw new PreviewStaleError(
+            `recorded stack state ${now} is not the ${opts.expectStateEtag} the preview planned against`,
+          );
+        }
+      }
+      const plan = opts.planId ? await this.#planPath(accountId, opts.planId, false) : undefined;
+      if (opts.planId && !plan) {
+        opts.log?.warn({ accountId, planId: opts.planId }, 'no saved plan for the preview; applying without');
+      }
       // Refresh first: converging means correcting what changed out of band, which a plain
       // up (diffing against the recorded state) would not see.
-      const result = await stack.up({ ...common, refresh: true });
+      let result: UpResult;
+      try {
+        result = await stack.up({ ...common, refresh: true, ...(plan ? { plan } : {}) });
+      } finally {
+        if (plan) await rm(plan, { force: true });
+      }
       return {
         changeSummary: summarize(result.summary.resourceChanges),
         outputs: plainOutputMap(result.outputs),
@@ -166,6 +206,26 @@ export class AccountStacks implements TrailEngine {
       const result = await stack.destroy(common);
       return { changeSummary: summarize(result.summary.resourceChanges), outputs: {} };
     });
+  }
+
+  /**
+   * Where the update plan of a preview is kept: <dataDir>/plans/<account>/<preview id>.json. For a
+   * preview (create: true) the directory is made and plans older than a day are pruned; for an
+   * apply, undefined when there is no such file.
+   */
+  async #planPath(accountId: string, planId: string, create: boolean): Promise<string | undefined> {
+    if (!PLAN_ID.test(planId)) throw new TypeError(`not a plan id: ${planId}`);
+    const dir = join(this.#opts.dataDir, 'plans', accountId);
+    const path = join(dir, `${planId}.json`);
+    if (!create) return (await stat(path).catch(() => undefined)) ? path : undefined;
+    await mkdir(dir, { recursive: true });
+    const cutoff = Date.now() - 86_400_000;
+    for (const name of await readdir(dir)) {
+      const file = join(dir, name);
+      const info = await stat(file).catch(() => undefined);
+      if (info && info.mtimeMs < cutoff) await rm(file, { force: true });
+    }
+    return path;
   }
 
   /**
@@ -267,6 +327,9 @@ export class AccountStacks implements TrailEngine {
     const engineMessage = diagnostics.length ? diagnostics.join('\n') : engineLines(stderr);
     if (signal?.aborted) return new OperationCancelledError(engineMessage, { cause: err });
     if (err instanceof ConcurrentUpdateError) return new StackLockedError(engineMessage, { cause: err });
+    // The account changed after the preview the apply was confirmed from: its plan no longer holds.
+    if (/violates plan/.test(engineMessage) || /violates plan/.test(stderr))
+      return new PreviewStaleError(engineMessage);
     return new EngineError(`the engine failed: ${firstLine(engineMessage)}`, engineMessage, { cause: err });
   }
 
@@ -362,6 +425,16 @@ function summarize(changes: Record<string, number> | undefined): ChangeSummary {
 
 function plainOutputMap(outputs: OutputMap): Record<string, unknown> {
   return Object.fromEntries(Object.entries(outputs).map(([k, v]) => [k, v.secret ? '[secret]' : v.value]));
+}
+
+/**
+ * A hash of the recorded resources of the stack (the checkpoint without its timestamps): two equal
+ * hashes mean the engine would diff the program against the same recorded state.
+ */
+async function stateEtag(stack: Stack): Promise<string> {
+  const exported = await stack.exportStack();
+  const resources = (exported.deployment as { resources?: unknown } | undefined)?.resources ?? [];
+  return createHash('sha256').update(canonicalJson(resources)).digest('hex').slice(0, 32);
 }
 
 async function plainOutputs(stack: Stack): Promise<Record<string, unknown>> {

@@ -34,3 +34,15 @@ export class PulumiCliMissingError extends Error {
     this.name = 'PulumiCliMissingError';
   }
 }
+
+/** An apply confirmed from a preview found the recorded stack state changed since that preview. */
+export class PreviewStaleError extends EngineError {
+  override readonly code = 'preview_stale';
+  constructor(engineMessage: string) {
+    super(
+      'the account changed since the preview this apply was confirmed from; preview again',
+      engineMessage,
+    );
+    this.name = 'PreviewStaleError';
+  }
+}

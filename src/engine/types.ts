@@ -20,6 +20,16 @@ export interface RunOptions {
     /** Per-resource progress (LOG_LEVEL=debug). */
     debug?: (obj: object, msg?: string) => void;
   };
+  /**
+   * up only: the recorded stack state (stateEtag of the preview it was confirmed from) the apply must
+   * start from; the engine refuses (PreviewStaleError) when the state is another one.
+   */
+  expectStateEtag?: string;
+  /**
+   * preview: save the engine's update plan under this id (the preview operation's id); up: run the
+   * plan saved under it (the preview it was confirmed from), so it does only what was previewed.
+   */
+  planId?: string;
 }
 
 /** Counts of resources by operation (create, update, replace, delete, same), as the engine reports them. */
@@ -30,6 +40,8 @@ export interface OperationResult {
   changeSummary: ChangeSummary;
   /** Stack outputs after the operation (plain values; secrets stay masked). */
   outputs: Record<string, unknown>;
+  /** preview: a hash of the recorded stack state the plan was computed against. */
+  stateEtag?: string;
 }
 
 export interface DestroyOptions extends RunOptions {

@@ -81,6 +81,22 @@ export const INTERRUPTED_BY_RESTART: OperationError = {
 
 const isFinal = (state: OperationState) => FINAL_OPERATION_STATES.includes(state);
 
+/**
+ * A retry is a new request: not tied to the preview (nor the decision) of the original, whose
+ * state expectation a partial first attempt has made stale anyway.
+ */
+function retryOptions(options: OperationOptions): OperationOptions {
+  const {
+    previewId: _p,
+    expectStateEtag: _e,
+    stateEtag: _s,
+    decidedByName: _d,
+    decisionReason: _r,
+    ...rest
+  } = options;
+  return rest;
+}
+
 /** The account's drift state from its latest report: none when clean, unknown when resources went unread. */
 export function driftSeverityOfReport(report: DriftReport): DriftSeverity {
   if (report.severity) return report.severity;
@@ -205,17 +221,32 @@ export class OperationQueue extends EventEmitter {
    * pending-approval → queued (approve) or → cancelled with error `approval_rejected` (reject). The
    * caller has checked that `by` may decide (canApprove). 409 when the operation is not waiting.
    */
-  async decide(id: string, decision: 'approve' | 'reject', by: Actor): Promise<OperationRecord> {
+  async decide(
+    id: string,
+    decision: 'approve' | 'reject',
+    by: Actor,
+    reason?: string,
+  ): Promise<OperationRecord> {
     const op = await this.#store.getOperation(id);
     if (!op) throw new NotFoundError('operation', `Operation ${id} not found`);
+    // Who decided and why stay on the operation (shown with it), next to approvedBy.
+    const options = {
+      ...op.options,
+      ...(by.name ? { decidedByName: by.name } : {}),
+      ...(reason ? { decisionReason: reason } : {}),
+    };
     const patch =
       decision === 'approve'
-        ? { state: 'queued' as const, approvedBy: by.id }
+        ? { state: 'queued' as const, approvedBy: by.id, options }
         : {
             state: 'cancelled' as const,
             approvedBy: by.id,
+            options,
             finishedAt: this.#iso(),
-            error: { code: 'approval_rejected', message: `Rejected by ${by.name ?? by.id}` },
+            error: {
+              code: 'approval_rejected',
+              message: `Rejected by ${by.name ?? by.id}${reason ? `: ${reason}` : ''}`,
+            },
           };
     const done = await this.#store.updateOperation(id, patch, { ifState: 'pending-approval' });
     if (!done) {
@@ -293,7 +324,7 @@ export class OperationQueue extends EventEmitter {
       kind: op.kind,
       spec: op.spec,
       specVersion: op.specVersion,
-      options: op.options,
+      options: retryOptions(op.options),
       retryOf: op.id,
       ...(opts.wait === undefined ? {} : { wait: opts.wait }),
       requestedBy: opts.requestedBy,
@@ -537,6 +568,8 @@ export class OperationQueue extends EventEmitter {
         changeSummary: result?.changeSummary ?? null,
         outputs: result?.outputs ?? null,
         error,
+        // A preview keeps the state it planned against: an apply confirmed from it must start there.
+        ...(result?.stateEtag ? { options: { ...op.options, stateEtag: result.stateEtag } } : {}),
       },
       {
         ifState: 'running',
@@ -555,9 +588,16 @@ export class OperationQueue extends EventEmitter {
   #invoke(op: OperationRecord, opts: RunOptions): Promise<OperationResult> {
     switch (op.kind) {
       case 'preview':
-        return this.#engine.preview(op.accountId, op.spec, opts);
-      case 'apply':
-        return this.#engine.up(op.accountId, op.spec, opts);
+        return this.#engine.preview(op.accountId, op.spec, { ...opts, planId: op.id });
+      case 'apply': {
+        // Confirmed from a preview: the engine runs that preview's plan, from the state it planned on.
+        const { previewId, expectStateEtag } = op.options;
+        return this.#engine.up(op.accountId, op.spec, {
+          ...opts,
+          ...(previewId ? { planId: previewId } : {}),
+          ...(expectStateEtag ? { expectStateEtag } : {}),
+        });
+      }
       case 'refresh-preview':
         return this.#engine.refreshPreview(op.accountId, op.spec, opts);
       case 'refresh':

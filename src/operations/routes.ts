@@ -2,7 +2,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
-import { AccountParams } from '../accounts/schemas.ts';
+import { assertIfMatch } from '../accounts/etag.ts';
+import { AccountParams, TrailRequestSchema } from '../accounts/schemas.ts';
 import { operationAccount } from '../auth/locators.ts';
 import { requirePrincipal } from '../auth/plugin.ts';
 import type { OperationKind } from '../engine/types.ts';
@@ -21,6 +22,19 @@ import type { OperationService } from './service.ts';
 
 const OperationParams = Type.Object({ operationId: Type.String({ format: 'uuid' }) });
 const WaitOnly = Type.Object({ wait: Type.Optional(WaitQuery) }, { additionalProperties: false });
+const ApplyQuery = Type.Object(
+  {
+    wait: Type.Optional(WaitQuery),
+    previewId: Type.Optional(
+      Type.String({
+        format: 'uuid',
+        description:
+          'The preview the user confirmed: apply its spec, 409 preview_stale if the account changed since',
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
 
 const OperationEventSchema = Type.Object({
   seq: Type.Integer({ minimum: 1, description: 'Position in the stream; the SSE id' }),
@@ -36,6 +50,33 @@ const EventsJsonSchema = Type.Object(
     events: Type.Array(OperationEventSchema),
   },
   { $id: 'OperationEvents', title: 'OperationEvents' },
+);
+
+// Copies without $id: one response schema may hold a given $id once only.
+const withoutIds = <T>(schema: T): T =>
+  JSON.parse(JSON.stringify(schema, (key, value) => (key === '$id' ? undefined : value))) as T;
+const InlineOperation = withoutIds(OperationSchema);
+
+const PendingApprovalSchema = Type.Object(
+  {
+    operation: InlineOperation,
+    requestedBy: Type.Union([Type.String(), Type.Null()], { description: 'Principal id of the requester' }),
+    requestedByName: Type.Union([Type.String(), Type.Null()], { description: 'Their display name' }),
+    appliedVersion: Type.Union([Type.Integer(), Type.Null()], { description: 'Spec version last applied' }),
+    diff: Type.Array(
+      Type.Object({
+        path: Type.String({ description: 'JSON pointer into the trail request' }),
+        before: Type.Unknown({ description: 'In the applied spec (null: absent)' }),
+        after: Type.Unknown({ description: 'In the spec to apply (null: absent)' }),
+      }),
+      { description: 'What the apply changes in the spec, against the last applied spec' },
+    ),
+    reasons: Type.Array(Type.String(), { description: 'Why it needs approval (fields that weaken)' }),
+    preview: Type.Union([InlineOperation, Type.Null()], {
+      description: 'The preview of this spec: its change summary is what the apply would do',
+    }),
+  },
+  { $id: 'PendingApproval', title: 'PendingApproval' },
 );
 
 const SSE_POLL_MS = 1000;
@@ -150,6 +191,8 @@ export const operationRoutes: FastifyPluginAsyncTypebox<{
   });
 
   for (const route of CREATE_ROUTES) {
+    const isPreview = route.kind === 'preview';
+    const isApply = route.kind === 'apply';
     app.post(
       `/v1/accounts/:accountId/trail/${route.path}`,
       {
@@ -160,18 +203,54 @@ export const operationRoutes: FastifyPluginAsyncTypebox<{
           description:
             'Returns 202 with the operation (Location: its URL). Operations of one account run one at a time ' +
             'in order; `wait=false` answers 409 instead of queueing behind another. With If-Match, only for that ' +
-            'version of the trail request (412 otherwise).',
+            'version of the trail request (412 otherwise).' +
+            (isPreview
+              ? ' A preview reads the account first (refresh), so it shows what an apply would do now. With a ' +
+                'JSON body (a TrailRequest, validated as PUT validates it) it previews that draft instead of the ' +
+                'stored spec: nothing is stored, the spec version and the account status stay as they are.'
+              : '') +
+            (isApply
+              ? ' With `previewId` (the preview the user confirmed), the apply is of the previewed spec and is ' +
+                "refused with 409 `preview_stale` when the stored spec or the account's recorded state changed " +
+                "since that preview. The engine then runs that preview's update plan: a change the preview did not " +
+                'show (drift that appeared since) fails the operation with preview_stale instead of being made.'
+              : ''),
           params: AccountParams,
-          querystring: WaitOnly,
+          querystring: isApply ? ApplyQuery : WaitOnly,
           headers: Type.Object({ 'if-match': Type.Optional(Type.String()) }),
-          response: { 202: OperationAccepted, ...problemResponses(404, 409, 412) },
+          // Keyed by media type: a call without a body (no content-type) is not validated against it.
+          ...(isPreview
+            ? {
+                body: {
+                  description: 'Optional: a draft trail request to preview instead of the stored one',
+                  content: { 'application/json': { schema: TrailRequestSchema } },
+                },
+              }
+            : {}),
+          response: { 202: OperationAccepted, ...problemResponses(400, 404, 409, 412) },
         },
       },
       async (req, reply) => {
-        const op = await operations.enqueueForAccount(req.params.accountId, route.kind, {
-          wait: req.query.wait ?? true,
+        const { accountId } = req.params;
+        const query = req.query as { wait?: boolean; previewId?: string };
+        if (isPreview && req.body !== undefined && req.body !== null) {
+          if (!operations.resolveDraft) throw new Error('draft previews need the account service');
+          if (req.headers['if-match'] !== undefined) {
+            const account = await store.getAccount(accountId);
+            assertIfMatch(req.headers['if-match'], account?.specVersion, `the trail request of ${accountId}`);
+          }
+          const draft = await operations.resolveDraft(accountId, req.body);
+          const op = await operations.previewDraft(accountId, draft, {
+            wait: query.wait ?? true,
+            principal: req.principal,
+          });
+          return acceptedOperation(reply, op);
+        }
+        const op = await operations.enqueueForAccount(accountId, route.kind, {
+          wait: query.wait ?? true,
           ifMatch: req.headers['if-match'],
           principal: req.principal,
+          previewId: query.previewId,
         });
         return acceptedOperation(reply, op);
       },
@@ -280,6 +359,19 @@ export const operationRoutes: FastifyPluginAsyncTypebox<{
     },
   );
 
+  const DecisionBody = Type.Object(
+    {
+      reason: Type.Optional(
+        Type.String({
+          minLength: 1,
+          maxLength: 1000,
+          description: 'Why: recorded on the operation and in the audit trail, shown with it',
+        }),
+      ),
+    },
+    { additionalProperties: false },
+  );
+
   for (const decision of ['approve', 'reject'] as const) {
     app.post(
       `/v1/operations/:operationId/${decision}`,
@@ -293,19 +385,61 @@ export const operationRoutes: FastifyPluginAsyncTypebox<{
               ? 'Approve an apply or decommission waiting in pending-approval (it is queued)'
               : 'Reject an apply or decommission waiting in pending-approval (it ends cancelled)',
           description:
-            'Four eyes: an approver (or admin) scoped to the account, other than the requester — nor the owner ' +
-            "of the requester's service token, nor a service token the requester created (403 " +
-            'approval_not_allowed). 409 when the operation is not pending-approval, or (approve) when the ' +
-            'trail request changed since the apply was requested (spec_changed).',
+            'Four eyes: an approver (or admin) scoped to the account, other than the requester (403 ' +
+            'approval_not_allowed). People are told apart by principal subject (`oidc:<sub>`, `svc:<token id>`), ' +
+            'not by who created a token. 409 when the operation is not pending-approval, or (approve) when the ' +
+            'trail request changed since the apply was requested (spec_changed). An optional JSON body gives ' +
+            'the reason, recorded on the operation (decisionReason) and in the audit trail.',
           params: OperationParams,
-          response: { 200: OperationSchema, ...problemResponses(403, 404, 409) },
+          body: {
+            description: 'Optional: the reason for the decision',
+            content: { 'application/json': { schema: DecisionBody } },
+          },
+          response: { 200: OperationSchema, ...problemResponses(400, 403, 404, 409) },
         },
       },
       async (req) => {
-        const op = await operations.decide(req.params.operationId, decision, requirePrincipal(req));
-        req.auditDetails = { operationId: op.id, kind: op.kind, requestedBy: op.requestedBy };
+        const reason = (req.body as { reason?: string } | undefined)?.reason;
+        const op = await operations.decide(req.params.operationId, decision, requirePrincipal(req), reason);
+        req.auditDetails = {
+          operationId: op.id,
+          kind: op.kind,
+          requestedBy: op.requestedBy,
+          ...(reason ? { reason } : {}),
+        };
         return operationView(op);
       },
     );
   }
+
+  app.get(
+    '/v1/approvals',
+    {
+      // Filtered to what the caller may approve (role, account scope, not their own requests).
+      config: { access: { role: 'approver' } },
+      schema: {
+        tags: ['operations'],
+        summary: 'Operations waiting for approval that the caller may approve',
+        description:
+          'Oldest first. Each entry: the operation, who requested it, the spec diff against the last applied ' +
+          'spec (leaf by leaf), why it needs approval, and the preview of that spec (the one the apply was ' +
+          'confirmed from, else the latest preview of the same spec; null when none ran: preview it first).',
+        response: { 200: Type.Object({ items: Type.Array(PendingApprovalSchema) }) },
+      },
+    },
+    async (req) => {
+      const items = await operations.pendingApprovals(requirePrincipal(req));
+      return {
+        items: items.map((p) => ({
+          operation: operationView(p.operation),
+          requestedBy: p.operation.requestedBy,
+          requestedByName: p.requestedByName,
+          appliedVersion: p.appliedVersion,
+          diff: p.diff,
+          reasons: p.reasons,
+          preview: p.preview ? operationView(p.preview) : null,
+        })),
+      };
+    },
+  );
 };

@@ -62,6 +62,22 @@ export const OperationSchema = Type.Object(
     approvedBy: Type.Union([Type.String(), Type.Null()], {
       description: 'Principal id of whoever approved (or rejected) it, when it needed approval',
     }),
+    requestedByName: Type.Optional(Type.String({ description: 'Display name of the requester' })),
+    decidedByName: Type.Optional(Type.String({ description: 'Display name of the approver (or rejecter)' })),
+    decisionReason: Type.Optional(
+      Type.String({ description: 'The reason given with the approval or rejection' }),
+    ),
+    previewId: Type.Optional(
+      Type.String({ description: 'apply: the preview it was confirmed from (it applies that plan)' }),
+    ),
+    convergeOf: Type.Optional(
+      Type.String({
+        description: "preview: the drift report whose 'converge' started it (last applied spec)",
+      }),
+    ),
+    remediation: Type.Optional(
+      Type.Boolean({ description: 'apply: queued by a reconciliation to restore the last applied spec' }),
+    ),
     links: Type.Object({ self: Type.String(), events: Type.String() }),
   },
   { $id: 'Operation', title: 'Operation' },
@@ -86,6 +102,12 @@ export interface OperationView {
   cancelRequested: boolean;
   requestedBy: string | null;
   approvedBy: string | null;
+  requestedByName?: string;
+  decidedByName?: string;
+  decisionReason?: string;
+  previewId?: string;
+  convergeOf?: string;
+  remediation?: boolean;
   links: { self: string; events: string };
 }
 
@@ -98,6 +120,12 @@ export function acceptedOperation(
 ): OperationView {
   reply.code(202).header('location', operationPath(op.id));
   return operationView(op);
+}
+
+function pick<T extends object, K extends keyof T>(obj: T, keys: readonly K[]): Partial<Pick<T, K>> {
+  const out: Partial<Pick<T, K>> = {};
+  for (const k of keys) if (obj[k] !== undefined) out[k] = obj[k];
+  return out;
 }
 
 export function operationView(op: OperationRecord): OperationView {
@@ -122,6 +150,14 @@ export function operationView(op: OperationRecord): OperationView {
     cancelRequested: op.cancelRequested,
     requestedBy: op.requestedBy,
     approvedBy: op.approvedBy,
+    ...pick(op.options, [
+      'requestedByName',
+      'decidedByName',
+      'decisionReason',
+      'previewId',
+      'convergeOf',
+      'remediation',
+    ] as const),
     links: { self, events: `${self}/events` },
   };
 }

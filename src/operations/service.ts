@@ -1,12 +1,21 @@
-// Creating and reading operations; the queue runs them.
+// Creating and reading operations; the queue runs them. Every path that changes an account (the API,
+// the form, a drift report's converge, the reconciler's remediation, retries) comes through here, so
+// one set of approval rules (src/auth/approval.ts) decides what waits for an approver.
 import { assertIfMatch } from '../accounts/etag.ts';
-import { canApprove, needsApproval } from '../auth/approval.ts';
+import { canonicalJson } from '../audit/canonical.ts';
+import { canApprove, needsApproval, weakeningChanges } from '../auth/approval.ts';
 import type { ApprovalConfig } from '../auth/config.ts';
 import { ForbiddenError } from '../auth/errors.ts';
 import type { AccountGroups, Principal } from '../auth/principal.ts';
 import type { OperationKind } from '../engine/types.ts';
 import { ConflictError, NotFoundError } from '../errors.ts';
-import type { OperationRecord, Store } from '../store/types.ts';
+import {
+  type AccountRecord,
+  OPERATION_STATES,
+  type OperationOptions,
+  type OperationRecord,
+  type Store,
+} from '../store/types.ts';
 import type { ResolvedTrailRequest } from '../trail-request/schema.ts';
 import type { Actor, OperationQueue } from './queue.ts';
 
@@ -16,7 +25,58 @@ export interface ApprovalPolicy {
   accountGroups: AccountGroups;
 }
 
-const actorOf = (p: Principal): Actor => ({ id: p.id, name: p.name, owner: p.owner });
+/** Who asks for an operation: a caller's principal, or the service itself acting as a named principal. */
+export type Requester = Pick<Principal, 'id' | 'name' | 'roles'> & { owner?: string | undefined };
+
+/**
+ * The reconciler's own principal: recorded as the requester of the drift checks and remediations it
+ * queues (in the operation and in the audit log), and held to the approval rules like anyone else.
+ */
+export const RECONCILER_PRINCIPAL: Requester = {
+  id: 'system:reconciler',
+  name: 'reconciler',
+  roles: ['requester'],
+};
+
+const actorOf = (p: Requester): Actor => ({ id: p.id, name: p.name, owner: p.owner });
+
+/** One changed leaf of a spec: its JSON pointer, the applied value and the requested one. */
+export interface SpecChange {
+  path: string;
+  before: unknown;
+  after: unknown;
+}
+
+/** Leaf-by-leaf differences between two specs (arrays compared whole: their order can matter). */
+export function specDiff(before: unknown, after: unknown, path = ''): SpecChange[] {
+  const isObj = (v: unknown): v is Record<string, unknown> =>
+    v !== null && typeof v === 'object' && !Array.isArray(v);
+  if (isObj(before) && isObj(after)) {
+    const keys = [...new Set([...Object.keys(before), ...Object.keys(after)])].sort();
+    return keys.flatMap((k) => specDiff(before[k], after[k], `${path}/${k}`));
+  }
+  return canonicalJson(before ?? null) === canonicalJson(after ?? null)
+    ? []
+    : [{ path: path || '/', before: before ?? null, after: after ?? null }];
+}
+
+/** Kinds whose engine run may change the recorded stack state. */
+const STATE_CHANGING: readonly OperationKind[] = ['apply', 'destroy', 'refresh'];
+
+/** An operation waiting for approval, as an approver needs to judge it. */
+export interface PendingApproval {
+  operation: OperationRecord;
+  requestedByName: string | null;
+  /** The spec last applied to the account; null before its first apply. */
+  appliedSpec: ResolvedTrailRequest | null;
+  appliedVersion: number | null;
+  /** What the operation would change in the spec (against the applied spec). */
+  diff: SpecChange[];
+  /** Why it waits: the fields that do not merely strengthen the applied spec. */
+  reasons: string[];
+  /** The preview of this spec: the one the apply was confirmed from, else the latest of the same spec. */
+  preview: OperationRecord | null;
+}
 
 export class OperationService {
   readonly #store: Store;
@@ -24,6 +84,11 @@ export class OperationService {
   readonly #approval: ApprovalPolicy | undefined;
   /** Throws (503) when the engine lacks what an operation needs (src/health/prerequisites.ts). */
   readonly #preflight: (() => Promise<void>) | undefined;
+  /**
+   * Validates a draft trail request as PUT does (schema, defaults, the program's rules) and returns it
+   * resolved; set by the AccountService, which owns those rules.
+   */
+  resolveDraft: ((accountId: string, body: unknown) => Promise<ResolvedTrailRequest>) | undefined;
 
   constructor(
     store: Store,
@@ -38,9 +103,11 @@ export class OperationService {
   }
 
   /** The spec last applied to the account (its succeeded apply of the applied version), if any. */
-  async #appliedSpec(accountId: string): Promise<ResolvedTrailRequest | undefined> {
+  async appliedSpec(accountId: string): Promise<ResolvedTrailRequest | undefined> {
     const account = await this.#store.getAccount(accountId);
     if (!account || account.appliedVersion === null || account.status === 'decommissioned') return undefined;
+    // Every change of the spec bumps its version: the stored spec of the applied version is the applied one.
+    if (account.specVersion === account.appliedVersion) return account.spec;
     const applies = (await this.#store.listAccountOperations(accountId, ['succeeded'])).filter(
       (op) => op.kind === 'apply' && op.specVersion === account.appliedVersion,
     );
@@ -49,7 +116,7 @@ export class OperationService {
 
   /** Whether an operation the principal asks for waits in pending-approval. */
   async #needsApproval(
-    principal: Principal | null | undefined,
+    principal: Requester | null | undefined,
     accountId: string,
     kind: OperationKind,
     spec: ResolvedTrailRequest,
@@ -59,7 +126,7 @@ export class OperationService {
     return needsApproval({
       principal,
       kind,
-      previousSpec: kind === 'apply' ? await this.#appliedSpec(accountId) : undefined,
+      previousSpec: kind === 'apply' ? await this.appliedSpec(accountId) : undefined,
       nextSpec: spec,
       config: this.#approval.config,
     }).required;
@@ -78,9 +145,42 @@ export class OperationService {
     return needsApproval({
       principal,
       kind: 'apply',
-      previousSpec: await this.#appliedSpec(accountId),
+      previousSpec: await this.appliedSpec(accountId),
       nextSpec: spec,
       config: this.#approval.config,
+    });
+  }
+
+  async #account(accountId: string): Promise<AccountRecord> {
+    const account = await this.#store.getAccount(accountId);
+    if (!account) {
+      throw new NotFoundError('trail_request', `Account ${accountId} has no trail request; PUT one first`);
+    }
+    return account;
+  }
+
+  async #enqueue(input: {
+    account: Pick<AccountRecord, 'accountId'>;
+    kind: OperationKind;
+    spec: ResolvedTrailRequest;
+    specVersion: number;
+    options: OperationOptions;
+    wait: boolean | undefined;
+    principal: Requester | null | undefined;
+    needsApproval: boolean;
+  }): Promise<OperationRecord> {
+    // Refused now, with the missing piece named, rather than queued to fail in the engine.
+    await this.#preflight?.();
+    const { principal } = input;
+    return this.#queue.enqueue({
+      accountId: input.account.accountId,
+      kind: input.kind,
+      spec: input.spec,
+      specVersion: input.specVersion,
+      options: { ...input.options, ...(principal?.name ? { requestedByName: principal.name } : {}) },
+      ...(input.wait === undefined ? {} : { wait: input.wait }),
+      requestedBy: principal ? actorOf(principal) : undefined,
+      needsApproval: input.needsApproval,
     });
   }
 
@@ -93,13 +193,12 @@ export class OperationService {
       ifMatch?: string | undefined;
       retainData?: boolean;
       /** Who asks: recorded on the operation; decides whether it waits for approval. */
-      principal?: Principal | null;
+      principal?: Requester | null;
+      /** apply: the preview it was confirmed from (409 when the account changed since). */
+      previewId?: string | undefined;
     },
   ): Promise<OperationRecord> {
-    const account = await this.#store.getAccount(accountId);
-    if (!account) {
-      throw new NotFoundError('trail_request', `Account ${accountId} has no trail request; PUT one first`);
-    }
+    const account = await this.#account(accountId);
     assertIfMatch(opts.ifMatch, account.specVersion, `the trail request of ${accountId}`);
     if (account.status === 'decommissioned' && kind !== 'destroy') {
       throw new ConflictError(
@@ -107,26 +206,242 @@ export class OperationService {
         `Account ${accountId} is decommissioned; PUT its trail request again to manage it`,
       );
     }
-    // Refused now, with the missing piece named, rather than queued to fail in the engine.
-    await this.#preflight?.();
-    return this.#queue.enqueue({
-      accountId,
+    if (kind === 'apply' && opts.previewId) return this.#applyPreviewed(account, opts.previewId, opts);
+    return this.#enqueue({
+      account,
       kind,
       spec: account.spec,
       specVersion: account.specVersion,
       options: kind === 'destroy' ? { retainData: opts.retainData ?? true } : {},
-      ...(opts.wait === undefined ? {} : { wait: opts.wait }),
-      requestedBy: opts.principal ? actorOf(opts.principal) : undefined,
+      wait: opts.wait,
+      principal: opts.principal,
       needsApproval: await this.#needsApproval(opts.principal, accountId, kind, account.spec),
     });
   }
 
   /**
-   * Approves (it is queued) or rejects (it ends cancelled) an operation waiting in pending-approval.
-   * 403 unless the principal may approve it: approver role, scoped to the account, not the requester
-   * (nor the owner of the requesting service token, nor a token the requester owns).
+   * A preview of a spec that is not stored (a draft from the form): nothing about the account changes,
+   * not its spec, version or status. The caller has validated the draft as PUT would.
    */
-  async decide(id: string, decision: 'approve' | 'reject', principal: Principal): Promise<OperationRecord> {
+  async previewDraft(
+    accountId: string,
+    draft: ResolvedTrailRequest,
+    opts: { wait?: boolean; principal?: Requester | null },
+  ): Promise<OperationRecord> {
+    const account = await this.#store.getAccount(accountId);
+    return this.#enqueue({
+      account: { accountId },
+      kind: 'preview',
+      spec: draft,
+      // The version the draft would replace (0: none stored yet).
+      specVersion: account?.specVersion ?? 0,
+      options: {},
+      wait: opts.wait,
+      principal: opts.principal,
+      needsApproval: false,
+    });
+  }
+
+  /**
+   * "Converge" from a drift report: a preview of the last applied (so approved) spec against the
+   * account as it is. Its apply (POST …/applies?previewId=) then puts the account back there.
+   */
+  async convergePreview(
+    accountId: string,
+    driftReportId: string,
+    opts: { wait?: boolean; principal?: Requester | null },
+  ): Promise<OperationRecord> {
+    const account = await this.#account(accountId);
+    const reports = await this.#store.listDriftReports(accountId, { limit: 100 });
+    if (!reports.some((r) => r.id === driftReportId)) {
+      throw new NotFoundError('drift_report', `Account ${accountId} has no drift report ${driftReportId}`);
+    }
+    const spec = await this.appliedSpec(accountId);
+    if (!spec || account.appliedVersion === null) {
+      throw new ConflictError(
+        'nothing_applied',
+        `Account ${accountId} has no applied spec to converge to; apply its trail request first`,
+      );
+    }
+    return this.#enqueue({
+      account,
+      kind: 'preview',
+      spec,
+      specVersion: account.appliedVersion,
+      options: { convergeOf: driftReportId },
+      wait: opts.wait,
+      principal: opts.principal,
+      needsApproval: false,
+    });
+  }
+
+  /**
+   * An apply confirmed from a preview: of the previewed spec, refused (409 preview_stale) when the
+   * stored spec or the account's recorded state changed since. The spec must be the stored one, or
+   * (a converge preview) the applied one; the engine then checks the recorded state once more.
+   */
+  async #applyPreviewed(
+    account: AccountRecord,
+    previewId: string,
+    opts: { wait?: boolean; principal?: Requester | null },
+  ): Promise<OperationRecord> {
+    const preview = await this.#store.getOperation(previewId);
+    if (!preview || preview.accountId !== account.accountId || preview.kind !== 'preview') {
+      throw new NotFoundError('preview', `Account ${account.accountId} has no preview ${previewId}`);
+    }
+    if (preview.state !== 'succeeded') {
+      throw new ConflictError('preview_not_succeeded', `Preview ${previewId} is ${preview.state}`);
+    }
+    const stale = (why: string) =>
+      new ConflictError('preview_stale', `${why} since preview ${previewId}; preview again before applying`);
+    const previewed = canonicalJson(preview.spec);
+    let specVersion: number;
+    if (preview.options.convergeOf) {
+      const applied = await this.appliedSpec(account.accountId);
+      if (!applied || canonicalJson(applied) !== previewed || account.appliedVersion === null) {
+        throw stale(`The applied spec of ${account.accountId} changed`);
+      }
+      specVersion = account.appliedVersion;
+    } else {
+      if (canonicalJson(account.spec) !== previewed) {
+        throw stale(`The trail request of ${account.accountId} changed`);
+      }
+      specVersion = account.specVersion;
+    }
+    const since = (await this.#store.listAccountOperations(account.accountId, OPERATION_STATES)).filter(
+      (op) =>
+        op.seq > preview.seq &&
+        STATE_CHANGING.includes(op.kind) &&
+        op.state !== 'pending-approval' &&
+        !(op.state === 'cancelled' && op.startedAt === null),
+    );
+    if (since.length > 0) {
+      throw stale(
+        `The recorded state of ${account.accountId} changed (operation ${since[0]!.id}, ${since[0]!.kind})`,
+      );
+    }
+    return this.#enqueue({
+      account,
+      kind: 'apply',
+      spec: preview.spec,
+      specVersion,
+      options: {
+        previewId,
+        ...(preview.options.stateEtag ? { expectStateEtag: preview.options.stateEtag } : {}),
+      },
+      wait: opts.wait,
+      principal: opts.principal,
+      needsApproval: await this.#needsApproval(opts.principal, account.accountId, 'apply', preview.spec),
+    });
+  }
+
+  /**
+   * Remediation: an apply of the account's last applied (so approved) spec, never of a spec that is
+   * still waiting; under the same approval rules (a re-apply of the applied spec needs none).
+   * Undefined when nothing was applied.
+   */
+  async remediate(accountId: string, principal: Requester): Promise<OperationRecord | undefined> {
+    const account = await this.#account(accountId);
+    const spec = await this.appliedSpec(accountId);
+    if (!spec || account.appliedVersion === null) return undefined;
+    return this.#enqueue({
+      account,
+      kind: 'apply',
+      spec,
+      specVersion: account.appliedVersion,
+      options: { remediation: true },
+      wait: true,
+      principal,
+      needsApproval: await this.#needsApproval(principal, accountId, 'apply', spec),
+    });
+  }
+
+  /** A drift check of the stored spec on behalf of the service (the reconciler). */
+  async driftCheck(accountId: string, principal: Requester): Promise<OperationRecord> {
+    const account = await this.#account(accountId);
+    return this.#enqueue({
+      account,
+      kind: 'refresh-preview',
+      spec: account.spec,
+      specVersion: account.specVersion,
+      options: {},
+      wait: true,
+      principal,
+      needsApproval: false,
+    });
+  }
+
+  /** The spec waiting to be applied, when the stored spec is not the applied one: its version and waiting applies. */
+  async pendingSpec(
+    accountId: string,
+  ): Promise<{ specVersion: number; appliedVersion: number | null; waitingOperationIds: string[] } | null> {
+    const account = await this.#store.getAccount(accountId);
+    if (!account || account.specVersion === account.appliedVersion) return null;
+    const waiting = (await this.#store.listAccountOperations(accountId, ['pending-approval'])).filter(
+      (op) => op.kind === 'apply',
+    );
+    return {
+      specVersion: account.specVersion,
+      appliedVersion: account.appliedVersion,
+      waitingOperationIds: waiting.map((op) => op.id),
+    };
+  }
+
+  /** Whether the principal may approve or reject the operation; the reason when not. */
+  #approvalCheck(op: OperationRecord, principal: Principal) {
+    return canApprove({
+      approver: principal,
+      requestedBy: op.requestedBy ?? 'system',
+      accountId: op.accountId,
+      accountGroups: this.#approval?.accountGroups ?? {},
+    });
+  }
+
+  /** Operations waiting for approval that this principal may approve, oldest first, with what to judge them by. */
+  async pendingApprovals(principal: Principal): Promise<PendingApproval[]> {
+    const waiting = await this.#store.listOperationsInState('pending-approval');
+    const out: PendingApproval[] = [];
+    for (const op of waiting) {
+      if (!this.#approvalCheck(op, principal).ok) continue;
+      const account = await this.#store.getAccount(op.accountId);
+      const applied = (await this.appliedSpec(op.accountId)) ?? null;
+      out.push({
+        operation: op,
+        requestedByName: op.options.requestedByName ?? null,
+        appliedSpec: applied,
+        appliedVersion: account?.appliedVersion ?? null,
+        diff: op.kind === 'apply' ? specDiff(applied ?? {}, op.spec) : [],
+        reasons:
+          op.kind === 'destroy'
+            ? ['decommissioning removes the trail']
+            : applied
+              ? weakeningChanges(applied, op.spec)
+              : ['first apply of the account'],
+        preview: await this.#previewOf(op),
+      });
+    }
+    return out;
+  }
+
+  async #previewOf(op: OperationRecord): Promise<OperationRecord | null> {
+    if (op.options.previewId) return (await this.#store.getOperation(op.options.previewId)) ?? null;
+    const spec = canonicalJson(op.spec);
+    const previews = (await this.#store.listAccountOperations(op.accountId, ['succeeded'])).filter(
+      (p) => p.kind === 'preview' && canonicalJson(p.spec) === spec,
+    );
+    return previews.at(-1) ?? null;
+  }
+
+  /**
+   * Approves (it is queued) or rejects (it ends cancelled) an operation waiting in pending-approval.
+   * 403 unless the principal may approve it: approver role, scoped to the account, not the requester.
+   */
+  async decide(
+    id: string,
+    decision: 'approve' | 'reject',
+    principal: Principal,
+    reason?: string,
+  ): Promise<OperationRecord> {
     const op = await this.get(id);
     if (op.state !== 'pending-approval') {
       throw new ConflictError(
@@ -134,14 +449,7 @@ export class OperationService {
         `Operation ${id} is ${op.state}, not pending-approval`,
       );
     }
-    const check = canApprove({
-      approver: principal,
-      requestedBy: op.requestedBy
-        ? { id: op.requestedBy, ...(op.requestedByOwner ? { owner: op.requestedByOwner } : {}) }
-        : 'system',
-      accountId: op.accountId,
-      accountGroups: this.#approval?.accountGroups ?? {},
-    });
+    const check = this.#approvalCheck(op, principal);
     if (!check.ok) {
       throw new ForbiddenError(
         'approval_not_allowed',
@@ -157,7 +465,7 @@ export class OperationService {
           `${op.specVersion}, now ${account?.specVersion}); reject it and request a new apply.`,
       );
     }
-    return this.#queue.decide(id, decision, actorOf(principal));
+    return this.#queue.decide(id, decision, actorOf(principal), reason);
   }
 
   async get(id: string): Promise<OperationRecord> {
@@ -170,7 +478,7 @@ export class OperationService {
     return this.#queue.cancel(id);
   }
 
-  async retry(id: string, opts: { wait?: boolean; principal?: Principal | null }): Promise<OperationRecord> {
+  async retry(id: string, opts: { wait?: boolean; principal?: Requester | null }): Promise<OperationRecord> {
     const { principal } = opts;
     await this.#preflight?.();
     return this.#queue.retry(id, {

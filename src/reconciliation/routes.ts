@@ -47,6 +47,24 @@ export const ReconciliationSchema = Type.Object(
         error: Type.Union([OperationErrorSchema, Type.Null()]),
         startedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
         finishedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+        pendingSpec: Type.Optional(
+          Type.Object(
+            {
+              specVersion: Type.Integer({ description: 'The stored spec version, not applied' }),
+              appliedVersion: Type.Union([Type.Integer(), Type.Null()], {
+                description: 'The version remediation restores',
+              }),
+              waitingOperationIds: Type.Array(Type.String(), {
+                description: 'Applies of the stored spec waiting for approval',
+              }),
+            },
+            {
+              description:
+                'Present when the stored spec is not the applied one: remediation never applies it, it ' +
+                'restores the last applied (approved) version',
+            },
+          ),
+        ),
       }),
     ),
     notifications: Type.Array(

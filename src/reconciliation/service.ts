@@ -11,6 +11,7 @@ import { Cron } from 'croner';
 import type { DriftReport } from '../drift/report.ts';
 import { ConflictError, NotFoundError } from '../errors.ts';
 import type { OperationQueue, QueueLogger } from '../operations/queue.ts';
+import { OperationService, RECONCILER_PRINCIPAL } from '../operations/service.ts';
 import type {
   AccountRecord,
   OperationError,
@@ -100,6 +101,7 @@ interface ActiveRun {
 export class Reconciler {
   readonly #store: Store;
   readonly #queue: OperationQueue;
+  #operations: OperationService;
   readonly #log: QueueLogger;
   readonly #concurrency: number;
   readonly #leaseTtlMs: number;
@@ -115,6 +117,7 @@ export class Reconciler {
   constructor(opts: ReconcilerOptions) {
     this.#store = opts.store;
     this.#queue = opts.queue;
+    this.#operations = new OperationService(opts.store, opts.queue);
     this.#log = opts.logger.child({ component: 'reconciler' });
     this.#concurrency = opts.concurrency;
     this.#leaseTtlMs = opts.leaseTtlMs;
@@ -123,6 +126,14 @@ export class Reconciler {
     this.#now = opts.now ?? (() => new Date());
     this.#cronExpr = opts.cron;
     this.#timezone = opts.timezone;
+  }
+
+  /**
+   * The app's OperationService (with its approval policy): the reconciler's drift checks and
+   * remediations go through it like every other request, as RECONCILER_PRINCIPAL.
+   */
+  useOperations(operations: OperationService): void {
+    this.#operations = operations;
   }
 
   get holder(): string {
@@ -415,10 +426,19 @@ export class Reconciler {
     outcome: ReconciliationAccountOutcome,
     signal: AbortSignal,
   ): Promise<Partial<ReconciliationAccountOutcome>> {
+    // A stored spec still waiting (for approval, or for an apply) is named in the outcome: remediation
+    // restores the last applied spec, never that one.
+    const pendingSpec = await this.#operations.pendingSpec(account.accountId);
+    if (pendingSpec) outcome.pendingSpec = pendingSpec;
     const check = await this.#runOperation(account, 'refresh-preview', signal, outcome);
     const report = await this.#reportOf(check);
     const findings = findingsOf(report.report);
-    const base = { driftReportId: report.id, findings, severity: report.report.severity };
+    const base = {
+      driftReportId: report.id,
+      findings,
+      severity: report.report.severity,
+      ...(pendingSpec ? { pendingSpec } : {}),
+    };
     if (report.report.clean) return { ...base, outcome: 'clean' };
     if (report.report.severity === null) {
       // Nothing drifted but some resources could not be read: the account's state is not known.
@@ -462,14 +482,24 @@ export class Reconciler {
     outcome: ReconciliationAccountOutcome,
   ): Promise<OperationRecord> {
     if (signal.aborted) throw new AccountFailure({ code: 'interrupted', message: 'reconciliation stopped' });
-    const current = (await this.#store.getAccount(account.accountId)) ?? account;
-    const op = await this.#queue.enqueue({
-      accountId: current.accountId,
-      kind,
-      spec: current.spec,
-      specVersion: current.specVersion,
-    });
+    // Through the OperationService, as the reconciler's principal: the same rules as any request.
+    const op =
+      kind === 'apply'
+        ? await this.#operations.remediate(account.accountId, RECONCILER_PRINCIPAL)
+        : await this.#operations.driftCheck(account.accountId, RECONCILER_PRINCIPAL);
+    if (!op) {
+      throw new AccountFailure({
+        code: 'nothing_applied',
+        message: 'the account has no applied spec to restore',
+      });
+    }
     outcome.operationIds.push(op.id);
+    if (op.state === 'pending-approval') {
+      throw new AccountFailure({
+        code: 'remediation_pending_approval',
+        message: `remediation ${op.id} waits for an approver`,
+      });
+    }
     const final = await this.#settled(op.id, signal);
     if (final.state !== 'succeeded') {
       throw new AccountFailure(

@@ -143,6 +143,7 @@ function operationAssignments(patch: OperationPatch): [string, SqlValue[]] {
   }
   if (patch.cancelRequested !== undefined) set('cancel_requested', patch.cancelRequested ? 1 : 0);
   if (patch.approvedBy !== undefined) set('approved_by', patch.approvedBy);
+  if (patch.options !== undefined) set('options', json(patch.options));
   return [cols.join(', '), params];
 }
 
@@ -200,7 +201,8 @@ export class SqlStore implements Store {
     return this.#db.transaction(async (tx) => {
       const rows = await tx.all('SELECT * FROM accounts WHERE account_id = ?', [accountId]);
       const current = rows[0] ? accountFromRow(rows[0]) : undefined;
-      if (opts.ifVersion !== undefined && current?.specVersion !== opts.ifVersion) {
+      // ifVersion 0: only if there is none yet (a create must not overwrite a racing create).
+      if (opts.ifVersion !== undefined && (current?.specVersion ?? 0) !== opts.ifVersion) {
         return { outcome: 'stale' as const, account: current };
       }
       const specText = JSON.stringify(spec);

@@ -77,6 +77,21 @@ export interface OperationError {
 export interface OperationOptions {
   /** destroy only: keep log bucket and key (default true). */
   retainData?: boolean;
+  /** apply: the preview it was confirmed from (its plan is what the apply must do). */
+  previewId?: string;
+  /** apply: the recorded stack state its preview saw; the engine refuses to apply over another. */
+  expectStateEtag?: string;
+  /** preview: the recorded stack state it was computed against (set when it succeeds). */
+  stateEtag?: string;
+  /** preview: started from a drift report's "converge" (a preview of the last applied spec). */
+  convergeOf?: string;
+  /** apply: remediation by the reconciler (of the last applied spec). */
+  remediation?: boolean;
+  /** Display name of the requester at the time (the id is requestedBy). */
+  requestedByName?: string;
+  /** Display name of whoever approved or rejected it, and their reason. */
+  decidedByName?: string;
+  decisionReason?: string;
 }
 
 export interface OperationRecord {
@@ -162,6 +177,7 @@ export type OperationPatch = Partial<
     | 'error'
     | 'cancelRequested'
     | 'approvedBy'
+    | 'options'
   >
 >;
 
@@ -201,6 +217,11 @@ export interface ReconciliationAccountOutcome {
   error: OperationError | null;
   startedAt: string | null;
   finishedAt: string | null;
+  /**
+   * The stored spec is not the applied one (a change waiting for approval or for an apply): remediation
+   * restored the applied version, not this one.
+   */
+  pendingSpec?: { specVersion: number; appliedVersion: number | null; waitingOperationIds: string[] };
 }
 
 export interface ReconciliationTotals {
@@ -254,7 +275,8 @@ export interface Store {
   getAccount(accountId: string): Promise<AccountRecord | undefined>;
   /**
    * Stores the desired spec in one transaction: bumps the version only when the spec changed.
-   * With ifVersion set, nothing is written unless the stored version equals it ('stale').
+   * With ifVersion set, nothing is written unless the stored version equals it ('stale'); ifVersion 0
+   * means the account must have no trail request yet.
    */
   saveSpec(
     accountId: string,

@@ -26,6 +26,7 @@ export const PAGE_ROUTES = [
   '/accounts/:accountId',
   '/operations/:operationId',
   '/drift',
+  '/approvals',
 ] as const;
 
 /** Asset names the pages use: plain file names, no directories. */

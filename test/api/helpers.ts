@@ -246,6 +246,9 @@ export async function makeApp(
 
 export const minimalRequest = { homeRegion: 'us-east-1' };
 
+/** PUTs the trail request as an editor would: with If-Match naming the current version when one exists. */
 export async function putTrail(app: FastifyInstance, accountId = ACCOUNT, body: object = minimalRequest) {
-  return app.inject({ method: 'PUT', url: `/v1/accounts/${accountId}/trail`, payload: body });
+  const current = await app.inject({ method: 'GET', url: `/v1/accounts/${accountId}/trail` });
+  const headers = current.statusCode === 200 ? { 'if-match': String(current.headers.etag) } : {};
+  return app.inject({ method: 'PUT', url: `/v1/accounts/${accountId}/trail`, payload: body, headers });
 }

@@ -57,19 +57,12 @@ t.test('a requester apply waits for another approver, then runs', async (t) => {
     'an approver of another account cannot',
   );
 
-  // An approver who requested it cannot approve it either, nor can a token that approver created.
+  // An approver who requested it cannot approve it either.
   await call('POST', `/v1/operations/${id}/cancel`, requester);
   const second = await call('POST', `/v1/accounts/${ACCOUNT}/trail/applies`, approverRequester);
   t.equal(second.body.state, 'pending-approval');
   const self = await call('POST', `/v1/operations/${second.body.id}/approve`, approverRequester);
   t.same([self.status, self.body.code], [403, 'approval_not_allowed'], 'cannot approve own request');
-  const delegated = await tokenFor(['approver'], [ACCOUNT], await idOf(approverRequester));
-  const viaToken = await call('POST', `/v1/operations/${second.body.id}/approve`, delegated);
-  t.same(
-    [viaToken.status, viaToken.body.code],
-    [403, 'approval_not_allowed'],
-    'nor through a token they own',
-  );
 
   // The approver approves what GET …/trail shows: not once the spec has moved on.
   t.equal((await putTrail(app, ACCOUNT, { homeRegion: 'eu-west-1' })).statusCode, 200);
@@ -170,4 +163,147 @@ t.test('a requester decommission waits; a rejection cancels it; a retry waits ag
   t.equal(find('operation.pending-approval')?.actor, await idOf(requester), 'audit: requested by');
   t.equal(find('operation.rejected')?.actor, await idOf(approver), 'audit: rejected by');
   t.ok(entries.some((e) => e.action === 'POST /v1/operations/:operationId/reject' && e.outcome === '200'));
+});
+
+t.test(
+  'a fresh install: tokens one admin created approve each other; approvals are listed and reasoned',
+  async (t) => {
+    // Admins do not skip approval here, so an admin's weakening apply waits like anyone's.
+    const ctx = await makeApp({
+      auth: { approval: { required: true, adminBypass: false, strengtheningBypass: true } },
+    });
+    t.teardown(() => ctx.app.close());
+    const { app, engine, tokenFor, security } = ctx;
+    engine.autoComplete = true;
+    const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
+    // Every token of a fresh install is created by the bootstrap admin.
+    const adminA = await tokenFor(['admin'], ['*'], 'svc:bootstrap');
+    const adminB = await tokenFor(['admin'], ['*'], 'svc:bootstrap');
+    const approver = await tokenFor(['approver'], [ACCOUNT], 'svc:bootstrap');
+    const requester = await tokenFor(['requester'], [ACCOUNT], 'svc:bootstrap');
+    const idOf = async (token: string) => (await security.authenticator.authenticate(token)).id;
+
+    // First apply by admin A waits (nothing applied yet); admin B approves it: two principals, one creator.
+    t.equal(
+      (await putTrail(app, ACCOUNT, { homeRegion: 'us-east-1', insights: ['ApiCallRateInsight'] }))
+        .statusCode,
+      201,
+    );
+    const first = await app.inject({
+      method: 'POST',
+      url: `/v1/accounts/${ACCOUNT}/trail/applies`,
+      headers: bearer(adminA),
+    });
+    t.equal(first.json().state, 'pending-approval');
+    const ownApproval = await app.inject({
+      method: 'POST',
+      url: `/v1/operations/${first.json().id}/approve`,
+      headers: bearer(adminA),
+    });
+    t.same(
+      [ownApproval.statusCode, ownApproval.json().code],
+      [403, 'approval_not_allowed'],
+      'admin A cannot approve its own apply',
+    );
+    const byB = await app.inject({
+      method: 'POST',
+      url: `/v1/operations/${first.json().id}/approve`,
+      headers: bearer(adminB),
+      payload: { reason: 'baseline as agreed in the platform review' },
+    });
+    t.equal(byB.statusCode, 200, `admin B approves admin A's apply: ${byB.body}`);
+    t.equal(byB.json().approvedBy, await idOf(adminB));
+    t.equal(byB.json().decisionReason, 'baseline as agreed in the platform review', 'the reason is recorded');
+    t.equal((await app.operationQueue.settled(first.json().id)).state, 'succeeded');
+
+    // The requester weakens it (no Insights) and previews the draft first, then saves and applies it.
+    const draft = { homeRegion: 'us-east-1' };
+    const preview = await app.inject({
+      method: 'POST',
+      url: `/v1/accounts/${ACCOUNT}/trail/previews`,
+      headers: bearer(requester),
+      payload: draft,
+    });
+    t.equal(preview.statusCode, 202);
+    t.equal((await app.operationQueue.settled(preview.json().id)).state, 'succeeded');
+    const etag = (await app.inject({ method: 'GET', url: `/v1/accounts/${ACCOUNT}/trail` })).headers.etag;
+    const saved = await app.inject({
+      method: 'PUT',
+      url: `/v1/accounts/${ACCOUNT}/trail`,
+      headers: { ...bearer(requester), 'if-match': String(etag) },
+      payload: draft,
+    });
+    t.equal(saved.statusCode, 200);
+    const weaker = await app.inject({
+      method: 'POST',
+      url: `/v1/accounts/${ACCOUNT}/trail/applies?previewId=${preview.json().id}`,
+      headers: bearer(requester),
+    });
+    t.equal(weaker.statusCode, 202, weaker.body);
+    t.equal(weaker.json().state, 'pending-approval', 'removing Insights waits for an approver');
+
+    const listFor = async (token: string) =>
+      (await app.inject({ method: 'GET', url: '/v1/approvals', headers: bearer(token) })).json().items as {
+        operation: { id: string };
+        requestedBy: string;
+        requestedByName: string;
+        diff: { path: string; before: unknown; after: unknown }[];
+        reasons: string[];
+        preview: { id: string; changeSummary: unknown } | null;
+      }[];
+    const listed = await listFor(approver);
+    t.equal(listed.length, 1, 'the approver sees the waiting apply');
+    t.equal(listed[0]?.operation.id, weaker.json().id);
+    t.equal(listed[0]?.requestedBy, await idOf(requester), 'with its requester');
+    t.ok(listed[0]?.requestedByName, 'and their name');
+    t.same(
+      listed[0]?.diff,
+      [{ path: '/insights', before: ['ApiCallRateInsight'], after: [] }],
+      'the spec diff against the applied spec',
+    );
+    t.same(listed[0]?.reasons, ['insights'], 'why it waits');
+    t.equal(listed[0]?.preview?.id, preview.json().id, 'and the preview it was confirmed from');
+    const requesterList = await app.inject({
+      method: 'GET',
+      url: '/v1/approvals',
+      headers: bearer(requester),
+    });
+    t.equal(requesterList.statusCode, 403, 'a requester approves nothing');
+
+    const rejected = await app.inject({
+      method: 'POST',
+      url: `/v1/operations/${weaker.json().id}/reject`,
+      headers: bearer(approver),
+      payload: { reason: 'Insights stay on for production' },
+    });
+    t.equal(rejected.statusCode, 200);
+    t.equal(rejected.json().state, 'cancelled');
+    t.match(rejected.json().error.message, /Insights stay on for production/, 'the reason is shown');
+    t.equal(rejected.json().decisionReason, 'Insights stay on for production');
+    t.same(await listFor(approver), [], 'nothing waits any more');
+    const audit = (await security.audit.list({ limit: 100, accountId: ACCOUNT })).items;
+    t.ok(
+      audit.some(
+        (e) =>
+          e.action === 'POST /v1/operations/:operationId/reject' &&
+          e.details?.['reason'] === 'Insights stay on for production',
+      ),
+      'the audit trail has the reason',
+    );
+  },
+);
+
+t.test('adding an external alarm recipient needs approval', async (t) => {
+  const { app, engine, tokenFor, adminToken, call } = await setUp(t);
+  engine.autoComplete = true;
+  const requester = await tokenFor(['requester'], [ACCOUNT]);
+  await putTrail(app, ACCOUNT, { homeRegion: 'us-east-1', alarms: { set: 'essentials' } });
+  const applied = await call('POST', `/v1/accounts/${ACCOUNT}/trail/applies`, adminToken);
+  t.equal((await app.operationQueue.settled(applied.body.id)).state, 'succeeded');
+  await putTrail(app, ACCOUNT, {
+    homeRegion: 'us-east-1',
+    alarms: { set: 'essentials', notify: { https: ['https://hooks.example.net/collect'] } },
+  });
+  const added = await call('POST', `/v1/accounts/${ACCOUNT}/trail/applies`, requester);
+  t.equal(added.body.state, 'pending-approval', 'an https endpoint added waits for an approver');
 });

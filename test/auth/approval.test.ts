@@ -43,8 +43,7 @@ t.test('what only strengthens', async (t) => {
       spec((s) => (s.dataEvents = [{ kind: 's3-object', resources: 'all', access: 'all' }])),
     ],
     ['insights added', spec((s) => (s.insights = ['ApiCallRateInsight', 'ApiErrorRateInsight']))],
-    ['an alarm recipient added', spec((s) => s.alarms.notify.emails.push('soc@example.com'))],
-    ['an https recipient added', spec((s) => s.alarms.notify.https.push('https://hooks.example.com/x'))],
+    ['recipients reordered', spec((s) => (s.alarms.notify.emails = ['sec@example.com']))],
     ['longer expiry', spec((s) => (s.retention.expireAfterDays = 2557))],
     ['longer CloudWatch retention', spec((s) => (s.retention.cloudWatchLogsDays = 365))],
     ['object lock added', spec((s) => (s.objectLock = { mode: 'GOVERNANCE', days: 365 }))],
@@ -57,6 +56,17 @@ t.test('what only strengthens', async (t) => {
     ['a data event scope removed', spec((s) => (s.dataEvents = [])), ['dataEvents']],
     ['a data event scope narrowed', spec((s) => (s.dataEvents[0]!.access = 'read-only')), ['dataEvents']],
     ['insights removed', spec((s) => (s.insights = [])), ['insights']],
+    // A new recipient gets what the alarms say about the account: an approver decides.
+    [
+      'an external email recipient added',
+      spec((s) => s.alarms.notify.emails.push('soc@example.com')),
+      ['alarms.notify.emails'],
+    ],
+    [
+      'an https recipient added',
+      spec((s) => s.alarms.notify.https.push('https://hooks.example.com/x')),
+      ['alarms.notify.https'],
+    ],
     [
       'a recipient replaced',
       spec((s) => (s.alarms.notify.emails = ['other@example.com'])),
@@ -140,6 +150,11 @@ t.test('needsApproval', async (t) => {
     true,
     'unless configured',
   );
+  t.same(
+    d({ nextSpec: BASE, config: { ...ON, strengtheningBypass: false } }),
+    { required: false, reasons: ['re-applies the applied spec'] },
+    'a re-apply of exactly the applied spec (remediation) was approved when it was applied',
+  );
   t.same(d({ kind: 'destroy' }).required, true, 'a delete always waits');
   t.same(d({ kind: 'destroy', nextSpec: undefined }).reasons, ['decommissioning removes the trail']);
   t.same(
@@ -189,7 +204,7 @@ t.test('canApprove', async (t) => {
     'account outside scope',
   );
   t.same(canApprove({ ...base, approver: admin }), { ok: true }, 'an admin approves anywhere');
-  // Service tokens count as the person who created them.
+  // Four eyes compare principal subjects: tokens are their own principals, whoever created them.
   const ritasToken: Principal = {
     id: 'svc:0123456789abcdef',
     kind: 'service-token',
@@ -198,17 +213,32 @@ t.test('canApprove', async (t) => {
     accounts: ['*'],
     owner: requester.id,
   };
-  t.match(
+  t.same(
     canApprove({ ...base, approver: ritasToken }),
-    { ok: false, reason: /own request/ },
-    'her token cannot approve her request',
+    { ok: true },
+    'a token created by the requester is another principal (only admins create tokens)',
   );
   t.match(
-    canApprove({ ...base, requestedBy: { id: 'svc:0123456789abcdef', owner: 'oidc:alex' } }),
+    canApprove({ ...base, approver: ritasToken, requestedBy: ritasToken.id }),
     { ok: false, reason: /own request/ },
-    'nor can the creator of the requesting token',
+    'a token cannot approve what it requested',
   );
-  t.same(canApprove({ ...base, requestedBy: { id: 'svc:0123456789abcdef', owner: 'oidc:zoe' } }), {
-    ok: true,
-  });
+  // A fresh install: the bootstrap admin created both tokens.
+  const adminToken: Principal = {
+    ...ritasToken,
+    id: 'svc:aaaaaaaaaaaaaaaa',
+    roles: ['admin'],
+    owner: 'svc:bootstrap',
+  };
+  const approverToken: Principal = { ...ritasToken, id: 'svc:bbbbbbbbbbbbbbbb', owner: 'svc:bootstrap' };
+  t.same(
+    canApprove({ ...base, approver: approverToken, requestedBy: adminToken.id }),
+    { ok: true },
+    'an approver token approves an admin token of the same creator',
+  );
+  t.same(
+    canApprove({ ...base, approver: adminToken, requestedBy: approverToken.id }),
+    { ok: true },
+    'and the other way round',
+  );
 });

@@ -29,6 +29,7 @@ const EXPECTED: Record<string, string> = {
   'GET /accounts/:accountId': 'public',
   'GET /operations/:operationId': 'public',
   'GET /drift': 'public',
+  'GET /approvals': 'public',
   'GET /assets/:name': 'public',
   'GET /assets/settings.json': 'public',
   'GET /v1/accounts': 'role=viewer',
@@ -58,6 +59,9 @@ const EXPECTED: Record<string, string> = {
   'POST /v1/operations/:operationId/retry': 'role=requester account=<resolver>',
   'POST /v1/operations/:operationId/approve': 'role=approver account=<resolver>',
   'POST /v1/operations/:operationId/reject': 'role=approver account=<resolver>',
+  // Filtered to what the caller may approve.
+  'GET /v1/approvals': 'role=approver',
+  'POST /v1/accounts/:accountId/drift-reports/:reportId/converge': 'role=requester account=params.accountId',
   'PUT /v1/accounts/:accountId/remediation-policy': 'role=admin account=params.accountId',
   'POST /v1/reconciliations': 'role=admin',
   'POST /v1/service-tokens': 'role=admin',

@@ -140,3 +140,22 @@ for (const url of databases) {
     await store.ping();
   });
 }
+
+for (const url of databases) {
+  const db = url.split(':')[0];
+  t.test(`${db}: saveSpec ifVersion 0 creates only; operation options can be patched`, async (t) => {
+    const store = await freshStore(url);
+    t.teardown(() => store.close());
+    t.equal((await store.saveSpec('2', spec, { now, ifVersion: 0 })).outcome, 'created');
+    const changed = { ...spec, insights: ['ApiCallRateInsight' as const] };
+    t.equal(
+      (await store.saveSpec('2', changed, { now, ifVersion: 0 })).outcome,
+      'stale',
+      'a second create does not overwrite the first',
+    );
+    t.equal((await store.getAccount('2'))?.specVersion, 1);
+    const op = (await store.insertOperation(newOp('2', 'preview')))!;
+    t.ok(await store.updateOperation(op.id, { options: { stateEtag: 'abc', requestedByName: 'rita' } }));
+    t.same((await store.getOperation(op.id))?.options, { stateEtag: 'abc', requestedByName: 'rita' });
+  });
+}

@@ -2,6 +2,7 @@
 // explained), then history (operations, versions of the request with a diff between two), the
 // outputs with console links, the requested spec, and decommissioning with its retain-data choice.
 import { ApiError, api, describeError } from './api.js';
+import { renderConvergeSection } from './converge.js';
 import { showAccountCoverage } from './coverage.js';
 import { announce, badge, formatDuration, formatTime, h, nextId, pageTitle, showValue } from './dom.js';
 import { loadDriftReports, renderDriftReport, SEVERITY_MEANINGS, severityLegend } from './drift.js';
@@ -167,6 +168,9 @@ export async function renderAccountPage(main, accountId) {
           ? `${reports.length} drift ${reports.length === 1 ? 'report' : 'reports'}; the latest first`
           : 'No drift check yet.';
         const [latest, ...older] = reports;
+        // The latest report found drift: offer to converge (preview, then apply) right above the reports.
+        const converge = renderConvergeSection(accountId, latest);
+        if (converge) driftSection.before(converge);
         if (latest) driftSection.append(renderDriftReport(latest, 0));
         if (older.length)
           driftSection.append(

@@ -2,6 +2,7 @@
 import { renderAccountPage } from './account.js';
 import { renderAccountsPage } from './accounts.js';
 import { describeError, token } from './api.js';
+import { renderApprovalsPage } from './approvals.js';
 import { announce, clear, h } from './dom.js';
 import { renderFleetPage } from './fleet.js';
 import { renderRequestPage } from './form.js';
@@ -45,6 +46,7 @@ const ROUTES = [
   { pattern: /^\/$/, nav: 'request', render: (main) => renderRequestPage(main) },
   { pattern: /^\/accounts\/?$/, nav: 'accounts', render: (main) => renderAccountsPage(main) },
   { pattern: /^\/drift\/?$/, nav: 'drift', render: (main) => renderFleetPage(main) },
+  { pattern: /^\/approvals\/?$/, nav: 'approvals', render: (main) => renderApprovalsPage(main) },
   {
     pattern: /^\/accounts\/([^/]+)\/?$/,
     nav: 'accounts',

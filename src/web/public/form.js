@@ -729,15 +729,21 @@ class RequestForm {
     panel.hidden = false;
     const title = h('h2', { id: 'preview-title', tabindex: '-1' }, `Preview for account ${accountId}`);
     // Not a live region (it counts resources as events arrive); transitions are announced.
-    const progress = h('p', { class: 'progress', id: 'preview-progress' }, 'Saving the request…');
-    announce('Saving the request and running a preview');
+    const progress = h('p', { class: 'progress', id: 'preview-progress' }, 'Running the preview…');
+    announce('Running a preview');
     panel.append(title, progress);
     this.#setBusy(true, 'Previewing…');
     try {
+      // A draft: the preview stores nothing (spec, version and account status stay as they are).
+      // If-Match only checks that the version this edit started from is still the stored one.
       const ifMatch = this.loaded?.accountId === accountId ? { 'if-match': this.loaded.etag } : {};
-      let put;
+      let op;
       try {
-        put = await api(`/v1/accounts/${accountId}/trail`, { method: 'PUT', body: spec, headers: ifMatch });
+        ({ data: op } = await api(`/v1/accounts/${accountId}/trail/previews`, {
+          method: 'POST',
+          body: spec,
+          headers: ifMatch,
+        }));
       } catch (err) {
         panel.hidden = true;
         if (err instanceof ApiError && err.status === 400 && err.errors.length) {
@@ -750,14 +756,7 @@ class RequestForm {
         } else this.#problem(describeError(err));
         return;
       }
-      const etag = put.headers.get('etag') ?? put.data.etag;
-      this.loaded = { accountId, etag, specVersion: put.data.specVersion, spec: put.data.spec };
-      progress.textContent = 'Running the preview…';
       title.focus();
-      const { data: op } = await api(`/v1/accounts/${accountId}/trail/previews`, {
-        method: 'POST',
-        headers: { 'if-match': etag },
-      });
       const resources = new ResourceProgress();
       const final = await followOperation(op.id, {
         onEvent: (event) => {
@@ -765,7 +764,7 @@ class RequestForm {
             progress.textContent = `Running the preview… ${resources.list().length} resources checked`;
         },
       });
-      await this.#showPlan({ accountId, spec, etag, op: final ?? op, resources, progress });
+      await this.#showPlan({ accountId, spec, op: final ?? op, resources, progress });
     } catch (err) {
       progress.textContent = '';
       panel.append(
@@ -776,7 +775,7 @@ class RequestForm {
     }
   }
 
-  async #showPlan({ accountId, spec, etag, op, resources, progress }) {
+  async #showPlan({ accountId, spec, op, resources, progress }) {
     const panel = this.previewPanel;
     if (op.state !== 'succeeded') {
       progress.textContent = '';
@@ -825,7 +824,7 @@ class RequestForm {
       panel.querySelector('h2')?.focus();
       return;
     }
-    this.plan = { accountId, etag };
+    this.plan = { accountId, previewId: op.id };
     const applyButton = h(
       'button',
       { type: 'button', class: 'primary', id: 'apply-button' },
@@ -839,18 +838,30 @@ class RequestForm {
       applyButton.disabled = true;
       applyButton.textContent = 'Starting the apply…';
       try {
-        const { data } = await api(`/v1/accounts/${accountId}/trail/applies`, {
-          method: 'POST',
-          headers: { 'if-match': etag },
+        // Save the previewed spec (If-Match: the version this edit started from; none for a new
+        // account), then apply exactly that preview: 409 if the account changed since.
+        const ifMatch = this.loaded?.accountId === accountId ? { 'if-match': this.loaded.etag } : {};
+        const put = await api(`/v1/accounts/${accountId}/trail`, {
+          method: 'PUT',
+          body: spec,
+          headers: ifMatch,
         });
+        const etag = put.headers.get('etag') ?? put.data.etag;
+        this.loaded = { accountId, etag, specVersion: put.data.specVersion, spec: put.data.spec };
+        const { data } = await api(
+          `/v1/accounts/${accountId}/trail/applies?previewId=${encodeURIComponent(this.plan.previewId)}`,
+          { method: 'POST', headers: { 'if-match': etag } },
+        );
         location.assign(`/operations/${encodeURIComponent(data.id)}`);
       } catch (err) {
         applyButton.disabled = false;
         applyButton.textContent = `Apply ${total} changes to account ${accountId}`;
         confirmError.textContent =
-          err instanceof ApiError && err.status === 412
-            ? 'The request changed since this preview. Preview again before applying.'
-            : describeError(err);
+          err instanceof ApiError && (err.status === 412 || err.code === 'preview_stale')
+            ? 'The request or the account changed since this preview. Preview again before applying.'
+            : err instanceof ApiError && err.status === 428
+              ? 'This account already has a trail request: open it with “Change the request” on its account page, so your edit starts from the stored version.'
+              : describeError(err);
         confirmError.hidden = false;
       }
     });

@@ -4,6 +4,7 @@
 import { KIND_WORDS } from './account.js';
 import { ApiError, api, describeError, followOperation } from './api.js';
 import { showAccountWarnings } from './coverage.js';
+import { decisionFacts } from './decision.js';
 import { announce, badge, clear, formatDuration, formatTime, h, pageTitle } from './dom.js';
 import { ResourceProgress } from './events.js';
 import { outputsTable, settings } from './outputs.js';
@@ -91,6 +92,7 @@ export async function renderOperationPage(main, operationId) {
       h('dd', {}, formatTime(o.startedAt ?? o.createdAt)),
       h('dt', {}, 'Duration'),
       h('dd', {}, FINAL.has(o.state) ? formatDuration(o.durationMs) : '—'),
+      ...decisionFacts(o),
     );
     clear(actions);
     if (!FINAL.has(o.state)) {
