@@ -16,7 +16,10 @@ t.test('type slugs and ids map to readable, reversible file names', async (t) =>
   const state = new SandboxState(dir);
   const id = 'arn:aws:cloudtrail:eu-west-1:111122223333:trail/main';
   state.put({ type: TRAIL, id, accountId: '111122223333', region: 'eu-west-1', inputs: {}, outputs: {} });
-  t.same(readdirSync(join(dir, '111122223333', 'cloudtrail.trail')), [`${encodeURIComponent(id)}.json`]);
+  // Regional resources live under their region; global ones (IAM, S3) directly under the type.
+  t.same(readdirSync(join(dir, '111122223333', 'cloudtrail.trail', 'eu-west-1')), [
+    `${encodeURIComponent(id)}.json`,
+  ]);
   t.equal(state.get('111122223333', TRAIL, id)?.id, id);
   t.equal(state.get('111122223333', TRAIL, 'nope'), undefined);
   t.throws(() => state.get('../etc', TRAIL, id), /invalid sandbox account id/);
