@@ -2,7 +2,7 @@
 // real API (or the Terraform provider in front of it) performs, force-new properties, defaults, id
 // format, computed outputs in AWS formats, and create-time preconditions that the real service checks.
 import { randomBytes, randomUUID } from 'node:crypto';
-import { AwsApiError, type Ctx, type Failure, find, resolveKmsKey, str, T, UNKNOWN } from './core.ts';
+import { type Ctx, type Failure, resolveKmsKey, str, T, UNKNOWN } from './core.ts';
 import { checkFailures, enforceRules, type Op, validateBucketName } from './rules.ts';
 import type { Props } from './state.ts';
 
@@ -33,9 +33,6 @@ export interface ResourceSpec {
   outputs?: (inputs: Props, id: string, ctx: Ctx) => Props;
   /** Service-side checks before create/update besides the rules of rules.ts; throw AwsApiError. */
   precondition?: (inputs: Props, ctx: Ctx, op: Op, id?: string) => void;
-  /** Whether a create onto an existing id fails (named resources) or overwrites (Put* APIs). */
-  uniqueId?: boolean;
-  alreadyExists?: (id: string) => AwsApiError;
 }
 
 /** All validation of a resource's inputs: the AWS rules (rules.ts), then the schema's own. */
@@ -77,27 +74,11 @@ function iamUniqueId(prefix: string): string {
   return prefix + [...bytes].map((b) => alphabet[b % 32]).join('');
 }
 
-function requireBucket(op: string, service: string, call: string) {
-  return (inputs: Props, ctx: Ctx) => {
-    const bucket = str(inputs.bucket);
-    if (bucket && !find(ctx.state, T.bucket, bucket)) {
-      throw new AwsApiError(
-        op.replace('%s', bucket),
-        service,
-        call,
-        'NoSuchBucket',
-        'The specified bucket does not exist',
-        404,
-      );
-    }
-  };
-}
-
 /** S3 bucket sub-resources: one per bucket, id = bucket name, written with an idempotent Put* call. */
 function bucketScoped(
   token: string,
   label: string,
-  call: string,
+  _call: string,
   extra: Partial<ResourceSpec> = {},
 ): ResourceSpec {
   return {
@@ -110,7 +91,6 @@ function bucketScoped(
     tags: false,
     validate: (i) => validateBucketName(i),
     id: (i) => String(i.bucket),
-    precondition: requireBucket(`creating ${label} (%s)`, 'S3', call),
     ...extra,
   };
 }
@@ -238,15 +218,6 @@ const specs: ResourceSpec[] = [
     jsonProps: [],
     tags: false,
     id: (i) => String(i.name),
-    uniqueId: true,
-    alreadyExists: (id) =>
-      new AwsApiError(
-        `creating KMS Alias (${id})`,
-        'KMS',
-        'CreateAlias',
-        'AlreadyExistsException',
-        `An alias with the name ${id} already exists`,
-      ),
     outputs: (i, id, ctx) => ({
       arn: `arn:aws:kms:${ctx.region}:${ctx.accountId}:${id}`,
       targetKeyArn: String(
@@ -399,15 +370,6 @@ const specs: ResourceSpec[] = [
       oneOf('logGroupClass', ['STANDARD', 'INFREQUENT_ACCESS', 'DELIVERY']),
     ),
     id: (i) => String(i.name),
-    uniqueId: true,
-    alreadyExists: (id) =>
-      new AwsApiError(
-        `creating CloudWatch Logs Log Group (${id})`,
-        'CloudWatch Logs',
-        'CreateLogGroup',
-        'ResourceAlreadyExistsException',
-        'The specified log group already exists',
-      ),
     outputs: (i, id, ctx) => ({
       arn: `arn:aws:logs:${ctx.region}:${ctx.accountId}:log-group:${id}`,
       logGroupClass: i.logGroupClass ?? 'STANDARD',
@@ -546,16 +508,6 @@ const specs: ResourceSpec[] = [
         : [];
     }),
     id: (i) => String(i.name),
-    uniqueId: true,
-    alreadyExists: (id) =>
-      new AwsApiError(
-        `creating IAM Role (${id})`,
-        'IAM',
-        'CreateRole',
-        'EntityAlreadyExists',
-        `Role with name ${id} already exists.`,
-        409,
-      ),
     outputs: (i, id, ctx) => ({
       arn: `arn:aws:iam::${ctx.accountId}:role${i.path ?? '/'}${id}`,
       uniqueId: ctx.prev?.uniqueId ?? iamUniqueId('AROA'),
@@ -661,15 +613,6 @@ const specs: ResourceSpec[] = [
     tags: true,
     // The Terraform provider's id: <catalog id (the account)>:<name>.
     id: (i, ctx) => `${str(i.catalogId) ?? ctx.accountId}:${i.name}`,
-    uniqueId: true,
-    alreadyExists: (id) =>
-      new AwsApiError(
-        `creating Glue Catalog Database (${id})`,
-        'Glue',
-        'CreateDatabase',
-        'AlreadyExistsException',
-        `Database already exists.`,
-      ),
     outputs: (i, _id, ctx) => ({
       arn: `arn:aws:glue:${ctx.region}:${ctx.accountId}:database/${i.name}`,
       catalogId: str(i.catalogId) ?? ctx.accountId,
@@ -689,15 +632,6 @@ const specs: ResourceSpec[] = [
     tags: false,
     validate: oneOf('tableType', ['EXTERNAL_TABLE', 'VIRTUAL_VIEW', 'GOVERNED']),
     id: (i, ctx) => `${str(i.catalogId) ?? ctx.accountId}:${i.databaseName}:${i.name}`,
-    uniqueId: true,
-    alreadyExists: (id) =>
-      new AwsApiError(
-        `creating Glue Catalog Table (${id})`,
-        'Glue',
-        'CreateTable',
-        'AlreadyExistsException',
-        `Table already exists.`,
-      ),
     outputs: (i, _id, ctx) => ({
       arn: `arn:aws:glue:${ctx.region}:${ctx.accountId}:table/${i.databaseName}/${i.name}`,
       catalogId: str(i.catalogId) ?? ctx.accountId,
@@ -715,15 +649,6 @@ const specs: ResourceSpec[] = [
     tags: true,
     validate: oneOf('state', ['ENABLED', 'DISABLED']),
     id: (i) => String(i.name),
-    uniqueId: true,
-    alreadyExists: (id) =>
-      new AwsApiError(
-        `creating Athena WorkGroup (${id})`,
-        'Athena',
-        'CreateWorkGroup',
-        'InvalidRequestException',
-        `WorkGroup ${id} is already created`,
-      ),
     outputs: (i, id, ctx) => ({
       arn: `arn:aws:athena:${ctx.region}:${ctx.accountId}:workgroup/${id}`,
       description: i.description ?? '',

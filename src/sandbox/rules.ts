@@ -282,6 +282,46 @@ function organizationOf(ctx: Ctx) {
 
 const bool = (v: unknown) => v === true || v === 'true';
 
+/** A named resource that exists already in the account and Region (Create* refuses a duplicate). */
+function alreadyExists(
+  o: Pick<ApplyRule, 'id' | 'resource' | 'api' | 'error' | 'doc' | 'service' | 'status'> & {
+    call: string;
+    message: (name: string) => string;
+    idOf: (i: Props, ctx: Ctx) => string;
+    nameOf?: (i: Props) => string;
+  },
+): ApplyRule {
+  return {
+    id: o.id,
+    resource: o.resource,
+    api: o.api,
+    error: o.error,
+    message: o.message('{name}'),
+    doc: o.doc,
+    stage: 'apply',
+    service: o.service,
+    calls: { create: o.call, update: o.call },
+    ops: ['create'],
+    ...(o.status ? { status: o.status } : {}),
+    check: (i, ctx) =>
+      ctx.state.get(ctx.accountId, o.resource, o.idOf(i, ctx), ctx.region)
+        ? o.message(o.nameOf?.(i) ?? String(i.name))
+        : undefined,
+  };
+}
+
+/** S3 bucket sub-resources and the Put* call that writes each. */
+const BUCKET_SUBRESOURCES: [string, string][] = [
+  ['aws:s3/bucketVersioning:BucketVersioning', 'PutBucketVersioning'],
+  [T.bucketEncryption, 'PutBucketEncryption'],
+  ['aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock', 'PutPublicAccessBlock'],
+  ['aws:s3/bucketOwnershipControls:BucketOwnershipControls', 'PutBucketOwnershipControls'],
+  [T.bucketPolicy, 'PutBucketPolicy'],
+  ['aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration', 'PutBucketLifecycleConfiguration'],
+  [T.bucketObjectLock, 'PutObjectLockConfiguration'],
+  [T.bucketLogging, 'PutBucketLogging'],
+];
+
 // ---- the table -----------------------------------------------------------------------------------
 
 const CT = { service: 'CloudTrail', calls: { create: 'CreateTrail', update: 'UpdateTrail' } } as const;
@@ -640,6 +680,17 @@ export const RULES: readonly AwsRule[] = [
       [/^[.\-_/#A-Za-z0-9]+$/, 'only alphanumeric characters and .-_/# are allowed'],
     ]),
   },
+  alreadyExists({
+    id: 'logs.log-group-exists',
+    resource: T.logGroup,
+    api: 'CreateLogGroup',
+    error: 'ResourceAlreadyExistsException',
+    message: () => 'The specified log group already exists',
+    doc: DOCS.createLogGroup,
+    service: 'CloudWatch Logs',
+    call: 'CreateLogGroup',
+    idOf: (i) => String(i.name),
+  }),
   {
     // A KMS key is regional: the log group's key must exist in the log group's region.
     id: 'logs.kms-key-exists',
@@ -768,6 +819,22 @@ export const RULES: readonly AwsRule[] = [
         ? 'Your previous request to create the named bucket succeeded and you already own it.'
         : undefined,
   },
+  ...BUCKET_SUBRESOURCES.map(
+    ([resource, call]): ApplyRule => ({
+      id: `s3.bucket-exists.${call}`,
+      resource,
+      api: call,
+      error: 'NoSuchBucket',
+      message: 'The specified bucket does not exist',
+      doc: DOCS.createBucket,
+      stage: 'apply',
+      service: 'S3',
+      calls: { create: call, update: call },
+      status: 404,
+      check: (i, ctx) =>
+        find(ctx.state, T.bucket, String(i.bucket)) ? undefined : 'The specified bucket does not exist',
+    }),
+  ),
   {
     // "The source bucket and destination bucket must be in the same AWS Region and owned by the
     // same account", and the destination must not have an Object Lock default retention period.
@@ -815,6 +882,17 @@ export const RULES: readonly AwsRule[] = [
       ],
     ]),
   },
+  alreadyExists({
+    id: 'kms.alias-exists',
+    resource: T.alias,
+    api: 'CreateAlias',
+    error: 'AlreadyExistsException',
+    message: (name) => `An alias with the name ${name} already exists`,
+    doc: DOCS.createAlias,
+    service: 'KMS',
+    call: 'CreateAlias',
+    idOf: (i) => String(i.name),
+  }),
   {
     id: 'kms.alias-target-exists',
     resource: T.alias,
@@ -868,6 +946,18 @@ export const RULES: readonly AwsRule[] = [
       [/^[\w+=,.@-]+$/, 'must only contain alphanumeric characters and +=,.@-_'],
     ]),
   },
+  alreadyExists({
+    id: 'iam.role-exists',
+    resource: T.role,
+    api: 'CreateRole',
+    error: 'EntityAlreadyExists',
+    message: (name) => `Role with name ${name} already exists.`,
+    doc: DOCS.createRole,
+    service: 'IAM',
+    call: 'CreateRole',
+    status: 409,
+    idOf: (i) => String(i.name),
+  }),
   {
     id: 'iam.role-policy-name',
     resource: T.rolePolicy,
@@ -1016,6 +1106,17 @@ export const RULES: readonly AwsRule[] = [
       [/^[a-z0-9_]+$/, 'Athena needs lowercase letters, numbers and underscores only'],
     ]),
   },
+  alreadyExists({
+    id: 'glue.database-exists',
+    resource: T.glueDatabase,
+    api: 'CreateDatabase',
+    error: 'AlreadyExistsException',
+    message: () => 'Database already exists.',
+    doc: DOCS.glueCreateDatabase,
+    service: 'Glue',
+    call: 'CreateDatabase',
+    idOf: (i, ctx) => `${str(i.catalogId) ?? ctx.accountId}:${i.name}`,
+  }),
   {
     id: 'glue.table-name',
     resource: T.glueTable,
@@ -1044,6 +1145,17 @@ export const RULES: readonly AwsRule[] = [
         ? undefined
         : `Database ${i.databaseName} not found.`,
   },
+  alreadyExists({
+    id: 'glue.table-exists',
+    resource: T.glueTable,
+    api: 'CreateTable',
+    error: 'AlreadyExistsException',
+    message: () => 'Table already exists.',
+    doc: DOCS.glueCreateTable,
+    service: 'Glue',
+    call: 'CreateTable',
+    idOf: (i, ctx) => `${str(i.catalogId) ?? ctx.accountId}:${i.databaseName}:${i.name}`,
+  }),
   {
     id: 'athena.workgroup-name',
     resource: T.workgroup,
@@ -1057,6 +1169,17 @@ export const RULES: readonly AwsRule[] = [
       [/^[a-zA-Z0-9._-]+$/, 'only letters, numbers, periods (.), underscores (_) and dashes (-)'],
     ]),
   },
+  alreadyExists({
+    id: 'athena.workgroup-exists',
+    resource: T.workgroup,
+    api: 'CreateWorkGroup',
+    error: 'InvalidRequestException',
+    message: (name) => `WorkGroup ${name} is already created`,
+    doc: DOCS.athenaWorkgroup,
+    service: 'Athena',
+    call: 'CreateWorkGroup',
+    idOf: (i) => String(i.name),
+  }),
   {
     // OutputLocation is an s3:// URI; SSE_KMS and CSE_KMS need the KMS key.
     id: 'athena.workgroup-result-configuration',

@@ -374,9 +374,6 @@ export class SandboxAwsProvider implements provider.Provider {
     const ctx = this.ctx(inputs);
     preconditions(spec, inputs, ctx, 'create');
     const id = spec.id(inputs, ctx);
-    if (spec.uniqueId && this.state.get(ctx.accountId, spec.token, id, ctx.region)) {
-      throw spec.alreadyExists?.(id) ?? new Error(`${spec.label} ${id} already exists`);
-    }
     const outs = this.outputsFor(spec, inputs, id, ctx);
     this.state.put({
       type: spec.token,
