@@ -16,6 +16,8 @@ export function isUnknown(v: unknown): boolean {
 /** An error shaped like the AWS SDK error the Terraform provider would surface. */
 export class AwsApiError extends Error {
   readonly code: string;
+  /** The sandbox rule (rules.ts) that refused, for tests and logs; not part of AWS's message. */
+  ruleId?: string;
   constructor(
     operation: string,
     service: string,

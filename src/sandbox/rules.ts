@@ -1304,7 +1304,7 @@ export function enforceRules(
     const message = rule.check(inputs, ctx, op, id);
     if (message !== undefined) {
       const verb = op === 'create' ? 'creating' : 'updating';
-      throw new AwsApiError(
+      const err = new AwsApiError(
         `${verb} ${label} (${name})`,
         rule.service,
         rule.calls[op],
@@ -1312,6 +1312,8 @@ export function enforceRules(
         message,
         rule.status,
       );
+      err.ruleId = rule.id;
+      throw err;
     }
   }
 }

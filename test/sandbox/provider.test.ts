@@ -540,7 +540,12 @@ t.test('policy conditions are evaluated against what CloudTrail sends', async (t
     policy: JSON.stringify({
       Version: '2012-10-17',
       Statement: [
-        { Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` }, Action: 'kms:*', Resource: '*' },
+        {
+          Effect: 'Allow',
+          Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` },
+          Action: 'kms:*',
+          Resource: '*',
+        },
         {
           Effect: 'Allow',
           Principal: { Service: 'cloudtrail.amazonaws.com' },
