@@ -1,13 +1,14 @@
 // Every rule of the sandbox's rule table (src/sandbox/rules.ts) broken on purpose: the provider
 // answers with AWS's error name. A valid set-up goes through first, so each case shows that exactly
 // the one broken property is what AWS (and so the sandbox) refuses.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
 import { runCli } from '../../src/sandbox/cli.ts';
 import { SandboxAwsProvider } from '../../src/sandbox/provider/provider.ts';
 import { RULES } from '../../src/sandbox/rules.ts';
+import { normalizeTable, README, readmeWithRules } from '../../src/sandbox/rules-doc.ts';
 import { SandboxState } from '../../src/sandbox/state.ts';
 
 const ACCOUNT = '111122223333';
@@ -567,5 +568,14 @@ t.test('SNS subscriptions: email and https stay pending until confirmed, like Su
         () => {},
       ),
     /no SNS subscription/,
+  );
+});
+
+t.test('src/sandbox/README.md shows the current rule table', async (t) => {
+  const text = readFileSync(README, 'utf8');
+  t.equal(
+    normalizeTable(text),
+    normalizeTable(readmeWithRules(text)),
+    'regenerate with: npx node src/sandbox/rules-doc.ts --write',
   );
 });
