@@ -45,8 +45,10 @@ t.test('enabled: database, table over the log bucket with partition projection, 
     athena: { enabled: true },
   });
   const logBucket = r.ofType(T.bucket).find((b) => b.inputs.bucket !== names.resultsBucket)!;
-  const key = r.one(T.key);
-  const keyArn = `arn:aws:kms:eu-west-1:${ACCOUNT}:key/${key.name}-id`;
+  // The account key: the one the log bucket is encrypted with (home region).
+  const keyArn = r.ofType(T.sse).find((x) => x.inputs.bucket === logBucket.inputs.bucket)!.inputs.rules[0]
+    .applyServerSideEncryptionByDefault.kmsMasterKeyId;
+  t.match(keyArn, new RegExp(`^arn:aws:kms:eu-west-1:${ACCOUNT}:key/`));
 
   const db = r.one(T.database);
   t.equal(db.inputs.name, 'trailwarden_audit');
