@@ -6,6 +6,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
+import { runCli } from '../../src/sandbox/cli.ts';
 import { SandboxState } from '../../src/sandbox/state.ts';
 import { tempDir } from '../helpers/engine.ts';
 import { followEvents, type RunningService, startService } from '../helpers/service.ts';
@@ -116,4 +117,50 @@ if (!existsSync(join(CLI_ROOT, 'bin', 'pulumi'))) {
     t.equal(op.state, 'failed');
     t.match(op.error?.message, /InvalidTargetBucketForLogging/, 'AWS error name in the operation');
   });
+
+  t.test(
+    'organization trail: refused until the account is the management account of an organization',
+    async (t) => {
+      const dataDir = await tempDir(t);
+      const account = '123456789012';
+      const service = await startService(dataDir, {
+        PULUMI_CLI_ROOT: CLI_ROOT,
+        MANAGEMENT_ACCOUNT_ID: account,
+      });
+      t.teardown(() => service.stop());
+      const sandbox = { TRAILWARDEN_SANDBOX_DIR: join(dataDir, 'sandbox', 'state') };
+      const quiet = () => {};
+      await put(service, account, {
+        homeRegion: 'us-east-1',
+        organizationTrail: true,
+        organizationId: 'o-abcdefghij',
+      });
+      // The sandbox has no organization yet: the account is in none.
+      const none = await apply(service, account);
+      t.equal(none.state, 'failed');
+      t.match(none.error?.message, /OrganizationsNotInUseException/);
+      // In an organization whose management account is another one.
+      runCli(
+        ['organization', '--management-account', '999988887777', '--member', account, '--id', 'o-abcdefghij'],
+        sandbox,
+        quiet,
+      );
+      const member = await apply(service, account);
+      t.equal(member.state, 'failed');
+      t.match(member.error?.message, /NotOrganizationMasterAccountException/);
+      // The management account itself.
+      new SandboxState(sandbox.TRAILWARDEN_SANDBOX_DIR).remove(
+        '999988887777',
+        'aws:organizations/organization:Organization',
+        'o-abcdefghij',
+      );
+      runCli(['organization', '--management-account', account, '--id', 'o-abcdefghij'], sandbox, quiet);
+      const management = await apply(service, account);
+      t.equal(
+        management.state,
+        'succeeded',
+        `the management account may: ${management.error?.message ?? ''}`,
+      );
+    },
+  );
 }
