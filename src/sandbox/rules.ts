@@ -163,6 +163,10 @@ const DOCS = {
     title: 'Subscribe - Amazon Simple Notification Service API Reference',
     url: 'https://docs.aws.amazon.com/sns/latest/api/API_Subscribe.html',
   },
+  putMetricAlarm: {
+    title: 'PutMetricAlarm - Amazon CloudWatch API Reference',
+    url: 'https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_PutMetricAlarm.html',
+  },
   putRule: {
     title: 'PutRule - Amazon EventBridge API Reference',
     url: 'https://docs.aws.amazon.com/eventbridge/latest/APIReference/API_PutRule.html',
@@ -1000,6 +1004,22 @@ export const RULES: readonly AwsRule[] = [
     validate: validateTopicName,
   },
   {
+    // SNS calls go to the topic's Region: a topic ARN of another Region is not a topic here.
+    id: 'sns.subscription-topic-region',
+    resource: T.subscription,
+    api: 'Subscribe',
+    error: 'InvalidParameter',
+    message: 'Invalid parameter: TopicArn',
+    doc: DOCS.subscribe,
+    stage: 'apply',
+    service: 'SNS',
+    calls: { create: 'Subscribe', update: 'SetSubscriptionAttributes' },
+    check: (i, ctx) => {
+      const region = arnParts(String(i.topic))?.region;
+      return region && region !== ctx.region ? 'Invalid parameter: TopicArn' : undefined;
+    },
+  },
+  {
     id: 'sns.subscription-topic-exists',
     resource: T.subscription,
     api: 'Subscribe',
@@ -1043,6 +1063,21 @@ export const RULES: readonly AwsRule[] = [
     },
   },
   {
+    id: 'sns.topic-policy-topic-region',
+    resource: T.topicPolicy,
+    api: 'SetTopicAttributes',
+    error: 'InvalidParameter',
+    message: 'Invalid parameter: TopicArn',
+    doc: DOCS.createTopic,
+    stage: 'apply',
+    service: 'SNS',
+    calls: { create: 'SetTopicAttributes', update: 'SetTopicAttributes' },
+    check: (i, ctx) => {
+      const region = arnParts(String(i.arn))?.region;
+      return region && region !== ctx.region ? 'Invalid parameter: TopicArn' : undefined;
+    },
+  },
+  {
     id: 'sns.topic-policy-topic-exists',
     resource: T.topicPolicy,
     api: 'SetTopicAttributes',
@@ -1054,6 +1089,30 @@ export const RULES: readonly AwsRule[] = [
     calls: { create: 'SetTopicAttributes', update: 'SetTopicAttributes' },
     status: 404,
     check: (i, ctx) => (topicOf(ctx, String(i.arn)) ? undefined : 'Topic does not exist'),
+  },
+
+  // ---- CloudWatch alarms ----
+  {
+    // An alarm notifies SNS topics of its own Region only (AlarmActions: arn:aws:sns:region:…).
+    id: 'cloudwatch.alarm-actions-same-region',
+    resource: 'aws:cloudwatch/metricAlarm:MetricAlarm',
+    api: 'PutMetricAlarm',
+    error: 'ValidationError',
+    message: 'Invalid region {actionRegion} specified. Only {region} is supported.',
+    doc: DOCS.putMetricAlarm,
+    stage: 'apply',
+    service: 'CloudWatch',
+    calls: { create: 'PutMetricAlarm', update: 'PutMetricAlarm' },
+    fields: ['alarmActions', 'okActions', 'insufficientDataActions'],
+    check: (i, ctx) => {
+      const actions = ['alarmActions', 'okActions', 'insufficientDataActions'].flatMap((k) =>
+        Array.isArray(i[k]) ? (i[k] as unknown[]).map(String) : [],
+      );
+      const other = actions
+        .map((a) => arnParts(a))
+        .find((p) => p?.service === 'sns' && p.region !== ctx.region);
+      return other ? `Invalid region ${other.region} specified. Only ${ctx.region} is supported.` : undefined;
+    },
   },
 
   // ---- EventBridge ----

@@ -353,6 +353,34 @@ const cases: Record<string, Case> = {
         endpoint: 'a@example.com',
       }),
     ),
+  'sns.subscription-topic-region': async (w) => {
+    // A us-east-1 topic subscribed to through the eu-west-1 endpoint.
+    const topic = await make(w.far, T.topic, { name: 'alarms' });
+    return expectRejection(
+      make(w.home, T.subscription, { topic: topic.id, protocol: 'email', endpoint: 'a@example.com' }),
+    );
+  },
+  'sns.topic-policy-topic-region': async (w) => {
+    const topic = await make(w.far, T.topic, { name: 'alarms' });
+    return expectRejection(make(w.home, T.topicPolicy, { arn: topic.id, policy: doc() }));
+  },
+  'cloudwatch.alarm-actions-same-region': async (w) => {
+    // The per-region layout done wrong: a us-east-1 alarm notifying the eu-west-1 topic.
+    const topic = await make(w.home, T.topic, { name: 'alarms' });
+    return expectRejection(
+      make(w.far, 'aws:cloudwatch/metricAlarm:MetricAlarm', {
+        name: 'root-usage',
+        comparisonOperator: 'GreaterThanOrEqualToThreshold',
+        evaluationPeriods: 1,
+        metricName: 'RootUsage',
+        namespace: 'Trailwarden',
+        period: 300,
+        statistic: 'Sum',
+        threshold: 1,
+        alarmActions: [topic.id],
+      }),
+    );
+  },
   'sns.subscription-endpoint': (w) =>
     failures(w.home, T.subscription, {
       topic: `arn:aws:sns:${HOME}:${ACCOUNT}:t`,
