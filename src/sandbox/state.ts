@@ -117,6 +117,11 @@ export class SandboxState {
     const tmp = join(dir, `.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
     writeFileSync(tmp, `${JSON.stringify(record, null, 2)}\n`);
     renameSync(tmp, target);
+    if (!isGlobalType(record.type)) {
+      // A record of the region-blind layout moves to its region's directory on its next write.
+      const legacy = join(this.dir(record.accountId, record.type), fileName(record.id));
+      if (this.read(legacy)?.region === record.region) rmSync(legacy, { force: true });
+    }
   }
 
   /** Deletes a resource. Returns false when it was already gone. */
