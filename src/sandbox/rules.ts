@@ -530,9 +530,10 @@ export const RULES: readonly AwsRule[] = [
     },
   },
   {
-    // "If you are using an existing S3 bucket with an S3 Bucket Key, kms:Decrypt permission is
+    // "If you are using an existing S3 bucket with an S3 Bucket Key, kms:Decrypt permissions are
     // required to create or update a trail with SSE-KMS encryption enabled." (KMS key policy page,
-    // "Required KMS key policy elements for trails").
+    // "Required KMS key policy elements for trails"). The sandbox requires it of the CloudTrail
+    // service principal, which writes the objects.
     id: 'cloudtrail.kms-key-policy-decrypt-bucket-key',
     resource: T.trail,
     api: 'CreateTrail, UpdateTrail',
@@ -546,12 +547,14 @@ export const RULES: readonly AwsRule[] = [
       const k = trailKey(i, ctx);
       const bucket = str(i.s3BucketName);
       if (!k?.key || !bucket || bucketEncryption(ctx, bucket)?.bucketKeyEnabled !== true) return undefined;
+      // With a Bucket Key, S3 uses the bucket ARN as the encryption context (S3 User Guide,
+      // "Reducing the cost of SSE-KMS with Amazon S3 Bucket Keys"), not the trail's.
       const ok = policyAllowsService(
         k.key.outputs.policy,
         'cloudtrail.amazonaws.com',
         'kms:Decrypt',
         String(k.key.outputs.arn),
-        { ...trailRequestContext(i, ctx), 'kms:EncryptionContext:aws:cloudtrail:arn': trailArnOf(i, ctx) },
+        { ...trailRequestContext(i, ctx), 'kms:EncryptionContext:aws:s3:arn': `arn:aws:s3:::${bucket}` },
       );
       return ok ? undefined : `Insufficient permissions to access S3 bucket ${bucket} or KMS key ${k.ref}.`;
     },

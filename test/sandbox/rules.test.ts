@@ -230,8 +230,18 @@ const cases: Record<string, Case> = {
     // Without a Bucket Key the same policy is enough …
     const plain = await setUp(w, { keyPolicy: noDecrypt, bucketKey: false });
     await make(w.home, T.trail, plain.trail());
-    // … with one, CloudTrail needs kms:Decrypt.
-    const s = await setUp(w, { keyPolicy: noDecrypt, bucketKey: true });
+    // … with one, CloudTrail needs kms:Decrypt, in the bucket's encryption context: a grant
+    // pinned to the trail's context does not apply.
+    const trailContextOnly = doc(
+      root,
+      cloudTrailUses(['kms:GenerateDataKey*', 'kms:DescribeKey']),
+      {
+        ...cloudTrailUses(['kms:Decrypt']),
+        Condition: { Null: { 'kms:EncryptionContext:aws:cloudtrail:arn': 'false' } },
+      },
+      logsUses(HOME),
+    );
+    const s = await setUp(w, { keyPolicy: trailContextOnly, bucketKey: true });
     return expectRejection(make(w.home, T.trail, s.trail()));
   },
   'cloudtrail.log-group-exists': async (w) => {
