@@ -3,6 +3,7 @@ import * as pulumi from '@pulumi/pulumi';
 import type { ResolvedTrailRequest } from '../src/trail-request/schema.ts';
 import { AlarmSet } from './alarms/alarm-set.ts';
 import { AlarmTopic } from './alarms/alarm-topic.ts';
+import { CloudTrailAthena } from './athena.ts';
 import { AuditKey } from './key.ts';
 import { LogBucket } from './log-bucket.ts';
 import { LogDelivery } from './log-delivery.ts';
@@ -260,6 +261,24 @@ export class AccountTrailBaseline extends pulumi.ComponentResource {
       pulumi
         .all(values.map((v, i) => v.apply((x) => [keys[i]!, x] as const)))
         .apply((pairs) => Object.fromEntries(pairs) as Record<string, string>);
+    // Optional Athena access to the log bucket (issue 10): SQL over the logs CloudWatch Logs no
+    // longer keeps. The home region: where the bucket and the key are.
+    if (request.athena?.enabled) {
+      new CloudTrailAthena(
+        `${name}-athena`,
+        {
+          accountId,
+          partition: names.partition,
+          region: request.homeRegion,
+          bucketName: this.bucket.name,
+          keyArn: this.key.arn,
+          regions: request.regions,
+          organizationId: request.organizationTrail ? request.organizationId : undefined,
+        },
+        { parent: this, dependsOn: [this.key] },
+      );
+    }
+
     this.outputs = {
       trailArns: byRegion(
         this.trails.map((t) => t.arn),

@@ -225,16 +225,14 @@ export function conditionsHold(condition: unknown, ctx: RequestContext): boolean
   return true;
 }
 
-/**
- * True when some Allow statement of `doc` grants `service` (e.g. cloudtrail.amazonaws.com) the
- * `action` on `resource` under the request context `ctx`, and no Deny statement takes it away.
- */
-export function policyAllowsService(
+type PrincipalTest = (principal: unknown) => boolean;
+
+function evaluate(
   doc: unknown,
-  service: string,
+  principalOk: PrincipalTest,
   action: string,
   resource: string,
-  ctx: RequestContext = {},
+  ctx: RequestContext,
 ): boolean {
   let parsed: Obj;
   try {
@@ -246,19 +244,70 @@ export function policyAllowsService(
   const raw = parsed.Statement;
   const statements = (Array.isArray(raw) ? raw : raw ? [raw] : []) as Obj[];
   const matches = (s: Obj) => {
-    if (!principalCovers(s.Principal, service)) return false;
+    if (!principalOk(s.Principal)) return false;
     const actionOk =
       s.Action !== undefined
         ? asList(s.Action).some((a) => globMatch(a, action, true))
         : s.NotAction !== undefined && !asList(s.NotAction).some((a) => globMatch(a, action, true));
     if (!actionOk) return false;
+    // A trust policy has no Resource: the role itself is the resource.
     const resourceOk =
       s.Resource !== undefined
         ? asList(s.Resource).some((r) => globMatch(r, resource, false))
-        : s.NotResource !== undefined && !asList(s.NotResource).some((r) => globMatch(r, resource, false));
+        : s.NotResource !== undefined
+          ? !asList(s.NotResource).some((r) => globMatch(r, resource, false))
+          : resource === '';
     return resourceOk && conditionsHold(s.Condition, ctx);
   };
   const allowed = statements.some((s) => s.Effect === 'Allow' && matches(s));
   const denied = statements.some((s) => s.Effect === 'Deny' && matches(s));
   return allowed && !denied;
+}
+
+/**
+ * True when some Allow statement of `doc` grants `service` (e.g. cloudtrail.amazonaws.com) the
+ * `action` on `resource` under the request context `ctx`, and no Deny statement takes it away.
+ * Pass resource '' for a trust policy (statements without Resource).
+ */
+export function policyAllowsService(
+  doc: unknown,
+  service: string,
+  action: string,
+  resource: string,
+  ctx: RequestContext = {},
+): boolean {
+  return evaluate(doc, (p) => principalCovers(p, service), action, resource, ctx);
+}
+
+/**
+ * Resource policy test for an AWS principal (an account root ARN, a role ARN): `"AWS": "*"`, the
+ * ARN itself, the account id, or the account's root ARN cover it.
+ */
+export function policyAllowsAwsPrincipal(
+  doc: unknown,
+  principalArn: string,
+  action: string,
+  resource: string,
+  ctx: RequestContext = {},
+): boolean {
+  const account = /^arn:aws[\w-]*:(?:iam|sts)::(\d{12}):/.exec(principalArn)?.[1];
+  const covers = (principal: unknown) => {
+    if (principal === '*') return true;
+    if (!principal || typeof principal !== 'object') return false;
+    return asList((principal as Obj).AWS).some(
+      (a) =>
+        a === '*' || a === principalArn || a === account || (account && a === `arn:aws:iam::${account}:root`),
+    );
+  };
+  return evaluate(doc, covers, action, resource, ctx);
+}
+
+/** Identity policy test (statements have no Principal): does it allow `action` on `resource`? */
+export function identityPolicyAllows(
+  doc: unknown,
+  action: string,
+  resource: string,
+  ctx: RequestContext = {},
+): boolean {
+  return evaluate(doc, (p) => p === undefined, action, resource, ctx);
 }

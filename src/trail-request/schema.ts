@@ -153,6 +153,19 @@ export const ObjectLock = Type.Object(
   { additionalProperties: false },
 );
 
+export const Athena = Type.Object(
+  {
+    enabled: Type.Optional(
+      Type.Boolean({
+        default: false,
+        description:
+          'Athena over the log bucket (Glue table with partition projection, workgroup with encrypted results) for logs older than CloudWatch Logs keeps',
+      }),
+    ),
+  },
+  { additionalProperties: false, default: {} },
+);
+
 export const TrailRequest = Type.Object(
   {
     homeRegion: Region,
@@ -182,6 +195,7 @@ export const TrailRequest = Type.Object(
     alarms: Type.Optional(Alarms),
     retention: Type.Optional(Retention),
     objectLock: Type.Optional(ObjectLock),
+    athena: Type.Optional(Athena),
     accessLogBucket: Type.Optional(
       Type.String({
         pattern: '^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$',

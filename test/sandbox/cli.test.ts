@@ -97,3 +97,108 @@ t.test('as a command: TRAILWARDEN_SANDBOX_DIR and exit codes', async (t) => {
   );
   t.match(bad, { code: 2, stderr: /unknown command frobnicate/ });
 });
+
+t.test(
+  'without --dir: TRAILWARDEN_SANDBOX_DIR, else DATA_DIR/sandbox/state as the service writes it',
+  async (t) => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'tw-sandbox-data-'));
+    t.teardown(() => rmSync(dataDir, { recursive: true, force: true }));
+    const state = new SandboxState(join(dataDir, 'sandbox', 'state'));
+    state.put({ type: TRAIL, id: ARN, accountId: ACCOUNT, region: 'eu-west-1', inputs: {}, outputs: {} });
+    const lines: string[] = [];
+    t.equal(
+      runCli(['list'], { DATA_DIR: dataDir }, (s) => lines.push(s)),
+      0,
+    );
+    t.match(lines.join('\n'), ARN, 'DATA_DIR/sandbox/state is read');
+    const other: string[] = [];
+    runCli(['list'], { DATA_DIR: dataDir, TRAILWARDEN_SANDBOX_DIR: join(dataDir, 'elsewhere') }, (s) =>
+      other.push(s),
+    );
+    t.match(other.join('\n'), /no resources/, 'TRAILWARDEN_SANDBOX_DIR wins');
+  },
+);
+
+t.test('--region tells apart same-named regional resources; organization records one', async (t) => {
+  const { dir, state } = seeded();
+  const LG = 'aws:cloudwatch/logGroup:LogGroup';
+  for (const region of ['eu-west-1', 'us-east-1'])
+    state.put({
+      type: LG,
+      id: '/tw',
+      accountId: ACCOUNT,
+      region,
+      inputs: { name: '/tw' },
+      outputs: { region },
+    });
+  t.match(
+    run(['list', '--dir', dir, '--type', LG, '--region', 'us-east-1']).text,
+    `${ACCOUNT}  us-east-1  ${LG}  /tw`,
+  );
+  t.throws(
+    () => run(['show', '--dir', dir, '--account', ACCOUNT, '--type', LG, '--id', '/tw']),
+    /several regions/,
+  );
+  const shown = run([
+    'show',
+    '--dir',
+    dir,
+    '--account',
+    ACCOUNT,
+    '--type',
+    LG,
+    '--id',
+    '/tw',
+    '--region',
+    'us-east-1',
+  ]);
+  t.equal(JSON.parse(shown.text).region, 'us-east-1');
+  run([
+    'drift',
+    '--dir',
+    dir,
+    '--account',
+    ACCOUNT,
+    '--type',
+    LG,
+    '--id',
+    '/tw',
+    '--region',
+    'us-east-1',
+    '--set',
+    'retentionInDays=1',
+  ]);
+  t.equal(state.get(ACCOUNT, LG, '/tw', 'us-east-1')?.outputs.retentionInDays, 1);
+  t.equal(
+    state.get(ACCOUNT, LG, '/tw', 'eu-west-1')?.outputs.retentionInDays,
+    undefined,
+    'the other region untouched',
+  );
+  t.equal(
+    run(['delete', '--dir', dir, '--account', ACCOUNT, '--type', LG, '--id', '/tw', '--region', 'eu-west-1'])
+      .code,
+    0,
+  );
+  t.ok(state.get(ACCOUNT, LG, '/tw', 'us-east-1'));
+
+  const org = run([
+    'organization',
+    '--dir',
+    dir,
+    '--management-account',
+    ACCOUNT,
+    '--id',
+    'o-abcdefghij',
+    '--member',
+    '444455556666',
+  ]);
+  t.equal(org.code, 0);
+  t.match(state.list({ type: 'aws:organizations/organization:Organization' }), [
+    {
+      id: 'o-abcdefghij',
+      accountId: ACCOUNT,
+      outputs: { masterAccountId: ACCOUNT, accounts: [ACCOUNT, '444455556666'] },
+    },
+  ]);
+  t.throws(() => run(['organization', '--dir', dir, '--management-account', '12']), /12-digit/);
+});

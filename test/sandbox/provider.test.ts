@@ -166,12 +166,32 @@ t.test('create returns AWS-shaped ids, ARNs and defaults', async (t) => {
   t.same(bucket.outs.tagsAll, { owner: 'portal', team: 'sec' });
   const lg = await make(p, T.logGroup, 'ct', { name: '/aws/cloudtrail/main', retentionInDays: 90 });
   t.equal(lg.outs.arn, `arn:aws:logs:${REGION}:${ACCOUNT}:log-group:/aws/cloudtrail/main`);
+  // The role CloudTrail assumes to deliver: trusted by CloudTrail, allowed to write the streams.
   const role = await make(p, T.role, 'ct', {
     name: 'cloudtrail-logs',
-    assumeRolePolicy: JSON.stringify({ Version: '2012-10-17', Statement: [] }),
+    assumeRolePolicy: JSON.stringify({
+      Version: '2012-10-17',
+      Statement: [
+        { Effect: 'Allow', Principal: { Service: 'cloudtrail.amazonaws.com' }, Action: 'sts:AssumeRole' },
+      ],
+    }),
   });
   t.equal(role.outs.arn, `arn:aws:iam::${ACCOUNT}:role/cloudtrail-logs`);
   t.match(role.outs.uniqueId, /^AROA[A-Z2-7]{17}$/);
+  await make(p, 'aws:iam/rolePolicy:RolePolicy', 'ct', {
+    name: 'write-streams',
+    role: 'cloudtrail-logs',
+    policy: JSON.stringify({
+      Version: '2012-10-17',
+      Statement: [
+        {
+          Effect: 'Allow',
+          Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+          Resource: `${lg.outs.arn}:log-stream:*`,
+        },
+      ],
+    }),
+  });
   const topic = await make(p, T.topic, 'alerts', { name: 'alerts' });
   t.equal(topic.id, `arn:aws:sns:${REGION}:${ACCOUNT}:alerts`);
   await make(p, T.bucketPolicy, 'bp', { bucket: 'tw-logs', policy: bucketPolicy('tw-logs') });
@@ -374,7 +394,7 @@ t.test('state writes are atomic files per resource and concurrent writers do not
     ),
   );
   await Promise.all(writers);
-  const files = readdirSync(join(dir, ACCOUNT, 'cloudtrail.trail'));
+  const files = readdirSync(join(dir, ACCOUNT, 'cloudtrail.trail', REGION));
   t.equal(files.length, 20);
   t.notOk(files.some((f) => f.endsWith('.tmp')));
   t.equal(state.get(ACCOUNT, T.trail, `arn:aws:cloudtrail:eu-west-1:${ACCOUNT}:trail/t7`)?.outputs.i, 7);
@@ -520,6 +540,12 @@ t.test('policy conditions are evaluated against what CloudTrail sends', async (t
     policy: JSON.stringify({
       Version: '2012-10-17',
       Statement: [
+        {
+          Effect: 'Allow',
+          Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` },
+          Action: 'kms:*',
+          Resource: '*',
+        },
         {
           Effect: 'Allow',
           Principal: { Service: 'cloudtrail.amazonaws.com' },

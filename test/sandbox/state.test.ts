@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -16,7 +16,10 @@ t.test('type slugs and ids map to readable, reversible file names', async (t) =>
   const state = new SandboxState(dir);
   const id = 'arn:aws:cloudtrail:eu-west-1:111122223333:trail/main';
   state.put({ type: TRAIL, id, accountId: '111122223333', region: 'eu-west-1', inputs: {}, outputs: {} });
-  t.same(readdirSync(join(dir, '111122223333', 'cloudtrail.trail')), [`${encodeURIComponent(id)}.json`]);
+  // Regional resources live under their region; global ones (IAM, S3) directly under the type.
+  t.same(readdirSync(join(dir, '111122223333', 'cloudtrail.trail', 'eu-west-1')), [
+    `${encodeURIComponent(id)}.json`,
+  ]);
   t.equal(state.get('111122223333', TRAIL, id)?.id, id);
   t.equal(state.get('111122223333', TRAIL, 'nope'), undefined);
   t.throws(() => state.get('../etc', TRAIL, id), /invalid sandbox account id/);
@@ -60,3 +63,33 @@ t.test('several processes writing and listing at once never see torn files', asy
   const leftovers = readdirSync(dir, { recursive: true }).filter((f) => String(f).endsWith('.tmp'));
   t.same(leftovers, [], 'no temp files left behind');
 });
+
+t.test(
+  'records of the region-blind layout are read, and move under their region on the next write',
+  async (t) => {
+    const dir = mkdtempSync(join(tmpdir(), 'tw-state-'));
+    t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+    const state = new SandboxState(dir);
+    const LG = 'aws:cloudwatch/logGroup:LogGroup';
+    const rec = {
+      type: LG,
+      id: '/tw',
+      accountId: '111122223333',
+      region: 'eu-west-1',
+      inputs: {},
+      outputs: { a: 1 },
+    };
+    mkdirSync(join(dir, '111122223333', 'cloudwatch.logGroup'), { recursive: true });
+    writeFileSync(join(dir, '111122223333', 'cloudwatch.logGroup', '%2Ftw.json'), JSON.stringify(rec));
+    t.equal(state.get('111122223333', LG, '/tw', 'eu-west-1')?.outputs.a, 1, 'read with its region');
+    t.equal(state.get('111122223333', LG, '/tw', 'us-east-1'), undefined, 'not in another region');
+    state.put({ ...rec, outputs: { a: 2 } });
+    t.same(
+      state.list({ accountId: '111122223333', type: LG }).map((r) => [r.region, r.outputs.a]),
+      [['eu-west-1', 2]],
+      'one record, moved',
+    );
+    t.ok(state.remove('111122223333', LG, '/tw', 'eu-west-1'));
+    t.same(state.list({}), []);
+  },
+);

@@ -10,11 +10,13 @@ import {
   type Ctx,
   type Failure,
   isUnknown,
+  preconditions,
   RESOURCE_SPECS,
   type ResourceSpec,
   UNKNOWN,
+  validateInputs,
 } from '../resources.ts';
-import { type Props, SandboxState } from '../state.ts';
+import { isGlobalType, type Props, SandboxState } from '../state.ts';
 
 export const DEFAULT_ACCOUNT_ID = '123456789012';
 const DEFAULTS_KEY = '__defaults';
@@ -293,7 +295,7 @@ export class SandboxAwsProvider implements provider.Provider {
       const err = policyError(v);
       if (err) failures.push({ property: prop, reason: `"${prop}" contains an invalid JSON policy: ${err}` });
     }
-    for (const f of spec.validate?.(inputs) ?? []) failures.push(f);
+    for (const f of validateInputs(spec, inputs)) failures.push(f);
     inputs[DEFAULTS_KEY] = defaulted.sort();
     return { inputs, failures };
   }
@@ -370,11 +372,8 @@ export class SandboxAwsProvider implements provider.Provider {
     const spec = this.spec(parseUrn(urn).type);
     const inputs = unwrapSecrets(news) as Props;
     const ctx = this.ctx(inputs);
-    spec.precondition?.(inputs, ctx, 'create');
+    preconditions(spec, inputs, ctx, 'create');
     const id = spec.id(inputs, ctx);
-    if (spec.uniqueId && this.state.get(ctx.accountId, spec.token, id)) {
-      throw spec.alreadyExists?.(id) ?? new Error(`${spec.label} ${id} already exists`);
-    }
     const outs = this.outputsFor(spec, inputs, id, ctx);
     this.state.put({
       type: spec.token,
@@ -411,10 +410,16 @@ export class SandboxAwsProvider implements provider.Provider {
     return this.outputsFor(spec, inputs, id, this.ctx(inputs, prev));
   }
 
-  async read(id: string, urn: string, _props?: Props): Promise<provider.ReadResult> {
+  /** The region a recorded resource lives in: its recorded `region`, else the provider's. */
+  private regionOf(type: string, props?: Props): string {
+    const r = props ? unwrapSecrets(props.region) : undefined;
+    return isGlobalType(type) || typeof r !== 'string' || r === UNKNOWN ? this.config.region : r;
+  }
+
+  async read(id: string, urn: string, props?: Props): Promise<provider.ReadResult> {
     const { type } = parseUrn(urn);
     this.spec(type);
-    const rec = this.state.get(this.config.accountId, type, id);
+    const rec = this.state.get(this.config.accountId, type, id, this.regionOf(type, props));
     if (!rec) return { id: '', props: {}, inputs: {} };
     return { id: rec.id, props: rec.outputs, inputs: rec.inputs };
   }
@@ -423,7 +428,7 @@ export class SandboxAwsProvider implements provider.Provider {
     const spec = this.spec(parseUrn(urn).type);
     const inputs = unwrapSecrets(news) as Props;
     const ctx = this.ctx(inputs, unwrapSecrets(olds) as Props);
-    const rec = this.state.get(ctx.accountId, spec.token, id);
+    const rec = this.state.get(ctx.accountId, spec.token, id, this.regionOf(spec.token, olds));
     if (!rec) {
       throw new AwsApiError(
         `updating ${spec.label} (${id})`,
@@ -435,17 +440,17 @@ export class SandboxAwsProvider implements provider.Provider {
       );
     }
     const ctxWithPrev = { ...ctx, prev: rec.outputs };
-    spec.precondition?.(inputs, ctxWithPrev, 'update', id);
+    preconditions(spec, inputs, ctxWithPrev, 'update', id);
     const outs = this.outputsFor(spec, inputs, id, ctxWithPrev);
     this.state.put({ ...rec, region: ctx.region, inputs, outputs: outs });
     return { outs };
   }
 
-  async delete(id: string, urn: string, _props: Props): Promise<void> {
+  async delete(id: string, urn: string, props: Props): Promise<void> {
     const { type } = parseUrn(urn);
     this.spec(type);
     // Deleting something already gone succeeds, as the Terraform provider treats NotFound on delete.
-    this.state.remove(this.config.accountId, type, id);
+    this.state.remove(this.config.accountId, type, id, this.regionOf(type, props));
   }
 
   async invoke(token: string, rawArgs: Props): Promise<provider.InvokeResult> {
