@@ -3,7 +3,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { AccountParams } from '../accounts/schemas.ts';
-import { operationAccount } from '../auth/locators.ts';
+import { hiddenOperation, operationAccount } from '../auth/locators.ts';
 import { requirePrincipal } from '../auth/plugin.ts';
 import type { OperationKind } from '../engine/types.ts';
 import { problemResponses } from '../errors.ts';
@@ -181,7 +181,7 @@ export const operationRoutes: FastifyPluginAsyncTypebox<{
   app.get(
     '/v1/operations/:operationId',
     {
-      config: { access: { role: 'viewer', account: byOperation } },
+      config: { access: { role: 'viewer', account: byOperation, hidden: hiddenOperation } },
       schema: {
         tags: ['operations'],
         summary: 'State, timings, change summary, outputs or error of an operation',
@@ -195,7 +195,7 @@ export const operationRoutes: FastifyPluginAsyncTypebox<{
   app.get(
     '/v1/operations/:operationId/events',
     {
-      config: { access: { role: 'viewer', account: byOperation } },
+      config: { access: { role: 'viewer', account: byOperation, hidden: hiddenOperation } },
       schema: {
         tags: ['operations'],
         summary: 'Engine events of an operation: server-sent events, or JSON with Accept: application/json',
@@ -241,7 +241,7 @@ export const operationRoutes: FastifyPluginAsyncTypebox<{
   app.post(
     '/v1/operations/:operationId/cancel',
     {
-      config: { access: { role: 'requester', account: byOperation } },
+      config: { access: { role: 'requester', account: byOperation, hidden: hiddenOperation } },
       schema: {
         tags: ['operations'],
         summary: 'Cancel an operation',
@@ -261,7 +261,7 @@ export const operationRoutes: FastifyPluginAsyncTypebox<{
   app.post(
     '/v1/operations/:operationId/retry',
     {
-      config: { access: { role: 'requester', account: byOperation } },
+      config: { access: { role: 'requester', account: byOperation, hidden: hiddenOperation } },
       schema: {
         tags: ['operations'],
         summary: 'Retry a failed, cancelled or interrupted operation',
@@ -285,7 +285,7 @@ export const operationRoutes: FastifyPluginAsyncTypebox<{
       `/v1/operations/:operationId/${decision}`,
       {
         // Approver role on the operation's account; the handler adds the four-eyes check.
-        config: { access: { role: 'approver', account: byOperation } },
+        config: { access: { role: 'approver', account: byOperation, hidden: hiddenOperation } },
         schema: {
           tags: ['operations'],
           summary:
