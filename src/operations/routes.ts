@@ -2,7 +2,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
-import { AccountParams } from '../accounts/schemas.ts';
+import { AccountParams, IfMatch } from '../accounts/schemas.ts';
 import { hiddenOperation, operationAccount } from '../auth/locators.ts';
 import { requirePrincipal } from '../auth/plugin.ts';
 import type { OperationKind } from '../engine/types.ts';
@@ -19,7 +19,7 @@ import {
 } from './schemas.ts';
 import type { OperationService } from './service.ts';
 
-const OperationParams = Type.Object({ operationId: Type.String({ format: 'uuid' }) });
+const OperationParams = Type.Object({ operationId: Type.String({ format: 'uuid', maxLength: 36 }) });
 const WaitOnly = Type.Object({ wait: Type.Optional(WaitQuery) }, { additionalProperties: false });
 
 const OperationEventSchema = Type.Object({
@@ -163,7 +163,7 @@ export const operationRoutes: FastifyPluginAsyncTypebox<{
             'version of the trail request (412 otherwise).',
           params: AccountParams,
           querystring: WaitOnly,
-          headers: Type.Object({ 'if-match': Type.Optional(Type.String()) }),
+          headers: Type.Object({ 'if-match': Type.Optional(IfMatch) }),
           response: { 202: OperationAccepted, ...problemResponses(404, 409, 412) },
         },
       },
