@@ -12,6 +12,7 @@ import type { AlarmCatalog } from './alarm-sets/catalog.ts';
 import { alarmSetRoutes } from './alarm-sets/routes.ts';
 import { OPENAPI_SECURITY_SCHEMES } from './auth/access.ts';
 import {
+  boundsFirst,
   ConnectionGuard,
   MAX_URL_LENGTH,
   mergeRedactPaths,
@@ -214,7 +215,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     },
     ajv: { customOptions: { coerceTypes: false } },
   });
-  app.setValidatorCompiler(TypeBoxValidatorCompiler);
+  app.setValidatorCompiler(boundsFirst(TypeBoxValidatorCompiler));
   connections.attach(app.server);
   app.addHook('onClose', async () => connections.close());
 

@@ -6,6 +6,7 @@ import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyPluginAsync, FastifyRequest, RouteOptions } from 'fastify';
 import { AppError } from '../errors.ts';
+import { checkBounds, type SchemaViolation, withoutPrimitiveUniqueItems } from '../schema-bounds.ts';
 import { unencapsulated } from './plugin.ts';
 
 /**
@@ -319,4 +320,29 @@ export class UriTooLongError extends AppError {
       `The request target is longer than ${MAX_URL_LENGTH} characters.`,
     );
   }
+}
+
+type ValidationResult = { value?: unknown; error?: unknown[] };
+type ValidatorCompiler = (route: never) => (value: unknown) => unknown;
+
+/**
+ * Wraps a Fastify validator compiler: size bounds are checked first and alone, and uniqueness of primitive
+ * items with a Set (checkBounds); the wrapped compiler checks everything else. Linear in the input.
+ */
+export function boundsFirst<C extends ValidatorCompiler>(compiler: C): C {
+  const wrapped = (route: { schema: unknown }) => {
+    const validate = (compiler as unknown as (r: object) => (v: unknown) => ValidationResult)({
+      ...route,
+      schema: withoutPrimitiveUniqueItems(route.schema),
+    });
+    return (value: unknown): ValidationResult => {
+      const duplicates: SchemaViolation[] = [];
+      const over = checkBounds(route.schema, value, duplicates);
+      if (over) return { error: [over] };
+      const result = validate(value);
+      if (duplicates.length === 0) return result;
+      return { error: [...(result.error ?? []), ...duplicates] };
+    };
+  };
+  return wrapped as unknown as C;
 }

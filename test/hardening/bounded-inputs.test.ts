@@ -23,8 +23,9 @@ export function unboundedPaths(schema: unknown, at: string, part: string): strin
   if ('enum' in s || 'const' in s) return [];
   for (const key of ['anyOf', 'oneOf', 'allOf'] as const) {
     const list = s[key];
-    if (Array.isArray(list))
-      list.forEach((sub, i) => out.push(...unboundedPaths(sub, `${at}/${key}/${i}`, part)));
+    if (Array.isArray(list)) {
+      for (const [i, sub] of list.entries()) out.push(...unboundedPaths(sub, `${at}/${key}/${i}`, part));
+    }
   }
   const types = Array.isArray(s['type']) ? (s['type'] as string[]) : s['type'] ? [s['type'] as string] : [];
   if (types.length === 0 && out.length === 0 && !('anyOf' in s || 'oneOf' in s || 'allOf' in s)) {
@@ -35,8 +36,10 @@ export function unboundedPaths(schema: unknown, at: string, part: string): strin
   if (types.includes('array')) {
     if (typeof s['maxItems'] !== 'number') out.push(`${at}: array without maxItems`);
     if (s['items'] !== undefined) out.push(...unboundedPaths(s['items'], `${at}/items`, part));
-    if (Array.isArray(s['prefixItems']))
-      s['prefixItems'].forEach((sub, i) => out.push(...unboundedPaths(sub, `${at}/prefixItems/${i}`, part)));
+    if (Array.isArray(s['prefixItems'])) {
+      for (const [i, sub] of s['prefixItems'].entries())
+        out.push(...unboundedPaths(sub, `${at}/prefixItems/${i}`, part));
+    }
   }
   if (types.includes('object')) {
     const props = (s['properties'] ?? {}) as Record<string, unknown>;
