@@ -18,6 +18,20 @@ export interface ApprovalPolicy {
 
 const actorOf = (p: Principal): Actor => ({ id: p.id, name: p.name, owner: p.owner });
 
+/**
+ * 409 for any operation on a decommissioned account; nothing runs. A second decommission has nothing
+ * left to do (running one would create a new key and fail on the kept bucket).
+ */
+function decommissionedError(accountId: string, kind: OperationKind): ConflictError {
+  return new ConflictError(
+    'account_decommissioned',
+    kind === 'destroy'
+      ? `Account ${accountId} is already decommissioned; nothing was run. To manage it again, PUT its trail ` +
+          'request and apply it.'
+      : `Account ${accountId} is decommissioned; PUT its trail request again to manage it`,
+  );
+}
+
 export class OperationService {
   readonly #store: Store;
   readonly #queue: OperationQueue;
@@ -74,12 +88,7 @@ export class OperationService {
       throw new NotFoundError('trail_request', `Account ${accountId} has no trail request; PUT one first`);
     }
     assertIfMatch(opts.ifMatch, account.specVersion, `the trail request of ${accountId}`);
-    if (account.status === 'decommissioned' && kind !== 'destroy') {
-      throw new ConflictError(
-        'account_decommissioned',
-        `Account ${accountId} is decommissioned; PUT its trail request again to manage it`,
-      );
-    }
+    if (account.status === 'decommissioned') throw decommissionedError(accountId, kind);
     return this.#queue.enqueue({
       accountId,
       kind,
@@ -141,8 +150,12 @@ export class OperationService {
     return this.#queue.cancel(id);
   }
 
-  retry(id: string, opts: { wait?: boolean; principal?: Principal | null }): Promise<OperationRecord> {
+  async retry(id: string, opts: { wait?: boolean; principal?: Principal | null }): Promise<OperationRecord> {
     const { principal } = opts;
+    // A retry of an old apply or destroy must not act on an account decommissioned since.
+    const op = await this.#store.getOperation(id);
+    const account = op ? await this.#store.getAccount(op.accountId) : undefined;
+    if (op && account?.status === 'decommissioned') throw decommissionedError(op.accountId, op.kind);
     return this.#queue.retry(id, {
       ...(opts.wait === undefined ? {} : { wait: opts.wait }),
       requestedBy: principal ? actorOf(principal) : undefined,
