@@ -53,7 +53,7 @@ export const ConfigEnv = Type.Object({
   // Connection hygiene (slow and idle clients): see HttpLimits.
   HTTP_HEADERS_TIMEOUT_MS: Type.Integer({ minimum: 500, maximum: 600000, default: 10000 }),
   HTTP_REQUEST_TIMEOUT_MS: Type.Integer({ minimum: 1000, maximum: 3600000, default: 30000 }),
-  HTTP_KEEP_ALIVE_TIMEOUT_MS: Type.Integer({ minimum: 100, maximum: 600000, default: 5000 }),
+  HTTP_KEEP_ALIVE_TIMEOUT_MS: Type.Integer({ minimum: 100, maximum: 600000, default: 72000 }),
   HTTP_IDLE_TIMEOUT_MS: Type.Integer({ minimum: 16000, maximum: 3600000, default: 60000 }),
   HTTP_MAX_CONNECTIONS: Type.Integer({ minimum: 1, maximum: 1000000, default: 1000 }),
   HTTP_MAX_REQUESTS_PER_SOCKET: Type.Integer({ minimum: 0, maximum: 1000000, default: 1000 }),
@@ -102,7 +102,10 @@ export interface HttpLimits {
   headersTimeoutMs: number;
   /** A request (headers and body) must be received within this. */
   requestTimeoutMs: number;
-  /** An idle keep-alive connection is closed after this. */
+  /**
+   * An idle keep-alive connection is closed after this: above the 60 s idle timeout of common proxies and
+   * load balancers (else they reuse a connection the service is closing); the cap evicts idle ones anyway.
+   */
   keepAliveTimeoutMs: number;
   /** A connection with no traffic either way is closed after this (above the 15 s SSE keep-alive). */
   idleTimeoutMs: number;
@@ -115,7 +118,7 @@ export interface HttpLimits {
 export const DEFAULT_HTTP_LIMITS: HttpLimits = {
   headersTimeoutMs: 10000,
   requestTimeoutMs: 30000,
-  keepAliveTimeoutMs: 5000,
+  keepAliveTimeoutMs: 72000,
   idleTimeoutMs: 60000,
   maxConnections: 1000,
   maxRequestsPerSocket: 1000,

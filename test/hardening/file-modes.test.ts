@@ -78,7 +78,7 @@ t.test('connection limits: safe defaults, configurable, validated', async (t) =>
   t.same(loadConfig({ DATA_DIR: dataDir }).http, {
     headersTimeoutMs: 10000,
     requestTimeoutMs: 30000,
-    keepAliveTimeoutMs: 5000,
+    keepAliveTimeoutMs: 72000,
     idleTimeoutMs: 60000,
     maxConnections: 1000,
     maxRequestsPerSocket: 1000,
