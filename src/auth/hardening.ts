@@ -161,6 +161,7 @@ export interface ConnectionLimits {
 }
 
 interface GuardLog {
+  info(obj: object, msg: string): void;
   warn(obj: object, msg: string): void;
   debug(obj: object, msg: string): void;
 }
@@ -287,7 +288,9 @@ export class ConnectionGuard {
   /** Logs the closures since the last summary, if any. */
   flush(): void {
     if (this.#pendingCount === 0) return;
-    this.#log.warn(
+    // Idle keep-alive connections closing is routine; slow, excess or malformed clients are worth a warning.
+    const routine = this.#pending.idle === this.#pendingCount;
+    this.#log[routine ? 'info' : 'warn'](
       {
         closedConnections: this.#pending,
         closedConnectionsTotal: { ...this.#totals },

@@ -151,3 +151,52 @@ t.test('414, 431 and malformed requests are problem+json', async (t) => {
   t.match(garbage, /^HTTP\/1\.1 400 /, 'malformed: 400');
   t.match(bodyOf(garbage), { status: 400, code: 'bad_request' });
 });
+
+t.test('an idle client is closed by the server and counted in the log', async (t) => {
+  const { port, app, logs } = await listeningApp(t, {
+    config: {
+      http: {
+        headersTimeoutMs: 1000,
+        requestTimeoutMs: 2000,
+        keepAliveTimeoutMs: 1000,
+        idleTimeoutMs: 20000,
+        maxConnections: 100,
+        maxRequestsPerSocket: 100,
+      },
+    },
+  });
+  // Connects and sends nothing: closed at the headers timeout with a 408.
+  const silent = await new Promise<string>((resolve, reject) => {
+    const socket = connect({ port, host: '127.0.0.1' });
+    let received = '';
+    socket.on('data', (c) => {
+      received += c.toString('latin1');
+    });
+    socket.on('error', reject);
+    socket.on('close', () => resolve(received));
+  });
+  t.match(silent, /^HTTP\/1\.1 408 /, 'a silent connection gets 408 and is closed');
+  t.match(bodyOf(silent), { status: 408, code: 'request_timeout' });
+
+  // One request on a keep-alive connection, then nothing: closed after the keep-alive timeout.
+  const keptAlive = await new Promise<string>((resolve, reject) => {
+    const socket = connect({ port, host: '127.0.0.1' }, () =>
+      socket.write('GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: keep-alive\r\n\r\n'),
+    );
+    let received = '';
+    socket.on('data', (c) => {
+      received += c.toString('latin1');
+    });
+    socket.on('error', reject);
+    socket.on('close', () => resolve(received));
+  });
+  t.match(keptAlive, /^HTTP\/1\.1 200 /, 'the request was served, then the idle connection closed');
+
+  await app.close();
+  const totals = logs.filter((l) => l['msg'] === 'closed slow, idle or excess client connections').at(-1)?.[
+    'closedConnectionsTotal'
+  ] as Record<string, number> | undefined;
+  t.ok(totals, 'the closures are logged');
+  t.equal(totals?.['timeout'], 1, 'the silent one as a timeout');
+  t.equal(totals?.['idle'], 1, 'the kept-alive one as idle');
+});
