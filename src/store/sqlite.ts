@@ -6,11 +6,14 @@ import { ensurePrivateDirectory } from '../config.ts';
 import type { SqlDatabase, SqlExecutor, SqlValue } from './sql.ts';
 
 /**
- * The database holds the audit trail and token hashes: 0600 in a directory others cannot list. SQLite
- * gives its -wal and -shm files the mode of the database file; existing ones are tightened too.
+ * The database holds the audit trail and token hashes: 0600, in a directory created 0700 when missing
+ * (an existing one is left alone: it may be shared, e.g. DATABASE_URL=sqlite:/var/lib/x.db; DATA_DIR
+ * itself is tightened by loadConfig). SQLite gives its -wal and -shm files the mode of the database file;
+ * existing ones are tightened too.
  */
 function createPrivately(file: string): void {
-  ensurePrivateDirectory(path.dirname(file));
+  const dir = path.dirname(file);
+  if (!existsSync(dir)) ensurePrivateDirectory(dir);
   closeSync(openSync(file, 'a', 0o600));
   for (const f of [file, `${file}-wal`, `${file}-shm`]) if (existsSync(f)) chmodSync(f, 0o600);
 }
