@@ -13,8 +13,15 @@ import { SpecVersionStore } from './accounts/spec-versions.ts';
 import type { AlarmCatalog } from './alarm-sets/catalog.ts';
 import { alarmSetRoutes } from './alarm-sets/routes.ts';
 import { OPENAPI_SECURITY_SCHEMES } from './auth/access.ts';
-import { mergeRedactPaths, SECRET_REDACT_PATHS } from './auth/hardening.ts';
-import { type Config, pulumiHomeOf, SANDBOX_NOTICE } from './config.ts';
+import {
+  boundsFirst,
+  ConnectionGuard,
+  MAX_URL_LENGTH,
+  mergeRedactPaths,
+  SECRET_REDACT_PATHS,
+  UriTooLongError,
+} from './auth/hardening.ts';
+import { type Config, DEFAULT_HTTP_LIMITS, pulumiHomeOf, SANDBOX_NOTICE } from './config.ts';
 import { coverageRoutes } from './coverage/routes.ts';
 import { CoverageService } from './coverage/service.ts';
 import { driftRoutes } from './drift/routes.ts';
@@ -211,7 +218,21 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const { config, store, engine, alarmCatalog } = deps;
   const logger = deps.logger ?? createLogger(config);
 
+  // Slow or idle clients are closed (timeouts below) and counted; connections are capped (ConnectionGuard).
+  const limits = config.http ?? DEFAULT_HTTP_LIMITS;
+  const connections = new ConnectionGuard(limits, logger);
   const app = Fastify({
+    connectionTimeout: limits.idleTimeoutMs,
+    keepAliveTimeout: limits.keepAliveTimeoutMs,
+    requestTimeout: limits.requestTimeoutMs,
+    maxRequestsPerSocket: limits.maxRequestsPerSocket,
+    http: {
+      headersTimeout: limits.headersTimeoutMs,
+      requestTimeout: limits.requestTimeoutMs,
+      // How often Node looks for connections past their headers or request timeout.
+      connectionsCheckingInterval: Math.min(1000, limits.headersTimeoutMs),
+    },
+    clientErrorHandler: connections.clientErrorHandler,
     loggerInstance: logger,
     requestIdHeader: false,
     // Honour a caller's x-request-id when it is sane, so one id follows a request across services.
@@ -221,17 +242,23 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     },
     ajv: { customOptions: { coerceTypes: false } },
   });
-  app.setValidatorCompiler(TypeBoxValidatorCompiler);
+  app.setValidatorCompiler(boundsFirst(TypeBoxValidatorCompiler));
+  connections.attach(app.server);
+  app.addHook('onClose', async () => connections.close());
 
   app.addHook('onRequest', async (req, reply) => {
     reply.header('x-request-id', req.id);
+    // Before authentication: an oversized target is refused whoever sends it.
+    if (req.url.length > MAX_URL_LENGTH) throw new UriTooLongError();
   });
 
   app.setErrorHandler((err: FastifyError, req, reply) => {
     const appError = toAppError(err, req.log);
     if (appError.status < 500)
       req.log.info({ code: appError.code, status: appError.status }, appError.message);
-    reply.code(appError.status).type('application/problem+json').send(appError.toProblem(req.url));
+    // A 414 does not echo the oversized target back.
+    const instance = appError.status === 414 ? undefined : req.url;
+    reply.code(appError.status).type('application/problem+json').send(appError.toProblem(instance));
   });
   app.setNotFoundHandler((req, reply) => {
     const problem = new NotFoundError('route', `No route ${req.method} ${req.url}`).toProblem(req.url);

@@ -2,7 +2,7 @@
 // default that runs out of the box (SQLite and Pulumi state under ./data, sandbox mode: a fresh
 // clone does its main job without an AWS account, and says so everywhere; the image sets aws).
 import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Cron } from 'croner';
 import { type Static, Type } from 'typebox';
@@ -68,6 +68,13 @@ export const ConfigEnv = Type.Object({
   WEBHOOK_URLS: Type.Optional(Type.String({ description: 'Comma-separated http(s) URLs' })),
   WEBHOOK_SECRET: Type.Optional(Type.String({ minLength: 16 })),
   WEBHOOK_SECRET_FILE: Type.Optional(Type.String({ minLength: 1 })),
+  // Connection hygiene (slow and idle clients): see HttpLimits.
+  HTTP_HEADERS_TIMEOUT_MS: Type.Integer({ minimum: 500, maximum: 600000, default: 10000 }),
+  HTTP_REQUEST_TIMEOUT_MS: Type.Integer({ minimum: 1000, maximum: 3600000, default: 30000 }),
+  HTTP_KEEP_ALIVE_TIMEOUT_MS: Type.Integer({ minimum: 100, maximum: 600000, default: 72000 }),
+  HTTP_IDLE_TIMEOUT_MS: Type.Integer({ minimum: 16000, maximum: 3600000, default: 60000 }),
+  HTTP_MAX_CONNECTIONS: Type.Integer({ minimum: 1, maximum: 1000000, default: 1000 }),
+  HTTP_MAX_REQUESTS_PER_SOCKET: Type.Integer({ minimum: 0, maximum: 1000000, default: 1000 }),
 });
 type ConfigEnv = Static<typeof ConfigEnv>;
 
@@ -103,7 +110,40 @@ export interface Config {
   webhookUrls: string[];
   /** Secret: never log it or return it. */
   webhookSecret: string | undefined;
+  /** Timeouts and caps of the HTTP server. */
+  http: HttpLimits;
 }
+
+/**
+ * What the HTTP server allows a client, so that slow or idle clients cannot hold the process's
+ * file handles: every connection either sends a request in time or is closed.
+ */
+export interface HttpLimits {
+  /** A connection must send complete request headers within this (also idle before the first request). */
+  headersTimeoutMs: number;
+  /** A request (headers and body) must be received within this. */
+  requestTimeoutMs: number;
+  /**
+   * An idle keep-alive connection is closed after this: above the 60 s idle timeout of common proxies and
+   * load balancers (else they reuse a connection the service is closing); the cap evicts idle ones anyway.
+   */
+  keepAliveTimeoutMs: number;
+  /** A connection with no traffic either way is closed after this (above the 15 s SSE keep-alive). */
+  idleTimeoutMs: number;
+  /** Open connections at most; beyond it the oldest connection not serving a request is closed. */
+  maxConnections: number;
+  /** Requests one keep-alive connection may carry (0: no limit). */
+  maxRequestsPerSocket: number;
+}
+
+export const DEFAULT_HTTP_LIMITS: HttpLimits = {
+  headersTimeoutMs: 10000,
+  requestTimeoutMs: 30000,
+  keepAliveTimeoutMs: 72000,
+  idleTimeoutMs: 60000,
+  maxConnections: 1000,
+  maxRequestsPerSocket: 1000,
+};
 
 function pickEnv(env: NodeJS.ProcessEnv): Record<string, string> {
   const out: Record<string, string> = {};
@@ -167,6 +207,12 @@ export function parseConfigEnv(env: NodeJS.ProcessEnv): ConfigEnv {
   if (value.LOG_FORMAT === 'pretty' && !canResolve('pino-pretty')) {
     issues.push('LOG_FORMAT=pretty needs pino-pretty, a dev dependency: run `npm ci` (not --omit=dev)');
   }
+  if (value.HTTP_HEADERS_TIMEOUT_MS > value.HTTP_REQUEST_TIMEOUT_MS) {
+    // Node refuses a headers timeout above the request timeout.
+    issues.push(
+      `HTTP_HEADERS_TIMEOUT_MS: must not exceed HTTP_REQUEST_TIMEOUT_MS (got ${value.HTTP_HEADERS_TIMEOUT_MS} > ${value.HTTP_REQUEST_TIMEOUT_MS})`,
+    );
+  }
   if (issues.length > 0) throw new ConfigError(issues);
   return value;
 }
@@ -226,8 +272,12 @@ export function resolvePassphrase(env: ConfigEnv, dataDir: string): string {
     }
   }
   const file = path.join(dataDir, 'secrets', 'passphrase');
-  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
-  mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+  ensurePrivateDirectory(path.dirname(file));
+  if (existsSync(file)) {
+    // A file an older version (or an operator) left readable to others is tightened.
+    chmodSync(file, 0o600);
+    return readFileSync(file, 'utf8').trim();
+  }
   const passphrase = randomBytes(32).toString('base64url');
   // 'wx' fails if another process created it meanwhile; then read theirs.
   try {
@@ -240,11 +290,26 @@ export function resolvePassphrase(env: ConfigEnv, dataDir: string): string {
   return passphrase;
 }
 
+/**
+ * Creates a directory that holds the database or secrets as 0700, and takes the "other" bits off an
+ * existing one we own (never a sticky shared directory such as /tmp), so no other user can list or read it.
+ */
+export function ensurePrivateDirectory(dir: string): void {
+  if (!existsSync(dir)) {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    chmodSync(dir, 0o700);
+    return;
+  }
+  const st = statSync(dir);
+  const ours = typeof process.getuid !== 'function' || st.uid === process.getuid();
+  if (ours && (st.mode & 0o1000) === 0 && (st.mode & 0o007) !== 0) chmodSync(dir, st.mode & 0o770);
+}
+
 /** Reads and validates the configuration; creates DATA_DIR and the passphrase file if needed. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const e = parseConfigEnv(env);
   const dataDir = path.resolve(e.DATA_DIR);
-  mkdirSync(dataDir, { recursive: true });
+  ensurePrivateDirectory(dataDir);
   const mode = modeOf(e);
   return {
     port: e.PORT,
@@ -267,6 +332,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     reconcileLeaseTtlMs: e.RECONCILE_LEASE_TTL_MS,
     webhookUrls: webhookUrlsOf(e.WEBHOOK_URLS),
     webhookSecret: resolveWebhookSecret(e),
+    http: {
+      headersTimeoutMs: e.HTTP_HEADERS_TIMEOUT_MS,
+      requestTimeoutMs: e.HTTP_REQUEST_TIMEOUT_MS,
+      keepAliveTimeoutMs: e.HTTP_KEEP_ALIVE_TIMEOUT_MS,
+      idleTimeoutMs: e.HTTP_IDLE_TIMEOUT_MS,
+      maxConnections: e.HTTP_MAX_CONNECTIONS,
+      maxRequestsPerSocket: e.HTTP_MAX_REQUESTS_PER_SOCKET,
+    },
   };
 }
 
@@ -310,6 +383,7 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     reconcileLeaseTtlMs: 60000,
     webhookUrls: [],
     webhookSecret: undefined,
+    http: DEFAULT_HTTP_LIMITS,
     ...overrides,
     mode: sandbox ? 'sandbox' : 'aws',
     sandbox,

@@ -142,6 +142,7 @@ export class ConfigError extends Error {
 interface SchemaError {
   keyword?: string;
   instancePath?: string;
+  schemaPath?: string;
   message?: string;
   params?: Record<string, unknown>;
 }
@@ -166,6 +167,12 @@ export function schemaErrorsToIssues(errors: readonly SchemaError[], part?: Fiel
     const params = e.params ?? {};
     // "schema is false" duplicates the additionalProperties error reported on the parent.
     if (e.keyword === 'boolean') continue;
+    // A bad key of a map (tags): reported once, at the key's own path, by the errors below.
+    if (e.keyword === 'propertyNames' && hasDeeper(path)) continue;
+    if (e.schemaPath?.endsWith('/propertyNames')) {
+      issues.push({ path, message: `is not an accepted key: ${e.message ?? 'invalid'}` });
+      continue;
+    }
     if (anyOfPaths.has(path) && e.keyword !== 'anyOf' && e.keyword !== 'oneOf') continue;
     if (e.keyword === 'anyOf' || e.keyword === 'oneOf') {
       if (hasDeeper(path)) continue;

@@ -8,6 +8,7 @@ import {
   AccountParams,
   AccountSummarySchema,
   ExternalTrailsSchema,
+  IfMatch,
   TrailRequestSchema,
   TrailStateSchema,
 } from './schemas.ts';
@@ -19,7 +20,10 @@ const ETagHeader = {
 
 const IfMatchHeaders = Type.Object({
   'if-match': Type.Optional(
-    Type.String({ description: 'ETag from a previous GET/PUT; 412 when the trail request changed since' }),
+    Type.String({
+      ...IfMatch,
+      description: 'ETag from a previous GET/PUT; 412 when the trail request changed since',
+    }),
   ),
 });
 

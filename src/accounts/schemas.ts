@@ -1,7 +1,10 @@
 import { Type } from 'typebox';
 import { OperationSchema } from '../operations/schemas.ts';
 import { ACCOUNT_STATUSES, DRIFT_SEVERITIES } from '../store/types.ts';
-import { AccountId, Region, TrailRequest } from '../trail-request/schema.ts';
+import { AccountId, AWS_REGIONS, Region, TrailRequest } from '../trail-request/schema.ts';
+
+/** If-Match: an ETag list (ours are "v<version>"); longer values are not ETags this service issued. */
+export const IfMatch = Type.String({ maxLength: 256 });
 
 /** The shared TrailRequest schema, titled so the OpenAPI document names it (see referenceSharedSchemas). */
 export const TrailRequestSchema = { ...TrailRequest, title: 'TrailRequest' };
@@ -73,7 +76,7 @@ export const AccountListQuery = Type.Object(
     status: Type.Optional(AccountStatusSchema),
     drift: Type.Optional(DriftSeveritySchema),
     prefix: Type.Optional(
-      Type.String({ pattern: '^[0-9]{1,12}$', description: 'Account ids starting with this' }),
+      Type.String({ pattern: '^[0-9]{1,12}$', maxLength: 12, description: 'Account ids starting with this' }),
     ),
   },
   { additionalProperties: false },
@@ -81,10 +84,20 @@ export const AccountListQuery = Type.Object(
 
 export const ExternalTrailSchema = Type.Object(
   {
-    name: Type.String({ pattern: '^[\\w.-]{3,128}$', description: 'Trail name (for messages)' }),
-    regions: Type.Union([Type.Literal('all'), Type.Array(Region, { minItems: 1, uniqueItems: true })], {
-      description: "'all' for a multi-region trail, else the regions it is in",
+    name: Type.String({
+      pattern: '^[\\w.-]{3,128}$',
+      maxLength: 128,
+      description: 'Trail name (for messages)',
     }),
+    regions: Type.Union(
+      [
+        Type.Literal('all'),
+        Type.Array(Region, { minItems: 1, maxItems: AWS_REGIONS.length, uniqueItems: true }),
+      ],
+      {
+        description: "'all' for a multi-region trail, else the regions it is in",
+      },
+    ),
   },
   { additionalProperties: false },
 );

@@ -73,6 +73,12 @@ function decodeCursor(cursor: string): string {
   ]);
 }
 
+/** A decommissioned account has no drift to show (rows decommissioned before drift was reset on destroy too). */
+function driftOf(account: AccountRecord): { severity: DriftSeverity; checkedAt: string | null } {
+  if (account.status === 'decommissioned') return { severity: 'unknown', checkedAt: null };
+  return { severity: account.driftSeverity, checkedAt: account.driftCheckedAt };
+}
+
 export class AccountService {
   readonly #store: Store;
   readonly #operations: OperationService;
@@ -243,7 +249,7 @@ export class AccountService {
       appliedVersion: account.appliedVersion,
       upToDate: account.appliedVersion === account.specVersion,
       outputs: account.outputs,
-      drift: { severity: account.driftSeverity, checkedAt: account.driftCheckedAt },
+      drift: driftOf(account),
       lastOperation: last ? operationView(last) : null,
       createdAt: account.createdAt,
       updatedAt: account.updatedAt,
@@ -258,7 +264,7 @@ export class AccountService {
       specVersion: account.specVersion,
       appliedVersion: account.appliedVersion,
       upToDate: account.appliedVersion === account.specVersion,
-      drift: { severity: account.driftSeverity, checkedAt: account.driftCheckedAt },
+      drift: driftOf(account),
       lastOperation: last
         ? {
             id: last.id,

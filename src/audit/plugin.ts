@@ -105,7 +105,7 @@ export const auditRoutes: FastifyPluginAsyncTypebox<{ audit: AuditLog }> = async
         description: 'Pass nextCursor as cursor for the next page.',
         querystring: Type.Object(
           {
-            accountId: Type.Optional(Type.String({ pattern: '^[0-9]{12}$' })),
+            accountId: Type.Optional(Type.String({ pattern: '^[0-9]{12}$', maxLength: 12 })),
             actor: Type.Optional(Type.String({ minLength: 1, maxLength: 300 })),
             limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 100 })),
             cursor: Type.Optional(Type.Integer({ minimum: 1 })),

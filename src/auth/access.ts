@@ -20,6 +20,11 @@ export interface RouteAccess {
   role: Role;
   /** The account the call acts on; the principal must be scoped to it. */
   account?: AccountLocator;
+  /**
+   * For a resource found by id (an operation): what a caller not scoped to its account gets instead of
+   * 403, the very answer an unknown id gets, so the response reveals neither existence nor account.
+   */
+  hidden?: (req: FastifyRequest) => Error;
 }
 
 declare module 'fastify' {

@@ -1,9 +1,12 @@
 // Hardening that is not about who may call what: rate limits per principal, security headers and a
 // strict CSP, request body limits, and the pino redaction of secrets.
+import { type IncomingMessage, type Server, type ServerResponse, STATUS_CODES } from 'node:http';
+import type { Socket } from 'node:net';
 import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyPluginAsync, FastifyRequest, RouteOptions } from 'fastify';
 import { AppError } from '../errors.ts';
+import { checkBounds, type SchemaViolation, withoutPrimitiveUniqueItems } from '../schema-bounds.ts';
 import { unencapsulated } from './plugin.ts';
 
 /**
@@ -90,6 +93,13 @@ export interface HardeningOptions {
   hsts?: boolean;
 }
 
+/** The liveness and readiness probes (src/health/routes.ts): exempt from rate limiting. */
+export const HEALTH_ROUTES: ReadonlySet<string> = new Set(['/healthz', '/readyz']);
+
+export function isHealthCheck(req: FastifyRequest): boolean {
+  return HEALTH_ROUTES.has(req.routeOptions.url ?? '');
+}
+
 /** Rate-limit key: the principal when authenticated (set by the auth plugin's onRequest hook), else the IP. */
 export function rateLimitKey(req: FastifyRequest): string {
   return req.principal ? `p:${req.principal.id}` : `ip:${req.ip}`;
@@ -110,6 +120,9 @@ async function hardeningImpl(app: FastifyInstance, opts: HardeningOptions): Prom
   // the auth plugin's hook has already set req.principal when the key is computed, whatever the order.
   await app.register(rateLimit, {
     global: true,
+    // Health checks neither count nor get limited: behind a proxy every caller shares one address, and
+    // a flood of bad tokens from it must not make the orchestrator think the service is down.
+    allowList: (req) => isHealthCheck(req),
     max: opts.rateLimit.max,
     timeWindow: opts.rateLimit.timeWindowMs,
     keyGenerator: rateLimitKey,
@@ -123,3 +136,216 @@ export const hardeningPlugin = unencapsulated(
   hardeningImpl as FastifyPluginAsync<HardeningOptions>,
   'trailwarden-hardening',
 );
+
+/** Why the server closed a client's connection (counted and logged). */
+export type ConnectionCloseReason =
+  | 'timeout'
+  | 'idle'
+  | 'evicted'
+  | 'rejected'
+  | 'header_overflow'
+  | 'bad_request';
+
+const CLOSE_REASONS: readonly ConnectionCloseReason[] = [
+  'timeout',
+  'idle',
+  'evicted',
+  'rejected',
+  'header_overflow',
+  'bad_request',
+];
+
+/** The limits ConnectionGuard enforces (src/config.ts HttpLimits). */
+export interface ConnectionLimits {
+  maxConnections: number;
+}
+
+interface GuardLog {
+  info(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
+  debug(obj: object, msg: string): void;
+}
+
+/** A raw problem+json response for a socket Node answers before Fastify sees a request. */
+function rawProblem(status: number, code: string, title: string, detail: string): string {
+  const body = JSON.stringify(new AppError(status, code, title, detail).toProblem());
+  return (
+    `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? title}\r\n` +
+    'Content-Type: application/problem+json\r\n' +
+    `Content-Length: ${Buffer.byteLength(body)}\r\n` +
+    'Connection: close\r\n\r\n' +
+    body
+  );
+}
+
+/**
+ * Keeps slow and idle clients from holding the process's file handles:
+ * - caps open connections; when a new one exceeds the cap, the oldest connection that is not serving a
+ *   request (still sending its headers, or idle between keep-alive requests) is closed, so a flood of
+ *   slow connections cannot lock out a well-behaved client; only when every connection is busy is the
+ *   new one refused;
+ * - answers Node's client errors (headers or request timeout 408, header overflow 431, malformed 400)
+ *   with problem+json and closes the socket;
+ * - closes sockets idle longer than the idle timeout;
+ * - counts every closure by reason and logs a summary (at most one line per interval, and at close).
+ * Node's own headersTimeout/requestTimeout/keepAliveTimeout (set by buildApp) decide when a client is slow.
+ */
+export class ConnectionGuard {
+  readonly #limits: ConnectionLimits;
+  readonly #log: GuardLog;
+  /** Open sockets in connection order, with the number of requests each is serving. */
+  readonly #open = new Map<Socket, number>();
+  readonly #totals = Object.fromEntries(CLOSE_REASONS.map((r) => [r, 0])) as Record<
+    ConnectionCloseReason,
+    number
+  >;
+  #pending = { ...this.#totals };
+  #pendingCount = 0;
+  readonly #timer: NodeJS.Timeout;
+
+  constructor(limits: ConnectionLimits, log: GuardLog, summaryIntervalMs = 10000) {
+    this.#limits = limits;
+    this.#log = log;
+    this.#timer = setInterval(() => this.flush(), summaryIntervalMs).unref();
+  }
+
+  /** Closures by reason since the start. */
+  get totals(): Readonly<Record<ConnectionCloseReason, number>> {
+    return { ...this.#totals };
+  }
+
+  get openConnections(): number {
+    return this.#open.size;
+  }
+
+  attach(server: Server): void {
+    server.on('connection', (socket: Socket) => this.#onConnection(socket));
+    server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+      const socket = req.socket;
+      if (!this.#open.has(socket)) return;
+      this.#open.set(socket, (this.#open.get(socket) ?? 0) + 1);
+      res.once('close', () => {
+        if (this.#open.has(socket)) this.#open.set(socket, Math.max(0, (this.#open.get(socket) ?? 1) - 1));
+      });
+    });
+    // With a listener here Node no longer destroys a timed-out socket itself.
+    server.on('timeout', (socket: Socket) => {
+      this.#count('idle', socket);
+      socket.destroy();
+    });
+  }
+
+  /** Fastify's clientErrorHandler: Node's parser or timeout error on a socket without a request yet. */
+  readonly clientErrorHandler = (err: NodeJS.ErrnoException, socket: Socket): void => {
+    if (err.code === 'ECONNRESET' || socket.destroyed) return;
+    let response: string;
+    if (err.code === 'ERR_HTTP_REQUEST_TIMEOUT') {
+      this.#count('timeout', socket);
+      response = rawProblem(
+        408,
+        'request_timeout',
+        'Request timeout',
+        'The request was not received in time; the connection is closed.',
+      );
+    } else if (err.code === 'HPE_HEADER_OVERFLOW') {
+      this.#count('header_overflow', socket);
+      response = rawProblem(
+        431,
+        'request_header_fields_too_large',
+        'Request header fields too large',
+        'The request line and headers exceed the size the server accepts.',
+      );
+    } else {
+      this.#count('bad_request', socket);
+      response = rawProblem(400, 'bad_request', 'Bad request', 'The request is not valid HTTP.');
+    }
+    if (socket.writable) socket.write(response);
+    // After the answer is flushed; a client that never reads cannot keep the socket (it is small).
+    socket.destroySoon();
+  };
+
+  #onConnection(socket: Socket): void {
+    this.#open.set(socket, 0);
+    socket.once('close', () => this.#open.delete(socket));
+    if (this.#open.size <= this.#limits.maxConnections) return;
+    for (const [candidate, busy] of this.#open) {
+      if (busy > 0 || candidate === socket) continue;
+      this.#count('evicted', candidate);
+      candidate.destroy();
+      return;
+    }
+    this.#count('rejected', socket);
+    socket.destroy();
+  }
+
+  #count(reason: ConnectionCloseReason, socket: Socket): void {
+    this.#totals[reason]++;
+    this.#pending[reason]++;
+    this.#pendingCount++;
+    this.#log.debug({ reason, remoteAddress: socket.remoteAddress }, 'client connection closed');
+  }
+
+  /** Logs the closures since the last summary, if any. */
+  flush(): void {
+    if (this.#pendingCount === 0) return;
+    // Idle keep-alive connections closing is routine; slow, excess or malformed clients are worth a warning.
+    const routine = this.#pending.idle === this.#pendingCount;
+    this.#log[routine ? 'info' : 'warn'](
+      {
+        closedConnections: this.#pending,
+        closedConnectionsTotal: { ...this.#totals },
+        openConnections: this.#open.size,
+      },
+      'closed slow, idle or excess client connections',
+    );
+    this.#pending = Object.fromEntries(CLOSE_REASONS.map((r) => [r, 0])) as Record<
+      ConnectionCloseReason,
+      number
+    >;
+    this.#pendingCount = 0;
+  }
+
+  close(): void {
+    clearInterval(this.#timer);
+    this.flush();
+  }
+}
+
+/** Longest request target (path and query) served; longer ones get 414 (Node answers 431 past ~16 KB). */
+export const MAX_URL_LENGTH = 8192;
+
+export class UriTooLongError extends AppError {
+  constructor() {
+    super(
+      414,
+      'uri_too_long',
+      'URI too long',
+      `The request target is longer than ${MAX_URL_LENGTH} characters.`,
+    );
+  }
+}
+
+type ValidationResult = { value?: unknown; error?: unknown[] };
+type ValidatorCompiler = (route: never) => (value: unknown) => unknown;
+
+/**
+ * Wraps a Fastify validator compiler: size bounds are checked first and alone, and uniqueness of primitive
+ * items with a Set (checkBounds); the wrapped compiler checks everything else. Linear in the input.
+ */
+export function boundsFirst<C extends ValidatorCompiler>(compiler: C): C {
+  const wrapped = (route: { schema: unknown }) => {
+    const validate = (compiler as unknown as (r: object) => (v: unknown) => ValidationResult)({
+      ...route,
+      schema: withoutPrimitiveUniqueItems(route.schema),
+    });
+    return (value: unknown): ValidationResult => {
+      const duplicates: SchemaViolation[] = [];
+      const over = checkBounds(route.schema, value, duplicates);
+      if (over) return { error: [over] };
+      const result = validate(value);
+      if (duplicates.length === 0) return result;
+      return { error: [...(result.error ?? []), ...duplicates] };
+    };
+  };
+  return wrapped as unknown as C;
+}

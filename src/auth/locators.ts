@@ -1,5 +1,6 @@
 // Account locators for routes whose URL names no account.
 import type { FastifyRequest } from 'fastify';
+import { NotFoundError } from '../errors.ts';
 import type { AccountLocator } from './access.ts';
 
 /**
@@ -15,4 +16,13 @@ export function operationAccount(store: {
     if (typeof id !== 'string' || id === '') return undefined;
     return (await store.getOperation(id))?.accountId;
   };
+}
+
+/**
+ * What a caller not scoped to an operation's account gets: exactly the 404 of an unknown id
+ * (OperationService.get), so the answer reveals neither that the operation exists nor its account.
+ */
+export function hiddenOperation(req: FastifyRequest): NotFoundError {
+  const id = (req.params as { operationId?: unknown } | undefined)?.operationId;
+  return new NotFoundError('operation', `Operation ${String(id)} not found`);
 }

@@ -1,7 +1,7 @@
 // Authentication (bearer: service token or OIDC JWT) and authorization (role + account scope) for
 // every route, from the route's config.access declaration (see access.ts).
 import type { FastifyInstance, FastifyPluginAsync, FastifyRequest } from 'fastify';
-import { InternalError } from '../errors.ts';
+import { AppError, InternalError } from '../errors.ts';
 import {
   type AccountLocator,
   installRouteDeclarationCheck,
@@ -97,9 +97,17 @@ function fromPath(req: FastifyRequest, locator: string): string | undefined {
   return typeof value === 'string' && value !== '' ? value : undefined;
 }
 
-/** Only body locators and resolvers must wait for the body (preValidation); the rest is checked in onRequest. */
+/** Body locators wait for the body (preValidation); path and query ones are checked in onRequest. */
 function needsBody(locator: AccountLocator | undefined): boolean {
-  return typeof locator === 'function' || (typeof locator === 'string' && locator.startsWith('body.'));
+  return typeof locator === 'string' && locator.startsWith('body.');
+}
+
+/**
+ * Resolvers (an operation's account) run after validation (preHandler): a malformed id gets the same
+ * 400 from everyone, and the resolver only ever sees valid ids.
+ */
+function isResolver(locator: AccountLocator | undefined): boolean {
+  return typeof locator === 'function';
 }
 
 async function checkAccount(req: FastifyRequest, access: RouteAccess, groups: AccountGroups): Promise<void> {
@@ -112,6 +120,7 @@ async function checkAccount(req: FastifyRequest, access: RouteAccess, groups: Ac
       ? principal.roles.includes('admin') || principal.accounts.includes('*')
       : canAccessAccount(principal, accountId, groups);
   if (!allowed) {
+    if (access.hidden) throw access.hidden(req);
     throw new ForbiddenError(
       'account_not_in_scope',
       accountId === undefined
@@ -123,7 +132,7 @@ async function checkAccount(req: FastifyRequest, access: RouteAccess, groups: Ac
 
 const AUTH_FAILURE = Symbol('trailwarden.authFailure');
 const DEFERS_FAILURE = Symbol('trailwarden.defersAuthFailure');
-type WithFailure = FastifyRequest & { [AUTH_FAILURE]?: UnauthorizedError };
+type WithFailure = FastifyRequest & { [AUTH_FAILURE]?: AppError };
 type RouteConfig = { access?: RouteAccess; public?: boolean; [DEFERS_FAILURE]?: boolean };
 
 async function authPluginImpl(app: FastifyInstance, opts: AuthPluginOptions): Promise<void> {
@@ -139,9 +148,10 @@ async function authPluginImpl(app: FastifyInstance, opts: AuthPluginOptions): Pr
   const publicPrefixes = opts.publicPrefixes ?? ['/docs'];
   installRouteDeclarationCheck(app, publicPrefixes, { openApiSecurity: opts.openApiSecurity ?? false });
 
-  // A failed authentication is thrown by a route-level hook appended here, i.e. after the rate limit's
-  // own route-level hook (the hardening plugin registers first): failed attempts count against the
-  // caller's IP. Routes without that hook (none, normally) fail at once in the app-level hook below.
+  // A failed authentication or authorization is thrown by a route-level hook appended here, i.e. after
+  // the rate limit's own route-level hook (the hardening plugin registers first): failed attempts count
+  // against the caller's IP (401) or principal (403). Routes without that hook (none, normally) fail at
+  // once in the app-level hook below.
   app.addHook('onRoute', (route) => {
     const config = route.config as RouteConfig | undefined;
     if (!config?.access) return;
@@ -181,18 +191,33 @@ async function authPluginImpl(app: FastifyInstance, opts: AuthPluginOptions): Pr
       (req as WithFailure)[AUTH_FAILURE] = err;
       return;
     }
-    if (!hasRole(req.principal, access.role)) {
-      throw new ForbiddenError('insufficient_role', `This call needs the ${access.role} role.`);
+    try {
+      if (!hasRole(req.principal, access.role)) {
+        throw new ForbiddenError('insufficient_role', `This call needs the ${access.role} role.`);
+      }
+      if (access.account !== undefined && !needsBody(access.account) && !isResolver(access.account))
+        await checkAccount(req, access, groups);
+    } catch (err) {
+      if (!(err instanceof AppError) || !config[DEFERS_FAILURE]) throw err;
+      (req as WithFailure)[AUTH_FAILURE] = err;
     }
-    if (access.account !== undefined && !needsBody(access.account)) await checkAccount(req, access, groups);
   });
 
   app.addHook('preValidation', async (req) => {
     const access = req.routeOptions.config?.access;
     if (!access) return;
-    // Belt and braces: nothing with an access declaration gets past here unauthenticated.
-    if (!req.principal) throw (req as WithFailure)[AUTH_FAILURE] ?? new UnauthorizedError();
+    // Belt and braces: nothing with an access declaration gets past here unauthenticated or denied.
+    const failure = (req as WithFailure)[AUTH_FAILURE];
+    if (failure) throw failure;
+    if (!req.principal) throw new UnauthorizedError();
     if (access.account !== undefined && needsBody(access.account)) await checkAccount(req, access, groups);
+  });
+
+  app.addHook('preHandler', async (req) => {
+    const access = req.routeOptions.config?.access;
+    if (!access || !isResolver(access.account)) return;
+    if (!req.principal) throw new UnauthorizedError();
+    await checkAccount(req, access, groups);
   });
 }
 

@@ -8,6 +8,7 @@ import { type ServiceTokenRecord, type ServiceTokenStore, tokenStatus } from './
 
 export const AccountGrant = Type.String({
   pattern: '^([0-9]{12}|\\*|group:[A-Za-z0-9_.-]{1,64})$',
+  maxLength: 70,
   description: "An account id, 'group:<name>' (configured account group) or '*' (all accounts)",
 });
 
@@ -56,7 +57,7 @@ export const serviceTokenRoutes: FastifyPluginAsyncTypebox<{
         body: Type.Object(
           {
             name: Type.String({ minLength: 1, maxLength: 100, pattern: '^[\\w .:@/-]+$' }),
-            roles: Type.Array(Type.Enum(ROLES), { minItems: 1, uniqueItems: true }),
+            roles: Type.Array(Type.Enum(ROLES), { minItems: 1, maxItems: ROLES.length, uniqueItems: true }),
             // Optional with a default: the handler applies it (the validator does not fill defaults in).
             accounts: Type.Optional(
               Type.Array(AccountGrant, {
@@ -132,7 +133,7 @@ export const serviceTokenRoutes: FastifyPluginAsyncTypebox<{
       schema: {
         tags: ['service-tokens'],
         summary: 'Revoke a service token (admin); it stops working at once',
-        params: Type.Object({ id: Type.String({ pattern: '^[0-9a-f]{16}$' }) }),
+        params: Type.Object({ id: Type.String({ pattern: '^[0-9a-f]{16}$', maxLength: 16 }) }),
         response: { 204: Type.Null(), ...problemResponses(404) },
       },
     },

@@ -1,8 +1,9 @@
 // Service tokens for automation: `twst_<id>_<secret>`, shown once, stored only as a SHA-256 hash,
 // compared in constant time, revocable, always expiring. Plus the bootstrap admin token of a fresh install.
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { ensurePrivateDirectory } from '../config.ts';
 import { ConfigError } from '../errors.ts';
 import type { SqlDatabase, SqlValue } from '../store/sql.ts';
 import { isRole, type Principal, type Role } from './principal.ts';
@@ -218,8 +219,11 @@ export function resolveBootstrapToken(opts: {
     return { hash: hashToken(token), file: opts.tokenFile, created: false };
   }
   const file = path.join(opts.dataDir, 'secrets', 'bootstrap-token');
-  if (existsSync(file)) return { hash: hashToken(readFileSync(file, 'utf8').trim()), file, created: false };
-  mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+  ensurePrivateDirectory(path.dirname(file));
+  if (existsSync(file)) {
+    chmodSync(file, 0o600);
+    return { hash: hashToken(readFileSync(file, 'utf8').trim()), file, created: false };
+  }
   const token = `${SERVICE_TOKEN_PREFIX}bootstrap_${randomBytes(32).toString('base64url')}`;
   try {
     writeFileSync(file, token + '\n', { mode: 0o600, flag: 'wx' });

@@ -1,7 +1,7 @@
 // Drift: checks (operations), an account's report history, the fleet view and remediation policies.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import { AccountParams, AccountStatusSchema, DriftSeveritySchema } from '../accounts/schemas.ts';
+import { AccountParams, AccountStatusSchema, DriftSeveritySchema, IfMatch } from '../accounts/schemas.ts';
 import { problemResponses, ValidationFailedError } from '../errors.ts';
 import { acceptedOperation, OperationAccepted, WaitQuery } from '../operations/schemas.ts';
 import type { OperationService } from '../operations/service.ts';
@@ -144,7 +144,7 @@ export const driftRoutes: FastifyPluginAsyncTypebox<{
           'behind another operation of the account. Same as POST /v1/accounts/{accountId}/trail/drift-checks.',
         params: AccountParams,
         querystring: Type.Object({ wait: Type.Optional(WaitQuery) }, { additionalProperties: false }),
-        headers: Type.Object({ 'if-match': Type.Optional(Type.String()) }),
+        headers: Type.Object({ 'if-match': Type.Optional(IfMatch) }),
         response: { 202: OperationAccepted, ...problemResponses(400, 404, 409, 412) },
       },
     },

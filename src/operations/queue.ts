@@ -450,7 +450,14 @@ export class OperationQueue extends EventEmitter {
     }
     if (op.kind === 'destroy') {
       if (state !== 'succeeded') return { status: 'failed' };
-      return { status: 'decommissioned', outputs: null, appliedVersion: null };
+      // Nothing is managed any more: the last drift report no longer describes the account.
+      return {
+        status: 'decommissioned',
+        outputs: null,
+        appliedVersion: null,
+        driftSeverity: 'unknown',
+        driftCheckedAt: null,
+      };
     }
     if (op.kind === 'refresh-preview' && state === 'succeeded' && report) {
       return { driftSeverity: driftSeverityOfReport(report), driftCheckedAt: report.checkedAt };

@@ -3,8 +3,8 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { assertIfMatch } from '../accounts/etag.ts';
-import { AccountParams, TrailRequestSchema } from '../accounts/schemas.ts';
-import { operationAccount } from '../auth/locators.ts';
+import { AccountParams, IfMatch, TrailRequestSchema } from '../accounts/schemas.ts';
+import { hiddenOperation, operationAccount } from '../auth/locators.ts';
 import { requirePrincipal } from '../auth/plugin.ts';
 import type { OperationKind } from '../engine/types.ts';
 import { problemResponses } from '../errors.ts';
@@ -20,7 +20,7 @@ import {
 } from './schemas.ts';
 import type { OperationService } from './service.ts';
 
-const OperationParams = Type.Object({ operationId: Type.String({ format: 'uuid' }) });
+const OperationParams = Type.Object({ operationId: Type.String({ format: 'uuid', maxLength: 36 }) });
 const WaitOnly = Type.Object({ wait: Type.Optional(WaitQuery) }, { additionalProperties: false });
 const ApplyQuery = Type.Object(
   {
@@ -217,7 +217,7 @@ export const operationRoutes: FastifyPluginAsyncTypebox<{
               : ''),
           params: AccountParams,
           querystring: isApply ? ApplyQuery : WaitOnly,
-          headers: Type.Object({ 'if-match': Type.Optional(Type.String()) }),
+          headers: Type.Object({ 'if-match': Type.Optional(IfMatch) }),
           // Keyed by media type: a call without a body (no content-type) is not validated against it.
           ...(isPreview
             ? {
@@ -260,7 +260,7 @@ export const operationRoutes: FastifyPluginAsyncTypebox<{
   app.get(
     '/v1/operations/:operationId',
     {
-      config: { access: { role: 'viewer', account: byOperation } },
+      config: { access: { role: 'viewer', account: byOperation, hidden: hiddenOperation } },
       schema: {
         tags: ['operations'],
         summary: 'State, timings, change summary, outputs or error of an operation',
@@ -274,7 +274,7 @@ export const operationRoutes: FastifyPluginAsyncTypebox<{
   app.get(
     '/v1/operations/:operationId/events',
     {
-      config: { access: { role: 'viewer', account: byOperation } },
+      config: { access: { role: 'viewer', account: byOperation, hidden: hiddenOperation } },
       schema: {
         tags: ['operations'],
         summary: 'Engine events of an operation: server-sent events, or JSON with Accept: application/json',
@@ -320,7 +320,7 @@ export const operationRoutes: FastifyPluginAsyncTypebox<{
   app.post(
     '/v1/operations/:operationId/cancel',
     {
-      config: { access: { role: 'requester', account: byOperation } },
+      config: { access: { role: 'requester', account: byOperation, hidden: hiddenOperation } },
       schema: {
         tags: ['operations'],
         summary: 'Cancel an operation',
@@ -340,7 +340,7 @@ export const operationRoutes: FastifyPluginAsyncTypebox<{
   app.post(
     '/v1/operations/:operationId/retry',
     {
-      config: { access: { role: 'requester', account: byOperation } },
+      config: { access: { role: 'requester', account: byOperation, hidden: hiddenOperation } },
       schema: {
         tags: ['operations'],
         summary: 'Retry a failed, cancelled or interrupted operation',
@@ -377,7 +377,7 @@ export const operationRoutes: FastifyPluginAsyncTypebox<{
       `/v1/operations/:operationId/${decision}`,
       {
         // Approver role on the operation's account; the handler adds the four-eyes check.
-        config: { access: { role: 'approver', account: byOperation } },
+        config: { access: { role: 'approver', account: byOperation, hidden: hiddenOperation } },
         schema: {
           tags: ['operations'],
           summary:

@@ -78,6 +78,20 @@ export interface PendingApproval {
   preview: OperationRecord | null;
 }
 
+/**
+ * 409 for any operation on a decommissioned account; nothing runs. A second decommission has nothing
+ * left to do (running one would create a new key and fail on the kept bucket).
+ */
+function decommissionedError(accountId: string, kind: OperationKind): ConflictError {
+  return new ConflictError(
+    'account_decommissioned',
+    kind === 'destroy'
+      ? `Account ${accountId} is already decommissioned; nothing was run. To manage it again, PUT its trail ` +
+          'request and apply it.'
+      : `Account ${accountId} is decommissioned; PUT its trail request again to manage it`,
+  );
+}
+
 export class OperationService {
   readonly #store: Store;
   readonly #queue: OperationQueue;
@@ -200,12 +214,7 @@ export class OperationService {
   ): Promise<OperationRecord> {
     const account = await this.#account(accountId);
     assertIfMatch(opts.ifMatch, account.specVersion, `the trail request of ${accountId}`);
-    if (account.status === 'decommissioned' && kind !== 'destroy') {
-      throw new ConflictError(
-        'account_decommissioned',
-        `Account ${accountId} is decommissioned; PUT its trail request again to manage it`,
-      );
-    }
+    if (account.status === 'decommissioned') throw decommissionedError(accountId, kind);
     if (kind === 'apply' && opts.previewId) return this.#applyPreviewed(account, opts.previewId, opts);
     return this.#enqueue({
       account,
@@ -480,6 +489,10 @@ export class OperationService {
 
   async retry(id: string, opts: { wait?: boolean; principal?: Requester | null }): Promise<OperationRecord> {
     const { principal } = opts;
+    // A retry of an old apply or destroy must not act on an account decommissioned since.
+    const op = await this.#store.getOperation(id);
+    const account = op ? await this.#store.getAccount(op.accountId) : undefined;
+    if (op && account?.status === 'decommissioned') throw decommissionedError(op.accountId, op.kind);
     await this.#preflight?.();
     return this.#queue.retry(id, {
       ...(opts.wait === undefined ? {} : { wait: opts.wait }),

@@ -83,7 +83,9 @@ export const ReconciliationSchema = Type.Object(
   { $id: 'Reconciliation', title: 'Reconciliation' },
 );
 
-const ReconciliationParams = Type.Object({ reconciliationId: Type.String({ format: 'uuid' }) });
+const ReconciliationParams = Type.Object({
+  reconciliationId: Type.String({ format: 'uuid', maxLength: 36 }),
+});
 
 export const reconciliationPath = (id: string) => `/v1/reconciliations/${id}`;
 

@@ -1,8 +1,22 @@
 // SQLite through node:sqlite (built into Node 24): no native module to build.
-import { mkdirSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, openSync } from 'node:fs';
 import path from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
+import { ensurePrivateDirectory } from '../config.ts';
 import type { SqlDatabase, SqlExecutor, SqlValue } from './sql.ts';
+
+/**
+ * The database holds the audit trail and token hashes: 0600, in a directory created 0700 when missing
+ * (an existing one is left alone: it may be shared, e.g. DATABASE_URL=sqlite:/var/lib/x.db; DATA_DIR
+ * itself is tightened by loadConfig). SQLite gives its -wal and -shm files the mode of the database file;
+ * existing ones are tightened too.
+ */
+function createPrivately(file: string): void {
+  const dir = path.dirname(file);
+  if (!existsSync(dir)) ensurePrivateDirectory(dir);
+  closeSync(openSync(file, 'a', 0o600));
+  for (const f of [file, `${file}-wal`, `${file}-shm`]) if (existsSync(f)) chmodSync(f, 0o600);
+}
 
 export class SqliteDatabase implements SqlDatabase {
   readonly #db: DatabaseSync;
@@ -11,7 +25,7 @@ export class SqliteDatabase implements SqlDatabase {
   readonly #direct: SqlExecutor;
 
   constructor(file: string) {
-    if (file !== ':memory:') mkdirSync(path.dirname(file), { recursive: true });
+    if (file !== ':memory:') createPrivately(file);
     this.#db = new DatabaseSync(file);
     if (file !== ':memory:') this.#db.exec('PRAGMA journal_mode = WAL');
     this.#db.exec('PRAGMA busy_timeout = 5000');

@@ -43,6 +43,7 @@ export const LOG_RETENTION_DAYS = [
 
 export const AccountId = Type.String({
   pattern: '^[0-9]{12}$',
+  maxLength: 12,
   description: 'AWS account id, 12 digits',
   examples: ['123456789012'],
 });
@@ -85,6 +86,7 @@ export const ManagementEvents = Type.Object(
     write: Type.Optional(Type.Boolean({ default: true })),
     excludedSources: Type.Optional(
       Type.Array(Type.Enum(['kms.amazonaws.com', 'rdsdata.amazonaws.com'] as const), {
+        maxItems: 2,
         uniqueItems: true,
         default: [],
         description: 'Event sources CloudTrail may leave out of management events (the only two it allows)',
@@ -119,6 +121,7 @@ export const Alarms = Type.Object(
     set: Type.Optional(
       Type.String({
         pattern: '^[a-z][a-z0-9-]{0,31}$',
+        maxLength: 32,
         default: 'essentials',
         description: 'Name of an alarm set',
       }),
@@ -165,20 +168,49 @@ export const Athena = Type.Object(
   },
   { additionalProperties: false, default: {} },
 );
+/**
+ * AWS's tag rules (the same for CloudTrail, S3, KMS, IAM, CloudWatch Logs, SNS, EventBridge): key 1-128 and
+ * value 0-256 Unicode characters; letters, numbers, spaces and _ . : / = + - @; the aws: prefix (any case)
+ * is reserved; at most 50 tags per resource. See "Tag restrictions", AWS Batch User Guide
+ * (https://docs.aws.amazon.com/batch/latest/userguide/tag-restrictions.html) and the KMS/CloudTrail API
+ * Tag types (https://docs.aws.amazon.com/kms/latest/APIReference/API_Tag.html). Patterns are compiled in
+ * unicode mode (\p{…}); lengths are left to min/maxLength, so each mistake gets one message.
+ */
+// Spaces are \p{Zs}: AWS's \p{Z} also has the line and paragraph separators, which no one means in a tag.
+const TAG_CHARACTERS = '[\\p{L}\\p{Zs}\\p{N}_.:/=+\\-@]';
+export const TagKey = Type.String({
+  minLength: 1,
+  maxLength: 128,
+  // Not aws: (AWS's, any case) nor trailwarden: (the marker tags every resource gets, stacks/naming.ts).
+  pattern: `^(?![aA][wW][sS]:)(?!trailwarden:)${TAG_CHARACTERS}*$`,
+});
+export const TagValue = Type.String({
+  maxLength: 256,
+  pattern: `^(?![aA][wW][sS]:)${TAG_CHARACTERS}*$`,
+});
+/** AWS allows 50 tags per resource; 10 stay free for the tags Trailwarden itself puts on every resource. */
+export const MAX_USER_TAGS = 40;
 
 export const TrailRequest = Type.Object(
   {
     homeRegion: Region,
     regions: Type.Optional(
-      Type.Union([Type.Literal('all'), Type.Array(Region, { minItems: 1, uniqueItems: true })], {
-        default: 'all',
-        description: "'all' for one multi-region trail, or the regions that each get a trail",
-      }),
+      Type.Union(
+        [
+          Type.Literal('all'),
+          Type.Array(Region, { minItems: 1, maxItems: AWS_REGIONS.length, uniqueItems: true }),
+        ],
+        {
+          default: 'all',
+          description: "'all' for one multi-region trail, or the regions that each get a trail",
+        },
+      ),
     ),
     organizationTrail: Type.Optional(Type.Boolean({ default: false })),
     organizationId: Type.Optional(
       Type.String({
         pattern: '^o-[a-z0-9]{10,32}$',
+        maxLength: 34,
         description:
           'AWS Organizations id; required with organizationTrail (the bucket policy admits its log paths)',
       }),
@@ -187,6 +219,7 @@ export const TrailRequest = Type.Object(
     dataEvents: Type.Optional(Type.Array(DataEventScope, { maxItems: 20, default: [] })),
     insights: Type.Optional(
       Type.Array(InsightType, {
+        maxItems: 2,
         uniqueItems: true,
         default: [],
         description: 'Insights types to enable; empty means off (Insights are billed)',
@@ -199,21 +232,34 @@ export const TrailRequest = Type.Object(
     accessLogBucket: Type.Optional(
       Type.String({
         pattern: '^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$',
+        maxLength: 63,
         description: 'Existing bucket that receives S3 server access logs of the log bucket',
       }),
     ),
     securityReaders: Type.Optional(
-      Type.Array(Type.String({ pattern: '^arn:aws[a-z-]*:iam::[0-9]{12}:(role|user)/[\\w+=,.@/-]+$' }), {
-        maxItems: 20,
-        uniqueItems: true,
-        default: [],
-        description: 'IAM principals allowed to read and decrypt the logs',
-      }),
+      // IAM ARNs are at most 2048 characters (IAM API Role/User: Arn length 20-2048).
+      Type.Array(
+        Type.String({
+          pattern: '^arn:aws[a-z-]*:iam::[0-9]{12}:(role|user)/[\\w+=,.@/-]+$',
+          maxLength: 2048,
+        }),
+        {
+          maxItems: 20,
+          uniqueItems: true,
+          default: [],
+          description: 'IAM principals allowed to read and decrypt the logs',
+        },
+      ),
     ),
     tags: Type.Optional(
-      Type.Record(Type.String({ pattern: '^[\\w .:/=+@-]{1,128}$' }), Type.String({ maxLength: 256 }), {
+      Type.Record(Type.String(), TagValue, {
+        propertyNames: TagKey,
+        maxProperties: MAX_USER_TAGS,
         default: {},
-        maxProperties: 40,
+        description:
+          `Tags for every resource: at most ${MAX_USER_TAGS}; keys 1-128 and values 0-256 letters, digits, ` +
+          "spaces and _ . : / = + - @; keys and values must not start with aws: (AWS's) nor keys with " +
+          "trailwarden: (the service's own tags)",
       }),
     ),
     acknowledgedGaps: Type.Optional(

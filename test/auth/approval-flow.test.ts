@@ -51,10 +51,11 @@ t.test('a requester apply waits for another approver, then runs', async (t) => {
   const own = await call('POST', `/v1/operations/${id}/approve`, requester);
   t.same([own.status, own.body.code], [403, 'insufficient_role'], 'the requester cannot approve (no role)');
   const scoped = await call('POST', `/v1/operations/${id}/approve`, otherApprover);
+  // 404 like an unknown id: the answer does not reveal that the operation exists (issue 13).
   t.same(
     [scoped.status, scoped.body.code],
-    [403, 'account_not_in_scope'],
-    'an approver of another account cannot',
+    [404, 'operation_not_found'],
+    'an approver of another account cannot (and does not learn it exists)',
   );
 
   // An approver who requested it cannot approve it either.

@@ -8,7 +8,8 @@ t.test('rate limit per principal, falling back to the IP', async (t) => {
   const two = await serviceToken(security, ['viewer']);
   const get = (token?: string) =>
     app.inject({
-      url: token ? `/v1/accounts/${ACCOUNT_A}/trail` : '/healthz',
+      // Anonymous: a public page (health checks are exempt from the limit, see below).
+      url: token ? `/v1/accounts/${ACCOUNT_A}/trail` : '/',
       headers: token ? bearer(token) : {},
     });
   for (let i = 0; i < 3; i++) t.equal((await get(one)).statusCode, 200, `principal one, call ${i + 1}`);
@@ -20,6 +21,7 @@ t.test('rate limit per principal, falling back to the IP', async (t) => {
   for (let i = 0; i < 3; i++) t.equal((await get()).statusCode, 200, `anonymous call ${i + 1}`);
   t.equal((await get()).statusCode, 429, 'anonymous calls are limited by IP');
   t.equal((await get(two)).statusCode, 200, 'the IP budget is not the principal budget');
+  t.equal((await app.inject({ url: '/healthz' })).statusCode, 200, 'health checks are never limited');
 });
 
 t.test('failed authentications count against the IP', async (t) => {
