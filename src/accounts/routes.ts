@@ -30,6 +30,7 @@ const IfMatchHeaders = Type.Object({
 const PutIfMatchHeaders = Type.Object({
   'if-match': Type.Optional(
     Type.String({
+      ...IfMatch,
       description:
         'ETag from a previous GET/PUT. Required to update an existing trail request (428 without it, 412 ' +
         'when it names another version); not needed to create one.',

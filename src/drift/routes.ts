@@ -89,6 +89,7 @@ const FleetQuery = Type.Object(
     scope: Type.Optional(
       Type.String({
         pattern: '^([0-9]{1,12}|group:[A-Za-z0-9_.-]+)$',
+        maxLength: 70,
         description: 'Account id prefix (digits), or group:<name> from ACCOUNT_GROUPS',
       }),
     ),
@@ -196,7 +197,7 @@ export const driftRoutes: FastifyPluginAsyncTypebox<{
           '409 nothing_applied when the account has no applied spec.',
         params: Type.Object({
           accountId: AccountParams.properties.accountId,
-          reportId: Type.String({ format: 'uuid' }),
+          reportId: Type.String({ format: 'uuid', maxLength: 36 }),
         }),
         querystring: Type.Object({ wait: Type.Optional(WaitQuery) }, { additionalProperties: false }),
         response: { 202: OperationAccepted, ...problemResponses(400, 404, 409) },

@@ -74,7 +74,7 @@ export const planRoutes: FastifyPluginAsyncTypebox<{ store: Store; operations: O
           'Built from the operation’s engine events: one entry per AWS resource (components and providers ' +
           'are not counted), grouped by key, bucket, trail per region, delivery, alarms and watch. Updates and ' +
           'replacements list each changing property with its old and new value. 409 until the operation ends.',
-        params: Type.Object({ operationId: Type.String({ format: 'uuid' }) }),
+        params: Type.Object({ operationId: Type.String({ format: 'uuid', maxLength: 36 }) }),
         response: { 200: PlanSchema, ...problemResponses(404, 409) },
       },
     },

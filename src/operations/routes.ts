@@ -28,6 +28,7 @@ const ApplyQuery = Type.Object(
     previewId: Type.Optional(
       Type.String({
         format: 'uuid',
+        maxLength: 36,
         description:
           'The preview the user confirmed: apply its spec, 409 preview_stale if the account changed since',
       }),
