@@ -8,12 +8,12 @@ t.test('operations newest first, paginated; versions with who stored them', asyn
   t.teardown(() => app.close());
   engine.autoComplete = true;
   const requester = await tokenFor(['requester']);
-  await putTrail(app, ACCOUNT, { homeRegion: 'us-east-1' });
+  const created = await putTrail(app, ACCOUNT, { homeRegion: 'us-east-1' });
   const second = await app.inject({
     method: 'PUT',
     url: `/v1/accounts/${ACCOUNT}/trail`,
-    headers: { authorization: `Bearer ${requester}` },
-    payload: { homeRegion: 'us-east-1', retention: { cloudWatchLogsDays: 365 } },
+    headers: { authorization: `Bearer ${requester}`, 'if-match': String(created.headers.etag) },
+    payload: { homeRegion: 'us-east-1', retention: { cloudWatchLogsDays: 731 } },
   });
   t.equal(second.statusCode, 200);
   const ids: string[] = [];
@@ -59,8 +59,8 @@ t.test('operations newest first, paginated; versions with who stored them', asyn
   );
   t.match(items[0].createdBy, /^svc:/, 'who stored version 2');
   t.not(items[0].createdBy, items[1].createdBy, 'another principal stored version 1');
-  t.equal(items[0].spec.retention.cloudWatchLogsDays, 365);
-  t.equal(items[1].spec.retention.cloudWatchLogsDays, 90);
+  t.equal(items[0].spec.retention.cloudWatchLogsDays, 731);
+  t.equal(items[1].spec.retention.cloudWatchLogsDays, 365);
   t.equal(
     (await app.inject({ method: 'GET', url: `/v1/accounts/${OTHER_ACCOUNT}/trail/versions` })).statusCode,
     404,
