@@ -16,8 +16,16 @@ import type { Config } from './config.ts';
 import { driftRoutes } from './drift/routes.ts';
 import { DriftService } from './drift/service.ts';
 import type { TrailEngine } from './engine/types.ts';
-import { AppError, type FieldIssue, InternalError, NotFoundError, schemaErrorsToIssues } from './errors.ts';
+import {
+  AppError,
+  type FieldIssue,
+  fromFrameworkError,
+  InternalError,
+  NotFoundError,
+  schemaErrorsToIssues,
+} from './errors.ts';
 import { healthRoutes } from './health/routes.ts';
+import { installContract } from './openapi/contract.ts';
 import { OperationQueue } from './operations/queue.ts';
 import { operationRoutes } from './operations/routes.ts';
 import { OperationService } from './operations/service.ts';
@@ -171,11 +179,9 @@ function toAppError(err: FastifyError | Error, log: FastifyInstance['log']): App
       },
     );
   }
-  // Fastify's own client errors (bad JSON, unsupported media type, body too large…) keep their message.
-  if (fe.statusCode && fe.statusCode >= 400 && fe.statusCode < 500) {
-    const code = (fe.code ?? 'bad_request').replace(/^FST_ERR_/, '').toLowerCase();
-    return new AppError(fe.statusCode, code, 'Bad request', fe.message);
-  }
+  // Fastify's own client errors (bad JSON, unsupported media type, body too large…) keep their message,
+  // with a catalogue code (src/errors.ts FASTIFY_ERROR_CODES).
+  if (fe.statusCode && fe.statusCode >= 400 && fe.statusCode < 500) return fromFrameworkError(fe);
   log.error({ err }, 'unhandled error');
   return new InternalError(err);
 }
@@ -261,6 +267,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
         typeof json.$id === 'string' ? json.$id : `def-${i}`,
     },
   });
+  // Before any route: names every operation, documents every answer, answers 405 (src/openapi/).
+  installContract(app as unknown as FastifyInstance);
   if (deps.beforeRoutes) await deps.beforeRoutes(app as unknown as FastifyInstance);
   await app.register(swaggerUi, { routePrefix: '/docs' });
   app.get('/openapi.json', { config: { public: true }, schema: { hide: true } }, async () => app.swagger());

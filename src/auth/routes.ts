@@ -57,8 +57,13 @@ export const serviceTokenRoutes: FastifyPluginAsyncTypebox<{
           {
             name: Type.String({ minLength: 1, maxLength: 100, pattern: '^[\\w .:@/-]+$' }),
             roles: Type.Array(Type.Enum(ROLES), { minItems: 1, uniqueItems: true }),
-            accounts: Type.Array(AccountGrant, { uniqueItems: true, maxItems: 500, default: [] }),
-            expiresInDays: Type.Integer({ minimum: 1, maximum: maxDays, default: Math.min(90, maxDays) }),
+            // A default makes a field optional (what a generated client reads from `required`).
+            accounts: Type.Optional(
+              Type.Array(AccountGrant, { uniqueItems: true, maxItems: 500, default: [] }),
+            ),
+            expiresInDays: Type.Optional(
+              Type.Integer({ minimum: 1, maximum: maxDays, default: Math.min(90, maxDays) }),
+            ),
           },
           { additionalProperties: false },
         ),
@@ -67,7 +72,7 @@ export const serviceTokenRoutes: FastifyPluginAsyncTypebox<{
     },
     async (req, reply) => {
       const principal = requirePrincipal(req);
-      const unknown = req.body.accounts
+      const unknown = (req.body.accounts ?? [])
         .filter((a) => a.startsWith('group:'))
         .filter((a) => !Object.hasOwn(accountGroups, a.slice(6)));
       if (unknown.length > 0) {
@@ -107,6 +112,25 @@ export const serviceTokenRoutes: FastifyPluginAsyncTypebox<{
     async () => {
       const now = new Date();
       return { items: (await tokens.list()).map((t) => view(t, now)) };
+    },
+  );
+
+  // Where the Location of a created token points.
+  app.get(
+    '/v1/service-tokens/:id',
+    {
+      config: admin,
+      schema: {
+        tags: ['service-tokens'],
+        summary: 'A service token (admin); never its secret',
+        params: Type.Object({ id: Type.String({ pattern: '^[0-9a-f]{16}$' }) }),
+        response: { 200: ServiceTokenSchema, ...problemResponses(404) },
+      },
+    },
+    async (req) => {
+      const record = await tokens.get(req.params.id);
+      if (!record) throw new NotFoundError('service_token', `Service token ${req.params.id} not found`);
+      return view(record);
     },
   );
 
