@@ -26,6 +26,7 @@ import {
 } from './errors.ts';
 import { healthRoutes } from './health/routes.ts';
 import { installContract } from './openapi/contract.ts';
+import type { OperationEntry } from './openapi/operations.ts';
 import { OperationQueue } from './operations/queue.ts';
 import { operationRoutes } from './operations/routes.ts';
 import { OperationService } from './operations/service.ts';
@@ -53,6 +54,8 @@ export interface AppDeps {
    * any route, so their hooks apply to every route and their own routes appear in the document.
    */
   beforeRoutes?: (app: FastifyInstance) => Promise<void>;
+  /** Entries for routes beforeRoutes adds that src/openapi/operations.ts does not name (tests, extensions). */
+  operations?: Record<string, OperationEntry>;
 }
 
 /** Paths pino replaces with [Redacted]: credentials and secrets wherever they appear in a log object. */
@@ -268,7 +271,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     },
   });
   // Before any route: names every operation, documents every answer, answers 405 (src/openapi/).
-  installContract(app as unknown as FastifyInstance);
+  installContract(app as unknown as FastifyInstance, { operations: deps.operations ?? {} });
   if (deps.beforeRoutes) await deps.beforeRoutes(app as unknown as FastifyInstance);
   await app.register(swaggerUi, { routePrefix: '/docs' });
   app.get('/openapi.json', { config: { public: true }, schema: { hide: true } }, async () => app.swagger());
