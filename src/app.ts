@@ -3,7 +3,6 @@
 import { randomUUID } from 'node:crypto';
 import swagger, { type SwaggerTransformObject } from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import { TypeBoxValidatorCompiler } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
 import { type Logger, pino } from 'pino';
 import { accountRoutes } from './accounts/routes.ts';
@@ -27,6 +26,7 @@ import {
 import { healthRoutes } from './health/routes.ts';
 import { installContract } from './openapi/contract.ts';
 import type { OperationEntry } from './openapi/operations.ts';
+import { strictValidatorCompiler } from './openapi/validator.ts';
 import { OperationQueue } from './operations/queue.ts';
 import { operationRoutes } from './operations/routes.ts';
 import { OperationService } from './operations/service.ts';
@@ -203,7 +203,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     },
     ajv: { customOptions: { coerceTypes: false } },
   });
-  app.setValidatorCompiler(TypeBoxValidatorCompiler);
+  app.setValidatorCompiler(strictValidatorCompiler);
 
   app.addHook('onRequest', async (req, reply) => {
     reply.header('x-request-id', req.id);

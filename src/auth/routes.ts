@@ -11,6 +11,20 @@ export const AccountGrant = Type.String({
   description: "An account id, 'group:<name>' (configured account group) or '*' (all accounts)",
 });
 
+/** AccountGrant naming only the configured groups, so the schema itself refuses an unknown one. */
+export function accountGrantOf(groups: AccountGroups) {
+  const names = Object.keys(groups).map((g) => g.replace(/[.*+?^${}()|[\]\\-]/g, '\\$&'));
+  return Type.String({
+    pattern: names.length > 0 ? `^([0-9]{12}|\\*|group:(${names.join('|')}))$` : '^([0-9]{12}|\\*)$',
+    description:
+      names.length > 0
+        ? `An account id, '*' (all accounts) or a configured account group: ${Object.keys(groups)
+            .map((g) => `group:${g}`)
+            .join(', ')}`
+        : "An account id or '*' (all accounts); no account groups are configured (ACCOUNT_GROUPS)",
+  });
+}
+
 export const ServiceTokenSchema = Type.Object(
   {
     id: Type.String(),
@@ -59,7 +73,7 @@ export const serviceTokenRoutes: FastifyPluginAsyncTypebox<{
             roles: Type.Array(Type.Enum(ROLES), { minItems: 1, uniqueItems: true }),
             // A default makes a field optional (what a generated client reads from `required`).
             accounts: Type.Optional(
-              Type.Array(AccountGrant, { uniqueItems: true, maxItems: 500, default: [] }),
+              Type.Array(accountGrantOf(accountGroups), { uniqueItems: true, maxItems: 500, default: [] }),
             ),
             expiresInDays: Type.Optional(
               Type.Integer({ minimum: 1, maximum: maxDays, default: Math.min(90, maxDays) }),
