@@ -62,9 +62,9 @@ export function operationEventStreamSchema(operationSchema: object) {
       ),
       Type.Object(
         {
-          id: Type.Integer({
-            minimum: 1,
-            description: 'seq of the event: the Last-Event-ID to resume after',
+          id: Type.String({
+            pattern: '^[1-9][0-9]*$',
+            description: 'seq of the event (SSE ids are text): the Last-Event-ID to resume after',
           }),
           event: Type.Literal('engine-event'),
           data: jsonData(EngineEventSchema, 'The engine event'),

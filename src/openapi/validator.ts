@@ -5,10 +5,12 @@ import { TypeBoxValidatorCompiler } from '@fastify/type-provider-typebox';
 import type { FastifySchemaCompiler } from 'fastify';
 import type { TSchema } from 'typebox';
 
+const INTEGER = /^-?(0|[1-9][0-9]*)$/;
 const NUMBER = /^-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?$/;
 const BOOLEAN = /^(true|false)$/;
 
-type Scalar = 'number' | 'boolean';
+type Scalar = 'integer' | 'number' | 'boolean';
+const SYNTAX: Record<Scalar, RegExp> = { integer: INTEGER, number: NUMBER, boolean: BOOLEAN };
 
 /** Top-level properties of a query/params/headers object schema that hold numbers or booleans. */
 function scalarProperties(schema: unknown): Map<string, Scalar> {
@@ -16,7 +18,7 @@ function scalarProperties(schema: unknown): Map<string, Scalar> {
   const props = (schema as { properties?: Record<string, { type?: unknown }> } | undefined)?.properties;
   for (const [name, prop] of Object.entries(props ?? {})) {
     const type = prop?.type;
-    if (type === 'integer' || type === 'number') out.set(name, 'number');
+    if (type === 'integer' || type === 'number') out.set(name, type);
     else if (type === 'boolean') out.set(name, 'boolean');
   }
   return out;
@@ -31,7 +33,7 @@ export const strictValidatorCompiler: FastifySchemaCompiler<TSchema> = (route) =
     if (value !== null && typeof value === 'object') {
       for (const [name, kind] of scalars) {
         const raw = (value as Record<string, unknown>)[name];
-        if (typeof raw !== 'string' || (kind === 'number' ? NUMBER : BOOLEAN).test(raw)) continue;
+        if (typeof raw !== 'string' || SYNTAX[kind].test(raw)) continue;
         return {
           error: [
             {
@@ -39,7 +41,10 @@ export const strictValidatorCompiler: FastifySchemaCompiler<TSchema> = (route) =
               instancePath: `/${name}`,
               schemaPath: `#/properties/${name}/type`,
               params: { type: kind },
-              message: kind === 'number' ? 'must be a number' : 'must be true or false',
+              message:
+                kind === 'boolean'
+                  ? 'must be true or false'
+                  : `must be ${kind === 'integer' ? 'an integer' : 'a number'}`,
             },
           ],
         };
