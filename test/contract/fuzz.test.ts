@@ -69,7 +69,8 @@ t.test('schemathesis: every check, all phases, zero failures against the served 
   });
   const [code] = (await once(child, 'exit')) as [number | null];
   // The progress display redraws lines; keep the text of the final report.
-  output = output.replace(/\u001b\[[0-9;?]*[A-Za-z]/g, '').replace(/\r/g, '\n');
+  const ESC = String.fromCharCode(27);
+  output = output.replace(new RegExp(`${ESC}\\[[0-9;?]*[A-Za-z]`, 'g'), '').replace(/\r/g, '\n');
   const report = output.slice(Math.max(0, output.search(/^={5,} (FAILURES|SUMMARY|WARNINGS)/m)));
 
   const cases = /(\d+) generated/.exec(output);
