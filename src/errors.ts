@@ -223,14 +223,12 @@ const STATUS_TITLES: Record<number, string> = {
 export function fromFrameworkError(err: { statusCode?: number; code?: string; message: string }): AppError {
   const status = err.statusCode ?? 400;
   const mapped = err.code ? FASTIFY_ERROR_CODES[err.code] : undefined;
+  // Unmapped: the status' own code when it has exactly one, else the generic bad_request (as a 400).
+  const own = codesForStatus(status);
   const code: ErrorCode =
-    mapped && ERROR_CATALOGUE[mapped].status === status
-      ? mapped
-      : (codesForStatus(status).find((c) => c.startsWith('bad_')) ??
-        codesForStatus(status)[0] ??
-        'bad_request');
-  const title = STATUS_TITLES[status] ?? 'Bad request';
-  return new AppError(codesForStatus(status).length > 0 ? status : 400, code, title, err.message);
+    mapped && ERROR_CATALOGUE[mapped].status === status ? mapped : own.length === 1 ? own[0]! : 'bad_request';
+  const title = STATUS_TITLES[ERROR_CATALOGUE[code].status] ?? 'Bad request';
+  return new AppError(ERROR_CATALOGUE[code].status, code, title, err.message);
 }
 
 export class ValidationFailedError extends AppError {
