@@ -2,6 +2,7 @@
 // src/auth/config.ts AuthEnv: names, accepted values, defaults) and the few variables the engine reads
 // directly. `node scripts/config-reference.ts --write` rewrites the README section between the markers;
 // test/contract/config-reference.test.ts fails when README and schemas differ.
+import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { AuthEnv } from '../src/auth/config.ts';
 import { ConfigEnv } from '../src/config.ts';
@@ -161,6 +162,27 @@ export function configTable(): string {
   return `${START}\n\n${lines.join('\n')}\n\n${END}`;
 }
 
+/** The section's rows as trimmed cells: what the table says, whatever its column padding. */
+export function tableCells(readme: string): string[][] {
+  const start = readme.indexOf(START);
+  const end = readme.indexOf(END);
+  if (start < 0 || end < start) return [];
+  return readme
+    .slice(start + START.length, end)
+    .split('\n')
+    .filter((l) => l.startsWith('|') && !/^\|[\s:|-]+\|$/.test(l))
+    .map((l) =>
+      l
+        .slice(1, -1)
+        .split(/(?<!\\)\|/)
+        .map((c) => c.trim()),
+    );
+}
+
+export function sameTable(a: string, b: string): boolean {
+  return JSON.stringify(tableCells(a)) === JSON.stringify(tableCells(b));
+}
+
 /** The README with its configuration section regenerated. */
 export function withConfigTable(readme: string): string {
   const start = readme.indexOf(START);
@@ -175,9 +197,17 @@ if (process.argv[1] && import.meta.url === new URL(`file://${process.argv[1]}`).
   const next = withConfigTable(readme);
   if (process.argv.includes('--write')) {
     writeFileSync(file, next);
+    // biome formats README.md (it pads the table columns); the test compares cells, not padding.
+    execFileSync(
+      new URL('../node_modules/.bin/biome', import.meta.url).pathname,
+      ['format', '--write', file.pathname],
+      {
+        stdio: 'ignore',
+      },
+    );
     process.stdout.write(`wrote the configuration reference into ${file.pathname}\n`);
   } else {
     process.stdout.write(`${configTable()}\n`);
-    process.exitCode = next === readme ? 0 : 1;
+    process.exitCode = sameTable(readme, next) ? 0 : 1;
   }
 }
