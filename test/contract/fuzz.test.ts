@@ -26,12 +26,15 @@ t.test('schemathesis: every check, all phases, zero failures against the served 
   const dataDir = await tempDir(t, 'trailwarden-fuzz-');
   // Engine work is real but kept to one operation at a time; the rate limit is lifted for the run (its
   // 429 is documented on every operation; test/contract/operations.test.ts checks it is served).
-  const service = await startService(dataDir, {
-    RATE_LIMIT_MAX: '1000000',
-    MAX_CONCURRENT_OPERATIONS: '1',
-    SHUTDOWN_TIMEOUT_MS: '1000',
-  });
-  t.teardown(() => service.stop());
+  const env = { RATE_LIMIT_MAX: '1000000', MAX_CONCURRENT_OPERATIONS: '1', SHUTDOWN_TIMEOUT_MS: '1000' };
+  // The free port startService picks can be taken by another process before the service binds it.
+  let service = await startService(dataDir, env).catch((err: Error) => err);
+  for (let i = 0; i < 2 && service instanceof Error && /EADDRINUSE/.test(service.message); i++) {
+    service = await startService(dataDir, env).catch((err: Error) => err);
+  }
+  if (service instanceof Error) throw service;
+  const running = service;
+  t.teardown(() => running.stop());
 
   const workDir = await tempDir(t, 'trailwarden-fuzz-st-');
   const child = spawn(
