@@ -789,6 +789,15 @@ export interface components {
                 /**
                  * EngineEvent
                  * @description A Pulumi engine event as the Automation API emits it: exactly one of the kinds is present
+                 * @example {
+                 *       "sequence": 7,
+                 *       "timestamp": 1796068986,
+                 *       "diagnosticEvent": {
+                 *         "message": "creating the log bucket",
+                 *         "severity": "info",
+                 *         "ephemeral": false
+                 *       }
+                 *     }
                  */
                 event: {
                     /** @description Position in the engine run */
@@ -1053,6 +1062,28 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "string",
+                     *           "name": "string",
+                     *           "roles": [
+                     *             "viewer"
+                     *           ],
+                     *           "accounts": [
+                     *             "string"
+                     *           ],
+                     *           "createdBy": "string",
+                     *           "createdAt": "2026-11-30T03:00:00.000Z",
+                     *           "expiresAt": "2026-11-30T03:00:00.000Z",
+                     *           "revokedAt": "2026-11-30T03:00:00.000Z",
+                     *           "revokedBy": "string",
+                     *           "status": "active"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": {
                         items: {
                             id: string;
@@ -1186,6 +1217,27 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "token": "string",
+                     *       "serviceToken": {
+                     *         "id": "string",
+                     *         "name": "string",
+                     *         "roles": [
+                     *           "viewer"
+                     *         ],
+                     *         "accounts": [
+                     *           "string"
+                     *         ],
+                     *         "createdBy": "string",
+                     *         "createdAt": "2026-11-30T03:00:00.000Z",
+                     *         "expiresAt": "2026-11-30T03:00:00.000Z",
+                     *         "revokedAt": "2026-11-30T03:00:00.000Z",
+                     *         "revokedBy": "string",
+                     *         "status": "active"
+                     *       }
+                     *     }
+                     */
                     "application/json": {
                         /** @description The secret: shown only in this response; store it now */
                         token: string;
@@ -1350,6 +1402,24 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "string",
+                     *       "name": "string",
+                     *       "roles": [
+                     *         "viewer"
+                     *       ],
+                     *       "accounts": [
+                     *         "string"
+                     *       ],
+                     *       "createdBy": "string",
+                     *       "createdAt": "2026-11-30T03:00:00.000Z",
+                     *       "expiresAt": "2026-11-30T03:00:00.000Z",
+                     *       "revokedAt": "2026-11-30T03:00:00.000Z",
+                     *       "revokedBy": "string",
+                     *       "status": "active"
+                     *     }
+                     */
                     "application/json": {
                         id: string;
                         name: string;
@@ -1658,6 +1728,27 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "seq": 1,
+                     *           "id": "string",
+                     *           "at": "2026-11-30T03:00:00.000Z",
+                     *           "actor": "string",
+                     *           "actorName": "string",
+                     *           "action": "string",
+                     *           "accountId": "string",
+                     *           "requestId": "string",
+                     *           "outcome": "string",
+                     *           "details": {},
+                     *           "prevHash": "string",
+                     *           "hash": "string"
+                     *         }
+                     *       ],
+                     *       "nextCursor": "string"
+                     *     }
+                     */
                     "application/json": {
                         items: {
                             seq: number;
@@ -1785,6 +1876,12 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "ok": true,
+                     *       "entries": 1
+                     *     }
+                     */
                     "application/json": {
                         ok: boolean;
                         /** @description Entries that verified */
@@ -1913,6 +2010,32 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "accountId": "123456789012",
+                     *           "status": "pending",
+                     *           "specVersion": 1,
+                     *           "appliedVersion": 1,
+                     *           "upToDate": true,
+                     *           "drift": {
+                     *             "severity": "unknown",
+                     *             "checkedAt": "2026-11-30T03:00:00.000Z"
+                     *           },
+                     *           "lastOperation": {
+                     *             "id": "string",
+                     *             "kind": "string",
+                     *             "state": "string",
+                     *             "createdAt": "2026-11-30T03:00:00.000Z",
+                     *             "finishedAt": "2026-11-30T03:00:00.000Z"
+                     *           },
+                     *           "updatedAt": "2026-11-30T03:00:00.000Z"
+                     *         }
+                     *       ],
+                     *       "nextCursor": "string"
+                     *     }
+                     */
                     "application/json": {
                         items: components["schemas"]["AccountSummary"][];
                         /** @description Pass as cursor to get the next page; null on the last page */
@@ -2031,6 +2154,51 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "accountId": "123456789012",
+                     *       "spec": {
+                     *         "homeRegion": "us-east-1"
+                     *       },
+                     *       "specVersion": 1,
+                     *       "etag": "string",
+                     *       "status": "pending",
+                     *       "appliedVersion": 1,
+                     *       "upToDate": true,
+                     *       "outputs": {},
+                     *       "drift": {
+                     *         "severity": "unknown",
+                     *         "checkedAt": "2026-11-30T03:00:00.000Z"
+                     *       },
+                     *       "lastOperation": {
+                     *         "id": "0f8fad5b-d9cb-469f-a165-70867728950e",
+                     *         "accountId": "string",
+                     *         "kind": "preview",
+                     *         "state": "pending-approval",
+                     *         "specVersion": 1,
+                     *         "retryOf": "string",
+                     *         "createdAt": "2026-11-30T03:00:00.000Z",
+                     *         "startedAt": "2026-11-30T03:00:00.000Z",
+                     *         "finishedAt": "2026-11-30T03:00:00.000Z",
+                     *         "durationMs": 1,
+                     *         "changeSummary": {},
+                     *         "outputs": {},
+                     *         "error": {
+                     *           "code": "string",
+                     *           "message": "string"
+                     *         },
+                     *         "cancelRequested": true,
+                     *         "requestedBy": "string",
+                     *         "approvedBy": "string",
+                     *         "links": {
+                     *           "self": "string",
+                     *           "events": "string"
+                     *         }
+                     *       },
+                     *       "createdAt": "2026-11-30T03:00:00.000Z",
+                     *       "updatedAt": "2026-11-30T03:00:00.000Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["TrailState"];
                 };
             };
@@ -2171,6 +2339,51 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "accountId": "123456789012",
+                     *       "spec": {
+                     *         "homeRegion": "us-east-1"
+                     *       },
+                     *       "specVersion": 1,
+                     *       "etag": "string",
+                     *       "status": "pending",
+                     *       "appliedVersion": 1,
+                     *       "upToDate": true,
+                     *       "outputs": {},
+                     *       "drift": {
+                     *         "severity": "unknown",
+                     *         "checkedAt": "2026-11-30T03:00:00.000Z"
+                     *       },
+                     *       "lastOperation": {
+                     *         "id": "0f8fad5b-d9cb-469f-a165-70867728950e",
+                     *         "accountId": "string",
+                     *         "kind": "preview",
+                     *         "state": "pending-approval",
+                     *         "specVersion": 1,
+                     *         "retryOf": "string",
+                     *         "createdAt": "2026-11-30T03:00:00.000Z",
+                     *         "startedAt": "2026-11-30T03:00:00.000Z",
+                     *         "finishedAt": "2026-11-30T03:00:00.000Z",
+                     *         "durationMs": 1,
+                     *         "changeSummary": {},
+                     *         "outputs": {},
+                     *         "error": {
+                     *           "code": "string",
+                     *           "message": "string"
+                     *         },
+                     *         "cancelRequested": true,
+                     *         "requestedBy": "string",
+                     *         "approvedBy": "string",
+                     *         "links": {
+                     *           "self": "string",
+                     *           "events": "string"
+                     *         }
+                     *       },
+                     *       "createdAt": "2026-11-30T03:00:00.000Z",
+                     *       "updatedAt": "2026-11-30T03:00:00.000Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["TrailState"];
                 };
             };
@@ -2184,6 +2397,51 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "accountId": "123456789012",
+                     *       "spec": {
+                     *         "homeRegion": "us-east-1"
+                     *       },
+                     *       "specVersion": 1,
+                     *       "etag": "string",
+                     *       "status": "pending",
+                     *       "appliedVersion": 1,
+                     *       "upToDate": true,
+                     *       "outputs": {},
+                     *       "drift": {
+                     *         "severity": "unknown",
+                     *         "checkedAt": "2026-11-30T03:00:00.000Z"
+                     *       },
+                     *       "lastOperation": {
+                     *         "id": "0f8fad5b-d9cb-469f-a165-70867728950e",
+                     *         "accountId": "string",
+                     *         "kind": "preview",
+                     *         "state": "pending-approval",
+                     *         "specVersion": 1,
+                     *         "retryOf": "string",
+                     *         "createdAt": "2026-11-30T03:00:00.000Z",
+                     *         "startedAt": "2026-11-30T03:00:00.000Z",
+                     *         "finishedAt": "2026-11-30T03:00:00.000Z",
+                     *         "durationMs": 1,
+                     *         "changeSummary": {},
+                     *         "outputs": {},
+                     *         "error": {
+                     *           "code": "string",
+                     *           "message": "string"
+                     *         },
+                     *         "cancelRequested": true,
+                     *         "requestedBy": "string",
+                     *         "approvedBy": "string",
+                     *         "links": {
+                     *           "self": "string",
+                     *           "events": "string"
+                     *         }
+                     *       },
+                     *       "createdAt": "2026-11-30T03:00:00.000Z",
+                     *       "updatedAt": "2026-11-30T03:00:00.000Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["TrailState"];
                 };
             };
@@ -2363,6 +2621,33 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "0f8fad5b-d9cb-469f-a165-70867728950e",
+                     *       "accountId": "string",
+                     *       "kind": "preview",
+                     *       "state": "pending-approval",
+                     *       "specVersion": 1,
+                     *       "retryOf": "string",
+                     *       "createdAt": "2026-11-30T03:00:00.000Z",
+                     *       "startedAt": "2026-11-30T03:00:00.000Z",
+                     *       "finishedAt": "2026-11-30T03:00:00.000Z",
+                     *       "durationMs": 1,
+                     *       "changeSummary": {},
+                     *       "outputs": {},
+                     *       "error": {
+                     *         "code": "string",
+                     *         "message": "string"
+                     *       },
+                     *       "cancelRequested": true,
+                     *       "requestedBy": "string",
+                     *       "approvedBy": "string",
+                     *       "links": {
+                     *         "self": "string",
+                     *         "events": "string"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Operation"];
                 };
             };
@@ -2570,6 +2855,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "trails": [
+                     *         {
+                     *           "name": "string",
+                     *           "regions": "all"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": components["schemas"]["ExternalTrails"];
                 };
             };
@@ -2705,6 +3000,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "trails": [
+                     *         {
+                     *           "name": "string",
+                     *           "regions": "all"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": components["schemas"]["ExternalTrails"];
                 };
             };
@@ -2863,6 +3168,33 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "0f8fad5b-d9cb-469f-a165-70867728950e",
+                     *       "accountId": "string",
+                     *       "kind": "preview",
+                     *       "state": "pending-approval",
+                     *       "specVersion": 1,
+                     *       "retryOf": "string",
+                     *       "createdAt": "2026-11-30T03:00:00.000Z",
+                     *       "startedAt": "2026-11-30T03:00:00.000Z",
+                     *       "finishedAt": "2026-11-30T03:00:00.000Z",
+                     *       "durationMs": 1,
+                     *       "changeSummary": {},
+                     *       "outputs": {},
+                     *       "error": {
+                     *         "code": "string",
+                     *         "message": "string"
+                     *       },
+                     *       "cancelRequested": true,
+                     *       "requestedBy": "string",
+                     *       "approvedBy": "string",
+                     *       "links": {
+                     *         "self": "string",
+                     *         "events": "string"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Operation"];
                 };
             };
@@ -3078,6 +3410,33 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "0f8fad5b-d9cb-469f-a165-70867728950e",
+                     *       "accountId": "string",
+                     *       "kind": "preview",
+                     *       "state": "pending-approval",
+                     *       "specVersion": 1,
+                     *       "retryOf": "string",
+                     *       "createdAt": "2026-11-30T03:00:00.000Z",
+                     *       "startedAt": "2026-11-30T03:00:00.000Z",
+                     *       "finishedAt": "2026-11-30T03:00:00.000Z",
+                     *       "durationMs": 1,
+                     *       "changeSummary": {},
+                     *       "outputs": {},
+                     *       "error": {
+                     *         "code": "string",
+                     *         "message": "string"
+                     *       },
+                     *       "cancelRequested": true,
+                     *       "requestedBy": "string",
+                     *       "approvedBy": "string",
+                     *       "links": {
+                     *         "self": "string",
+                     *         "events": "string"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Operation"];
                 };
             };
@@ -3293,6 +3652,33 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "0f8fad5b-d9cb-469f-a165-70867728950e",
+                     *       "accountId": "string",
+                     *       "kind": "preview",
+                     *       "state": "pending-approval",
+                     *       "specVersion": 1,
+                     *       "retryOf": "string",
+                     *       "createdAt": "2026-11-30T03:00:00.000Z",
+                     *       "startedAt": "2026-11-30T03:00:00.000Z",
+                     *       "finishedAt": "2026-11-30T03:00:00.000Z",
+                     *       "durationMs": 1,
+                     *       "changeSummary": {},
+                     *       "outputs": {},
+                     *       "error": {
+                     *         "code": "string",
+                     *         "message": "string"
+                     *       },
+                     *       "cancelRequested": true,
+                     *       "requestedBy": "string",
+                     *       "approvedBy": "string",
+                     *       "links": {
+                     *         "self": "string",
+                     *         "events": "string"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Operation"];
                 };
             };
@@ -3496,6 +3882,33 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "0f8fad5b-d9cb-469f-a165-70867728950e",
+                     *       "accountId": "string",
+                     *       "kind": "preview",
+                     *       "state": "pending-approval",
+                     *       "specVersion": 1,
+                     *       "retryOf": "string",
+                     *       "createdAt": "2026-11-30T03:00:00.000Z",
+                     *       "startedAt": "2026-11-30T03:00:00.000Z",
+                     *       "finishedAt": "2026-11-30T03:00:00.000Z",
+                     *       "durationMs": 1,
+                     *       "changeSummary": {},
+                     *       "outputs": {},
+                     *       "error": {
+                     *         "code": "string",
+                     *         "message": "string"
+                     *       },
+                     *       "cancelRequested": true,
+                     *       "requestedBy": "string",
+                     *       "approvedBy": "string",
+                     *       "links": {
+                     *         "self": "string",
+                     *         "events": "string"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Operation"];
                 };
             };
@@ -3626,7 +4039,35 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "operationId": "string",
+                     *       "state": "pending-approval",
+                     *       "done": true,
+                     *       "events": [
+                     *         {
+                     *           "seq": 1,
+                     *           "createdAt": "2026-11-30T03:00:00.000Z",
+                     *           "event": {
+                     *             "sequence": 7,
+                     *             "timestamp": 1796068986,
+                     *             "diagnosticEvent": {
+                     *               "message": "creating the log bucket",
+                     *               "severity": "info",
+                     *               "ephemeral": false
+                     *             }
+                     *           }
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": components["schemas"]["OperationEvents"];
+                    /**
+                     * @example {
+                     *       "event": "state",
+                     *       "data": "{\"id\":\"0f8fad5b-d9cb-469f-a165-70867728950e\",\"accountId\":\"string\",\"kind\":\"preview\",\"state\":\"pending-approval\",\"specVersion\":1,\"retryOf\":\"string\",\"createdAt\":\"2026-11-30T03:00:00.000Z\",\"startedAt\":\"2026-11-30T03:00:00.000Z\",\"finishedAt\":\"2026-11-30T03:00:00.000Z\",\"durationMs\":1,\"changeSummary\":{},\"outputs\":{},\"error\":{\"code\":\"string\",\"message\":\"string\"},\"cancelRequested\":true,\"requestedBy\":\"string\",\"approvedBy\":\"string\",\"links\":{\"self\":\"string\",\"events\":\"string\"}}"
+                     *     }
+                     */
                     "text/event-stream": {
                         /**
                          * @description state: current state (first message, then on each change); end: the final one
@@ -3771,6 +4212,33 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "0f8fad5b-d9cb-469f-a165-70867728950e",
+                     *       "accountId": "string",
+                     *       "kind": "preview",
+                     *       "state": "pending-approval",
+                     *       "specVersion": 1,
+                     *       "retryOf": "string",
+                     *       "createdAt": "2026-11-30T03:00:00.000Z",
+                     *       "startedAt": "2026-11-30T03:00:00.000Z",
+                     *       "finishedAt": "2026-11-30T03:00:00.000Z",
+                     *       "durationMs": 1,
+                     *       "changeSummary": {},
+                     *       "outputs": {},
+                     *       "error": {
+                     *         "code": "string",
+                     *         "message": "string"
+                     *       },
+                     *       "cancelRequested": true,
+                     *       "requestedBy": "string",
+                     *       "approvedBy": "string",
+                     *       "links": {
+                     *         "self": "string",
+                     *         "events": "string"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Operation"];
                 };
             };
@@ -3960,6 +4428,33 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "0f8fad5b-d9cb-469f-a165-70867728950e",
+                     *       "accountId": "string",
+                     *       "kind": "preview",
+                     *       "state": "pending-approval",
+                     *       "specVersion": 1,
+                     *       "retryOf": "string",
+                     *       "createdAt": "2026-11-30T03:00:00.000Z",
+                     *       "startedAt": "2026-11-30T03:00:00.000Z",
+                     *       "finishedAt": "2026-11-30T03:00:00.000Z",
+                     *       "durationMs": 1,
+                     *       "changeSummary": {},
+                     *       "outputs": {},
+                     *       "error": {
+                     *         "code": "string",
+                     *         "message": "string"
+                     *       },
+                     *       "cancelRequested": true,
+                     *       "requestedBy": "string",
+                     *       "approvedBy": "string",
+                     *       "links": {
+                     *         "self": "string",
+                     *         "events": "string"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Operation"];
                 };
             };
@@ -4144,6 +4639,33 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "0f8fad5b-d9cb-469f-a165-70867728950e",
+                     *       "accountId": "string",
+                     *       "kind": "preview",
+                     *       "state": "pending-approval",
+                     *       "specVersion": 1,
+                     *       "retryOf": "string",
+                     *       "createdAt": "2026-11-30T03:00:00.000Z",
+                     *       "startedAt": "2026-11-30T03:00:00.000Z",
+                     *       "finishedAt": "2026-11-30T03:00:00.000Z",
+                     *       "durationMs": 1,
+                     *       "changeSummary": {},
+                     *       "outputs": {},
+                     *       "error": {
+                     *         "code": "string",
+                     *         "message": "string"
+                     *       },
+                     *       "cancelRequested": true,
+                     *       "requestedBy": "string",
+                     *       "approvedBy": "string",
+                     *       "links": {
+                     *         "self": "string",
+                     *         "events": "string"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Operation"];
                 };
             };
@@ -4328,6 +4850,33 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "0f8fad5b-d9cb-469f-a165-70867728950e",
+                     *       "accountId": "string",
+                     *       "kind": "preview",
+                     *       "state": "pending-approval",
+                     *       "specVersion": 1,
+                     *       "retryOf": "string",
+                     *       "createdAt": "2026-11-30T03:00:00.000Z",
+                     *       "startedAt": "2026-11-30T03:00:00.000Z",
+                     *       "finishedAt": "2026-11-30T03:00:00.000Z",
+                     *       "durationMs": 1,
+                     *       "changeSummary": {},
+                     *       "outputs": {},
+                     *       "error": {
+                     *         "code": "string",
+                     *         "message": "string"
+                     *       },
+                     *       "cancelRequested": true,
+                     *       "requestedBy": "string",
+                     *       "approvedBy": "string",
+                     *       "links": {
+                     *         "self": "string",
+                     *         "events": "string"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Operation"];
                 };
             };
@@ -4524,6 +5073,33 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "0f8fad5b-d9cb-469f-a165-70867728950e",
+                     *       "accountId": "string",
+                     *       "kind": "preview",
+                     *       "state": "pending-approval",
+                     *       "specVersion": 1,
+                     *       "retryOf": "string",
+                     *       "createdAt": "2026-11-30T03:00:00.000Z",
+                     *       "startedAt": "2026-11-30T03:00:00.000Z",
+                     *       "finishedAt": "2026-11-30T03:00:00.000Z",
+                     *       "durationMs": 1,
+                     *       "changeSummary": {},
+                     *       "outputs": {},
+                     *       "error": {
+                     *         "code": "string",
+                     *         "message": "string"
+                     *       },
+                     *       "cancelRequested": true,
+                     *       "requestedBy": "string",
+                     *       "approvedBy": "string",
+                     *       "links": {
+                     *         "self": "string",
+                     *         "events": "string"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Operation"];
                 };
             };
@@ -4864,6 +5440,32 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "counts": {
+                     *         "critical": 1,
+                     *         "high": 1,
+                     *         "low": 1,
+                     *         "none": 1,
+                     *         "unknown": 1
+                     *       },
+                     *       "accounts": [
+                     *         {
+                     *           "accountId": "string",
+                     *           "severity": "unknown",
+                     *           "checkedAt": "2026-11-30T03:00:00.000Z",
+                     *           "clean": true,
+                     *           "counts": {
+                     *             "critical": 0,
+                     *             "high": 0,
+                     *             "low": 0
+                     *           },
+                     *           "reportId": "string",
+                     *           "remediationPolicy": "report"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": components["schemas"]["FleetDrift"];
                 };
             };
@@ -4976,6 +5578,12 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "accountId": "string",
+                     *       "policy": "report"
+                     *     }
+                     */
                     "application/json": {
                         accountId: string;
                         /**
@@ -5124,6 +5732,12 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "accountId": "string",
+                     *       "policy": "report"
+                     *     }
+                     */
                     "application/json": {
                         accountId: string;
                         /**
@@ -5299,6 +5913,64 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "0f8fad5b-d9cb-469f-a165-70867728950e",
+                     *           "trigger": "schedule",
+                     *           "state": "running",
+                     *           "holder": "string",
+                     *           "startedAt": "2026-11-30T03:00:00.000Z",
+                     *           "finishedAt": "2026-11-30T03:00:00.000Z",
+                     *           "totals": {
+                     *             "accounts": 1,
+                     *             "clean": 1,
+                     *             "drifted": 1,
+                     *             "remediated": 1,
+                     *             "failed": 1,
+                     *             "skipped": 1
+                     *           },
+                     *           "accounts": [
+                     *             {
+                     *               "accountId": "string",
+                     *               "outcome": "pending",
+                     *               "severity": "low",
+                     *               "findings": [
+                     *                 "string"
+                     *               ],
+                     *               "driftReportId": "string",
+                     *               "operationIds": [
+                     *                 "string"
+                     *               ],
+                     *               "error": {
+                     *                 "code": "string",
+                     *                 "message": "string"
+                     *               },
+                     *               "startedAt": "2026-11-30T03:00:00.000Z",
+                     *               "finishedAt": "2026-11-30T03:00:00.000Z"
+                     *             }
+                     *           ],
+                     *           "notifications": [
+                     *             {
+                     *               "url": "string",
+                     *               "delivered": true,
+                     *               "attempts": 1,
+                     *               "status": 1
+                     *             }
+                     *           ],
+                     *           "error": {
+                     *             "code": "string",
+                     *             "message": "string"
+                     *           },
+                     *           "links": {
+                     *             "self": "string"
+                     *           }
+                     *         }
+                     *       ],
+                     *       "nextCursor": "string"
+                     *     }
+                     */
                     "application/json": {
                         items: components["schemas"]["Reconciliation"][];
                         /** @description Pass as cursor to get the next page; null on the last page */
@@ -5411,6 +6083,59 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "0f8fad5b-d9cb-469f-a165-70867728950e",
+                     *       "trigger": "schedule",
+                     *       "state": "running",
+                     *       "holder": "string",
+                     *       "startedAt": "2026-11-30T03:00:00.000Z",
+                     *       "finishedAt": "2026-11-30T03:00:00.000Z",
+                     *       "totals": {
+                     *         "accounts": 1,
+                     *         "clean": 1,
+                     *         "drifted": 1,
+                     *         "remediated": 1,
+                     *         "failed": 1,
+                     *         "skipped": 1
+                     *       },
+                     *       "accounts": [
+                     *         {
+                     *           "accountId": "string",
+                     *           "outcome": "pending",
+                     *           "severity": "low",
+                     *           "findings": [
+                     *             "string"
+                     *           ],
+                     *           "driftReportId": "string",
+                     *           "operationIds": [
+                     *             "string"
+                     *           ],
+                     *           "error": {
+                     *             "code": "string",
+                     *             "message": "string"
+                     *           },
+                     *           "startedAt": "2026-11-30T03:00:00.000Z",
+                     *           "finishedAt": "2026-11-30T03:00:00.000Z"
+                     *         }
+                     *       ],
+                     *       "notifications": [
+                     *         {
+                     *           "url": "string",
+                     *           "delivered": true,
+                     *           "attempts": 1,
+                     *           "status": 1
+                     *         }
+                     *       ],
+                     *       "error": {
+                     *         "code": "string",
+                     *         "message": "string"
+                     *       },
+                     *       "links": {
+                     *         "self": "string"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Reconciliation"];
                 };
             };
@@ -5576,6 +6301,59 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "0f8fad5b-d9cb-469f-a165-70867728950e",
+                     *       "trigger": "schedule",
+                     *       "state": "running",
+                     *       "holder": "string",
+                     *       "startedAt": "2026-11-30T03:00:00.000Z",
+                     *       "finishedAt": "2026-11-30T03:00:00.000Z",
+                     *       "totals": {
+                     *         "accounts": 1,
+                     *         "clean": 1,
+                     *         "drifted": 1,
+                     *         "remediated": 1,
+                     *         "failed": 1,
+                     *         "skipped": 1
+                     *       },
+                     *       "accounts": [
+                     *         {
+                     *           "accountId": "string",
+                     *           "outcome": "pending",
+                     *           "severity": "low",
+                     *           "findings": [
+                     *             "string"
+                     *           ],
+                     *           "driftReportId": "string",
+                     *           "operationIds": [
+                     *             "string"
+                     *           ],
+                     *           "error": {
+                     *             "code": "string",
+                     *             "message": "string"
+                     *           },
+                     *           "startedAt": "2026-11-30T03:00:00.000Z",
+                     *           "finishedAt": "2026-11-30T03:00:00.000Z"
+                     *         }
+                     *       ],
+                     *       "notifications": [
+                     *         {
+                     *           "url": "string",
+                     *           "delivered": true,
+                     *           "attempts": 1,
+                     *           "status": 1
+                     *         }
+                     *       ],
+                     *       "error": {
+                     *         "code": "string",
+                     *         "message": "string"
+                     *       },
+                     *       "links": {
+                     *         "self": "string"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Reconciliation"];
                 };
             };
@@ -5701,6 +6479,23 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "name": "string",
+                     *           "description": "string",
+                     *           "entries": [
+                     *             {
+                     *               "id": "string",
+                     *               "title": "string",
+                     *               "description": "string"
+                     *             }
+                     *           ]
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": {
                         items: components["schemas"]["AlarmSet"][];
                     };
@@ -5809,6 +6604,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "status": "ok"
+                     *     }
+                     */
                     "application/json": {
                         /** @enum {string} */
                         status: "ok";
@@ -5878,6 +6678,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "status": "ready",
+                     *       "checks": [
+                     *         {
+                     *           "name": "string",
+                     *           "ok": true
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": {
                         /** @enum {string} */
                         status: "ready";

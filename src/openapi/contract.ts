@@ -9,7 +9,8 @@
 //   - one If-Match schema on every route that reads it (an empty one is a 400 on the field, not a 412).
 // It also answers 405 with Allow (problem+json) for a method a known path does not have.
 import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
-import { Type } from 'typebox';
+import { type TSchema, Type } from 'typebox';
+import { Value } from 'typebox/value';
 import { AppError, ERROR_CATALOGUE, type ErrorCode, ProblemSchema } from '../errors.ts';
 import { OPERATIONS, type OperationEntry } from './operations.ts';
 
@@ -122,14 +123,92 @@ function isProblemResponse(r: unknown): boolean {
   return (r as { title?: unknown } | undefined)?.title === 'Problem';
 }
 
+/** A plausible value of a schema, built from its own examples, defaults, formats and bounds. */
+function sampleOf(schema: unknown, depth = 0): unknown {
+  if (schema === null || typeof schema !== 'object' || depth > 12) return undefined;
+  const s = schema as Schema & {
+    examples?: unknown[];
+    properties?: Record<string, unknown>;
+    anyOf?: unknown[];
+    enum?: unknown[];
+  };
+  if (Array.isArray(s.examples) && s.examples.length > 0) return s.examples[0];
+  if (s['example'] !== undefined) return s['example'];
+  if (s['const'] !== undefined) return s['const'];
+  if (Array.isArray(s.enum)) return s.enum[0];
+  if (s['default'] !== undefined) return s['default'];
+  if (Array.isArray(s.anyOf)) {
+    const branch = s.anyOf.find((b) => (b as Schema)['type'] !== 'null') ?? s.anyOf[0];
+    return sampleOf(branch, depth + 1);
+  }
+  switch (s['type']) {
+    case 'object': {
+      // Required properties only: an example shows what always comes, not every optional variant at once.
+      const required = new Set(Array.isArray(s['required']) ? (s['required'] as string[]) : []);
+      const out: Record<string, unknown> = {};
+      for (const [k, v] of Object.entries(s.properties ?? {})) {
+        if (!required.has(k)) continue;
+        const value = sampleOf(v, depth + 1);
+        if (value !== undefined) out[k] = value;
+      }
+      return out;
+    }
+    case 'array': {
+      const item = sampleOf(s['items'], depth + 1);
+      return item === undefined ? [] : [item];
+    }
+    case 'string': {
+      // JSON carried in a string (an SSE data line): the example of its content, serialized.
+      if (s['contentMediaType'] === 'application/json' && s['contentSchema']) {
+        const inner = sampleOf(s['contentSchema'], depth + 1);
+        return inner === undefined ? undefined : JSON.stringify(inner);
+      }
+      const format = s['format'];
+      if (format === 'date-time') return '2026-11-30T03:00:00.000Z';
+      if (format === 'uuid') return '0f8fad5b-d9cb-469f-a165-70867728950e';
+      if (typeof s['pattern'] === 'string' && s['pattern'].includes('[0-9]{12}')) return '123456789012';
+      return 'string';
+    }
+    case 'integer':
+    case 'number':
+      return typeof s['minimum'] === 'number' ? s['minimum'] : 1;
+    case 'boolean':
+      return true;
+    case 'null':
+      return null;
+    default:
+      return undefined;
+  }
+}
+
+/** An example for a success answer, when the sample satisfies the schema (else none: better than a wrong one). */
+function withExample(media: unknown): unknown {
+  const m = media as { schema?: unknown; example?: unknown } | undefined;
+  if (!m?.schema || m.example !== undefined) return media;
+  try {
+    const example = sampleOf(m.schema);
+    if (example !== undefined && Value.Check(m.schema as TSchema, example)) return { ...m, example };
+  } catch {
+    // A schema TypeBox cannot check on its own (e.g. a $ref): no example.
+  }
+  return media;
+}
+
 function withOkDescription(r: unknown, description: string): unknown {
   if (r === null || typeof r !== 'object') return r;
   const res = r as Schema;
-  if (typeof res['description'] === 'string' && 'content' in res) return res;
-  if ('content' in res) return { ...res, description };
+  const content = res['content'] as Record<string, unknown> | undefined;
+  if (content) {
+    const examples = Object.fromEntries(Object.entries(content).map(([type, m]) => [type, withExample(m)]));
+    return {
+      ...res,
+      description: typeof res['description'] === 'string' ? res['description'] : description,
+      content: examples,
+    };
+  }
   // A bare schema: wrap it, so the description is the response's and not the schema's.
   if (res['type'] === 'null') return { ...res, description };
-  return { description, content: { 'application/json': { schema: res } } };
+  return { description, content: { 'application/json': withExample({ schema: res }) } };
 }
 
 /** Replaces an `if-match` header schema by the RFC syntax (a copy: the route's objects may be shared). */

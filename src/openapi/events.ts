@@ -35,6 +35,13 @@ export const EngineEventSchema = Type.Object(
     // Kinds a later Pulumi adds pass through (and serialize) unchanged.
     additionalProperties: true,
     description: 'A Pulumi engine event as the Automation API emits it: exactly one of the kinds is present',
+    examples: [
+      {
+        sequence: 7,
+        timestamp: 1796068986,
+        diagnosticEvent: { message: 'creating the log bucket', severity: 'info', ephemeral: false },
+      },
+    ],
   },
 );
 
