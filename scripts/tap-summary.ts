@@ -44,11 +44,26 @@ function attach(p: Parser, onDone: (failures: number) => void = () => undefined)
   p.on('complete', () => onDone(failures));
 }
 attach(parser);
+// The contract fuzz (test/contract/fuzz.test.ts) reports its request count in a comment; repeat it by the totals.
+let fuzzLine = '';
+let partial = '';
+const scanForFuzz = (chunk: Buffer) => {
+  const lines = (partial + chunk.toString('utf8')).split('\n');
+  partial = lines.pop() ?? '';
+  for (const line of lines) {
+    const m = /# (schemathesis: \d+ generated requests, \d+ failures.*)$/.exec(line);
+    if (m) fuzzLine = m[1]!;
+  }
+};
 parser.on('complete', (results: { ok: boolean; bailout: unknown }) => {
+  if (fuzzLine) process.stdout.write(`${fuzzLine}\n`);
   // A run that crashed or bailed out counts as a failure even when no assertion failed.
   if ((!results.ok || results.bailout) && failed === 0) failed = 1;
   process.stdout.write(`tests: ${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}\n`);
   process.exitCode = failed > 0 ? 1 : 0;
 });
-process.stdin.on('data', (chunk: Buffer) => process.stdout.write(chunk));
+process.stdin.on('data', (chunk: Buffer) => {
+  scanForFuzz(chunk);
+  process.stdout.write(chunk);
+});
 process.stdin.pipe(parser);

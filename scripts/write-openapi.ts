@@ -8,6 +8,7 @@ import { createSecurity, wireSecurity } from '../src/auth/wire.ts';
 import { testConfig } from '../src/config.ts';
 import type { TrailEngine } from '../src/engine/types.ts';
 import { SqlStore } from '../src/store/sql-store.ts';
+import { clientTypes } from './client-types.ts';
 
 const notUsed = () => Promise.reject(new Error('the OpenAPI writer runs no operations'));
 const engine: TrailEngine = {
@@ -38,6 +39,9 @@ const app = await buildApp({
 await app.ready();
 const file = new URL('../openapi/openapi.json', import.meta.url);
 writeFileSync(file, JSON.stringify(app.swagger(), null, 2) + '\n');
+// The types a generated client uses (openapi-typescript; test/contract/client.test.ts keeps them current).
+const types = new URL('../openapi/trailwarden-api.ts', import.meta.url);
+writeFileSync(types, await clientTypes(app.swagger()));
 await app.close();
 await store.close();
-process.stdout.write(`wrote ${file.pathname}\n`);
+process.stdout.write(`wrote ${file.pathname} and ${types.pathname}\n`);

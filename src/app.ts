@@ -3,7 +3,6 @@
 import { randomUUID } from 'node:crypto';
 import swagger, { type SwaggerTransformObject } from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import { TypeBoxValidatorCompiler } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
 import { type Logger, pino } from 'pino';
 import { accountHistoryRoutes } from './accounts/history-routes.ts';
@@ -27,9 +26,19 @@ import { CoverageService } from './coverage/service.ts';
 import { driftRoutes } from './drift/routes.ts';
 import { DriftService } from './drift/service.ts';
 import type { TrailEngine } from './engine/types.ts';
-import { AppError, type FieldIssue, InternalError, NotFoundError, schemaErrorsToIssues } from './errors.ts';
+import {
+  AppError,
+  type FieldIssue,
+  fromFrameworkError,
+  InternalError,
+  NotFoundError,
+  schemaErrorsToIssues,
+} from './errors.ts';
 import { Prerequisites, probeInstanceMetadata } from './health/prerequisites.ts';
 import { healthRoutes } from './health/routes.ts';
+import { installContract } from './openapi/contract.ts';
+import { OPERATIONS, type OperationEntry } from './openapi/operations.ts';
+import { strictValidatorCompiler } from './openapi/validator.ts';
 import { planRoutes } from './operations/plan-routes.ts';
 import { OperationQueue } from './operations/queue.ts';
 import { operationRoutes } from './operations/routes.ts';
@@ -61,6 +70,8 @@ export interface AppDeps {
   beforeRoutes?: (app: FastifyInstance) => Promise<void>;
   /** What an operation needs (readiness, and the check before an operation); default from config. */
   prerequisites?: Prerequisites;
+  /** Entries for routes beforeRoutes adds that src/openapi/operations.ts does not name (tests, extensions). */
+  operations?: Record<string, OperationEntry>;
 }
 
 /** Paths pino replaces with [Redacted]: credentials and secrets wherever they appear in a log object. */
@@ -205,11 +216,9 @@ function toAppError(err: FastifyError | Error, log: FastifyInstance['log']): App
       },
     );
   }
-  // Fastify's own client errors (bad JSON, unsupported media type, body too large…) keep their message.
-  if (fe.statusCode && fe.statusCode >= 400 && fe.statusCode < 500) {
-    const code = (fe.code ?? 'bad_request').replace(/^FST_ERR_/, '').toLowerCase();
-    return new AppError(fe.statusCode, code, 'Bad request', fe.message);
-  }
+  // Fastify's own client errors (bad JSON, unsupported media type, body too large…) keep their message,
+  // with a catalogue code (src/errors.ts FASTIFY_ERROR_CODES).
+  if (fe.statusCode && fe.statusCode >= 400 && fe.statusCode < 500) return fromFrameworkError(fe);
   log.error({ err }, 'unhandled error');
   return new InternalError(err);
 }
@@ -242,7 +251,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     },
     ajv: { customOptions: { coerceTypes: false } },
   });
-  app.setValidatorCompiler(boundsFirst(TypeBoxValidatorCompiler));
+  app.setValidatorCompiler(boundsFirst(strictValidatorCompiler));
   connections.attach(app.server);
   app.addHook('onClose', async () => connections.close());
 
@@ -306,8 +315,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     },
     // Shared schemas become components referenced by $ref, so clients see one TrailRequest, one Problem…
     transformObject: (doc) =>
-      referenceSharedSchemas(
-        (doc as unknown as { openapiObject: OpenApiDoc }).openapiObject,
+      optionalBodies(
+        referenceSharedSchemas((doc as unknown as { openapiObject: OpenApiDoc }).openapiObject),
       ) as unknown as ReturnType<SwaggerTransformObject>,
     refResolver: {
       // Schemas with an $id become named components (TrailRequest, Operation…), not def-0, def-1.
@@ -315,6 +324,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
         typeof json.$id === 'string' ? json.$id : `def-${i}`,
     },
   });
+  // Before any route: names every operation, documents every answer, answers 405 (src/openapi/).
+  installContract(app as unknown as FastifyInstance, { operations: deps.operations ?? {} });
   if (deps.beforeRoutes) await deps.beforeRoutes(app as unknown as FastifyInstance);
   await app.register(swaggerUi, {
     routePrefix: '/docs',
@@ -400,4 +411,24 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   // The pino-typed instance is a FastifyInstance with a narrower logger type.
   return app as unknown as FastifyInstance;
+}
+
+/**
+ * A body keyed by media type is validated only when the call sends one (a preview without a draft,
+ * an approval without a reason): @fastify/swagger marks every body required, so the document says
+ * otherwise for the operations src/openapi/operations.ts marks optionalBody.
+ */
+function optionalBodies<D>(doc: D): D {
+  const optional = new Set(
+    Object.values(OPERATIONS)
+      .filter((e) => e.optionalBody)
+      .map((e) => e.operationId),
+  );
+  const paths = (doc as { paths?: Record<string, Record<string, unknown>> }).paths ?? {};
+  for (const ops of Object.values(paths))
+    for (const op of Object.values(ops)) {
+      const o = op as { operationId?: string; requestBody?: { required?: boolean } };
+      if (o.requestBody && o.operationId && optional.has(o.operationId)) o.requestBody.required = false;
+    }
+  return doc;
 }

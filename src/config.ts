@@ -69,12 +69,43 @@ export const ConfigEnv = Type.Object({
   WEBHOOK_SECRET: Type.Optional(Type.String({ minLength: 16 })),
   WEBHOOK_SECRET_FILE: Type.Optional(Type.String({ minLength: 1 })),
   // Connection hygiene (slow and idle clients): see HttpLimits.
-  HTTP_HEADERS_TIMEOUT_MS: Type.Integer({ minimum: 500, maximum: 600000, default: 10000 }),
-  HTTP_REQUEST_TIMEOUT_MS: Type.Integer({ minimum: 1000, maximum: 3600000, default: 30000 }),
-  HTTP_KEEP_ALIVE_TIMEOUT_MS: Type.Integer({ minimum: 100, maximum: 600000, default: 72000 }),
-  HTTP_IDLE_TIMEOUT_MS: Type.Integer({ minimum: 16000, maximum: 3600000, default: 60000 }),
-  HTTP_MAX_CONNECTIONS: Type.Integer({ minimum: 1, maximum: 1000000, default: 1000 }),
-  HTTP_MAX_REQUESTS_PER_SOCKET: Type.Integer({ minimum: 0, maximum: 1000000, default: 1000 }),
+  HTTP_HEADERS_TIMEOUT_MS: Type.Integer({
+    minimum: 500,
+    maximum: 600000,
+    default: 10000,
+    description: 'A connection must send its request headers within this (idle ones too)',
+  }),
+  HTTP_REQUEST_TIMEOUT_MS: Type.Integer({
+    minimum: 1000,
+    maximum: 3600000,
+    default: 30000,
+    description: 'The whole request (headers and body); not below the headers timeout',
+  }),
+  HTTP_KEEP_ALIVE_TIMEOUT_MS: Type.Integer({
+    minimum: 100,
+    maximum: 600000,
+    default: 72000,
+    description: "An idle keep-alive connection is closed (above a proxy's usual 60 s)",
+  }),
+  HTTP_IDLE_TIMEOUT_MS: Type.Integer({
+    minimum: 16000,
+    maximum: 3600000,
+    default: 60000,
+    description:
+      'A connection without traffic either way is closed (at least 16000: event streams ping every 15 s)',
+  }),
+  HTTP_MAX_CONNECTIONS: Type.Integer({
+    minimum: 1,
+    maximum: 1000000,
+    default: 1000,
+    description: 'Open connections; past it the oldest one not serving a request is closed',
+  }),
+  HTTP_MAX_REQUESTS_PER_SOCKET: Type.Integer({
+    minimum: 0,
+    maximum: 1000000,
+    default: 1000,
+    description: 'Requests per keep-alive connection (0: no limit)',
+  }),
 });
 type ConfigEnv = Static<typeof ConfigEnv>;
 

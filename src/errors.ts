@@ -19,14 +19,173 @@ export const FieldIssueSchema = Type.Object(
   { additionalProperties: false },
 );
 
+/**
+ * Every `code` a problem can carry: its HTTP status and what it means. The one source of the `code` enum
+ * in the OpenAPI document and of the README's error list; test/contract/error-catalogue.test.ts fails when
+ * the sources throw a code that is not here. Add new codes here.
+ */
+export const ERROR_CATALOGUE = {
+  validation_failed: {
+    status: 400,
+    meaning: 'The request is not valid; errors[] names each field (JSON pointer) and why',
+  },
+  invalid_json: {
+    status: 400,
+    meaning: 'The body is not valid JSON (Fastify FST_ERR_CTP_INVALID_JSON_BODY)',
+  },
+  empty_json_body: {
+    status: 400,
+    meaning: 'Content-Type is application/json but the body is empty (FST_ERR_CTP_EMPTY_JSON_BODY)',
+  },
+  invalid_content_length: {
+    status: 400,
+    meaning: 'Content-Length does not match the body (FST_ERR_CTP_INVALID_CONTENT_LENGTH)',
+  },
+  bad_url: { status: 400, meaning: 'The URL cannot be decoded (FST_ERR_BAD_URL)' },
+  bad_request: { status: 400, meaning: 'Any other malformed request the HTTP layer refuses' },
+  unknown_account_group: {
+    status: 400,
+    meaning: 'A service token names an account group ACCOUNT_GROUPS does not define',
+  },
+  unauthorized: {
+    status: 401,
+    meaning: 'No bearer token, or one that is unknown, revoked, expired or does not verify',
+  },
+  insufficient_role: { status: 403, meaning: "The caller's role is below the one the call needs" },
+  account_not_in_scope: { status: 403, meaning: 'The caller is not granted the account the call acts on' },
+  approval_not_allowed: {
+    status: 403,
+    meaning: 'Four eyes: the requester (or their token) cannot approve or reject',
+  },
+  route_not_found: { status: 404, meaning: 'No such path' },
+  account_not_found: {
+    status: 404,
+    meaning: 'The service knows nothing about the account (no trail request)',
+  },
+  trail_request_not_found: { status: 404, meaning: 'The account has no trail request' },
+  operation_not_found: { status: 404, meaning: 'No operation with this id' },
+  reconciliation_not_found: { status: 404, meaning: 'No reconciliation with this id' },
+  service_token_not_found: { status: 404, meaning: 'No service token with this id' },
+  method_not_allowed: {
+    status: 405,
+    meaning: 'The path exists but not with this method; Allow lists the methods',
+  },
+  uri_too_long: {
+    status: 414,
+    meaning: 'A path parameter is longer than the router accepts (FST_ERR_MAX_PARAM_LENGTH)',
+  },
+  operation_in_progress: {
+    status: 409,
+    meaning: 'wait=false and the account already has a queued or running operation',
+  },
+  operation_finished: { status: 409, meaning: 'The operation already ended (cancel)' },
+  operation_not_pending_approval: { status: 409, meaning: 'The operation is not waiting for approval' },
+  operation_not_retryable: {
+    status: 409,
+    meaning: 'Only failed, cancelled or interrupted operations can be retried',
+  },
+  account_decommissioned: {
+    status: 409,
+    meaning: 'The account was decommissioned; PUT its trail request again first',
+  },
+  spec_changed: { status: 409, meaning: 'The trail request changed since the operation was requested' },
+  preview_stale: {
+    status: 409,
+    meaning: 'The trail request or the account changed since the preview the apply was confirmed from',
+  },
+  preview_not_succeeded: { status: 409, meaning: 'The preview named by previewId did not succeed' },
+  nothing_applied: { status: 409, meaning: 'The account has no applied spec to converge to' },
+  no_plan: { status: 409, meaning: 'Only previews and applies have a plan' },
+  operation_not_finished: {
+    status: 409,
+    meaning: 'The operation has not ended yet (its plan comes when it ends)',
+  },
+  preview_not_found: { status: 404, meaning: 'No preview with that id for this account' },
+  drift_report_not_found: { status: 404, meaning: 'The account has no drift report with that id' },
+  if_match_required: {
+    status: 428,
+    meaning: 'Updating an existing trail request needs If-Match with the ETag of the version it replaces',
+  },
+  engine_not_ready: {
+    status: 503,
+    meaning:
+      'The engine lacks what an operation needs (CLI, aws plugin, credentials); the detail names it and its fix',
+  },
+  request_timeout: { status: 408, meaning: 'The request was not received in time; the connection is closed' },
+  request_header_fields_too_large: {
+    status: 431,
+    meaning: 'The request line and headers exceed what the server accepts',
+  },
+  reconciliation_running: {
+    status: 409,
+    meaning: 'A reconciliation is already running (here or in another replica)',
+  },
+  shutting_down: { status: 409, meaning: 'The service is shutting down and takes no new work' },
+  etag_mismatch: {
+    status: 412,
+    meaning: 'If-Match does not name the current ETag: the resource changed meanwhile',
+  },
+  body_too_large: {
+    status: 413,
+    meaning: 'The body is larger than BODY_LIMIT_BYTES (FST_ERR_CTP_BODY_TOO_LARGE)',
+  },
+  unsupported_media_type: {
+    status: 415,
+    meaning: 'The body has a Content-Type the route does not accept (FST_ERR_CTP_INVALID_MEDIA_TYPE)',
+  },
+  rate_limited: {
+    status: 429,
+    meaning: 'Too many requests from this caller; Retry-After says when to retry',
+  },
+  internal_error: {
+    status: 500,
+    meaning: 'An unexpected error; the x-request-id header names it in the logs',
+  },
+  not_ready: { status: 503, meaning: 'A readiness check failed (database or Pulumi CLI)' },
+} as const satisfies Record<string, { status: number; meaning: string }>;
+
+export type ErrorCode = keyof typeof ERROR_CATALOGUE;
+export const ERROR_CODES = Object.keys(ERROR_CATALOGUE) as ErrorCode[];
+
+/** The codes a status can carry, in catalogue order. */
+export function codesForStatus(status: number): ErrorCode[] {
+  return ERROR_CODES.filter((c) => ERROR_CATALOGUE[c].status === status);
+}
+
+/**
+ * Fastify's (and its plugins') own client errors, mapped to catalogue codes so clients see one vocabulary.
+ * Anything else Fastify answers with a 4xx becomes `bad_request` (or its status' only code).
+ */
+export const FASTIFY_ERROR_CODES: Readonly<Record<string, ErrorCode>> = {
+  FST_ERR_CTP_INVALID_JSON_BODY: 'invalid_json',
+  FST_ERR_CTP_EMPTY_JSON_BODY: 'empty_json_body',
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'invalid_content_length',
+  FST_ERR_CTP_BODY_TOO_LARGE: 'body_too_large',
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'unsupported_media_type',
+  FST_ERR_CTP_INVALID_TYPE: 'unsupported_media_type',
+  FST_ERR_BAD_URL: 'bad_url',
+  FST_ERR_ASYNC_CONSTRAINT: 'bad_request',
+  FST_ERR_NOT_FOUND: 'route_not_found',
+  FST_ERR_MAX_PARAM_LENGTH: 'uri_too_long',
+  FST_ERR_INVALID_URL: 'bad_url',
+  FST_ERR_ROUTE_MISSING_CONTENT_TYPE: 'bad_request',
+  FST_ERR_ROUTE_MISSING_CONTENT: 'bad_request',
+};
+
 export const ProblemSchema = Type.Object(
   {
-    type: Type.String(),
+    type: Type.String({ description: 'https://trailwarden.dev/problems/<code>' }),
     title: Type.String(),
     status: Type.Integer(),
     detail: Type.Optional(Type.String()),
     instance: Type.Optional(Type.String()),
-    code: Type.String({ description: 'Stable machine-readable error code' }),
+    code: Type.Enum(ERROR_CODES, {
+      description:
+        'Stable machine-readable error code:\n' +
+        ERROR_CODES.map(
+          (c) => `- \`${c}\` (${ERROR_CATALOGUE[c].status}): ${ERROR_CATALOGUE[c].meaning}`,
+        ).join('\n'),
+    }),
     errors: Type.Optional(Type.Array(FieldIssueSchema)),
   },
   { title: 'Problem', description: 'RFC 9457 problem details' },
@@ -76,6 +235,27 @@ export class AppError extends Error {
       ...(this.errors ? { errors: this.errors } : {}),
     };
   }
+}
+
+const STATUS_TITLES: Record<number, string> = {
+  400: 'Bad request',
+  404: 'Not found',
+  405: 'Method not allowed',
+  413: 'Payload too large',
+  414: 'URI too long',
+  415: 'Unsupported media type',
+};
+
+/** A 4xx error of Fastify or a plugin, with its catalogue code (its message kept: it says what is wrong). */
+export function fromFrameworkError(err: { statusCode?: number; code?: string; message: string }): AppError {
+  const status = err.statusCode ?? 400;
+  const mapped = err.code ? FASTIFY_ERROR_CODES[err.code] : undefined;
+  // Unmapped: the status' own code when it has exactly one, else the generic bad_request (as a 400).
+  const own = codesForStatus(status);
+  const code: ErrorCode =
+    mapped && ERROR_CATALOGUE[mapped].status === status ? mapped : own.length === 1 ? own[0]! : 'bad_request';
+  const title = STATUS_TITLES[ERROR_CATALOGUE[code].status] ?? 'Bad request';
+  return new AppError(ERROR_CATALOGUE[code].status, code, title, err.message);
 }
 
 export class ValidationFailedError extends AppError {

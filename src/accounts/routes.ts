@@ -2,6 +2,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { problemResponses } from '../errors.ts';
+import { NextCursorSchema } from '../openapi/cursor.ts';
 import { acceptedOperation, OperationAccepted, WaitQuery } from '../operations/schemas.ts';
 import {
   AccountListQuery,
@@ -55,7 +56,7 @@ export const accountRoutes: FastifyPluginAsyncTypebox<{ accounts: AccountService
         response: {
           200: Type.Object({
             items: Type.Array(AccountSummarySchema),
-            nextCursor: Type.Union([Type.String(), Type.Null()]),
+            nextCursor: NextCursorSchema,
           }),
           ...problemResponses(400),
         },

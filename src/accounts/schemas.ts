@@ -1,4 +1,5 @@
 import { Type } from 'typebox';
+import { CursorSchema } from '../openapi/cursor.ts';
 import { OperationSchema } from '../operations/schemas.ts';
 import { ACCOUNT_STATUSES, DRIFT_SEVERITIES } from '../store/types.ts';
 import { AccountId, AWS_REGIONS, Region, TrailRequest } from '../trail-request/schema.ts';
@@ -72,7 +73,7 @@ export const AccountSummarySchema = Type.Object(
 export const AccountListQuery = Type.Object(
   {
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, default: 50 })),
-    cursor: Type.Optional(Type.String({ maxLength: 200, description: 'nextCursor of the previous page' })),
+    cursor: Type.Optional(CursorSchema),
     status: Type.Optional(AccountStatusSchema),
     drift: Type.Optional(DriftSeveritySchema),
     prefix: Type.Optional(

@@ -8,6 +8,7 @@ import {
   PreconditionRequiredError,
   ValidationFailedError,
 } from '../errors.ts';
+import { decodeKeyCursor, encodeKeyCursor } from '../openapi/cursor.ts';
 import { type OperationView, operationView } from '../operations/schemas.ts';
 import type { OperationService } from '../operations/service.ts';
 import type {
@@ -55,22 +56,6 @@ export interface AccountSummary {
     finishedAt: string | null;
   } | null;
   updatedAt: string;
-}
-
-function encodeCursor(accountId: string): string {
-  return Buffer.from(JSON.stringify({ after: accountId })).toString('base64url');
-}
-
-function decodeCursor(cursor: string): string {
-  try {
-    const { after } = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { after?: unknown };
-    if (typeof after === 'string' && /^[0-9]{12}$/.test(after)) return after;
-  } catch {
-    // fall through
-  }
-  throw new ValidationFailedError([
-    { path: '/cursor', message: 'is not a cursor this service issued', in: 'querystring' },
-  ]);
 }
 
 /** A decommissioned account has no drift to show (rows decommissioned before drift was reset on destroy too). */
@@ -196,7 +181,7 @@ export class AccountService {
       ...(query.drift ? { driftSeverity: query.drift } : {}),
       ...(query.prefix ? { accountIdPrefix: query.prefix } : {}),
     };
-    let after = query.cursor ? decodeCursor(query.cursor) : undefined;
+    let after = query.cursor ? decodeKeyCursor(query.cursor) : undefined;
     let rows: AccountRecord[] = [];
     // A caller scoped to some accounts sees only those: read on until the page is full or the rows end.
     for (;;) {
@@ -213,11 +198,16 @@ export class AccountService {
     const page = rows.slice(0, limit);
     const items = await Promise.all(page.map((a) => this.#summaryOf(a)));
     const last = page.at(-1);
-    return { items, nextCursor: rows.length > limit && last ? encodeCursor(last.accountId) : null };
+    return { items, nextCursor: rows.length > limit && last ? encodeKeyCursor(last.accountId) : null };
   }
 
-  getExternalTrails(accountId: string): Promise<ExternalTrail[]> {
-    return this.#store.getExternalTrails(accountId);
+  /** 404 (as remediation-policy) for an account the service knows nothing about: no trail request, no trails recorded. */
+  async getExternalTrails(accountId: string): Promise<ExternalTrail[]> {
+    const trails = await this.#store.getExternalTrails(accountId);
+    if (trails.length === 0 && !(await this.#store.getAccount(accountId))) {
+      throw new NotFoundError('account', `Account ${accountId} has no trail request and no external trails`);
+    }
+    return trails;
   }
 
   async putExternalTrails(accountId: string, trails: ExternalTrail[]): Promise<ExternalTrail[]> {

@@ -6,6 +6,7 @@ import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import { Type } from 'typebox';
 import { unencapsulated } from '../auth/plugin.ts';
 import { problemResponses } from '../errors.ts';
+import { CursorSchema, decodeSeqCursor, encodeSeqCursor, NextCursorSchema } from '../openapi/cursor.ts';
 import type { AuditInput, AuditLog } from './log.ts';
 
 declare module 'fastify' {
@@ -108,26 +109,28 @@ export const auditRoutes: FastifyPluginAsyncTypebox<{ audit: AuditLog }> = async
             accountId: Type.Optional(Type.String({ pattern: '^[0-9]{12}$', maxLength: 12 })),
             actor: Type.Optional(Type.String({ minLength: 1, maxLength: 300 })),
             limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 100 })),
-            cursor: Type.Optional(Type.Integer({ minimum: 1 })),
+            cursor: Type.Optional(CursorSchema),
           },
           { additionalProperties: false },
         ),
         response: {
           200: Type.Object({
             items: Type.Array(AuditEntrySchema),
-            nextCursor: Type.Union([Type.Integer(), Type.Null()]),
+            nextCursor: NextCursorSchema,
           }),
           ...problemResponses(400),
         },
       },
     },
-    async (req) =>
-      audit.list({
+    async (req) => {
+      const page = await audit.list({
         limit: req.query.limit ?? 100,
-        beforeSeq: req.query.cursor,
+        beforeSeq: req.query.cursor === undefined ? undefined : decodeSeqCursor(req.query.cursor),
         accountId: req.query.accountId,
         actor: req.query.actor,
-      }),
+      });
+      return { ...page, nextCursor: page.nextCursor === null ? null : encodeSeqCursor(page.nextCursor) };
+    },
   );
 
   app.get(

@@ -5,7 +5,7 @@ import type { Socket } from 'node:net';
 import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyPluginAsync, FastifyRequest, RouteOptions } from 'fastify';
-import { AppError } from '../errors.ts';
+import { AppError, type ErrorCode } from '../errors.ts';
 import { checkBounds, type SchemaViolation, withoutPrimitiveUniqueItems } from '../schema-bounds.ts';
 import { unencapsulated } from './plugin.ts';
 
@@ -167,7 +167,8 @@ interface GuardLog {
 }
 
 /** A raw problem+json response for a socket Node answers before Fastify sees a request. */
-function rawProblem(status: number, code: string, title: string, detail: string): string {
+function rawProblem(status: number, code: ErrorCode, title: string, detail: string): string {
+  // The code is typed against the catalogue (src/errors.ts); the catalogue test reads each call's status.
   const body = JSON.stringify(new AppError(status, code, title, detail).toProblem());
   return (
     `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? title}\r\n` +

@@ -12,6 +12,21 @@ export const AccountGrant = Type.String({
   description: "An account id, 'group:<name>' (configured account group) or '*' (all accounts)",
 });
 
+/** AccountGrant naming only the configured groups, so the schema itself refuses an unknown one. */
+export function accountGrantOf(groups: AccountGroups) {
+  const names = Object.keys(groups).map((g) => g.replace(/[.*+?^${}()|[\]\\-]/g, '\\$&'));
+  return Type.String({
+    maxLength: 70,
+    pattern: names.length > 0 ? `^([0-9]{12}|\\*|group:(${names.join('|')}))$` : '^([0-9]{12}|\\*)$',
+    description:
+      names.length > 0
+        ? `An account id, '*' (all accounts) or a configured account group: ${Object.keys(groups)
+            .map((g) => `group:${g}`)
+            .join(', ')}`
+        : "An account id or '*' (all accounts); no account groups are configured (ACCOUNT_GROUPS)",
+  });
+}
+
 export const ServiceTokenSchema = Type.Object(
   {
     id: Type.String(),
@@ -58,22 +73,12 @@ export const serviceTokenRoutes: FastifyPluginAsyncTypebox<{
           {
             name: Type.String({ minLength: 1, maxLength: 100, pattern: '^[\\w .:@/-]+$' }),
             roles: Type.Array(Type.Enum(ROLES), { minItems: 1, maxItems: ROLES.length, uniqueItems: true }),
-            // Optional with a default: the handler applies it (the validator does not fill defaults in).
+            // A default makes a field optional (what a generated client reads from `required`).
             accounts: Type.Optional(
-              Type.Array(AccountGrant, {
-                uniqueItems: true,
-                maxItems: 500,
-                default: [],
-                description: 'Default: none (an admin token acts on every account anyway)',
-              }),
+              Type.Array(accountGrantOf(accountGroups), { uniqueItems: true, maxItems: 500, default: [] }),
             ),
             expiresInDays: Type.Optional(
-              Type.Integer({
-                minimum: 1,
-                maximum: maxDays,
-                default: Math.min(90, maxDays),
-                description: `Default: ${Math.min(90, maxDays)}`,
-              }),
+              Type.Integer({ minimum: 1, maximum: maxDays, default: Math.min(90, maxDays) }),
             ),
           },
           { additionalProperties: false },
@@ -123,6 +128,25 @@ export const serviceTokenRoutes: FastifyPluginAsyncTypebox<{
     async () => {
       const now = new Date();
       return { items: (await tokens.list()).map((t) => view(t, now)) };
+    },
+  );
+
+  // Where the Location of a created token points.
+  app.get(
+    '/v1/service-tokens/:id',
+    {
+      config: admin,
+      schema: {
+        tags: ['service-tokens'],
+        summary: 'A service token (admin); never its secret',
+        params: Type.Object({ id: Type.String({ pattern: '^[0-9a-f]{16}$', maxLength: 16 }) }),
+        response: { 200: ServiceTokenSchema, ...problemResponses(404) },
+      },
+    },
+    async (req) => {
+      const record = await tokens.get(req.params.id);
+      if (!record) throw new NotFoundError('service_token', `Service token ${req.params.id} not found`);
+      return view(record);
     },
   );
 

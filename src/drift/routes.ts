@@ -3,6 +3,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { AccountParams, AccountStatusSchema, DriftSeveritySchema, IfMatch } from '../accounts/schemas.ts';
 import { problemResponses, ValidationFailedError } from '../errors.ts';
+import { CursorSchema, NextCursorSchema } from '../openapi/cursor.ts';
 import { acceptedOperation, OperationAccepted, WaitQuery } from '../operations/schemas.ts';
 import type { OperationService } from '../operations/service.ts';
 import { REMEDIATION_POLICIES } from '../store/types.ts';
@@ -39,7 +40,7 @@ const RemediationPolicyState = Type.Object({ accountId: Type.String(), policy: R
 const HistoryQuery = Type.Object(
   {
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 20 })),
-    cursor: Type.Optional(Type.String({ maxLength: 200, description: 'nextCursor of the previous page' })),
+    cursor: Type.Optional(CursorSchema),
   },
   { additionalProperties: false },
 );
@@ -172,7 +173,7 @@ export const driftRoutes: FastifyPluginAsyncTypebox<{
         response: {
           200: Type.Object({
             items: Type.Array(StoredDriftReportSchema),
-            nextCursor: Type.Union([Type.String(), Type.Null()]),
+            nextCursor: NextCursorSchema,
           }),
           ...problemResponses(400, 404),
         },

@@ -1,5 +1,6 @@
 // Reading stored drift reports: an account's history and the fleet view (latest report per account).
 import { NotFoundError, ValidationFailedError } from '../errors.ts';
+import { decodeSeqCursor, encodeSeqCursor } from '../openapi/cursor.ts';
 import {
   type AccountStatus,
   type DriftReportRecord,
@@ -14,22 +15,6 @@ export type StoredDriftReportView = DriftReport & { id: string };
 
 export function driftReportView(rec: DriftReportRecord): StoredDriftReportView {
   return { id: rec.id, ...rec.report };
-}
-
-function encodeReportCursor(beforeSeq: number): string {
-  return Buffer.from(JSON.stringify({ before: beforeSeq })).toString('base64url');
-}
-
-function decodeReportCursor(cursor: string): number {
-  try {
-    const { before } = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { before?: unknown };
-    if (typeof before === 'number' && Number.isSafeInteger(before) && before > 0) return before;
-  } catch {
-    // fall through
-  }
-  throw new ValidationFailedError([
-    { path: '/cursor', message: 'is not a cursor this service issued', in: 'querystring' },
-  ]);
 }
 
 export interface FleetAccountDrift {
@@ -64,13 +49,13 @@ export class DriftService {
     const limit = q.limit ?? 20;
     const rows = await this.#store.listDriftReports(accountId, {
       limit: limit + 1,
-      ...(q.cursor ? { beforeSeq: decodeReportCursor(q.cursor) } : {}),
+      ...(q.cursor ? { beforeSeq: decodeSeqCursor(q.cursor) } : {}),
     });
     const page = rows.slice(0, limit);
     const last = page.at(-1);
     return {
       items: page.map(driftReportView),
-      nextCursor: rows.length > limit && last ? encodeReportCursor(last.seq) : null,
+      nextCursor: rows.length > limit && last ? encodeSeqCursor(last.seq) : null,
     };
   }
 

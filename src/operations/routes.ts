@@ -8,6 +8,7 @@ import { hiddenOperation, operationAccount } from '../auth/locators.ts';
 import { requirePrincipal } from '../auth/plugin.ts';
 import type { OperationKind } from '../engine/types.ts';
 import { problemResponses } from '../errors.ts';
+import { EngineEventSchema, operationEventStreamSchema } from '../openapi/events.ts';
 import { FINAL_OPERATION_STATES, type OperationRecord, type Store } from '../store/types.ts';
 import type { OperationQueue } from './queue.ts';
 import {
@@ -40,7 +41,7 @@ const ApplyQuery = Type.Object(
 const OperationEventSchema = Type.Object({
   seq: Type.Integer({ minimum: 1, description: 'Position in the stream; the SSE id' }),
   createdAt: Type.String({ format: 'date-time' }),
-  event: Type.Unknown({ description: 'The Pulumi engine event, as the Automation API emits it' }),
+  event: EngineEventSchema,
 });
 
 const EventsJsonSchema = Type.Object(
@@ -123,6 +124,9 @@ async function streamEvents(
 
   let closed = false;
   let dirty = false;
+  // The stream starts with the operation's state (a queued one would otherwise show nothing for a while)
+  // and says so again whenever it changes.
+  let lastState: string | undefined;
   let wake: (() => void) | undefined;
   const poke = () => {
     dirty = true;
@@ -146,6 +150,10 @@ async function streamEvents(
       dirty = false;
       const current = await store.getOperation(op.id);
       const finished = !current || FINAL_OPERATION_STATES.includes(current.state);
+      if (current && !finished && current.state !== lastState) {
+        res.write(`event: state\ndata: ${JSON.stringify(operationView(current))}\n\n`);
+        lastState = current.state;
+      }
       // Read events after the state: once final, every event is already persisted.
       for (const e of await store.listOperationEvents(op.id, after)) {
         res.write(`id: ${e.seq}\nevent: engine-event\ndata: ${JSON.stringify(e.event)}\n\n`);
@@ -297,7 +305,7 @@ export const operationRoutes: FastifyPluginAsyncTypebox<{
             description: 'The events',
             content: {
               'application/json': { schema: EventsJsonSchema },
-              'text/event-stream': { schema: Type.String({ description: 'SSE stream' }) },
+              'text/event-stream': { schema: operationEventStreamSchema(OperationSchema) },
             },
           },
           ...problemResponses(404),
@@ -313,7 +321,11 @@ export const operationRoutes: FastifyPluginAsyncTypebox<{
         operationId: op.id,
         state: op.state,
         done: FINAL_OPERATION_STATES.includes(op.state),
-        events: events.map((e) => ({ seq: e.seq, createdAt: e.createdAt, event: e.event })),
+        events: events.map((e) => ({
+          seq: e.seq,
+          createdAt: e.createdAt,
+          event: e.event as Record<string, unknown>,
+        })),
       };
     },
   );

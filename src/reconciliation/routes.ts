@@ -1,7 +1,8 @@
 // Reconciliations: start one now, read one, list them.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import { problemResponses, ValidationFailedError } from '../errors.ts';
+import { problemResponses } from '../errors.ts';
+import { CursorSchema, decodeSeqCursor, encodeSeqCursor, NextCursorSchema } from '../openapi/cursor.ts';
 import { RECONCILIATION_OUTCOMES, RECONCILIATION_STATES, type ReconciliationRecord } from '../store/types.ts';
 import { type Reconciler, totalsOf } from './service.ts';
 
@@ -104,18 +105,6 @@ function scopeRun(r: ReconciliationRecord, scope: 'all' | ReadonlySet<string>): 
   return { ...r, accounts, totals: totalsOf(accounts), notifications: [] };
 }
 
-function decodeCursor(cursor: string): number {
-  try {
-    const { before } = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { before?: unknown };
-    if (typeof before === 'number' && Number.isSafeInteger(before) && before > 0) return before;
-  } catch {
-    // fall through
-  }
-  throw new ValidationFailedError([
-    { path: '/cursor', message: 'is not a cursor this service issued', in: 'querystring' },
-  ]);
-}
-
 export const reconciliationRoutes: FastifyPluginAsyncTypebox<{ reconciler: Reconciler }> = async (
   app,
   { reconciler },
@@ -177,7 +166,7 @@ export const reconciliationRoutes: FastifyPluginAsyncTypebox<{ reconciler: Recon
         querystring: Type.Object(
           {
             limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 20 })),
-            cursor: Type.Optional(Type.String({ maxLength: 200 })),
+            cursor: Type.Optional(CursorSchema),
             state: Type.Optional(Type.Enum(RECONCILIATION_STATES)),
           },
           { additionalProperties: false },
@@ -185,7 +174,7 @@ export const reconciliationRoutes: FastifyPluginAsyncTypebox<{ reconciler: Recon
         response: {
           200: Type.Object({
             items: Type.Array(ReconciliationSchema),
-            nextCursor: Type.Union([Type.String(), Type.Null()]),
+            nextCursor: NextCursorSchema,
           }),
           ...problemResponses(400),
         },
@@ -195,17 +184,14 @@ export const reconciliationRoutes: FastifyPluginAsyncTypebox<{ reconciler: Recon
       const limit = req.query.limit ?? 20;
       const rows = await reconciler.list({
         limit: limit + 1,
-        ...(req.query.cursor ? { beforeSeq: decodeCursor(req.query.cursor) } : {}),
+        ...(req.query.cursor ? { beforeSeq: decodeSeqCursor(req.query.cursor) } : {}),
         ...(req.query.state ? { state: req.query.state } : {}),
       });
       const page = rows.slice(0, limit);
       const last = page.at(-1);
       return {
         items: page.map((r) => reconciliationView(scopeRun(r, req.accountScope()))),
-        nextCursor:
-          rows.length > limit && last
-            ? Buffer.from(JSON.stringify({ before: last.seq })).toString('base64url')
-            : null,
+        nextCursor: rows.length > limit && last ? encodeSeqCursor(last.seq) : null,
       };
     },
   );

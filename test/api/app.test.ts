@@ -10,6 +10,10 @@ t.test('beforeRoutes: its hooks apply to every route and its routes are in the d
     store: await openTestStore(),
     engine: new ControllableEngine(),
     alarmCatalog,
+    // A route of its own needs its name in the operation table (src/openapi/operations.ts).
+    operations: {
+      'GET /v1/whoami': { operationId: 'whoami', tag: 'auth', summary: 'Who am I', ok: 'The caller' },
+    },
     beforeRoutes: async (app) => {
       // Like an auth plugin: a root-level hook (not encapsulated) and a route of its own.
       app.addHook('onRequest', async (req, reply) => {

@@ -284,7 +284,8 @@ t.test('events: JSON on Accept: application/json, SSE otherwise (live and after 
     blocks.filter((b) => b.includes('event: engine-event')).map((b) => b.split('\n')[0]),
     ['id: 1', 'id: 2', 'id: 3'],
   );
-  t.same(JSON.parse(blocks[0]!.split('data: ')[1]!), event(1));
+  t.match(blocks[0], /^event: state\ndata: .*"state":"running"/, 'the stream starts with the state');
+  t.same(JSON.parse(blocks[1]!.split('data: ')[1]!), event(1));
   t.match(blocks.at(-1), /^event: end\ndata: .*"state":"succeeded"/);
 
   // After the end (e.g. another replica, or after a restart): the persisted events, then end.
@@ -331,7 +332,7 @@ t.test('closing the app ends open event streams without waiting for the operatio
   await reading;
   await app.close();
   const res = await stream;
-  t.match(res.body, /^id: 1\n/);
+  t.match(res.body, /^event: state\n.*\n\nid: 1\n/);
   t.notMatch(res.body, /event: end/, 'no end event: the operation did not end, the client reconnects');
   t.equal((await store.getOperation(op.id))?.state, 'interrupted');
 });

@@ -66,6 +66,7 @@ const EXPECTED: Record<string, string> = {
   'POST /v1/reconciliations': 'role=admin',
   'POST /v1/service-tokens': 'role=admin',
   'GET /v1/service-tokens': 'role=admin',
+  'GET /v1/service-tokens/:id': 'role=admin',
   'DELETE /v1/service-tokens/:id': 'role=admin',
   'GET /v1/audit': 'role=admin',
   'GET /v1/audit/verify': 'role=admin',

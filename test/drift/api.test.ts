@@ -155,7 +155,7 @@ t.test('drift routes: 400 with field paths, 404 for unknown accounts', async (t)
   await putTrail(app, ACCOUNT);
   const cases: [string, string, string, string][] = [
     ['GET', `/v1/accounts/${ACCOUNT}/drift-reports?limit=0`, '/limit', 'querystring'],
-    ['GET', `/v1/accounts/${ACCOUNT}/drift-reports?cursor=nonsense`, '/cursor', 'querystring'],
+    ['GET', `/v1/accounts/${ACCOUNT}/drift-reports?cursor=non%2Bsense`, '/cursor', 'querystring'],
     ['GET', '/v1/accounts/12345/drift-reports', '/accountId', 'params'],
     ['POST', '/v1/accounts/12345/drift-checks', '/accountId', 'params'],
     ['POST', `/v1/accounts/${ACCOUNT}/drift-checks?wait=maybe`, '/wait', 'querystring'],
