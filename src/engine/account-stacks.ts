@@ -1,6 +1,6 @@
 // The engine adapter: one Pulumi stack per AWS account, driven in-process through the
 // Automation API with an inline program. This is the only module that talks to the CLI.
-import { mkdir } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as pulumi from '@pulumi/pulumi';
 import {
@@ -15,7 +15,18 @@ import {
 } from '@pulumi/pulumi/automation/index.js';
 import type { ResolvedTrailRequest } from '../trail-request/schema.ts';
 import { EngineError, OperationCancelledError, StackLockedError } from './errors.ts';
+import { type AccountInventory, OWNER_TAGGED_TYPES, ownerTags, wantedOf } from './inventory.ts';
+import { explicitEnvCommand, inheritableEnv } from './processes.ts';
 import { getPulumiCommand } from './pulumi-cli.ts';
+import {
+  type Deployment,
+  emptyReport,
+  fileLocks,
+  findDuplicates,
+  type RecoveryReport,
+  repairFileCheckpoint,
+  resolvePendingCreates,
+} from './recovery.ts';
 import type {
   ChangeSummary,
   DestroyOptions,
@@ -60,6 +71,15 @@ export interface AccountStacksOptions {
   /** The role assumed in each account (production); undefined in sandbox mode. */
   assumeRoleFor?: (accountId: string) => AssumedRole | undefined;
   programFor: ProgramFactory;
+  /**
+   * Looks resources up in an account: pending creates after a crash, and the bucket and key an
+   * account kept when it is onboarded again. Without one, pending creates cannot be resolved.
+   */
+  inventory?: AccountInventory;
+  /** The service's environment the CLI and plugins may inherit (default: inheritableEnv()). */
+  childEnv?: Record<string, string>;
+  /** Marks every CLI this service run starts (processes.ts), so none outlives the service. */
+  runId?: string;
 }
 
 // Resource types that hold the audit record itself: kept when an account is decommissioned
@@ -117,7 +137,13 @@ export class AccountStacks implements TrailEngine {
 
   up(accountId: string, request: ResolvedTrailRequest, opts: RunOptions = {}): Promise<OperationResult> {
     return this.#run('apply', accountId, opts, async (stack, common) => {
-      stack.workspace.program = this.#program(accountId, request);
+      // Re-onboarding: the bucket and key a decommission kept are adopted, never created twice.
+      stack.workspace.program = await this.#adopting(
+        stack,
+        accountId,
+        this.#program(accountId, request),
+        opts,
+      );
       // Refresh first: converging means correcting what changed out of band, which a plain
       // up (diffing against the recorded state) would not see.
       const result = await stack.up({ ...common, refresh: true });
@@ -163,32 +189,146 @@ export class AccountStacks implements TrailEngine {
         stack.workspace.program = retaining(this.#program(accountId, request));
         await stack.up(common);
       }
-      const result = await stack.destroy(common);
-      return { changeSummary: summarize(result.summary.resourceChanges), outputs: {} };
+      // The engine reports a retained resource's removal from the state as a delete; the account
+      // keeps it, so the summary counts it as kept.
+      const kept = new Set<string>();
+      const result = await stack.destroy({
+        ...common,
+        onEvent: (event) => {
+          const meta = event.resourcePreEvent?.metadata;
+          if (opts.retainData !== false && meta?.op === 'delete' && RETAINED_TYPES.has(meta.type))
+            kept.add(meta.urn);
+          common.onEvent(event);
+        },
+      });
+      const changeSummary = summarize(result.summary.resourceChanges);
+      if (kept.size) {
+        const deleted = (changeSummary.delete ?? 0) - kept.size;
+        if (deleted > 0) changeSummary.delete = deleted;
+        else delete changeSummary.delete;
+        changeSummary.kept = kept.size;
+      }
+      return { changeSummary, outputs: {} };
     });
   }
 
   /**
-   * After a crash, our update may have left its lock and pending operations in the stack.
-   * Only call this when no operation of this service runs on the account.
+   * Makes an account's stack usable after its update was killed, before the operation is
+   * reported: a corrupt checkpoint repaired (DIY backend), temp files removed, the lock released
+   * and checked, pending creates resolved against the account (imported when found, cleared when
+   * absent) and the state refreshed, duplicates reported. Only call when no operation of this
+   * service runs on the account.
    */
-  async cancelStaleLock(accountId: string): Promise<void> {
-    await this.#serialized(accountId, async () => {
+  recover(accountId: string): Promise<RecoveryReport> {
+    if (!ACCOUNT_ID.test(accountId)) throw new TypeError(`not an AWS account id: ${accountId}`);
+    return this.#serialized(accountId, async () => {
+      const report = emptyReport(accountId);
+      const stackName = this.stackName(accountId);
+      const fileRoot = this.backendUrl.startsWith('file://')
+        ? this.backendUrl.slice('file://'.length)
+        : undefined;
+      // Before anything loads the checkpoint: a 0-byte side file makes every load fail with EOF.
+      if (fileRoot) await repairFileCheckpoint(fileRoot, this.#projectName, accountId, report);
       const stack = await this.#stack(accountId);
       try {
         await stack.cancel();
+        report.lockReleased = true;
       } catch (err) {
         // "no update in progress" is the expected answer when the crash left no lock.
-        if (!/no update|not currently/i.test(String((err as Error).message)))
-          throw this.#mapError(err, [], undefined);
+        if (/no update|not currently/i.test(String((err as Error).message))) report.lockReleased = true;
+        else report.problems.push(`cancel: ${engineLines(String((err as Error).message))}`);
+      }
+      if (fileRoot) {
+        // Verified on disk, not assumed: the previous process is gone, so no lock can be live.
+        const left = await fileLocks(fileRoot, stackName);
+        for (const lock of left) await rm(lock, { force: true });
+        report.locksRemoved = left.length;
+        report.lockReleased = (await fileLocks(fileRoot, stackName)).length === 0;
       }
       const state = await stack.exportStack();
-      const deployment = state.deployment as { pending_operations?: unknown[] } | undefined;
-      if (deployment?.pending_operations?.length) {
-        deployment.pending_operations = [];
+      const deployment = (state.deployment ?? {}) as Deployment;
+      const pending = deployment.pending_operations?.length ?? 0;
+      const inventory = this.#opts.inventory;
+      if (pending) {
+        if (inventory) {
+          resolvePendingCreates(deployment, accountId, stackName, inventory, report);
+        } else {
+          for (const op of deployment.pending_operations ?? []) {
+            if (op.type === 'creating')
+              report.pendingCreates.push({
+                urn: op.resource.urn,
+                type: op.resource.type,
+                outcome: 'unresolved',
+              });
+            else report.otherPendingOperations++;
+          }
+          deployment.pending_operations = deployment.pending_operations?.filter(
+            (op) => op.type !== 'creating',
+          );
+        }
         await stack.importStack(state);
+        // Reads every resource as it is now: imported ones get their real properties (and go again
+        // if the provider finds nothing), pending updates and deletes are settled.
+        await stack.refresh({ color: 'never' });
+        report.refreshed = true;
       }
+      if (inventory) {
+        const after = pending ? ((await stack.exportStack()).deployment as Deployment) : deployment;
+        findDuplicates(after, accountId, stackName, inventory, report);
+      }
+      return report;
     });
+  }
+
+  /** Kept for callers of the older interface: recovery does more than clear the lock. */
+  async cancelStaleLock(accountId: string): Promise<void> {
+    await this.recover(accountId);
+  }
+
+  /**
+   * The program for an apply, with `import` on every resource it would create that the account
+   * already has (an account onboarded again over the bucket and key its decommission kept, or a
+   * stack whose state was lost). Only looked at while the state lacks the key or the bucket.
+   */
+  async #adopting(stack: Stack, accountId: string, program: PulumiFn, opts: RunOptions): Promise<PulumiFn> {
+    const inventory = this.#opts.inventory;
+    if (!inventory) return program;
+    const deployment = ((await stack.exportStack()).deployment ?? {}) as Deployment;
+    const types = new Set((deployment.resources ?? []).map((r) => r.type));
+    if (types.has('aws:kms/key:Key') && types.has('aws:s3/bucket:Bucket')) return program;
+    const stackName = this.stackName(accountId);
+    const planned: ReturnType<typeof wantedOf>[] = [];
+    stack.workspace.program = program;
+    await stack.preview({
+      color: 'never',
+      signal: opts.signal,
+      onEvent: (event) => {
+        const meta = event.resourcePreEvent?.metadata;
+        if (meta?.op === 'create' && !meta.type.startsWith('pulumi:') && meta.new?.custom)
+          planned.push(wantedOf({ urn: meta.urn, type: meta.type, inputs: meta.new.inputs ?? {} }));
+      },
+    });
+    const adopt = new Map<string, string>();
+    for (const wanted of planned) {
+      const found = inventory.find(accountId, stackName, wanted);
+      // Only what was seen in the account: an import of something absent fails the apply.
+      if (!found?.verified || !found.ids[0]) continue;
+      adopt.set(`${wanted.type}::${wanted.name}`, found.ids[0]);
+      if (found.ids.length > 1)
+        opts.log?.warn(
+          { accountId, urn: wanted.urn, adopted: found.ids[0], duplicates: found.ids.slice(1) },
+          'duplicate resources in the account',
+        );
+    }
+    if (!adopt.size) return program;
+    opts.log?.info({ accountId, adopted: Object.fromEntries(adopt) }, 'adopting resources the account has');
+    return async () => {
+      pulumi.runtime.registerResourceTransform((args) => {
+        const id = adopt.get(`${args.type}::${args.name}`);
+        return id ? { props: args.props, opts: { ...args.opts, import: id } } : undefined;
+      });
+      return program();
+    };
   }
 
   async #run(
@@ -258,7 +398,31 @@ export class AccountStacks implements TrailEngine {
   }
 
   #program(accountId: string, request: ResolvedTrailRequest): PulumiFn {
-    return this.#opts.programFor({ accountId, request, assumeRole: this.#opts.assumeRoleFor?.(accountId) });
+    const program = this.#opts.programFor({
+      accountId,
+      request,
+      assumeRole: this.#opts.assumeRoleFor?.(accountId),
+    });
+    const stackName = this.stackName(accountId);
+    return async () => {
+      // Resources whose id AWS generates (KMS keys) carry their stack and logical name, so that one
+      // created by an update that was killed can be found again (recovery, re-onboarding).
+      pulumi.runtime.registerResourceTransform((args) =>
+        OWNER_TAGGED_TYPES.has(args.type)
+          ? {
+              props: {
+                ...args.props,
+                tags: {
+                  ...((args.props.tags as Record<string, string>) ?? {}),
+                  ...ownerTags(stackName, args.name),
+                },
+              },
+              opts: args.opts,
+            }
+          : undefined,
+      );
+      return program();
+    };
   }
 
   #cli(): Promise<PulumiCommand> {
@@ -266,7 +430,10 @@ export class AccountStacks implements TrailEngine {
       this.#command = undefined;
       throw err;
     });
-    return this.#command;
+    // The CLI gets an explicit environment: no service secret reaches it or its plugins.
+    return this.#command.then((cmd) =>
+      explicitEnvCommand(cmd, this.#opts.childEnv ?? inheritableEnv(), this.#opts.runId ?? 'unmarked'),
+    );
   }
 
   // Creating the workspace and selecting the stack happen once per account and process.

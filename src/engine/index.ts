@@ -5,6 +5,8 @@ import { accountTrailProgram } from '../../stacks/program.ts';
 import { type Config, roleForAccount } from '../config.ts';
 import { installSandboxPlugin } from '../sandbox/plugin.ts';
 import { AccountStacks } from './account-stacks.ts';
+import { DerivedIdInventory, SandboxInventory } from './inventory.ts';
+import { inheritableEnv, startEngineProcesses } from './processes.ts';
 import type { TrailEngine } from './types.ts';
 
 export async function createEngine(config: Config, env = process.env): Promise<TrailEngine> {
@@ -14,7 +16,10 @@ export async function createEngine(config: Config, env = process.env): Promise<T
         pluginBinDir: await installSandboxPlugin(join(config.dataDir, 'sandbox', 'bin')),
       }
     : undefined;
-  return new AccountStacks({
+  // Kills what an earlier run of the service left (a CLI still updating a stack after the service
+  // alone was killed, plugins whose engine is gone) before recovery touches any stack.
+  const processes = startEngineProcesses(config.dataDir);
+  const stacks = new AccountStacks({
     dataDir: config.dataDir,
     backendUrl: env.PULUMI_BACKEND_URL || undefined,
     pulumiHome: env.PULUMI_HOME || undefined,
@@ -22,5 +27,13 @@ export async function createEngine(config: Config, env = process.env): Promise<T
     sandbox,
     assumeRoleFor: (accountId) => roleForAccount(config, accountId),
     programFor: accountTrailProgram,
+    inventory: sandbox ? new SandboxInventory(sandbox.stateDir) : new DerivedIdInventory(),
+    runId: processes.runId,
+    childEnv: inheritableEnv(env),
+  });
+  return Object.assign(stacks, {
+    close: async () => {
+      processes.killAll();
+    },
   });
 }

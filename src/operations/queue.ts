@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { setTimeout as delay } from 'node:timers/promises';
 import { buildDriftReport, type DriftReport } from '../drift/report.ts';
+import { describeRecovery } from '../engine/recovery.ts';
 import type {
   EngineEvent,
   OperationKind,
@@ -79,6 +80,9 @@ export const INTERRUPTED_BY_RESTART: OperationError = {
     'The service stopped while this operation was running; its stack lock was released. Retry the operation.',
 };
 
+const RECOVERY_FAILED =
+  'The service stopped while this operation was running, and recovering its stack failed (see engineMessage); the stack may still be locked or hold unresolved creates.';
+
 const isFinal = (state: OperationState) => FINAL_OPERATION_STATES.includes(state);
 
 /** The account's drift state from its latest report: none when clean, unknown when resources went unread. */
@@ -143,10 +147,18 @@ export class OperationQueue extends EventEmitter {
   async start(): Promise<void> {
     if (this.#started) return;
     this.#started = true;
+    // Recovery first, report after: an operation is marked interrupted only once its account's
+    // stack is usable again, and its record says what recovery did.
+    const recovered = new Map<string, OperationError>();
     for (const op of await this.#store.listOperationsInState('running')) {
+      let error = recovered.get(op.accountId);
+      if (!error) {
+        error = await this.#recover(op.accountId);
+        recovered.set(op.accountId, error);
+      }
       const marked = await this.#store.updateOperation(
         op.id,
-        { state: 'interrupted', finishedAt: this.#iso(), error: INTERRUPTED_BY_RESTART },
+        { state: 'interrupted', finishedAt: this.#iso(), error },
         {
           ifState: 'running',
           account: {
@@ -158,15 +170,44 @@ export class OperationQueue extends EventEmitter {
       );
       if (!marked) continue;
       this.#log.warn({ operationId: op.id, accountId: op.accountId }, 'operation interrupted by restart');
-      try {
-        await this.#engine.cancelStaleLock(op.accountId);
-      } catch (err) {
-        this.#log.error({ err, accountId: op.accountId }, 'could not clear the stale stack lock');
-      }
       const after = await this.#store.getOperation(op.id);
       if (after) this.emit('settled', after);
     }
     this.#pump();
+  }
+
+  /** Makes the account's stack usable after a crash; the error an interrupted operation reports. */
+  async #recover(accountId: string): Promise<OperationError> {
+    if (!this.#engine.recover) {
+      try {
+        await this.#engine.cancelStaleLock(accountId);
+        return INTERRUPTED_BY_RESTART;
+      } catch (err) {
+        this.#log.error({ err, accountId }, 'could not clear the stale stack lock');
+        return {
+          ...INTERRUPTED_BY_RESTART,
+          message: RECOVERY_FAILED,
+          engineMessage: errorOf(err, '').message,
+        };
+      }
+    }
+    try {
+      const report = await this.#engine.recover(accountId);
+      this.#log.warn({ accountId, recovery: report }, 'recovered the stack of an interrupted operation');
+      return {
+        code: INTERRUPTED_BY_RESTART.code,
+        message: `The service stopped while this operation was running. Recovery: ${describeRecovery(report)} Retry the operation.`,
+        engineMessage: JSON.stringify(report),
+      };
+    } catch (err) {
+      this.#log.error({ err, accountId }, 'recovery of the stack failed');
+      const e = errorOf(err, 'recovery_failed');
+      return {
+        code: INTERRUPTED_BY_RESTART.code,
+        message: RECOVERY_FAILED,
+        engineMessage: e.engineMessage ?? e.message,
+      };
+    }
   }
 
   async enqueue(input: EnqueueInput): Promise<OperationRecord> {

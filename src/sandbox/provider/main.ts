@@ -182,6 +182,13 @@ grpc.Server.prototype.addService = function (
   return addService.call(this, service, patched);
 };
 
+// The engine starts us in a process group of our own, so a kill of its group does not reach us:
+// exit once our parent (the engine) is gone, instead of serving nobody for ever.
+const engineParent = process.ppid;
+setInterval(() => {
+  if (process.ppid !== engineParent) process.exit(0);
+}, 500).unref();
+
 main(sandbox, process.argv.slice(2)).catch((err: unknown) => {
   console.error(err);
   process.exit(1);
