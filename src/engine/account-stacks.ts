@@ -183,10 +183,20 @@ export class AccountStacks implements TrailEngine {
     opts: DestroyOptions = {},
   ): Promise<OperationResult> {
     return this.#run('destroy', accountId, opts, async (stack, common) => {
-      if (opts.retainData !== false) {
+      // An empty stack (already decommissioned) has nothing to mark: a retaining update would
+      // deploy the whole baseline only to destroy it again.
+      const deployment = ((await stack.exportStack()).deployment ?? {}) as Deployment;
+      const empty = !(deployment.resources ?? []).some((r) => r.custom && r.type.startsWith('aws:'));
+      if (opts.retainData !== false && !empty) {
         // Mark the log bucket and key retainOnDelete in the state first, so that destroy
         // forgets them instead of deleting years of audit logs.
-        stack.workspace.program = retaining(this.#program(accountId, request));
+        // A destroy killed after it forgot the kept resources: they are adopted again, not created.
+        stack.workspace.program = await this.#adopting(
+          stack,
+          accountId,
+          retaining(this.#program(accountId, request)),
+          opts,
+        );
         await stack.up(common);
       }
       // The engine reports a retained resource's removal from the state as a delete; the account
