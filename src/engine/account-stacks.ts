@@ -1,6 +1,6 @@
 // The engine adapter: one Pulumi stack per AWS account, driven in-process through the
 // Automation API with an inline program. This is the only module that talks to the CLI.
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as pulumi from '@pulumi/pulumi';
 import {
@@ -387,7 +387,34 @@ export class AccountStacks implements TrailEngine {
     });
   }
 
-  #serialized<T>(accountId: string, fn: () => Promise<T>): Promise<T> {
+  /**
+   * Accounts whose last engine run (operation or recovery) never finished: a killed service leaves
+   * their marker behind, and the next start recovers them even when no operation says so.
+   */
+  async unfinishedAccounts(): Promise<string[]> {
+    try {
+      return (await readdir(this.#markerDir())).filter((n) => ACCOUNT_ID.test(n));
+    } catch {
+      return [];
+    }
+  }
+
+  #markerDir(): string {
+    return join(this.#opts.dataDir, 'run', 'in-flight');
+  }
+
+  #serialized<T>(accountId: string, body: () => Promise<T>): Promise<T> {
+    const marker = join(this.#markerDir(), accountId);
+    const fn = async () => {
+      await mkdir(this.#markerDir(), { recursive: true, mode: 0o700 });
+      await writeFile(marker, `${process.pid}\n`, { mode: 0o600 });
+      try {
+        return await body();
+      } finally {
+        // A run that got to its end (success or a reported failure) clears it; a kill does not.
+        await rm(marker, { force: true });
+      }
+    };
     const previous = this.#tails.get(accountId) ?? Promise.resolve();
     const next = previous.then(fn, fn);
     const tail = next.catch(() => undefined);

@@ -51,6 +51,8 @@ export interface TrailEngine {
    * account) and says what it did. Engines without it only get cancelStaleLock.
    */
   recover?(accountId: string): Promise<RecoveryReport>;
+  /** Accounts whose engine run a kill cut short (recovered at start even without an operation). */
+  unfinishedAccounts?(): Promise<string[]>;
   /** Kills every process the engine started (service shutdown). */
   close?(): Promise<void>;
   /** The CLI version in use, for /readyz. */

@@ -173,6 +173,17 @@ export class OperationQueue extends EventEmitter {
       const after = await this.#store.getOperation(op.id);
       if (after) this.emit('settled', after);
     }
+    // An engine run killed with no operation left running (a recovery, or an operation whose row
+    // was already final): its stack still gets recovered before new work.
+    for (const accountId of (await this.#engine.unfinishedAccounts?.()) ?? []) {
+      if (recovered.has(accountId)) continue;
+      const error = await this.#recover(accountId);
+      recovered.set(accountId, error);
+      this.#log.warn(
+        { accountId, recovery: error.message },
+        'recovered a stack whose engine run was cut short',
+      );
+    }
     this.#pump();
   }
 
