@@ -82,8 +82,8 @@ export interface AccountStacksOptions {
   runId?: string;
 }
 
-// Resource types that hold the audit record itself: kept when an account is decommissioned
-// unless the caller asks to remove the data too.
+// Resource types that hold the audit record itself: kept (in the account and in the stack) when an
+// account is decommissioned unless the caller asks to remove the data too.
 const RETAINED_TYPES = new Set([
   'aws:kms/key:Key',
   'aws:kms/alias:Alias',
@@ -179,45 +179,39 @@ export class AccountStacks implements TrailEngine {
 
   destroy(
     accountId: string,
-    request: ResolvedTrailRequest,
+    _request: ResolvedTrailRequest,
     opts: DestroyOptions = {},
   ): Promise<OperationResult> {
     return this.#run('destroy', accountId, opts, async (stack, common) => {
-      // An empty stack (already decommissioned) has nothing to mark: a retaining update would
-      // deploy the whole baseline only to destroy it again.
+      if (opts.retainData === false) {
+        const result = await stack.destroy(common);
+        return { changeSummary: summarize(result.summary.resourceChanges), outputs: {} };
+      }
+      // Keeping the data: a destroy targeted at everything but the log bucket, the key and what
+      // holds them (their components and providers). They stay in the account AND in the stack,
+      // so onboarding the account again uses them as they are (the new trail writes into the
+      // same bucket under the same key; no lookup, no second key, in aws mode as in the sandbox),
+      // and a later DELETE ?retainData=false can still remove them. A retry after a kill
+      // recomputes the targets from what the state still holds.
       const deployment = ((await stack.exportStack()).deployment ?? {}) as Deployment;
-      const empty = !(deployment.resources ?? []).some((r) => r.custom && r.type.startsWith('aws:'));
-      if (opts.retainData !== false && !empty) {
-        // Mark the log bucket and key retainOnDelete in the state first, so that destroy
-        // forgets them instead of deleting years of audit logs.
-        // A destroy killed after it forgot the kept resources: they are adopted again, not created.
-        stack.workspace.program = await this.#adopting(
-          stack,
-          accountId,
-          retaining(this.#program(accountId, request)),
-          opts,
-        );
-        await stack.up(common);
+      const resources = deployment.resources ?? [];
+      const byUrn = new Map(resources.map((r) => [r.urn, r]));
+      const keep = new Set<string>();
+      const kept = resources.filter((r) => RETAINED_TYPES.has(r.type));
+      for (const r of kept) {
+        for (let urn: string | undefined = r.urn; urn && !keep.has(urn); urn = byUrn.get(urn)?.parent)
+          keep.add(urn);
       }
-      // The engine reports a retained resource's removal from the state as a delete; the account
-      // keeps it, so the summary counts it as kept.
-      const kept = new Set<string>();
-      const result = await stack.destroy({
-        ...common,
-        onEvent: (event) => {
-          const meta = event.resourcePreEvent?.metadata;
-          if (opts.retainData !== false && meta?.op === 'delete' && RETAINED_TYPES.has(meta.type))
-            kept.add(meta.urn);
-          common.onEvent(event);
-        },
-      });
-      const changeSummary = summarize(result.summary.resourceChanges);
-      if (kept.size) {
-        const deleted = (changeSummary.delete ?? 0) - kept.size;
-        if (deleted > 0) changeSummary.delete = deleted;
-        else delete changeSummary.delete;
-        changeSummary.kept = kept.size;
+      const targets = resources
+        .filter((r) => !keep.has(r.urn) && !r.type.startsWith('pulumi:'))
+        .map((r) => r.urn);
+      const changeSummary: ChangeSummary = {};
+      if (targets.length) {
+        const result = await stack.destroy({ ...common, target: targets });
+        Object.assign(changeSummary, summarize(result.summary.resourceChanges));
+        delete changeSummary.same;
       }
+      if (kept.length) changeSummary.kept = kept.length;
       return { changeSummary, outputs: {} };
     });
   }
@@ -534,17 +528,6 @@ interface CommonOpts {
   onEvent: (event: EngineEvent) => void;
   signal: AbortSignal | undefined;
   color: 'never';
-}
-
-function retaining(program: PulumiFn): PulumiFn {
-  return async () => {
-    pulumi.runtime.registerResourceTransform((args) =>
-      RETAINED_TYPES.has(args.type)
-        ? { props: args.props, opts: { ...args.opts, retainOnDelete: true } }
-        : undefined,
-    );
-    return program();
-  };
 }
 
 function summarize(changes: Record<string, number> | undefined): ChangeSummary {
