@@ -176,7 +176,14 @@ export async function repairFileCheckpoint(
     );
     return;
   }
-  report.problems.push('the checkpoint is corrupt and no valid backup or history checkpoint was found');
+  // Nothing to restore from: the stack never finished a write after its first one. Moved aside
+  // (kept for inspection), so the stack is created afresh instead of failing every load.
+  const aside = `${checkpoint}.corrupt-${Date.now()}`;
+  await rename(checkpoint, aside);
+  await rm(`${checkpoint}.attrs`, { force: true });
+  report.problems.push(
+    `the checkpoint was corrupt with no valid backup or history; moved aside to ${aside.slice(stateRoot.length + 1)}`,
+  );
 }
 
 /** Lock files of a stack in a DIY (file://) backend. */
