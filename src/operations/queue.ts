@@ -118,6 +118,7 @@ export class OperationQueue extends EventEmitter {
   #pumpAgain = false;
   #started = false;
   #stopping = false;
+  #recovering: Promise<void> | undefined;
 
   constructor(opts: OperationQueueOptions) {
     super();
@@ -147,6 +148,23 @@ export class OperationQueue extends EventEmitter {
   async start(): Promise<void> {
     if (this.#started) return;
     this.#started = true;
+    await this.recoverInterrupted();
+    this.#pump();
+  }
+
+  /**
+   * The recovery part of start(), callable before it (main.ts runs it before the server starts, as
+   * it can take longer than a start-up hook may): every operation left `running` is reported
+   * `interrupted` once its stack is usable again. Idempotent.
+   */
+  async recoverInterrupted(): Promise<void> {
+    this.#recovering ??= this.#recoverInterrupted().finally(() => {
+      this.#recovering = undefined;
+    });
+    return this.#recovering;
+  }
+
+  async #recoverInterrupted(): Promise<void> {
     // Recovery first, report after: an operation is marked interrupted only once its account's
     // stack is usable again, and its record says what recovery did.
     const recovered = new Map<string, OperationError>();
@@ -184,7 +202,6 @@ export class OperationQueue extends EventEmitter {
         'recovered a stack whose engine run was cut short',
       );
     }
-    this.#pump();
   }
 
   /** Makes the account's stack usable after a crash; the error an interrupted operation reports. */

@@ -1,6 +1,7 @@
 // Decommission and re-onboarding through the HTTP API, with the real engine and sandbox: a DELETE
 // that keeps the log data (the default) and a new PUT + apply adopt the kept bucket and key, so the
 // new trail writes into the same bucket under the same key, and no second key or bucket exists.
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import t from 'tap';
 import { SandboxState } from '../../src/sandbox/state.ts';
@@ -35,7 +36,7 @@ async function put(service: RunningService, account: string) {
   });
 }
 
-t.test('apply, DELETE (keep data), PUT, apply: the kept bucket and key are adopted', async (t) => {
+t.test('apply, DELETE (keep data), PUT, apply: the kept bucket and key are used again', async (t) => {
   const dataDir = await tempDir(t);
   const service = await startService(dataDir);
   t.teardown(() => service.stop());
@@ -81,3 +82,47 @@ t.test('apply, DELETE (keep data), PUT, apply: the kept bucket and key are adopt
   const same = await finished(service, await service.fetch(applyUrl, { method: 'POST' }));
   t.same(Object.keys(same.changeSummary ?? {}), ['same'], 'and a further apply changes nothing');
 });
+
+t.test(
+  'a stack that lost its state: the apply adopts what the account has, creates nothing twice',
+  async (t) => {
+    const dataDir = await tempDir(t);
+    const account = '456789012345';
+    const sandbox = new SandboxState(join(dataDir, 'sandbox', 'state'));
+    const first = await startService(dataDir);
+    t.teardown(() => first.stop());
+    t.equal((await put(first, account)).status, 201);
+    const applyUrl = `/v1/accounts/${account}/trail/applies`;
+    const applied = await finished(first, await first.fetch(applyUrl, { method: 'POST' }));
+    t.equal(applied.state, 'succeeded');
+    const before = sandbox
+      .list({ accountId: account })
+      .map((r) => `${r.type} ${r.id}`)
+      .sort();
+    await first.stop();
+
+    // The state is lost (or was written by a version that forgot the kept bucket and key).
+    const state = join(dataDir, 'state', '.pulumi');
+    await rm(join(state, 'stacks', 'trailwarden'), { recursive: true, force: true });
+    await rm(join(state, 'history', 'trailwarden', account), { recursive: true, force: true });
+
+    const second = await startService(dataDir);
+    t.teardown(() => second.stop());
+    const again = await finished(second, await second.fetch(applyUrl, { method: 'POST' }));
+    t.equal(again.state, 'succeeded', `apply over the existing resources ${JSON.stringify(again.error)}`);
+    t.ok(
+      (again.changeSummary?.import ?? 0) > 0,
+      `resources imported: ${JSON.stringify(again.changeSummary)}`,
+    );
+      t.same(
+      sandbox
+        .list({ accountId: account })
+        .map((r) => `${r.type} ${r.id}`)
+        .sort(),
+      before,
+      'the account holds exactly what it held: no second key, no second anything',
+    );
+    const same = await finished(second, await second.fetch(applyUrl, { method: 'POST' }));
+    t.same(Object.keys(same.changeSummary ?? {}), ['same'], 'and a further apply changes nothing');
+  },
+);
