@@ -5,7 +5,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { processesOfRun } from '../../src/engine/processes.ts';
@@ -53,6 +53,8 @@ export async function startGroupService(
     for (const stream of [child.stdout!, child.stderr!]) {
       createInterface({ input: stream }).on('line', (line) => {
         logs.push(line);
+        // Kept beside the data, for a look after a failed run.
+        appendFileSync(join(dataDir, 'service.log'), `${line}\n`);
         if (line.includes('trailwarden listening')) resolve();
       });
     }

@@ -68,13 +68,25 @@ const REPRESENTATIVE: KillPoint[] = [
   { op: 'delete', type: 'aws:cloudtrail/trail:Trail' },
 ];
 
+// FAULT_KILL_POINTS: unset (the representative set), `all`, or a list like `create:Trail,update:Trail`.
+const selected = process.env.FAULT_KILL_POINTS;
 const points: KillPoint[] =
-  process.env.FAULT_KILL_POINTS === 'all'
+  selected === 'all'
     ? [
         ...BASELINE_KINDS.map((type) => ({ op: 'create' as const, type })),
         ...REPRESENTATIVE.filter((p) => p.op !== 'create'),
       ]
-    : REPRESENTATIVE;
+    : selected
+      ? selected.split(',').map((item) => {
+          const [op, kind] = item.split(':') as [Op, string];
+          const type = BASELINE_KINDS.find((k) => k.endsWith(`:${kind}`));
+          if (!type) throw new Error(`FAULT_KILL_POINTS: no resource kind ${kind}`);
+          return { op, type };
+        })
+      : REPRESENTATIVE;
+
+// Each kill point restarts the service and runs two or three applies through the real CLI.
+t.setTimeout(Math.max(600_000, points.length * 240_000));
 
 const json = { 'content-type': 'application/json' };
 const SECRET = 'fault-suite-webhook-secret-value';
