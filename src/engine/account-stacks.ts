@@ -16,7 +16,7 @@ import {
 import type { ResolvedTrailRequest } from '../trail-request/schema.ts';
 import { EngineError, OperationCancelledError, StackLockedError } from './errors.ts';
 import { type AccountInventory, OWNER_TAGGED_TYPES, ownerTags, wantedOf } from './inventory.ts';
-import { explicitEnvCommand, inheritableEnv } from './processes.ts';
+import { type EngineProcesses, explicitEnvCommand, inheritableEnv } from './processes.ts';
 import { getPulumiCommand } from './pulumi-cli.ts';
 import {
   type Deployment,
@@ -78,8 +78,8 @@ export interface AccountStacksOptions {
   inventory?: AccountInventory;
   /** The service's environment the CLI and plugins may inherit (default: inheritableEnv()). */
   childEnv?: Record<string, string>;
-  /** Marks every CLI this service run starts (processes.ts), so none outlives the service. */
-  runId?: string;
+  /** This service run's engine processes (processes.ts): marked, and killed on close(). */
+  processes?: EngineProcesses;
 }
 
 // Resource types that hold the audit record itself: kept (in the account and in the stack) when an
@@ -107,6 +107,7 @@ export class AccountStacks implements TrailEngine {
   readonly #stacks = new Map<string, Promise<Stack>>();
   // Tail of each account's chain of operations: two operations on one account never overlap.
   readonly #tails = new Map<string, Promise<unknown>>();
+  #closing = false;
 
   constructor(opts: AccountStacksOptions) {
     this.#opts = opts;
@@ -284,6 +285,12 @@ export class AccountStacks implements TrailEngine {
     });
   }
 
+  /** Service shutdown: kills every CLI and plugin this run started that is still running. */
+  async close(): Promise<void> {
+    this.#closing = true;
+    this.#opts.processes?.killAll();
+  }
+
   /** Kept for callers of the older interface: recovery does more than clear the lock. */
   async cancelStaleLock(accountId: string): Promise<void> {
     await this.recover(accountId);
@@ -402,12 +409,14 @@ export class AccountStacks implements TrailEngine {
     const fn = async () => {
       await mkdir(this.#markerDir(), { recursive: true, mode: 0o700 });
       await writeFile(marker, `${process.pid}\n`, { mode: 0o600 });
-      try {
-        return await body();
-      } finally {
-        // A run that got to its end (success or a reported failure) clears it; a kill does not.
-        await rm(marker, { force: true });
-      }
+      const result = await body().catch((err: unknown) => {
+        // Killed by close(): the CLI had no chance to release its lock; the next start recovers.
+        if (this.#closing) throw err;
+        return rm(marker, { force: true }).then(() => Promise.reject(err));
+      });
+      // A run that got to its end (success or a reported failure) clears it; a kill does not.
+      await rm(marker, { force: true });
+      return result;
     };
     const previous = this.#tails.get(accountId) ?? Promise.resolve();
     const next = previous.then(fn, fn);
@@ -463,7 +472,11 @@ export class AccountStacks implements TrailEngine {
     });
     // The CLI gets an explicit environment: no service secret reaches it or its plugins.
     return this.#command.then((cmd) =>
-      explicitEnvCommand(cmd, this.#opts.childEnv ?? inheritableEnv(), this.#opts.runId ?? 'unmarked'),
+      explicitEnvCommand(
+        cmd,
+        this.#opts.childEnv ?? inheritableEnv(),
+        this.#opts.processes?.runId ?? 'unmarked',
+      ),
     );
   }
 

@@ -19,7 +19,7 @@ export async function createEngine(config: Config, env = process.env): Promise<T
   // Kills what an earlier run of the service left (a CLI still updating a stack after the service
   // alone was killed, plugins whose engine is gone) before recovery touches any stack.
   const processes = startEngineProcesses(config.dataDir);
-  const stacks = new AccountStacks({
+  return new AccountStacks({
     dataDir: config.dataDir,
     backendUrl: env.PULUMI_BACKEND_URL || undefined,
     pulumiHome: env.PULUMI_HOME || undefined,
@@ -28,12 +28,7 @@ export async function createEngine(config: Config, env = process.env): Promise<T
     assumeRoleFor: (accountId) => roleForAccount(config, accountId),
     programFor: accountTrailProgram,
     inventory: sandbox ? new SandboxInventory(sandbox.stateDir) : new DerivedIdInventory(),
-    runId: processes.runId,
+    processes,
     childEnv: inheritableEnv(env),
-  });
-  return Object.assign(stacks, {
-    close: async () => {
-      processes.killAll();
-    },
   });
 }
