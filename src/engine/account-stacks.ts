@@ -285,6 +285,18 @@ export class AccountStacks implements TrailEngine {
     });
   }
 
+  /** The account's state as `pulumi stack export` gives it (for tools and tests). */
+  exportState(accountId: string): Promise<{ version: number; deployment: unknown }> {
+    if (!ACCOUNT_ID.test(accountId)) throw new TypeError(`not an AWS account id: ${accountId}`);
+    return this.#serialized(accountId, async () => (await this.#stack(accountId)).exportStack());
+  }
+
+  /** Replaces the account's state (`pulumi stack import`); only when no operation runs on it. */
+  importState(accountId: string, state: { version: number; deployment: unknown }): Promise<void> {
+    if (!ACCOUNT_ID.test(accountId)) throw new TypeError(`not an AWS account id: ${accountId}`);
+    return this.#serialized(accountId, async () => (await this.#stack(accountId)).importStack(state));
+  }
+
   /** Service shutdown: kills every CLI and plugin this run started that is still running. */
   async close(): Promise<void> {
     this.#closing = true;
