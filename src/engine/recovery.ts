@@ -235,6 +235,7 @@ export function resolvePendingCreates(
   for (const op of pending) {
     if (op.type !== 'creating') {
       // Updates and deletes: the resource is in the state; the refresh reads what it is now.
+      // (`pulumi stack import` drops every pending operation that is left: nothing is lost.)
       report.otherPendingOperations++;
       keep.push(op);
       continue;
