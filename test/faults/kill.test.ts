@@ -11,6 +11,7 @@ import { type FSWatcher, mkdirSync, watch } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
 import { typeSlug } from '../../src/sandbox/state.ts';
+import { freshStore } from '../helpers/databases.ts';
 import { tempDir } from '../helpers/engine.ts';
 import { followEvents } from '../helpers/service.ts';
 import {
@@ -91,8 +92,14 @@ t.setTimeout(Math.max(600_000, points.length * 240_000));
 const json = { 'content-type': 'application/json' };
 const SECRET = 'fault-suite-webhook-secret-value';
 
+// On PostgreSQL too when TEST_DATABASE_URL is set (CI starts one); else the SQLite default.
+const databaseUrl = process.env.TEST_DATABASE_URL;
+
 async function start(dataDir: string): Promise<GroupService> {
-  return startGroupService(dataDir, { WEBHOOK_SECRET: SECRET });
+  return startGroupService(dataDir, {
+    WEBHOOK_SECRET: SECRET,
+    ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
+  });
 }
 
 async function post(service: GroupService, path: string): Promise<Operation> {
@@ -147,6 +154,7 @@ t.test(
   'kill the whole process group at resource changes: recovery converges, nothing orphaned',
   async (t) => {
     const dataDir = await tempDir(t, 'trailwarden-faults-');
+    if (databaseUrl) await (await freshStore(databaseUrl)).close();
     let service = await start(dataDir);
     t.teardown(() => service.killGroup());
     const outcomes: string[] = [];
@@ -192,8 +200,10 @@ t.test(
           t.ok(envs.length > 0, `engine processes found (${envs.length})`);
           for (const { pid, env } of envs)
             t.notOk(
-              env.some((v) => v.startsWith('WEBHOOK_SECRET=') || v.includes(SECRET)),
-              `process ${pid} does not inherit WEBHOOK_SECRET`,
+              env.some(
+                (v) => v.startsWith('WEBHOOK_SECRET=') || v.includes(SECRET) || v.startsWith('DATABASE_URL='),
+              ),
+              `process ${pid} inherits neither WEBHOOK_SECRET nor DATABASE_URL`,
             );
         }
         await service.killGroup();
