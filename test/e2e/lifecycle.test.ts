@@ -114,7 +114,7 @@ t.test(
       (again.changeSummary?.import ?? 0) > 0,
       `resources imported: ${JSON.stringify(again.changeSummary)}`,
     );
-      t.same(
+    t.same(
       sandbox
         .list({ accountId: account })
         .map((r) => `${r.type} ${r.id}`)
