@@ -215,6 +215,13 @@ export interface Deployment {
 }
 
 /**
+ * Why not `pulumi refresh --import-pending-creates URN ID` (v3.260): the CLI only retypes the
+ * pending operation as "importing" (pkg/cmd/pulumi/operations/refresh.go); the engine never reads
+ * such operations and the next checkpoint keeps only "creating" ones, so the resource ends in
+ * neither the resources nor the pending operations (tried: "44 unchanged", the role gone from the
+ * state, still in the account). Moving it into the resources with its id, then refreshing, does
+ * what the flag promises.
+ *
  * Resolves the pending creates of a deployment against the account, in place: a resource found
  * moves into the state with its id (the following refresh reads its real properties, and drops it
  * if the provider finds nothing), one not found is cleared. Returns whether the deployment changed.
