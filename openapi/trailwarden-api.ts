@@ -875,7 +875,7 @@ export interface components {
             startedAt: string | null;
             finishedAt: string | null;
             durationMs: number | null;
-            /** @description Resources by change (create, update, replace, delete, same) */
+            /** @description Resources by change (create, update, replace, delete, same, import); a decommission that keeps the data counts the log bucket, the key and their settings as kept */
             changeSummary: {
                 [key: string]: number;
             } | null;

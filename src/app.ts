@@ -368,6 +368,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.addHook('onClose', async () => {
     await queue.stop(config.shutdownTimeoutMs);
     await reconciler.stop(config.shutdownTimeoutMs);
+    // Whatever the engine started and is still running (a CLI that ignored the cancel, plugins).
+    await engine.close?.();
   });
 
   // With security wired (beforeRoutes → wireSecurity), applies and decommissions follow its approval policy.

@@ -71,6 +71,8 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   process.on('SIGINT', () => void shutdown('SIGINT'));
 
+  // Recovery of stacks a killed run left can take longer than a start-up hook may.
+  await app.operationQueue.recoverInterrupted();
   await app.listen({ port: config.port, host: config.host });
   logger.info(
     {

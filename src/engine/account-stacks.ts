@@ -1,7 +1,7 @@
 // The engine adapter: one Pulumi stack per AWS account, driven in-process through the
 // Automation API with an inline program. This is the only module that talks to the CLI.
 import { createHash } from 'node:crypto';
-import { mkdir, readdir, rm, stat } from 'node:fs/promises';
+import { mkdir, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as pulumi from '@pulumi/pulumi';
 import {
@@ -18,7 +18,18 @@ import {
 import { canonicalJson } from '../audit/canonical.ts';
 import type { ResolvedTrailRequest } from '../trail-request/schema.ts';
 import { EngineError, OperationCancelledError, PreviewStaleError, StackLockedError } from './errors.ts';
+import { type AccountInventory, OWNER_TAGGED_TYPES, ownerTags, wantedOf } from './inventory.ts';
+import { type EngineProcesses, explicitEnvCommand, inheritableEnv } from './processes.ts';
 import { getPulumiCommand } from './pulumi-cli.ts';
+import {
+  type Deployment,
+  emptyReport,
+  fileLocks,
+  findDuplicates,
+  type RecoveryReport,
+  repairFileCheckpoint,
+  resolvePendingCreates,
+} from './recovery.ts';
 import type {
   ChangeSummary,
   DestroyOptions,
@@ -63,10 +74,19 @@ export interface AccountStacksOptions {
   /** The role assumed in each account (production); undefined in sandbox mode. */
   assumeRoleFor?: (accountId: string) => AssumedRole | undefined;
   programFor: ProgramFactory;
+  /**
+   * Looks resources up in an account: pending creates after a crash, and the bucket and key an
+   * account kept when it is onboarded again. Without one, pending creates cannot be resolved.
+   */
+  inventory?: AccountInventory;
+  /** The service's environment the CLI and plugins may inherit (default: inheritableEnv()). */
+  childEnv?: Record<string, string>;
+  /** This service run's engine processes (processes.ts): marked, and killed on close(). */
+  processes?: EngineProcesses;
 }
 
-// Resource types that hold the audit record itself: kept when an account is decommissioned
-// unless the caller asks to remove the data too.
+// Resource types that hold the audit record itself: kept (in the account and in the stack) when an
+// account is decommissioned unless the caller asks to remove the data too.
 const RETAINED_TYPES = new Set([
   'aws:kms/key:Key',
   'aws:kms/alias:Alias',
@@ -91,6 +111,7 @@ export class AccountStacks implements TrailEngine {
   readonly #stacks = new Map<string, Promise<Stack>>();
   // Tail of each account's chain of operations: two operations on one account never overlap.
   readonly #tails = new Map<string, Promise<unknown>>();
+  #closing = false;
 
   constructor(opts: AccountStacksOptions) {
     this.#opts = opts;
@@ -134,7 +155,13 @@ export class AccountStacks implements TrailEngine {
 
   up(accountId: string, request: ResolvedTrailRequest, opts: RunOptions = {}): Promise<OperationResult> {
     return this.#run('apply', accountId, opts, async (stack, common) => {
-      stack.workspace.program = this.#program(accountId, request);
+      // Re-onboarding: the bucket and key a decommission kept are adopted, never created twice.
+      stack.workspace.program = await this.#adopting(
+        stack,
+        accountId,
+        this.#program(accountId, request),
+        opts,
+      );
       // Confirmed from a preview: refuse to apply over a recorded state the preview did not see (an
       // apply or destroy ran in between, through this service or the CLI), then run the preview's
       // update plan (`pulumi up --plan`, https://www.pulumi.com/docs/iac/concepts/update-plans/):
@@ -193,18 +220,40 @@ export class AccountStacks implements TrailEngine {
 
   destroy(
     accountId: string,
-    request: ResolvedTrailRequest,
+    _request: ResolvedTrailRequest,
     opts: DestroyOptions = {},
   ): Promise<OperationResult> {
     return this.#run('destroy', accountId, opts, async (stack, common) => {
-      if (opts.retainData !== false) {
-        // Mark the log bucket and key retainOnDelete in the state first, so that destroy
-        // forgets them instead of deleting years of audit logs.
-        stack.workspace.program = retaining(this.#program(accountId, request));
-        await stack.up(common);
+      if (opts.retainData === false) {
+        const result = await stack.destroy(common);
+        return { changeSummary: summarize(result.summary.resourceChanges), outputs: {} };
       }
-      const result = await stack.destroy(common);
-      return { changeSummary: summarize(result.summary.resourceChanges), outputs: {} };
+      // Keeping the data: a destroy targeted at everything but the log bucket, the key and what
+      // holds them (their components and providers). They stay in the account AND in the stack,
+      // so onboarding the account again uses them as they are (the new trail writes into the
+      // same bucket under the same key; no lookup, no second key, in aws mode as in the sandbox),
+      // and a later DELETE ?retainData=false can still remove them. A retry after a kill
+      // recomputes the targets from what the state still holds.
+      const deployment = ((await stack.exportStack()).deployment ?? {}) as Deployment;
+      const resources = deployment.resources ?? [];
+      const byUrn = new Map(resources.map((r) => [r.urn, r]));
+      const keep = new Set<string>();
+      const kept = resources.filter((r) => RETAINED_TYPES.has(r.type));
+      for (const r of kept) {
+        for (let urn: string | undefined = r.urn; urn && !keep.has(urn); urn = byUrn.get(urn)?.parent)
+          keep.add(urn);
+      }
+      const targets = resources
+        .filter((r) => !keep.has(r.urn) && !r.type.startsWith('pulumi:'))
+        .map((r) => r.urn);
+      const changeSummary: ChangeSummary = {};
+      if (targets.length) {
+        const result = await stack.destroy({ ...common, target: targets });
+        Object.assign(changeSummary, summarize(result.summary.resourceChanges));
+        delete changeSummary.same;
+      }
+      if (kept.length) changeSummary.kept = kept.length;
+      return { changeSummary, outputs: {} };
     });
   }
 
@@ -229,26 +278,140 @@ export class AccountStacks implements TrailEngine {
   }
 
   /**
-   * After a crash, our update may have left its lock and pending operations in the stack.
-   * Only call this when no operation of this service runs on the account.
+   * Makes an account's stack usable after its update was killed, before the operation is
+   * reported: a corrupt checkpoint repaired (DIY backend), temp files removed, the lock released
+   * and checked, pending creates resolved against the account (imported when found, cleared when
+   * absent) and the state refreshed, duplicates reported. Only call when no operation of this
+   * service runs on the account.
    */
-  async cancelStaleLock(accountId: string): Promise<void> {
-    await this.#serialized(accountId, async () => {
+  recover(accountId: string): Promise<RecoveryReport> {
+    if (!ACCOUNT_ID.test(accountId)) throw new TypeError(`not an AWS account id: ${accountId}`);
+    return this.#serialized(accountId, async () => {
+      const report = emptyReport(accountId);
+      const stackName = this.stackName(accountId);
+      const fileRoot = this.backendUrl.startsWith('file://')
+        ? this.backendUrl.slice('file://'.length)
+        : undefined;
+      // Before anything loads the checkpoint: a 0-byte side file makes every load fail with EOF.
+      if (fileRoot) await repairFileCheckpoint(fileRoot, this.#projectName, accountId, report);
       const stack = await this.#stack(accountId);
       try {
         await stack.cancel();
+        report.lockReleased = true;
       } catch (err) {
         // "no update in progress" is the expected answer when the crash left no lock.
-        if (!/no update|not currently/i.test(String((err as Error).message)))
-          throw this.#mapError(err, [], undefined);
+        if (/no update|not currently/i.test(String((err as Error).message))) report.lockReleased = true;
+        else report.problems.push(`cancel: ${engineLines(String((err as Error).message))}`);
+      }
+      if (fileRoot) {
+        // Verified on disk, not assumed: the previous process is gone, so no lock can be live.
+        const left = await fileLocks(fileRoot, stackName);
+        for (const lock of left) await rm(lock, { force: true });
+        report.locksRemoved = left.length;
+        report.lockReleased = (await fileLocks(fileRoot, stackName)).length === 0;
       }
       const state = await stack.exportStack();
-      const deployment = state.deployment as { pending_operations?: unknown[] } | undefined;
-      if (deployment?.pending_operations?.length) {
-        deployment.pending_operations = [];
+      const deployment = (state.deployment ?? {}) as Deployment;
+      const pending = deployment.pending_operations?.length ?? 0;
+      const inventory = this.#opts.inventory;
+      if (pending) {
+        if (inventory) {
+          resolvePendingCreates(deployment, accountId, stackName, inventory, report);
+        } else {
+          for (const op of deployment.pending_operations ?? []) {
+            if (op.type === 'creating')
+              report.pendingCreates.push({
+                urn: op.resource.urn,
+                type: op.resource.type,
+                outcome: 'unresolved',
+              });
+            else report.otherPendingOperations++;
+          }
+          deployment.pending_operations = deployment.pending_operations?.filter(
+            (op) => op.type !== 'creating',
+          );
+        }
         await stack.importStack(state);
+        // Reads every resource as it is now: imported ones get their real properties (and go again
+        // if the provider finds nothing), pending updates and deletes are settled.
+        await stack.refresh({ color: 'never' });
+        report.refreshed = true;
       }
+      if (inventory) {
+        const after = pending ? ((await stack.exportStack()).deployment as Deployment) : deployment;
+        findDuplicates(after, accountId, stackName, inventory, report);
+      }
+      return report;
     });
+  }
+
+  /** The account's state as `pulumi stack export` gives it (for tools and tests). */
+  exportState(accountId: string): Promise<{ version: number; deployment: unknown }> {
+    if (!ACCOUNT_ID.test(accountId)) throw new TypeError(`not an AWS account id: ${accountId}`);
+    return this.#serialized(accountId, async () => (await this.#stack(accountId)).exportStack());
+  }
+
+  /** Replaces the account's state (`pulumi stack import`); only when no operation runs on it. */
+  importState(accountId: string, state: { version: number; deployment: unknown }): Promise<void> {
+    if (!ACCOUNT_ID.test(accountId)) throw new TypeError(`not an AWS account id: ${accountId}`);
+    return this.#serialized(accountId, async () => (await this.#stack(accountId)).importStack(state));
+  }
+
+  /** Service shutdown: kills every CLI and plugin this run started that is still running. */
+  async close(): Promise<void> {
+    this.#closing = true;
+    this.#opts.processes?.killAll();
+  }
+
+  /** Kept for callers of the older interface: recovery does more than clear the lock. */
+  async cancelStaleLock(accountId: string): Promise<void> {
+    await this.recover(accountId);
+  }
+
+  /**
+   * The program for an apply, with `import` on every resource it would create that the account
+   * already has (an account onboarded again over the bucket and key its decommission kept, or a
+   * stack whose state was lost). Only looked at while the state lacks the key or the bucket.
+   */
+  async #adopting(stack: Stack, accountId: string, program: PulumiFn, opts: RunOptions): Promise<PulumiFn> {
+    const inventory = this.#opts.inventory;
+    if (!inventory) return program;
+    const deployment = ((await stack.exportStack()).deployment ?? {}) as Deployment;
+    const types = new Set((deployment.resources ?? []).map((r) => r.type));
+    if (types.has('aws:kms/key:Key') && types.has('aws:s3/bucket:Bucket')) return program;
+    const stackName = this.stackName(accountId);
+    const planned: ReturnType<typeof wantedOf>[] = [];
+    stack.workspace.program = program;
+    await stack.preview({
+      color: 'never',
+      signal: opts.signal,
+      onEvent: (event) => {
+        const meta = event.resourcePreEvent?.metadata;
+        if (meta?.op === 'create' && !meta.type.startsWith('pulumi:') && meta.new?.custom)
+          planned.push(wantedOf({ urn: meta.urn, type: meta.type, inputs: meta.new.inputs ?? {} }));
+      },
+    });
+    const adopt = new Map<string, string>();
+    for (const wanted of planned) {
+      const found = inventory.find(accountId, stackName, wanted);
+      // Only what was seen in the account: an import of something absent fails the apply.
+      if (!found?.verified || !found.ids[0]) continue;
+      adopt.set(`${wanted.type}::${wanted.name}`, found.ids[0]);
+      if (found.ids.length > 1)
+        opts.log?.warn(
+          { accountId, urn: wanted.urn, adopted: found.ids[0], duplicates: found.ids.slice(1) },
+          'duplicate resources in the account',
+        );
+    }
+    if (!adopt.size) return program;
+    opts.log?.info({ accountId, adopted: Object.fromEntries(adopt) }, 'adopting resources the account has');
+    return async () => {
+      pulumi.runtime.registerResourceTransform((args) => {
+        const id = adopt.get(`${args.type}::${args.name}`);
+        return id ? { props: args.props, opts: { ...args.opts, import: id } } : undefined;
+      });
+      return program();
+    };
   }
 
   async #run(
@@ -310,7 +473,36 @@ export class AccountStacks implements TrailEngine {
     });
   }
 
-  #serialized<T>(accountId: string, fn: () => Promise<T>): Promise<T> {
+  /**
+   * Accounts whose last engine run (operation or recovery) never finished: a killed service leaves
+   * their marker behind, and the next start recovers them even when no operation says so.
+   */
+  async unfinishedAccounts(): Promise<string[]> {
+    try {
+      return (await readdir(this.#markerDir())).filter((n) => ACCOUNT_ID.test(n));
+    } catch {
+      return [];
+    }
+  }
+
+  #markerDir(): string {
+    return join(this.#opts.dataDir, 'run', 'in-flight');
+  }
+
+  #serialized<T>(accountId: string, body: () => Promise<T>): Promise<T> {
+    const marker = join(this.#markerDir(), accountId);
+    const fn = async () => {
+      await mkdir(this.#markerDir(), { recursive: true, mode: 0o700 });
+      await writeFile(marker, `${process.pid}\n`, { mode: 0o600 });
+      const result = await body().catch((err: unknown) => {
+        // Killed by close(): the CLI had no chance to release its lock; the next start recovers.
+        if (this.#closing) throw err;
+        return rm(marker, { force: true }).then(() => Promise.reject(err));
+      });
+      // A run that got to its end (success or a reported failure) clears it; a kill does not.
+      await rm(marker, { force: true });
+      return result;
+    };
     const previous = this.#tails.get(accountId) ?? Promise.resolve();
     const next = previous.then(fn, fn);
     const tail = next.catch(() => undefined);
@@ -334,7 +526,31 @@ export class AccountStacks implements TrailEngine {
   }
 
   #program(accountId: string, request: ResolvedTrailRequest): PulumiFn {
-    return this.#opts.programFor({ accountId, request, assumeRole: this.#opts.assumeRoleFor?.(accountId) });
+    const program = this.#opts.programFor({
+      accountId,
+      request,
+      assumeRole: this.#opts.assumeRoleFor?.(accountId),
+    });
+    const stackName = this.stackName(accountId);
+    return async () => {
+      // Resources whose id AWS generates (KMS keys) carry their stack and logical name, so that one
+      // created by an update that was killed can be found again (recovery, re-onboarding).
+      pulumi.runtime.registerResourceTransform((args) =>
+        OWNER_TAGGED_TYPES.has(args.type)
+          ? {
+              props: {
+                ...args.props,
+                tags: {
+                  ...((args.props.tags as Record<string, string>) ?? {}),
+                  ...ownerTags(stackName, args.name),
+                },
+              },
+              opts: args.opts,
+            }
+          : undefined,
+      );
+      return program();
+    };
   }
 
   #cli(): Promise<PulumiCommand> {
@@ -342,7 +558,14 @@ export class AccountStacks implements TrailEngine {
       this.#command = undefined;
       throw err;
     });
-    return this.#command;
+    // The CLI gets an explicit environment: no service secret reaches it or its plugins.
+    return this.#command.then((cmd) =>
+      explicitEnvCommand(
+        cmd,
+        this.#opts.childEnv ?? inheritableEnv(),
+        this.#opts.processes?.runId ?? 'unmarked',
+      ),
+    );
   }
 
   // Creating the workspace and selecting the stack happen once per account and process.
@@ -406,17 +629,6 @@ interface CommonOpts {
   onEvent: (event: EngineEvent) => void;
   signal: AbortSignal | undefined;
   color: 'never';
-}
-
-function retaining(program: PulumiFn): PulumiFn {
-  return async () => {
-    pulumi.runtime.registerResourceTransform((args) =>
-      RETAINED_TYPES.has(args.type)
-        ? { props: args.props, opts: { ...args.opts, retainOnDelete: true } }
-        : undefined,
-    );
-    return program();
-  };
 }
 
 function summarize(changes: Record<string, number> | undefined): ChangeSummary {

@@ -5,6 +5,8 @@ import { accountTrailProgram } from '../../stacks/program.ts';
 import { type Config, pulumiHomeOf, roleForAccount } from '../config.ts';
 import { installSandboxPlugin } from '../sandbox/plugin.ts';
 import { AccountStacks } from './account-stacks.ts';
+import { DerivedIdInventory, SandboxInventory } from './inventory.ts';
+import { inheritableEnv, startEngineProcesses } from './processes.ts';
 import type { TrailEngine } from './types.ts';
 
 export async function createEngine(config: Config, env = process.env): Promise<TrailEngine> {
@@ -14,6 +16,9 @@ export async function createEngine(config: Config, env = process.env): Promise<T
         pluginBinDir: await installSandboxPlugin(join(config.dataDir, 'sandbox', 'bin')),
       }
     : undefined;
+  // Kills what an earlier run of the service left (a CLI still updating a stack after the service
+  // alone was killed, plugins whose engine is gone) before recovery touches any stack.
+  const processes = startEngineProcesses(config.dataDir);
   return new AccountStacks({
     dataDir: config.dataDir,
     backendUrl: env.PULUMI_BACKEND_URL || undefined,
@@ -23,5 +28,8 @@ export async function createEngine(config: Config, env = process.env): Promise<T
     assumeRoleFor: (accountId) => roleForAccount(config, accountId),
     // An organization trail is owned by the management account: its ARN names that account.
     programFor: (args) => accountTrailProgram({ ...args, managementAccountId: config.managementAccountId }),
+    inventory: sandbox ? new SandboxInventory(sandbox.stateDir) : new DerivedIdInventory(),
+    processes,
+    childEnv: inheritableEnv(env),
   });
 }

@@ -3,8 +3,9 @@
 // the Automation API.
 import type { EngineEvent } from '@pulumi/pulumi/automation/index.js';
 import type { ResolvedTrailRequest } from '../trail-request/schema.ts';
+import type { RecoveryReport } from './recovery.ts';
 
-export type { EngineEvent };
+export type { EngineEvent, RecoveryReport };
 
 export type OperationKind = 'preview' | 'apply' | 'refresh-preview' | 'refresh' | 'destroy';
 
@@ -62,6 +63,15 @@ export interface TrailEngine {
   destroy(accountId: string, request: ResolvedTrailRequest, opts?: DestroyOptions): Promise<OperationResult>;
   /** Clears a lock left by a crashed process; only safe when no operation of ours runs on the stack. */
   cancelStaleLock(accountId: string): Promise<void>;
+  /**
+   * After a crash: makes the stack usable (lock, checkpoint, pending creates resolved against the
+   * account) and says what it did. Engines without it only get cancelStaleLock.
+   */
+  recover?(accountId: string): Promise<RecoveryReport>;
+  /** Accounts whose engine run a kill cut short (recovered at start even without an operation). */
+  unfinishedAccounts?(): Promise<string[]>;
+  /** Kills every process the engine started (service shutdown). */
+  close?(): Promise<void>;
   /** The CLI version in use, for /readyz. */
   cliVersion(): Promise<string>;
 }

@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { setTimeout as delay } from 'node:timers/promises';
 import { buildDriftReport, type DriftReport } from '../drift/report.ts';
+import { describeRecovery } from '../engine/recovery.ts';
 import type {
   EngineEvent,
   OperationKind,
@@ -79,6 +80,9 @@ export const INTERRUPTED_BY_RESTART: OperationError = {
     'The service stopped while this operation was running; its stack lock was released. Retry the operation.',
 };
 
+const RECOVERY_FAILED =
+  'The service stopped while this operation was running, and recovering its stack failed (see engineMessage); the stack may still be locked or hold unresolved creates.';
+
 const isFinal = (state: OperationState) => FINAL_OPERATION_STATES.includes(state);
 
 /**
@@ -130,6 +134,7 @@ export class OperationQueue extends EventEmitter {
   #pumpAgain = false;
   #started = false;
   #stopping = false;
+  #recovering: Promise<void> | undefined;
 
   constructor(opts: OperationQueueOptions) {
     super();
@@ -159,10 +164,35 @@ export class OperationQueue extends EventEmitter {
   async start(): Promise<void> {
     if (this.#started) return;
     this.#started = true;
+    await this.recoverInterrupted();
+    this.#pump();
+  }
+
+  /**
+   * The recovery part of start(), callable before it (main.ts runs it before the server starts, as
+   * it can take longer than a start-up hook may): every operation left `running` is reported
+   * `interrupted` once its stack is usable again. Idempotent.
+   */
+  async recoverInterrupted(): Promise<void> {
+    this.#recovering ??= this.#recoverInterrupted().finally(() => {
+      this.#recovering = undefined;
+    });
+    return this.#recovering;
+  }
+
+  async #recoverInterrupted(): Promise<void> {
+    // Recovery first, report after: an operation is marked interrupted only once its account's
+    // stack is usable again, and its record says what recovery did.
+    const recovered = new Map<string, OperationError>();
     for (const op of await this.#store.listOperationsInState('running')) {
+      let error = recovered.get(op.accountId);
+      if (!error) {
+        error = await this.#recover(op.accountId);
+        recovered.set(op.accountId, error);
+      }
       const marked = await this.#store.updateOperation(
         op.id,
-        { state: 'interrupted', finishedAt: this.#iso(), error: INTERRUPTED_BY_RESTART },
+        { state: 'interrupted', finishedAt: this.#iso(), error },
         {
           ifState: 'running',
           account: {
@@ -174,15 +204,54 @@ export class OperationQueue extends EventEmitter {
       );
       if (!marked) continue;
       this.#log.warn({ operationId: op.id, accountId: op.accountId }, 'operation interrupted by restart');
-      try {
-        await this.#engine.cancelStaleLock(op.accountId);
-      } catch (err) {
-        this.#log.error({ err, accountId: op.accountId }, 'could not clear the stale stack lock');
-      }
       const after = await this.#store.getOperation(op.id);
       if (after) this.emit('settled', after);
     }
-    this.#pump();
+    // An engine run killed with no operation left running (a recovery, or an operation whose row
+    // was already final): its stack still gets recovered before new work.
+    for (const accountId of (await this.#engine.unfinishedAccounts?.()) ?? []) {
+      if (recovered.has(accountId)) continue;
+      const error = await this.#recover(accountId);
+      recovered.set(accountId, error);
+      this.#log.warn(
+        { accountId, recovery: error.message },
+        'recovered a stack whose engine run was cut short',
+      );
+    }
+  }
+
+  /** Makes the account's stack usable after a crash; the error an interrupted operation reports. */
+  async #recover(accountId: string): Promise<OperationError> {
+    if (!this.#engine.recover) {
+      try {
+        await this.#engine.cancelStaleLock(accountId);
+        return INTERRUPTED_BY_RESTART;
+      } catch (err) {
+        this.#log.error({ err, accountId }, 'could not clear the stale stack lock');
+        return {
+          ...INTERRUPTED_BY_RESTART,
+          message: RECOVERY_FAILED,
+          engineMessage: errorOf(err, '').message,
+        };
+      }
+    }
+    try {
+      const report = await this.#engine.recover(accountId);
+      this.#log.warn({ accountId, recovery: report }, 'recovered the stack of an interrupted operation');
+      return {
+        code: INTERRUPTED_BY_RESTART.code,
+        message: `The service stopped while this operation was running. Recovery: ${describeRecovery(report)} Retry the operation.`,
+        engineMessage: JSON.stringify(report),
+      };
+    } catch (err) {
+      this.#log.error({ err, accountId }, 'recovery of the stack failed');
+      const e = errorOf(err, 'recovery_failed');
+      return {
+        code: INTERRUPTED_BY_RESTART.code,
+        message: RECOVERY_FAILED,
+        engineMessage: e.engineMessage ?? e.message,
+      };
+    }
   }
 
   async enqueue(input: EnqueueInput): Promise<OperationRecord> {

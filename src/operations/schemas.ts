@@ -47,7 +47,8 @@ export const OperationSchema = Type.Object(
     finishedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
     durationMs: Type.Union([Type.Integer(), Type.Null()]),
     changeSummary: Type.Union([Type.Record(Type.String(), Type.Integer()), Type.Null()], {
-      description: 'Resources by change (create, update, replace, delete, same)',
+      description:
+        'Resources by change (create, update, replace, delete, same, import); a decommission that keeps the data counts the log bucket, the key and their settings as kept',
     }),
     outputs: Type.Union([Type.Record(Type.String(), Type.Unknown()), Type.Null()]),
     error: Type.Union([OperationErrorSchema, Type.Null()]),

@@ -99,6 +99,22 @@ const makeHandlers = (sdk: Impl) => ({
         (err) => fail(cb, err),
       );
   },
+  // An import (`import` resource option) reads a resource the engine has no properties for yet;
+  // the SDK's read would fail on the missing properties, the real aws provider does not.
+  read(this: Impl, call: Call, cb: Callback) {
+    const req = call.request;
+    if (req.getProperties()) return sdk.read!.call(this, call, cb);
+    sandbox.read(req.getId(), req.getUrn(), {}).then(
+      (r) => {
+        const resp = new provproto.ReadResponse();
+        resp.setId(r.id);
+        resp.setProperties(structproto.Struct.fromJavaScript(r.props ?? {}));
+        if (r.inputs) resp.setInputs(structproto.Struct.fromJavaScript(r.inputs));
+        cb(undefined, resp);
+      },
+      (err) => fail(cb, err),
+    );
+  },
   configure(call: Call, cb: Callback) {
     try {
       const vars: Record<string, string> = {};
@@ -181,6 +197,13 @@ grpc.Server.prototype.addService = function (
   );
   return addService.call(this, service, patched);
 };
+
+// The engine starts us in a process group of our own, so a kill of its group does not reach us:
+// exit once our parent (the engine) is gone, instead of serving nobody for ever.
+const engineParent = process.ppid;
+setInterval(() => {
+  if (process.ppid !== engineParent) process.exit(0);
+}, 500).unref();
 
 main(sandbox, process.argv.slice(2)).catch((err: unknown) => {
   console.error(err);
