@@ -10,7 +10,8 @@ const LABELS = { create: 'to create', update: 'to update', replace: 'to replace'
 /** A section offering to converge when the latest report found drift; null when there is nothing to fix. */
 export function renderConvergeSection(accountId, latest) {
   const report = latest?.report ?? latest;
-  if (!report?.id || report.clean) return null;
+  // Converge fixes drifted resources; a finding such as an unconfirmed subscription is not one.
+  if (!report?.id || !report.resources?.length) return null;
   const id = encodeURIComponent(accountId);
   const section = h(
     'section',

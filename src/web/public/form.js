@@ -813,9 +813,22 @@ class RequestForm {
       total === 0 ? 'Preview finished: nothing to change.' : `Preview finished: ${total} changes planned.`;
     panel.append(renderPlan(plan));
     if (op.coverage) {
-      const box = h('section', { class: 'coverage', id: 'preview-coverage' });
+      // Folded, so the plan and the Apply button stay close on a phone; the form showed it already.
+      const box = h('div', { class: 'coverage' });
       renderCoverage(box, op.coverage);
-      panel.append(box);
+      const blind = op.coverage.entries.filter((e) => e.status === 'blind').length;
+      panel.append(
+        h(
+          'details',
+          { id: 'preview-coverage' },
+          h(
+            'summary',
+            {},
+            blind ? `Coverage: ${blind} alarms blind` : 'Coverage: every alarm of the set sees its events',
+          ),
+          box,
+        ),
+      );
     }
     if (total === 0) {
       panel.append(

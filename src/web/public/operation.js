@@ -66,7 +66,8 @@ export async function renderOperationPage(main, operationId) {
     list,
   );
   const sandbox = (await settings()).mode === 'sandbox';
-  // The total is known from the plan of the preview this apply follows (same account and version).
+  // The total is known from the plan of the preview this apply follows (its previewId, else the
+  // latest preview of the same account and version).
   let total = null;
   if (op.kind === 'apply') total = await plannedTotal(op);
   if (total !== null) bar.max = Math.max(total, 1);
@@ -211,6 +212,8 @@ export async function renderOperationPage(main, operationId) {
 
 async function plannedTotal(op) {
   try {
+    // Confirmed from a preview: that preview's plan is the one this apply runs.
+    if (op.previewId) return changeTotal(await loadPlan(op.previewId));
     const q = new URLSearchParams({ kind: 'preview', limit: '10' });
     const { data } = await api(`/v1/accounts/${encodeURIComponent(op.accountId)}/operations?${q}`);
     const preview = data.items.find(
