@@ -263,8 +263,9 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Queue a drift check (refresh preview: what changed out of band)
-         * @description Returns 202 with the operation (Location: its URL). Operations of one account run one at a time in order; `wait=false` answers 409 instead of queueing behind another. With If-Match, only for that version of the trail request (412 otherwise).
+         * Deprecated: moved to POST /v1/accounts/{accountId}/drift-checks (308 to it)
+         * @deprecated
+         * @description Answers 308 Permanent Redirect with Location: /v1/accounts/{accountId}/drift-checks (the query string kept); nothing is queued here. Removed in the next release.
          */
         post: operations["createTrailDriftCheck"];
         delete?: never;
@@ -441,7 +442,7 @@ export interface paths {
         put?: never;
         /**
          * Queue a drift check of the account
-         * @description A refresh preview through the engine (nothing is changed): resources deleted or changed out of band. When it succeeds a drift report is stored (a clean one too) and the account drift state follows it. Returns 202 with the operation (Location: its URL); `wait=false` answers 409 instead of queueing behind another operation of the account. Same as POST /v1/accounts/{accountId}/trail/drift-checks.
+         * @description A refresh preview through the engine (nothing is changed): resources deleted or changed out of band. When it succeeds a drift report is stored (a clean one too) and the account drift state follows it. Returns 202 with the operation (Location: its URL); `wait=false` answers 409 instead of queueing behind another operation of the account. (The old POST /v1/accounts/{accountId}/trail/drift-checks answers 308 to here.)
          */
         post: operations["createDriftCheck"];
         delete?: never;
@@ -4921,10 +4922,7 @@ export interface operations {
                 /** @description false: answer 409 operation_in_progress when the account already has a queued or running operation, instead of queueing behind it */
                 wait?: boolean;
             };
-            header?: {
-                /** @description ETag from a previous GET/PUT (e.g. "v3"), a comma-separated list of them, or *; 412 when none names the current version */
-                "if-match"?: string;
-            };
+            header?: never;
             path: {
                 /**
                  * @description AWS account id, 12 digits
@@ -4936,43 +4934,14 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Accepted: the operation is queued (or pending-approval, when it needs an approver) */
-            202: {
+            /** @description Moved permanently: repeat the POST at Location */
+            308: {
                 headers: {
-                    /** @description URL of the operation */
+                    /** @description The canonical route: /v1/accounts/{accountId}/drift-checks */
                     location?: string;
                     [name: string]: unknown;
                 };
-                content: {
-                    /**
-                     * @example {
-                     *       "id": "0f8fad5b-d9cb-469f-a165-70867728950e",
-                     *       "accountId": "string",
-                     *       "kind": "preview",
-                     *       "state": "pending-approval",
-                     *       "specVersion": 1,
-                     *       "retryOf": "string",
-                     *       "createdAt": "2026-11-30T03:00:00.000Z",
-                     *       "startedAt": "2026-11-30T03:00:00.000Z",
-                     *       "finishedAt": "2026-11-30T03:00:00.000Z",
-                     *       "durationMs": 1,
-                     *       "changeSummary": {},
-                     *       "outputs": {},
-                     *       "error": {
-                     *         "code": "string",
-                     *         "message": "string"
-                     *       },
-                     *       "cancelRequested": true,
-                     *       "requestedBy": "string",
-                     *       "approvedBy": "string",
-                     *       "links": {
-                     *         "self": "string",
-                     *         "events": "string"
-                     *       }
-                     *     }
-                     */
-                    "application/json": components["schemas"]["Operation"];
-                };
+                content?: never;
             };
             /** @description Bad request: validation_failed lists each field in errors[] (JSON pointer, reason, part). Codes: `validation_failed`, `invalid_json`, `empty_json_body`, `invalid_content_length`, `bad_url`, `bad_request`, `unknown_account_group` */
             400: {
@@ -5034,63 +5003,6 @@ export interface operations {
                      *       "detail": "You are not granted access to account 123456789012.",
                      *       "instance": "/v1/accounts/123456789012/trail",
                      *       "code": "account_not_in_scope"
-                     *     }
-                     */
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Not found. Codes: `route_not_found`, `account_not_found`, `trail_request_not_found`, `operation_not_found`, `reconciliation_not_found`, `service_token_not_found`, `preview_not_found`, `drift_report_not_found` */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "type": "https://trailwarden.dev/problems/trail_request_not_found",
-                     *       "title": "Error",
-                     *       "status": 404,
-                     *       "detail": "Account 123456789012 has no trail request",
-                     *       "instance": "/v1/accounts/123456789012/trail",
-                     *       "code": "trail_request_not_found"
-                     *     }
-                     */
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Conflict with the state of the resource. Codes: `operation_in_progress`, `operation_finished`, `operation_not_pending_approval`, `operation_not_retryable`, `account_decommissioned`, `spec_changed`, `preview_stale`, `preview_not_succeeded`, `nothing_applied`, `no_plan`, `operation_not_finished`, `reconciliation_running`, `shutting_down` */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "type": "https://trailwarden.dev/problems/operation_in_progress",
-                     *       "title": "Error",
-                     *       "status": 409,
-                     *       "detail": "Account 123456789012 has a queued or running operation; retry later or allow waiting.",
-                     *       "instance": "/v1/accounts/123456789012/trail",
-                     *       "code": "operation_in_progress"
-                     *     }
-                     */
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description If-Match does not name the current ETag. Codes: `etag_mismatch` */
-            412: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "type": "https://trailwarden.dev/problems/etag_mismatch",
-                     *       "title": "Error",
-                     *       "status": 412,
-                     *       "detail": "If-Match \"v1\" does not match the current ETag \"v2\": the trail request changed meanwhile",
-                     *       "instance": "/v1/accounts/123456789012/trail",
-                     *       "code": "etag_mismatch"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];

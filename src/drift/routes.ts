@@ -143,7 +143,8 @@ export const driftRoutes: FastifyPluginAsyncTypebox<{
           'A refresh preview through the engine (nothing is changed): resources deleted or changed out of band. ' +
           'When it succeeds a drift report is stored (a clean one too) and the account drift state follows it. ' +
           'Returns 202 with the operation (Location: its URL); `wait=false` answers 409 instead of queueing ' +
-          'behind another operation of the account. Same as POST /v1/accounts/{accountId}/trail/drift-checks.',
+          'behind another operation of the account. (The old POST /v1/accounts/{accountId}/trail/drift-checks ' +
+          'answers 308 to here.)',
         params: AccountParams,
         querystring: Type.Object({ wait: Type.Optional(WaitQuery) }, { additionalProperties: false }),
         headers: Type.Object({ 'if-match': Type.Optional(IfMatch) }),

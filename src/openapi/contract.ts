@@ -299,10 +299,11 @@ export function installContract(
     const schema = (route.schema ?? {}) as RouteSchema;
     const response: Record<string, unknown> = {};
     for (const [status, r] of Object.entries(schema.response ?? {})) {
-      response[status] = /^2/.test(status) ? withOkDescription(r, entry.ok) : r;
+      response[status] = /^[23]/.test(status) ? withOkDescription(r, entry.ok) : r;
     }
-    if (!Object.keys(response).some((s) => /^2/.test(s))) {
-      throw new Error(`route ${key} declares no 2xx response schema`);
+    // A redirect (a deprecated path's 308) is the success answer of its route.
+    if (!Object.keys(response).some((s) => /^[23]/.test(s))) {
+      throw new Error(`route ${key} declares no 2xx or 3xx response schema`);
     }
     for (const status of problemStatuses(route, entry)) {
       const own = response[String(status)];

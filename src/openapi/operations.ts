@@ -109,9 +109,8 @@ export const OPERATIONS: Readonly<Record<string, OperationEntry>> = {
   'POST /v1/accounts/:accountId/trail/drift-checks': {
     operationId: 'createTrailDriftCheck',
     tag: 'operations',
-    summary: 'Queue a drift check (same as POST /v1/accounts/{accountId}/drift-checks)',
-    ok: 'The drift-check operation',
-    problems: [404, 409, 412],
+    summary: 'Deprecated: moved to POST /v1/accounts/{accountId}/drift-checks (308 to it)',
+    ok: 'Moved permanently: repeat the POST at Location',
   },
   'GET /v1/operations/:operationId': {
     operationId: 'getOperation',

@@ -12,9 +12,7 @@ t.test('GET /v1/accounts: status, last operation, drift; paginated and filterabl
   const applied = (await app.inject({ method: 'POST', url: `/v1/accounts/${ids[1]}/trail/applies` })).json();
   (await engine.nextCall()).succeed();
   await app.operationQueue.settled(applied.id);
-  const drift = (
-    await app.inject({ method: 'POST', url: `/v1/accounts/${ids[3]}/trail/drift-checks` })
-  ).json();
+  const drift = (await app.inject({ method: 'POST', url: `/v1/accounts/${ids[3]}/drift-checks` })).json();
   const driftCall = await engine.nextCall();
   for (const e of baselineRefresh([{ state: bucket, op: 'delete' }])) driftCall.emit(e);
   driftCall.succeed({ changeSummary: { delete: 1, same: 3 } });

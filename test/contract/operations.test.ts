@@ -24,6 +24,7 @@ type Operation = {
   tags?: string[];
   security?: unknown;
   requestBody?: unknown;
+  deprecated?: boolean;
   responses: Record<
     string,
     {
@@ -66,8 +67,9 @@ t.test('every answer is documented with a schema and an example; errors as probl
     for (const [method, op] of Object.entries(methods) as [string, Operation][]) {
       const key = `${method.toUpperCase()} ${path}`;
       const statuses = Object.keys(op.responses);
+      // A deprecated path that moved answers a redirect (with Location) instead.
       t.ok(
-        statuses.some((s) => s.startsWith('2')),
+        statuses.some((s) => s.startsWith('2') || (op.deprecated && s.startsWith('3'))),
         `${key}: its success`,
       );
       for (const [status, res] of Object.entries(op.responses)) {
@@ -93,6 +95,11 @@ t.test('every answer is documented with a schema and an example; errors as probl
           for (const [type, media] of Object.entries(res.content ?? {})) {
             t.ok(media.example !== undefined, `${key} ${status} ${type}: an example`);
           }
+          continue;
+        }
+        if (status.startsWith('3')) {
+          t.ok(op.deprecated, `${key} ${status}: only a deprecated path redirects`);
+          t.ok(res.headers?.['location'], `${key} ${status}: Location documented`);
           continue;
         }
         const media = res.content?.['application/problem+json'];

@@ -60,7 +60,7 @@ t.test('pending, then confirmed', { timeout: LONG }, async (t) => {
   t.equal(c.delivery.status, 'unconfirmed', 'the email is pending confirmation: nobody receives the alarms');
   t.equal(c.deliveryReadFrom?.source, 'apply');
 
-  const check = await run(`/v1/accounts/${ACCOUNT}/trail/drift-checks`);
+  const check = await run(`/v1/accounts/${ACCOUNT}/drift-checks`);
   t.equal(check.state, 'succeeded');
   let report = await latestReport();
   t.match(report, { clean: false, severity: 'high', resources: [] });
@@ -85,7 +85,7 @@ t.test('pending, then confirmed', { timeout: LONG }, async (t) => {
     rec.outputs.pendingConfirmation = false;
     state.put(rec);
   }
-  await run(`/v1/accounts/${ACCOUNT}/trail/drift-checks`);
+  await run(`/v1/accounts/${ACCOUNT}/drift-checks`);
   report = await latestReport();
   t.match(report, { clean: true, severity: null, resources: [] }, 'a confirmation is no drift');
   t.notOk(report.findings);

@@ -61,8 +61,20 @@ t.test('drift checks store reports; history, fleet view and account state follow
   });
   t.type(report.id, 'string');
 
-  // The old path still queues the same kind of operation.
-  await check(app, engine, ACCOUNT, clean, `/v1/accounts/${ACCOUNT}/trail/drift-checks`);
+  // The old path answers 308 to the canonical one (query kept) and queues nothing itself.
+  const moved = await app.inject({
+    method: 'POST',
+    url: `/v1/accounts/${ACCOUNT}/trail/drift-checks?wait=false`,
+  });
+  t.equal(moved.statusCode, 308);
+  t.equal(moved.headers.location, `/v1/accounts/${ACCOUNT}/drift-checks?wait=false`);
+  t.equal(moved.body, '');
+  t.same(
+    (await app.inject({ method: 'GET', url: `/v1/accounts/${ACCOUNT}/operations` })).json().items.length,
+    1,
+    'the redirect queued nothing',
+  );
+  await check(app, engine, ACCOUNT, clean, moved.headers.location as string);
   await check(app, engine, OTHER_ACCOUNT, loggingStopped);
 
   history = (await app.inject({ method: 'GET', url: `/v1/accounts/${ACCOUNT}/drift-reports` })).json();

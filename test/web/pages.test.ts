@@ -215,7 +215,7 @@ if (!existsSync(CHROMIUM)) {
 
     let opId: string | undefined;
     const settled = service.settled(() => opId);
-    const created = await service.api<OperationView>(`/v1/accounts/${ACCOUNT}/trail/drift-checks`, {
+    const created = await service.api<OperationView>(`/v1/accounts/${ACCOUNT}/drift-checks`, {
       method: 'POST',
     });
     t.equal(created.status, 202);

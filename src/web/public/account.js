@@ -49,7 +49,7 @@ export async function renderAccountPage(main, accountId) {
   driftCheck.addEventListener('click', async () => {
     driftCheck.disabled = true;
     try {
-      const { data } = await api(`/v1/accounts/${id}/trail/drift-checks`, { method: 'POST' });
+      const { data } = await api(`/v1/accounts/${id}/drift-checks`, { method: 'POST' });
       location.assign(`/operations/${encodeURIComponent(data.id)}`);
     } catch (err) {
       driftCheck.disabled = false;
