@@ -460,7 +460,7 @@ export interface paths {
         };
         /**
          * Drift reports of the account, newest first
-         * @description Pass nextCursor as cursor to get older reports.
+         * @description Pass nextCursor as cursor to get older reports. With operationId: the report of that drift check (the operation links here as links.driftReport), or an empty page when it stored none.
          */
         get: operations["listDriftReports"];
         put?: never;
@@ -970,6 +970,8 @@ export interface components {
             links: {
                 self: string;
                 events: string;
+                /** @description refresh-preview (drift check) that succeeded: its stored drift report, as /v1/accounts/{accountId}/drift-reports?operationId={id} (a page holding that one report) */
+                driftReport?: string;
             };
         };
         /** TrailState */
@@ -1177,6 +1179,7 @@ export interface components {
              */
             id: string;
             accountId: string;
+            /** @description The drift check (operation) that produced the report */
             operationId?: string;
             /** Format: date-time */
             checkedAt: string;
@@ -1272,6 +1275,10 @@ export interface components {
                     /** @description The Region of the topic it belongs to */
                     region?: string;
                 }[];
+            };
+            links?: {
+                /** @description URL of the drift-check operation */
+                operation: string;
             };
         };
         /** FleetDrift */
@@ -6785,6 +6792,8 @@ export interface operations {
                 limit?: number;
                 /** @description nextCursor of the previous page (opaque) */
                 cursor?: string;
+                /** @description Only the report of this drift check (the operation links here once it succeeded) */
+                operationId?: string;
             };
             header?: never;
             path: {

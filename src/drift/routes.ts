@@ -14,6 +14,12 @@ export const StoredDriftReportSchema = Type.Object(
   {
     id: Type.String({ format: 'uuid', description: 'Id of the stored report' }),
     ...DriftReport.properties,
+    operationId: Type.Optional(
+      Type.String({ description: 'The drift check (operation) that produced the report' }),
+    ),
+    links: Type.Optional(
+      Type.Object({ operation: Type.String({ description: 'URL of the drift-check operation' }) }),
+    ),
   },
   {
     additionalProperties: false,
@@ -41,6 +47,13 @@ const HistoryQuery = Type.Object(
   {
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 20 })),
     cursor: Type.Optional(CursorSchema),
+    operationId: Type.Optional(
+      Type.String({
+        format: 'uuid',
+        maxLength: 36,
+        description: 'Only the report of this drift check (the operation links here once it succeeded)',
+      }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -168,7 +181,9 @@ export const driftRoutes: FastifyPluginAsyncTypebox<{
       schema: {
         tags: ['drift'],
         summary: 'Drift reports of the account, newest first',
-        description: 'Pass nextCursor as cursor to get older reports.',
+        description:
+          'Pass nextCursor as cursor to get older reports. With operationId: the report of that drift check ' +
+          '(the operation links here as links.driftReport), or an empty page when it stored none.',
         params: AccountParams,
         querystring: HistoryQuery,
         response: {

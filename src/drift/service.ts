@@ -11,10 +11,16 @@ import {
 } from '../store/types.ts';
 import type { DriftReport } from './report.ts';
 
-export type StoredDriftReportView = DriftReport & { id: string };
+export type StoredDriftReportView = DriftReport & { id: string; links?: { operation: string } };
 
+/** The stored report, with the drift check that produced it (operationId and a link to it). */
 export function driftReportView(rec: DriftReportRecord): StoredDriftReportView {
-  return { id: rec.id, ...rec.report };
+  const operationId = rec.report.operationId ?? rec.operationId ?? undefined;
+  return {
+    id: rec.id,
+    ...rec.report,
+    ...(operationId ? { operationId, links: { operation: `/v1/operations/${operationId}` } } : {}),
+  };
 }
 
 export interface FleetAccountDrift {
@@ -43,9 +49,14 @@ export class DriftService {
 
   async history(
     accountId: string,
-    q: { limit?: number | undefined; cursor?: string | undefined },
+    q: { limit?: number | undefined; cursor?: string | undefined; operationId?: string | undefined },
   ): Promise<{ items: StoredDriftReportView[]; nextCursor: string | null }> {
     await this.#requireAccount(accountId);
+    // The report of one drift check (the operation's links.driftReport): a page of one, or none.
+    if (q.operationId !== undefined) {
+      const rec = await this.#store.getDriftReportByOperation(q.operationId);
+      return { items: rec && rec.accountId === accountId ? [driftReportView(rec)] : [], nextCursor: null };
+    }
     const limit = q.limit ?? 20;
     const rows = await this.#store.listDriftReports(accountId, {
       limit: limit + 1,

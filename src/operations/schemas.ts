@@ -79,7 +79,17 @@ export const OperationSchema = Type.Object(
     remediation: Type.Optional(
       Type.Boolean({ description: 'apply: queued by a reconciliation to restore the last applied spec' }),
     ),
-    links: Type.Object({ self: Type.String(), events: Type.String() }),
+    links: Type.Object({
+      self: Type.String(),
+      events: Type.String(),
+      driftReport: Type.Optional(
+        Type.String({
+          description:
+            'refresh-preview (drift check) that succeeded: its stored drift report, as ' +
+            '/v1/accounts/{accountId}/drift-reports?operationId={id} (a page holding that one report)',
+        }),
+      ),
+    }),
   },
   { $id: 'Operation', title: 'Operation' },
 );
@@ -109,7 +119,7 @@ export interface OperationView {
   previewId?: string;
   convergeOf?: string;
   remediation?: boolean;
-  links: { self: string; events: string };
+  links: { self: string; events: string; driftReport?: string };
 }
 
 export const operationPath = (id: string) => `/v1/operations/${id}`;
@@ -159,7 +169,16 @@ export function operationView(op: OperationRecord): OperationView {
       'convergeOf',
       'remediation',
     ] as const),
-    links: { self, events: `${self}/events` },
+    links: {
+      self,
+      events: `${self}/events`,
+      // The report is stored before the check is marked succeeded, so the link resolves once it shows.
+      ...(op.kind === 'refresh-preview' && op.state === 'succeeded'
+        ? {
+            driftReport: `/v1/accounts/${encodeURIComponent(op.accountId)}/drift-reports?operationId=${op.id}`,
+          }
+        : {}),
+    },
   };
 }
 

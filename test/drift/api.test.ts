@@ -61,6 +61,24 @@ t.test('drift checks store reports; history, fleet view and account state follow
   });
   t.type(report.id, 'string');
 
+  // The check links to its report, and the report to its check.
+  const viewed = (await app.inject({ method: 'GET', url: `/v1/operations/${op.id}` })).json();
+  t.equal(viewed.links.driftReport, `/v1/accounts/${ACCOUNT}/drift-reports?operationId=${op.id}`);
+  const linked = (await app.inject({ method: 'GET', url: viewed.links.driftReport })).json();
+  t.same(
+    linked.items.map((r: { id: string }) => r.id),
+    [report.id],
+    'the link resolves to that one report',
+  );
+  t.equal(linked.nextCursor, null);
+  t.equal(report.links.operation, `/v1/operations/${op.id}`);
+  t.equal((await app.inject({ method: 'GET', url: report.links.operation })).statusCode, 200);
+  const elsewhere = await app.inject({
+    method: 'GET',
+    url: `/v1/accounts/${OTHER_ACCOUNT}/drift-reports?operationId=${op.id}`,
+  });
+  t.same(elsewhere.json().items, [], "another account's drift reports do not hold it");
+
   // The old path answers 308 to the canonical one (query kept) and queues nothing itself.
   const moved = await app.inject({
     method: 'POST',
@@ -125,6 +143,8 @@ t.test('a deleted resource is reported deleted; an engine failure stores no repo
   });
   const failed = await check(app, engine, ACCOUNT, (call) => call.fail(new Error('AccessDenied')));
   t.equal(failed.state, 'failed');
+  const failedView = (await app.inject({ method: 'GET', url: `/v1/operations/${failed.id}` })).json();
+  t.notOk(failedView.links.driftReport, 'a failed check links to no report');
   const history = (await app.inject({ method: 'GET', url: `/v1/accounts/${ACCOUNT}/drift-reports` })).json();
   t.equal(history.items.length, 1, 'only the successful check left a report');
   t.match(history.items[0].resources, [
