@@ -362,7 +362,7 @@ export interface paths {
         put?: never;
         /**
          * Approve an apply or decommission waiting in pending-approval (it is queued)
-         * @description Four eyes: an approver (or admin) scoped to the account, other than the requester (403 approval_not_allowed). People are told apart by principal subject (`oidc:<sub>`, `svc:<token id>`), not by who created a token. 409 when the operation is not pending-approval, or (approve) when the trail request changed since the apply was requested (spec_changed). An optional JSON body gives the reason, recorded on the operation (decisionReason) and in the audit trail.
+         * @description Four eyes: an approver (or admin) scoped to the account, other than the requester (403 approval_not_allowed). People are told apart by principal subject (`oidc:<sub>`, `svc:<token id>`), not by who created a token. 409 when the operation is not pending-approval, or (approve) when the trail request changed since the apply was requested (spec_changed). An optional JSON body gives the reason, recorded on the operation (decisionReason) and in the audit trail. Answers like every route that starts (or ends) an operation: 202 with the operation, Location its URL.
          */
         post: operations["approveOperation"];
         delete?: never;
@@ -382,7 +382,7 @@ export interface paths {
         put?: never;
         /**
          * Reject an apply or decommission waiting in pending-approval (it ends cancelled)
-         * @description Four eyes: an approver (or admin) scoped to the account, other than the requester (403 approval_not_allowed). People are told apart by principal subject (`oidc:<sub>`, `svc:<token id>`), not by who created a token. 409 when the operation is not pending-approval, or (approve) when the trail request changed since the apply was requested (spec_changed). An optional JSON body gives the reason, recorded on the operation (decisionReason) and in the audit trail.
+         * @description Four eyes: an approver (or admin) scoped to the account, other than the requester (403 approval_not_allowed). People are told apart by principal subject (`oidc:<sub>`, `svc:<token id>`), not by who created a token. 409 when the operation is not pending-approval, or (approve) when the trail request changed since the apply was requested (spec_changed). An optional JSON body gives the reason, recorded on the operation (decisionReason) and in the audit trail. Answers like every route that starts (or ends) an operation: 202 with the operation, Location its URL.
          */
         post: operations["rejectOperation"];
         delete?: never;
@@ -5851,9 +5851,11 @@ export interface operations {
             };
         };
         responses: {
-            /** @description The operation, queued */
-            200: {
+            /** @description Approved: the operation, queued */
+            202: {
                 headers: {
+                    /** @description URL of the operation */
+                    location?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6069,9 +6071,11 @@ export interface operations {
             };
         };
         responses: {
-            /** @description The operation, cancelled */
-            200: {
+            /** @description Rejected: the operation, cancelled (error approval_rejected) */
+            202: {
                 headers: {
+                    /** @description URL of the operation */
+                    location?: string;
                     [name: string]: unknown;
                 };
                 content: {

@@ -437,16 +437,26 @@ export const operationRoutes: FastifyPluginAsyncTypebox<{
             'approval_not_allowed). People are told apart by principal subject (`oidc:<sub>`, `svc:<token id>`), ' +
             'not by who created a token. 409 when the operation is not pending-approval, or (approve) when the ' +
             'trail request changed since the apply was requested (spec_changed). An optional JSON body gives ' +
-            'the reason, recorded on the operation (decisionReason) and in the audit trail.',
+            'the reason, recorded on the operation (decisionReason) and in the audit trail. Answers like every ' +
+            'route that starts (or ends) an operation: 202 with the operation, Location its URL.',
           params: OperationParams,
           body: {
             description: 'Optional: the reason for the decision',
             content: { 'application/json': { schema: DecisionBody } },
           },
-          response: { 200: OperationSchema, ...problemResponses(400, 403, 404, 409) },
+          response: {
+            202: {
+              ...OperationAccepted,
+              description:
+                decision === 'approve'
+                  ? 'Approved: the operation, queued'
+                  : 'Rejected: the operation, cancelled (error approval_rejected)',
+            },
+            ...problemResponses(400, 403, 404, 409),
+          },
         },
       },
-      async (req) => {
+      async (req, reply) => {
         const reason = (req.body as { reason?: string } | undefined)?.reason;
         const op = await operations.decide(req.params.operationId, decision, requirePrincipal(req), reason);
         req.auditDetails = {
@@ -455,7 +465,7 @@ export const operationRoutes: FastifyPluginAsyncTypebox<{
           requestedBy: op.requestedBy,
           ...(reason ? { reason } : {}),
         };
-        return operationView(op);
+        return acceptedOperation(reply, op);
       },
     );
   }

@@ -25,7 +25,11 @@ async function setUp(t: Test) {
     payload?: object,
   ) => {
     const res = await app.inject({ method, url, headers: bearer(token), ...(payload ? { payload } : {}) });
-    return { status: res.statusCode, body: res.json() as Op & { code?: string } };
+    return {
+      status: res.statusCode,
+      location: res.headers.location,
+      body: res.json() as Op & { code?: string },
+    };
   };
   const idOf = async (token: string) => (await security.authenticator.authenticate(token)).id;
   return { ...ctx, call, idOf };
@@ -76,7 +80,12 @@ t.test('a requester apply waits for another approver, then runs', async (t) => {
   const third = await call('POST', `/v1/accounts/${ACCOUNT}/trail/applies`, approverRequester);
   t.equal(third.body.state, 'pending-approval');
   const approved = await call('POST', `/v1/operations/${third.body.id}/approve`, approver);
-  t.equal(approved.status, 200, 'another approver can');
+  t.equal(approved.status, 202, 'another approver can');
+  t.equal(
+    approved.location,
+    `/v1/operations/${third.body.id}`,
+    'Location: the operation, like other starters',
+  );
   t.equal(approved.body.approvedBy, await idOf(approver));
   const engineCall = await engine.nextCall();
   t.equal(engineCall.method, 'apply', 'then it runs');
@@ -148,7 +157,8 @@ t.test('a requester decommission waits; a rejection cancels it; a retry waits ag
   t.equal(del.status, 202);
   t.equal(del.body.state, 'pending-approval', 'a decommission always needs approval');
   const rejected = await call('POST', `/v1/operations/${del.body.id}/reject`, approver);
-  t.equal(rejected.status, 200);
+  t.equal(rejected.status, 202);
+  t.equal(rejected.location, `/v1/operations/${del.body.id}`);
   t.equal(rejected.body.state, 'cancelled');
   t.equal(rejected.body.error?.code, 'approval_rejected');
   t.notOk(
@@ -163,7 +173,7 @@ t.test('a requester decommission waits; a rejection cancels it; a retry waits ag
     entries.find((e) => e.action === action && e.details?.['operationId'] === del.body.id);
   t.equal(find('operation.pending-approval')?.actor, await idOf(requester), 'audit: requested by');
   t.equal(find('operation.rejected')?.actor, await idOf(approver), 'audit: rejected by');
-  t.ok(entries.some((e) => e.action === 'POST /v1/operations/:operationId/reject' && e.outcome === '200'));
+  t.ok(entries.some((e) => e.action === 'POST /v1/operations/:operationId/reject' && e.outcome === '202'));
 });
 
 t.test(
@@ -212,7 +222,8 @@ t.test(
       headers: bearer(adminB),
       payload: { reason: 'baseline as agreed in the platform review' },
     });
-    t.equal(byB.statusCode, 200, `admin B approves admin A's apply: ${byB.body}`);
+    t.equal(byB.statusCode, 202, `admin B approves admin A's apply: ${byB.body}`);
+    t.equal(byB.headers.location, `/v1/operations/${first.json().id}`);
     t.equal(byB.json().approvedBy, await idOf(adminB));
     t.equal(byB.json().decisionReason, 'baseline as agreed in the platform review', 'the reason is recorded');
     t.equal((await app.operationQueue.settled(first.json().id)).state, 'succeeded');
@@ -277,7 +288,7 @@ t.test(
       headers: bearer(approver),
       payload: { reason: 'Insights stay on for production' },
     });
-    t.equal(rejected.statusCode, 200);
+    t.equal(rejected.statusCode, 202);
     t.equal(rejected.json().state, 'cancelled');
     t.match(rejected.json().error.message, /Insights stay on for production/, 'the reason is shown');
     t.equal(rejected.json().decisionReason, 'Insights stay on for production');
