@@ -300,7 +300,7 @@ export interface paths {
         };
         /**
          * Engine events of an operation: server-sent events, or JSON with Accept: application/json
-         * @description As text/event-stream: one `engine-event` per engine event (id = seq; Last-Event-ID resumes), then an `end` event with the operation, then the stream closes. As JSON: the events persisted so far (after `after`).
+         * @description As text/event-stream: one `engine-event` per engine event (id = seq; Last-Event-ID resumes), then an `end` event with the operation, then the stream closes (every event, whatever its level). As JSON: a page of the events persisted so far, oldest first, at `level` or above (debug hidden by default), `limit` per page; nextCursor continues after it.
          */
         get: operations["getOperationEvents"];
         put?: never;
@@ -1038,6 +1038,11 @@ export interface components {
                 /** Format: date-time */
                 createdAt: string;
                 /**
+                 * @description debug|info|warning|error: a diagnostic its severity, a failed step error, others info
+                 * @enum {unknown}
+                 */
+                level: "debug" | "info" | "warning" | "error";
+                /**
                  * EngineEvent
                  * @description A Pulumi engine event as the Automation API emits it: exactly one of the kinds is present
                  * @example {
@@ -1107,6 +1112,8 @@ export interface components {
                     [key: string]: unknown;
                 };
             }[];
+            /** @description Pass as cursor for the events after this page: set while more are stored or the operation has not ended (poll with it); null once it ended and this page holds the last of them */
+            nextCursor: string | null;
         };
         /** Plan */
         Plan: {
@@ -5233,8 +5240,14 @@ export interface operations {
     getOperationEvents: {
         parameters: {
             query?: {
-                /** @description JSON only: events after this seq */
+                /** @description JSON only: events after this seq (cursor, when given, wins) */
                 after?: number;
+                /** @description nextCursor of the previous page (opaque) */
+                cursor?: string;
+                /** @description JSON only: events per page */
+                limit?: number;
+                /** @description JSON only: the least severe level listed (default info: debug diagnostics are hidden) */
+                level?: "debug" | "info" | "warning" | "error";
             };
             header?: never;
             path: {
@@ -5259,6 +5272,7 @@ export interface operations {
                      *         {
                      *           "seq": 1,
                      *           "createdAt": "2026-11-30T03:00:00.000Z",
+                     *           "level": "debug",
                      *           "event": {
                      *             "sequence": 7,
                      *             "timestamp": 1796068986,
@@ -5269,7 +5283,8 @@ export interface operations {
                      *             }
                      *           }
                      *         }
-                     *       ]
+                     *       ],
+                     *       "nextCursor": "string"
                      *     }
                      */
                     "application/json": components["schemas"]["OperationEvents"];

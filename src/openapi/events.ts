@@ -45,6 +45,26 @@ export const EngineEventSchema = Type.Object(
   },
 );
 
+/** Levels of the JSON event list's filter, least severe first. */
+export const EVENT_LEVELS = ['debug', 'info', 'warning', 'error'] as const;
+export type EventLevel = (typeof EVENT_LEVELS)[number];
+
+/**
+ * The level of a stored engine event. Only diagnostics carry one (severity debug|info|info#err|warning|error,
+ * per the Automation API's DiagnosticEvent); a failed step or an error event is an error, a policy
+ * violation a warning, every other kind (steps, summary, prelude, stdout) info.
+ */
+export function eventLevel(event: unknown): EventLevel {
+  const e = (event ?? {}) as Record<string, { severity?: unknown } | undefined>;
+  if (e['errorEvent'] || e['resOpFailedEvent']) return 'error';
+  if (e['policyEvent']) return 'warning';
+  const severity = e['diagnosticEvent']?.severity;
+  if (severity === 'debug') return 'debug';
+  if (severity === 'warning') return 'warning';
+  if (severity === 'error') return 'error';
+  return 'info';
+}
+
 /** The JSON of an SSE `data` line. */
 const jsonData = (schema: object, description: string) =>
   Type.String({ contentMediaType: 'application/json', contentSchema: schema, description });

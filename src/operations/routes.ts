@@ -8,7 +8,14 @@ import { hiddenOperation, operationAccount } from '../auth/locators.ts';
 import { requirePrincipal } from '../auth/plugin.ts';
 import type { OperationKind } from '../engine/types.ts';
 import { problemResponses } from '../errors.ts';
-import { EngineEventSchema, operationEventStreamSchema } from '../openapi/events.ts';
+import { CURSOR_PATTERN, CursorSchema, decodeSeqCursor, encodeSeqCursor } from '../openapi/cursor.ts';
+import {
+  EngineEventSchema,
+  EVENT_LEVELS,
+  type EventLevel,
+  eventLevel,
+  operationEventStreamSchema,
+} from '../openapi/events.ts';
 import { FINAL_OPERATION_STATES, type OperationRecord, type Store } from '../store/types.ts';
 import type { OperationQueue } from './queue.ts';
 import {
@@ -41,8 +48,40 @@ const ApplyQuery = Type.Object(
 const OperationEventSchema = Type.Object({
   seq: Type.Integer({ minimum: 1, description: 'Position in the stream; the SSE id' }),
   createdAt: Type.String({ format: 'date-time' }),
+  level: Type.Enum(EVENT_LEVELS, {
+    description: 'debug|info|warning|error: a diagnostic its severity, a failed step error, others info',
+  }),
   event: EngineEventSchema,
 });
+
+const EVENTS_PAGE_DEFAULT = 200;
+const EventsQuery = Type.Object(
+  {
+    after: Type.Optional(
+      Type.Integer({
+        minimum: 0,
+        maximum: Number.MAX_SAFE_INTEGER,
+        description: 'JSON only: events after this seq (cursor, when given, wins)',
+      }),
+    ),
+    cursor: Type.Optional(CursorSchema),
+    limit: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        maximum: 1000,
+        default: EVENTS_PAGE_DEFAULT,
+        description: 'JSON only: events per page',
+      }),
+    ),
+    level: Type.Optional(
+      Type.Enum(EVENT_LEVELS, {
+        default: 'info',
+        description: 'JSON only: the least severe level listed (default info: debug diagnostics are hidden)',
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
 
 const EventsJsonSchema = Type.Object(
   {
@@ -50,6 +89,11 @@ const EventsJsonSchema = Type.Object(
     state: OperationStateSchema,
     done: Type.Boolean({ description: 'The operation ended: no more events will come' }),
     events: Type.Array(OperationEventSchema),
+    nextCursor: Type.Union([Type.String({ pattern: CURSOR_PATTERN }), Type.Null()], {
+      description:
+        'Pass as cursor for the events after this page: set while more are stored or the operation has not ' +
+        'ended (poll with it); null once it ended and this page holds the last of them',
+    }),
   },
   { $id: 'OperationEvents', title: 'OperationEvents' },
 );
@@ -324,17 +368,11 @@ export const operationRoutes: FastifyPluginAsyncTypebox<{
         summary: 'Engine events of an operation: server-sent events, or JSON with Accept: application/json',
         description:
           'As text/event-stream: one `engine-event` per engine event (id = seq; Last-Event-ID resumes), then an ' +
-          '`end` event with the operation, then the stream closes. As JSON: the events persisted so far ' +
-          '(after `after`).',
+          '`end` event with the operation, then the stream closes (every event, whatever its level). As JSON: ' +
+          'a page of the events persisted so far, oldest first, at `level` or above (debug hidden by ' +
+          'default), `limit` per page; nextCursor continues after it.',
         params: OperationParams,
-        querystring: Type.Object(
-          {
-            after: Type.Optional(
-              Type.Integer({ minimum: 0, description: 'JSON only: events after this seq' }),
-            ),
-          },
-          { additionalProperties: false },
-        ),
+        querystring: EventsQuery,
         response: {
           200: {
             description: 'The events',
@@ -350,17 +388,38 @@ export const operationRoutes: FastifyPluginAsyncTypebox<{
     async (req, reply) => {
       const op = await operations.get(req.params.operationId);
       if (!wantsJson(req)) return streamEvents(req, reply, store, queue, op, openStreams);
-      const events = await store.listOperationEvents(op.id, req.query.after ?? 0);
+      const q = req.query;
+      const from = q.cursor !== undefined ? decodeSeqCursor(q.cursor) : (q.after ?? 0);
+      const min = EVENT_LEVELS.indexOf((q.level ?? 'info') as EventLevel);
+      const limit = q.limit ?? EVENTS_PAGE_DEFAULT;
+      const done = FINAL_OPERATION_STATES.includes(op.state);
+      // Read the state before the events: once final, every event is already persisted.
+      const stored = await store.listOperationEvents(op.id, from);
+      const page: { seq: number; createdAt: string; level: EventLevel; event: Record<string, unknown> }[] =
+        [];
+      let more = false;
+      let scanned = from;
+      for (const e of stored) {
+        const level = eventLevel(e.event);
+        if (EVENT_LEVELS.indexOf(level) < min) {
+          scanned = e.seq;
+          continue;
+        }
+        if (page.length === limit) {
+          more = true;
+          break;
+        }
+        page.push({ seq: e.seq, createdAt: e.createdAt, level, event: e.event as Record<string, unknown> });
+        scanned = e.seq;
+      }
       reply.type('application/json');
       return {
         operationId: op.id,
         state: op.state,
-        done: FINAL_OPERATION_STATES.includes(op.state),
-        events: events.map((e) => ({
-          seq: e.seq,
-          createdAt: e.createdAt,
-          event: e.event as Record<string, unknown>,
-        })),
+        done,
+        events: page,
+        // After the last event looked at (filtered-out ones too), so the next page does not rescan them.
+        nextCursor: more || !done ? encodeSeqCursor(more ? page.at(-1)!.seq : scanned) : null,
       };
     },
   );

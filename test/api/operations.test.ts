@@ -74,7 +74,7 @@ t.test('preview and drift check', async (t) => {
     'a preview changes nothing',
   );
 
-  const drift = (await app.inject({ method: 'POST', url: `${trailUrl}/drift-checks` })).json();
+  const drift = (await app.inject({ method: 'POST', url: `/v1/accounts/${ACCOUNT}/drift-checks` })).json();
   t.equal(drift.kind, 'refresh-preview');
   const driftCall = await engine.nextCall();
   t.equal(driftCall.method, 'refresh-preview');
@@ -308,6 +308,82 @@ t.test('events: JSON on Accept: application/json, SSE otherwise (live and after 
     [2, 3],
   );
   t.equal(after.json().done, true);
+});
+
+t.test('the JSON event list: pages of limit, debug hidden unless asked for, level filter', async (t) => {
+  const { app, engine } = await makeApp();
+  t.teardown(() => app.close());
+  await putTrail(app);
+  const op = (await app.inject({ method: 'POST', url: `${trailUrl}/applies` })).json();
+  const call = await engine.nextCall();
+  const diag = (n: number, severity: string) =>
+    ({
+      sequence: n,
+      timestamp: n,
+      diagnosticEvent: { message: `line ${n}`, severity },
+    }) as unknown as EngineEvent;
+  // seq 1..7: debug, info, debug, warning, debug, error, a step (info).
+  for (const [n, severity] of [
+    [1, 'debug'],
+    [2, 'info'],
+    [3, 'debug'],
+    [4, 'warning'],
+    [5, 'debug'],
+    [6, 'error'],
+  ] as const)
+    call.emit(diag(n, severity));
+  call.emit({ sequence: 7, timestamp: 7, resourcePreEvent: { metadata: { op: 'create' } } } as never);
+  call.succeed();
+  await app.operationQueue.settled(op.id);
+
+  const get = async (query: string) => {
+    const res = await app.inject({
+      method: 'GET',
+      url: `/v1/operations/${op.id}/events${query}`,
+      headers: { accept: 'application/json' },
+    });
+    t.equal(res.statusCode, 200, `${query}: ${res.body}`);
+    return res.json() as {
+      done: boolean;
+      events: { seq: number; level: string }[];
+      nextCursor: string | null;
+    };
+  };
+  const seqs = (page: { events: { seq: number }[] }) => page.events.map((e) => e.seq);
+
+  const all = await get('');
+  t.same(seqs(all), [2, 4, 6, 7], 'debug diagnostics are hidden by default');
+  t.same(
+    all.events.map((e) => e.level),
+    ['info', 'warning', 'error', 'info'],
+  );
+  t.equal(all.nextCursor, null, 'the operation ended and this is the last page');
+  t.same(seqs(await get('?level=debug')), [1, 2, 3, 4, 5, 6, 7], 'level=debug: everything');
+  t.same(seqs(await get('?level=warning')), [4, 6]);
+
+  // Pages of two, following nextCursor (the same opaque cursor format as every list).
+  const first = await get('?limit=2&level=debug');
+  t.same(seqs(first), [1, 2]);
+  t.type(first.nextCursor, 'string');
+  const second = await get(`?limit=2&level=debug&cursor=${first.nextCursor}`);
+  t.same(seqs(second), [3, 4]);
+  const warnings = await get('?limit=1&level=warning');
+  t.same(seqs(warnings), [4]);
+  const lastWarning = await get(`?limit=1&level=warning&cursor=${warnings.nextCursor}`);
+  t.same(seqs(lastWarning), [6]);
+  const past = await get(`?limit=1&level=warning&cursor=${lastWarning.nextCursor}`);
+  t.same(seqs(past), []);
+  t.equal(past.nextCursor, null);
+
+  for (const bad of ['limit=0', 'limit=1001', 'limit=true', 'level=trace', 'cursor=%2B%2B']) {
+    const res = await app.inject({
+      method: 'GET',
+      url: `/v1/operations/${op.id}/events?${bad}`,
+      headers: { accept: 'application/json' },
+    });
+    t.equal(res.statusCode, 400, bad);
+    t.equal(res.json().code, 'validation_failed', bad);
+  }
 });
 
 t.test('closing the app ends open event streams without waiting for the operation', async (t) => {
