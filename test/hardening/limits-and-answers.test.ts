@@ -136,6 +136,15 @@ t.test('414, 431 and malformed requests are problem+json', async (t) => {
   const anonymous = await fetch(`${url}/v1/accounts?prefix=${'1'.repeat(9000)}`);
   t.equal(anonymous.status, 414, 'before authentication');
 
+  // A long path parameter (within the URL limit) is a 400 on that field, not the router's own 414.
+  const longParam = await fetch(`${url}/v1/operations/${'x'.repeat(300)}/cancel`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${adminToken}` },
+  });
+  t.equal(longParam.status, 400, 'a 300-character operation id: 400');
+  t.match(longParam.headers.get('content-type'), /application\/problem\+json/);
+  t.match(await longParam.json(), { code: 'validation_failed', errors: [{ path: '/operationId' }] });
+
   const huge = await raw(port, `GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20000)}\r\n\r\n`);
   t.match(huge, /^HTTP\/1\.1 431 /, 'headers over the limit: 431');
   t.match(huge, /content-type: application\/problem\+json/i);
