@@ -1327,7 +1327,7 @@ export interface components {
                  */
                 status: "pending" | "applying" | "applied" | "failed" | "decommissioning" | "decommissioned";
             }[];
-            /** @description Pass as cursor for the next page; null on the last one */
+            /** @description Pass as cursor to get the next page; null on the last page */
             nextCursor: string | null;
         };
         /** Reconciliation */
@@ -4065,7 +4065,7 @@ export interface operations {
         parameters: {
             query?: {
                 limit?: number;
-                /** @description nextCursor of the previous page */
+                /** @description nextCursor of the previous page (opaque) */
                 cursor?: string;
                 /** @description apply = pulumi up; refresh-preview = drift check; destroy = decommission */
                 kind?: "preview" | "apply" | "refresh-preview" | "refresh" | "destroy";
@@ -4122,6 +4122,7 @@ export interface operations {
                      */
                     "application/json": {
                         items: components["schemas"]["Operation"][];
+                        /** @description Pass as cursor to get the next page; null on the last page */
                         nextCursor: string | null;
                     };
                 };
@@ -4237,7 +4238,7 @@ export interface operations {
         parameters: {
             query?: {
                 limit?: number;
-                /** @description nextCursor of the previous page */
+                /** @description nextCursor of the previous page (opaque) */
                 cursor?: string;
             };
             header?: never;
@@ -4291,6 +4292,7 @@ export interface operations {
                             /** @description The version last applied */
                             applied: boolean;
                         }[];
+                        /** @description Pass as cursor to get the next page; null on the last page */
                         nextCursor: string | null;
                     };
                 };
@@ -7196,7 +7198,7 @@ export interface operations {
                 /** @description Account id prefix (digits), or group:<name> from ACCOUNT_GROUPS */
                 scope?: string;
                 limit?: number;
-                /** @description nextCursor of the previous page */
+                /** @description nextCursor of the previous page (opaque) */
                 cursor?: string;
             };
             header?: never;

@@ -2,7 +2,8 @@
 // with who stored them, both paginated.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import { NotFoundError, problemResponses, ValidationFailedError } from '../errors.ts';
+import { NotFoundError, problemResponses } from '../errors.ts';
+import { CursorSchema, decodeSeqCursor, encodeSeqCursor, NextCursorSchema } from '../openapi/cursor.ts';
 import { OperationKindSchema, OperationSchema, operationView } from '../operations/schemas.ts';
 import { OPERATION_STATES, type Store } from '../store/types.ts';
 import { AccountParams } from './schemas.ts';
@@ -11,14 +12,14 @@ import type { SpecVersionStore } from './spec-versions.ts';
 const PageQuery = Type.Object(
   {
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 20 })),
-    cursor: Type.Optional(Type.String({ maxLength: 100, description: 'nextCursor of the previous page' })),
+    cursor: Type.Optional(CursorSchema),
   },
   { additionalProperties: false },
 );
 
 const OperationsPage = Type.Object({
   items: Type.Array(OperationSchema),
-  nextCursor: Type.Union([Type.String(), Type.Null()]),
+  nextCursor: NextCursorSchema,
 });
 
 const SpecVersionSchema = Type.Object({
@@ -33,25 +34,13 @@ const SpecVersionSchema = Type.Object({
 
 const VersionsPage = Type.Object({
   items: Type.Array(SpecVersionSchema),
-  nextCursor: Type.Union([Type.String(), Type.Null()]),
+  nextCursor: NextCursorSchema,
 });
 
-function encode(n: number): string {
-  return Buffer.from(JSON.stringify({ before: n })).toString('base64url');
-}
-
-function decode(cursor: string | undefined): number | undefined {
-  if (cursor === undefined) return undefined;
-  try {
-    const { before } = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { before?: unknown };
-    if (Number.isInteger(before) && (before as number) > 0) return before as number;
-  } catch {
-    // fall through
-  }
-  throw new ValidationFailedError([
-    { path: '/cursor', message: 'is not a cursor this service issued', in: 'querystring' },
-  ]);
-}
+// The one cursor format (src/openapi/cursor.ts): the seq (or version) of the page's last item.
+const encode = encodeSeqCursor;
+const decode = (cursor: string | undefined): number | undefined =>
+  cursor === undefined ? undefined : decodeSeqCursor(cursor);
 
 export const accountHistoryRoutes: FastifyPluginAsyncTypebox<{
   store: Store;

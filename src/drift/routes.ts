@@ -2,8 +2,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { AccountParams, AccountStatusSchema, DriftSeveritySchema, IfMatch } from '../accounts/schemas.ts';
-import { problemResponses, ValidationFailedError } from '../errors.ts';
-import { CursorSchema, NextCursorSchema } from '../openapi/cursor.ts';
+import { problemResponses } from '../errors.ts';
+import { CursorSchema, decodeKeyCursor, encodeKeyCursor, NextCursorSchema } from '../openapi/cursor.ts';
 import { acceptedOperation, OperationAccepted, WaitQuery } from '../operations/schemas.ts';
 import type { OperationService } from '../operations/service.ts';
 import { REMEDIATION_POLICIES } from '../store/types.ts';
@@ -85,9 +85,7 @@ const FleetDriftSchema = Type.Object(
       }),
       { description: 'Worst severity first (critical, high, low, unknown, none), then by account id' },
     ),
-    nextCursor: Type.Union([Type.String(), Type.Null()], {
-      description: 'Pass as cursor for the next page; null on the last one',
-    }),
+    nextCursor: NextCursorSchema,
   },
   { $id: 'FleetDrift', title: 'FleetDrift' },
 );
@@ -108,27 +106,17 @@ const FleetQuery = Type.Object(
       }),
     ),
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 50 })),
-    cursor: Type.Optional(Type.String({ maxLength: 200, description: 'nextCursor of the previous page' })),
+    cursor: Type.Optional(CursorSchema),
   },
   { additionalProperties: false },
 );
 
-function fleetCursor(a: { severity: string; accountId: string }): string {
-  return Buffer.from(JSON.stringify({ r: SEVERITY_RANK[a.severity], a: a.accountId })).toString('base64url');
-}
-
-function parseFleetCursor(cursor: string): { r: number; a: string } {
-  try {
-    const v = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { r?: unknown; a?: unknown };
-    if (Number.isInteger(v.r) && typeof v.a === 'string' && /^[0-9]{12}$/.test(v.a))
-      return v as { r: number; a: string };
-  } catch {
-    // fall through
-  }
-  throw new ValidationFailedError([
-    { path: '/cursor', message: 'is not a cursor this service issued', in: 'querystring' },
-  ]);
-}
+/**
+ * The fleet's sort key as one string, `<severity rank>:<account id>` (a one-digit rank, a 12-digit id, so
+ * string order is the page order): the one cursor format (a key cursor), and any string is a position.
+ */
+const fleetKey = (a: { severity: string; accountId: string }) =>
+  `${SEVERITY_RANK[a.severity] ?? 9}:${a.accountId}`;
 
 /** The fleet view restricted to the accounts a caller may see, with the counts recomputed. */
 function scopeFleet(fleet: FleetDrift, scope: 'all' | ReadonlySet<string>): FleetDrift {
@@ -257,18 +245,19 @@ export const driftRoutes: FastifyPluginAsyncTypebox<{
         );
       const counts = Object.fromEntries(Object.keys(fleet.counts).map((k) => [k, 0])) as FleetDrift['counts'];
       for (const a of inScope) counts[a.severity]++;
-      const after = q.cursor ? parseFleetCursor(q.cursor) : undefined;
-      const rank = (a: { severity: string }) => SEVERITY_RANK[a.severity] ?? 9;
+      const after = q.cursor !== undefined ? decodeKeyCursor(q.cursor) : undefined;
       const sorted = inScope
         .filter((a) => (q.severity ? a.severity === q.severity : true))
-        .sort((a, b) => rank(a) - rank(b) || a.accountId.localeCompare(b.accountId))
-        .filter((a) => !after || rank(a) > after.r || (rank(a) === after.r && a.accountId > after.a));
+        .map((a) => ({ a, key: fleetKey(a) }))
+        .sort((x, y) => (x.key < y.key ? -1 : x.key > y.key ? 1 : 0))
+        .filter((x) => after === undefined || x.key > after)
+        .map((x) => x.a);
       const limit = q.limit ?? 50;
       const accounts = sorted.slice(0, limit);
       return {
         counts,
         accounts,
-        nextCursor: sorted.length > limit ? fleetCursor(accounts.at(-1)!) : null,
+        nextCursor: sorted.length > limit ? encodeKeyCursor(fleetKey(accounts.at(-1)!)) : null,
       };
     },
   );

@@ -270,7 +270,14 @@ t.test('consistent resources: If-Match, cursors, Location, unknown accounts', as
   t.equal(stale.statusCode, 412);
 
   // Any well-formed cursor is a position: never a 400.
-  for (const url of ['/v1/accounts?cursor=Zm9v', '/v1/audit?cursor=AAAA', '/v1/reconciliations?cursor=zz']) {
+  for (const url of [
+    '/v1/accounts?cursor=Zm9v',
+    '/v1/audit?cursor=AAAA',
+    '/v1/reconciliations?cursor=zz',
+    `/v1/accounts/${ACCOUNT}/operations?cursor=${'0'.repeat(100)}`,
+    `/v1/accounts/${ACCOUNT}/trail/versions?cursor=${'0'.repeat(100)}`,
+    `/v1/drift?cursor=${'0'.repeat(200)}`,
+  ]) {
     t.equal((await app.inject({ method: 'GET', url })).statusCode, 200, url);
   }
   const page1 = (await app.inject({ method: 'GET', url: '/v1/audit?limit=1' })).json();
