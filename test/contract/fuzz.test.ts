@@ -52,8 +52,10 @@ t.test('schemathesis: every check, all phases, zero failures against the served 
       'examples,coverage,fuzzing,stateful',
       '--max-examples',
       '15',
+      // One worker: hypothesis describes filter lambdas with ast.parse, which in threads on CPython 3.11
+      // fails at random ("AST constructor recursion depth mismatch"), an error of the tool, not the API.
       '--workers',
-      '2',
+      '1',
       '--seed',
       SEED,
       '--request-timeout',
