@@ -2703,7 +2703,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description ETag from a previous GET/PUT (e.g. "v3"), a comma-separated list of them, or *; 412 when none names the current version */
+                /** @description ETag from a previous GET/PUT (e.g. "v3"), a comma-separated list of them, or *; 412 when none names the current version. Required to update an existing trail request (428 without it); not needed to create one. */
                 "if-match"?: string;
             };
             path: {
@@ -3008,7 +3008,7 @@ export interface operations {
                 wait?: boolean;
             };
             header?: {
-                /** @description ETag from a previous GET/PUT (e.g. "v3"), a comma-separated list of them, or *; 412 when none names the current version */
+                /** @description ETag from a previous GET/PUT (e.g. "v3"), a comma-separated list of them, or *; 412 when none names the current version. Required to update an existing trail request (428 without it); not needed to create one. */
                 "if-match"?: string;
             };
             path: {
@@ -4411,7 +4411,7 @@ export interface operations {
                 wait?: boolean;
             };
             header?: {
-                /** @description ETag from a previous GET/PUT (e.g. "v3"), a comma-separated list of them, or *; 412 when none names the current version */
+                /** @description ETag from a previous GET/PUT (e.g. "v3"), a comma-separated list of them, or *; 412 when none names the current version. Required to update an existing trail request (428 without it); not needed to create one. */
                 "if-match"?: string;
             };
             path: {
@@ -4678,7 +4678,7 @@ export interface operations {
                 previewId?: string;
             };
             header?: {
-                /** @description ETag from a previous GET/PUT (e.g. "v3"), a comma-separated list of them, or *; 412 when none names the current version */
+                /** @description ETag from a previous GET/PUT (e.g. "v3"), a comma-separated list of them, or *; 412 when none names the current version. Required to update an existing trail request (428 without it); not needed to create one. */
                 "if-match"?: string;
             };
             path: {
@@ -6572,7 +6572,7 @@ export interface operations {
                 wait?: boolean;
             };
             header?: {
-                /** @description ETag from a previous GET/PUT (e.g. "v3"), a comma-separated list of them, or *; 412 when none names the current version */
+                /** @description ETag from a previous GET/PUT (e.g. "v3"), a comma-separated list of them, or *; 412 when none names the current version. Required to update an existing trail request (428 without it); not needed to create one. */
                 "if-match"?: string;
             };
             path: {

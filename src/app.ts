@@ -252,7 +252,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     ajv: { customOptions: { coerceTypes: false } },
     // The router would refuse a path parameter over 100 characters with its own plain-JSON 414 (fuzzing
     // found it); any parameter within the URL limit reaches the schema instead: a 400 naming the field.
-    maxParamLength: MAX_URL_LENGTH,
+    routerOptions: { maxParamLength: MAX_URL_LENGTH },
   });
   app.setValidatorCompiler(boundsFirst(strictValidatorCompiler));
   connections.attach(app.server);

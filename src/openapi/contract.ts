@@ -25,7 +25,7 @@ export const IfMatchSchema = Type.String({
   minLength: 1,
   maxLength: 200,
   description:
-    'ETag from a previous GET/PUT (e.g. "v3"), a comma-separated list of them, or *; 412 when none names the current version',
+    'ETag from a previous GET/PUT (e.g. "v3"), a comma-separated list of them, or *; 412 when none names the current version. Required to update an existing trail request (428 without it); not needed to create one.',
 });
 
 const EXAMPLE_DETAIL: Record<number, { code: ErrorCode; detail: string; errors?: object[] }> = {

@@ -51,6 +51,8 @@ const NOT_SETTINGS = new Set([
   'AWS_REGION',
   'AWS_DEFAULT_REGION',
   'HOME',
+  // Set by the engine for the CLI it starts (src/engine/processes.ts), as the Automation API does.
+  'PULUMI_AUTOMATION_API',
   // The AWS SDK's own credential chain (the aws provider reads it; readiness in aws mode only checks
   // that one source is present, src/health/prerequisites.ts): AWS's settings, documented by AWS.
   'AWS_ACCESS_KEY_ID',

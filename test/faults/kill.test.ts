@@ -8,7 +8,7 @@
 // FAULT_KILL_POINTS=all runs a create kill point for every resource kind of the baseline; the
 // default is a representative set that keeps the suite within a few minutes.
 import { type FSWatcher, mkdirSync, watch } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import t from 'tap';
 import { typeSlug } from '../../src/sandbox/state.ts';
 import { freshStore } from '../helpers/databases.ts';
@@ -134,8 +134,10 @@ function sandboxChange(dataDir: string, account: string, point: KillPoint) {
   const before = new Set(sandboxResources(dataDir, account));
   let watcher: FSWatcher | undefined;
   const seen = new Promise<void>((resolve) => {
-    watcher = watch(dir, (_event, file) => {
-      if (!file?.endsWith('.json') || file.startsWith('.')) return;
+    // Regional resources live one directory down (<type>/<region>/<id>.json): watch the tree.
+    watcher = watch(dir, { recursive: true }, (_event, file) => {
+      const name = file ? basename(file) : '';
+      if (!name.endsWith('.json') || name.startsWith('.')) return;
       const now = new Set(sandboxResources(dataDir, account).filter((r) => r.startsWith(`${point.type} `)));
       const had = [...before].filter((r) => r.startsWith(`${point.type} `));
       const hit =

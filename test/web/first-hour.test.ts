@@ -256,13 +256,13 @@ if (!existsSync(CHROMIUM)) {
     await page.getByRole('link', { name: 'Change the request' }).click();
     await page.waitForSelector('#request-form');
     await page.getByText('Editing version 1').waitFor();
-    await page.getByLabel('Keep logs searchable in CloudWatch Logs for (days)').selectOption('365');
+    await page.getByLabel('Keep logs searchable in CloudWatch Logs for (days)').selectOption('731');
     await page.getByRole('button', { name: 'Preview changes' }).click();
     await apply.waitFor();
     const changed = page.locator('.plan-group[data-group="delivery"] tr[data-path="retentionInDays"]');
     await changed.waitFor();
-    t.equal((await changed.locator('td.old').textContent())?.trim(), '90');
-    t.equal((await changed.locator('td.new').textContent())?.trim(), '365');
+    t.equal((await changed.locator('td.old').textContent())?.trim(), '365');
+    t.equal((await changed.locator('td.new').textContent())?.trim(), '731');
     await both(page, '06-preview-of-a-change');
     await apply.click();
     await page.waitForURL(/\/operations\//);
@@ -294,8 +294,8 @@ if (!existsSync(CHROMIUM)) {
     t.equal(await page.locator('#versions-table tbody tr').count(), 2, 'two versions');
     const diffRow = page.locator('#version-diff tr[data-path="retention.cloudWatchLogsDays"]');
     await diffRow.waitFor();
-    t.equal((await diffRow.locator('td.old').textContent())?.trim(), '90');
-    t.equal((await diffRow.locator('td.new').textContent())?.trim(), '365');
+    t.equal((await diffRow.locator('td.old').textContent())?.trim(), '365');
+    t.equal((await diffRow.locator('td.new').textContent())?.trim(), '731');
     t.match(await page.locator('#account-outputs').textContent(), /arn:aws:kms:/);
     t.ok(
       await page.locator('#decommission input#retain-yes').isChecked(),
