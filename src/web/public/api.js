@@ -126,7 +126,12 @@ export async function followOperation(operationId, { onEvent = () => {}, signal 
           buffer = buffer.slice(end + 2);
           end = buffer.indexOf('\n\n');
           if (!event) continue;
-          if (event.event === 'end') return event.data;
+          if (event.event === 'end') {
+            // Release the connection now: a body left unread keeps it from the browser's pool (six
+            // per host), and a few followed operations would leave no connection for the next page.
+            await reader.cancel().catch(() => {});
+            return event.data;
+          }
           if (event.event === 'engine-event') {
             const seq = Number(event.id);
             if (Number.isInteger(seq) && seq > lastId) lastId = seq;
