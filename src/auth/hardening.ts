@@ -100,6 +100,18 @@ export function isHealthCheck(req: FastifyRequest): boolean {
   return HEALTH_ROUTES.has(req.routeOptions.url ?? '');
 }
 
+/**
+ * The pages' static files (ES modules, CSS, icons, Swagger UI's assets): one page load fetches about
+ * twenty, unauthenticated, so counted per address they used up the limit of a person clicking through
+ * the pages in a minute (every module then failed and the page stayed on "Loading…"). They are files
+ * on disk, cheap to serve, and behind the connection limits; the API stays limited.
+ */
+export function isStaticAsset(req: FastifyRequest): boolean {
+  if (req.method !== 'GET' && req.method !== 'HEAD') return false;
+  const url = req.routeOptions.url ?? '';
+  return url.startsWith('/assets/') || url.startsWith('/docs/static/');
+}
+
 /** Rate-limit key: the principal when authenticated (set by the auth plugin's onRequest hook), else the IP. */
 export function rateLimitKey(req: FastifyRequest): string {
   return req.principal ? `p:${req.principal.id}` : `ip:${req.ip}`;
@@ -122,7 +134,8 @@ async function hardeningImpl(app: FastifyInstance, opts: HardeningOptions): Prom
     global: true,
     // Health checks neither count nor get limited: behind a proxy every caller shares one address, and
     // a flood of bad tokens from it must not make the orchestrator think the service is down.
-    allowList: (req) => isHealthCheck(req),
+    // Nor do the pages' static files (isStaticAsset).
+    allowList: (req) => isHealthCheck(req) || isStaticAsset(req),
     max: opts.rateLimit.max,
     timeWindow: opts.rateLimit.timeWindowMs,
     keyGenerator: rateLimitKey,

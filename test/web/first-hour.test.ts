@@ -277,18 +277,15 @@ if (!existsSync(CHROMIUM)) {
     await page.getByRole('button', { name: 'Check for drift now' }).click();
     await page.waitForURL(/\/operations\//);
     await page.locator('#operation-outcome .result').waitFor({ timeout: LONG });
-    // A fresh tab for the account: in this long session the same tab stops navigating after the drift
-    // check's operation page (an open defect of the pages, noted on issue 12), which a fresh tab avoids.
-    const tab = (await browser!.page(WIDE)).page;
-    await tab.goto(`${base}/accounts/${ACCOUNT}`);
-    await tab.locator('.drift-report').first().waitFor();
+    await page.goto(`${base}/accounts/${ACCOUNT}`);
+    await page.locator('.drift-report').first().waitFor();
     // Converged: the new check finds no drifted resource. The request names no alarm recipient, so
     // "nobody receives the alarms" stays a (true) high finding.
-    const latest = tab.locator('.drift-report').first();
+    const latest = page.locator('.drift-report').first();
     t.equal(await latest.locator('.drifted-resource').count(), 0, 'converged: no drifted resource');
     t.match(await latest.textContent(), /nobody receives the alarms/, 'the unsubscribed topic is still said');
-    t.equal(await tab.locator('#drift-stale').count(), 0);
-    const ops = tab.locator('#operations-table tbody tr[data-operation]');
+    t.equal(await page.locator('#drift-stale').count(), 0);
+    const ops = page.locator('#operations-table tbody tr[data-operation]');
     await ops.first().waitFor();
     const kinds = await ops.evaluateAll((els) =>
       els.map((e) => (e as unknown as { dataset: { kind: string } }).dataset.kind),
@@ -298,19 +295,18 @@ if (!existsSync(CHROMIUM)) {
       ['refresh-preview', 'apply', 'preview', 'refresh-preview', 'apply', 'preview'],
       'every operation, newest first',
     );
-    t.equal(await tab.locator('#versions-table tbody tr').count(), 2, 'two versions');
-    const diffRow = tab.locator('#version-diff tr[data-path="retention.cloudWatchLogsDays"]');
+    t.equal(await page.locator('#versions-table tbody tr').count(), 2, 'two versions');
+    const diffRow = page.locator('#version-diff tr[data-path="retention.cloudWatchLogsDays"]');
     await diffRow.waitFor();
     t.equal((await diffRow.locator('td.old').textContent())?.trim(), '365');
     t.equal((await diffRow.locator('td.new').textContent())?.trim(), '731');
-    t.match(await tab.locator('#account-outputs').textContent(), /arn:aws:kms:/);
+    t.match(await page.locator('#account-outputs').textContent(), /arn:aws:kms:/);
     t.ok(
-      await tab.locator('#decommission input#retain-yes').isChecked(),
+      await page.locator('#decommission input#retain-yes').isChecked(),
       'decommission keeps the data by default',
     );
-    await both(tab, '07-account-history');
+    await both(page, '07-account-history');
     t.same(problems, [], 'no script errors or CSP violations');
-    await tab.close();
     await page.close();
   });
 }
