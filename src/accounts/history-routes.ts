@@ -6,7 +6,7 @@ import { NotFoundError, problemResponses } from '../errors.ts';
 import { CursorSchema, decodeSeqCursor, encodeSeqCursor, NextCursorSchema } from '../openapi/cursor.ts';
 import { OperationKindSchema, OperationSchema, operationView } from '../operations/schemas.ts';
 import { OPERATION_STATES, type Store } from '../store/types.ts';
-import { AccountParams } from './schemas.ts';
+import { AccountParams } from '../trail-request/schema.ts';
 import type { SpecVersionStore } from './spec-versions.ts';
 
 const PageQuery = Type.Object(

@@ -2,15 +2,7 @@ import { Type } from 'typebox';
 import { CursorSchema } from '../openapi/cursor.ts';
 import { OperationSchema } from '../operations/schemas.ts';
 import { ACCOUNT_STATUSES, DRIFT_SEVERITIES } from '../store/types.ts';
-import { AccountId, AWS_REGIONS, Region, TrailRequest } from '../trail-request/schema.ts';
-
-/** If-Match: an ETag list (ours are "v<version>"); longer values are not ETags this service issued. */
-export const IfMatch = Type.String({ maxLength: 256 });
-
-/** The shared TrailRequest schema, titled so the OpenAPI document names it (see referenceSharedSchemas). */
-export const TrailRequestSchema = { ...TrailRequest, title: 'TrailRequest' };
-
-export const AccountParams = Type.Object({ accountId: AccountId });
+import { AccountId, AWS_REGIONS, Region, TrailRequestSchema } from '../trail-request/schema.ts';
 
 export const AccountStatusSchema = Type.Enum(ACCOUNT_STATUSES, {
   description:

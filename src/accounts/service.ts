@@ -20,9 +20,9 @@ import type {
   SaveSpecOutcome,
   Store,
 } from '../store/types.ts';
+import { assertIfMatch, etagOf } from '../trail-request/etag.ts';
 import { InvalidTrailRequestError, resolveTrailRequest } from '../trail-request/resolve.ts';
 import type { ResolvedTrailRequest } from '../trail-request/schema.ts';
-import { assertIfMatch, etagOf } from './etag.ts';
 import type { SpecVersionStore } from './spec-versions.ts';
 import { checkTrailRequest } from './validate-trail-request.ts';
 

@@ -1,7 +1,6 @@
 // Rules a trail request must meet beyond its schema. Each failure names the field (JSON pointer)
 // and says why, so the portal's form can show it next to the field.
-import { coverageReport, unacknowledgedGapIssues } from '../../stacks/coverage.ts';
-import { baselineRequestIssues } from '../../stacks/request-rules.ts';
+import { baselineRequestIssues, coverageReport, unacknowledgedGapIssues } from '../../stacks/public.ts';
 import type { AlarmCatalog } from '../alarm-sets/catalog.ts';
 import type { FieldIssue } from '../errors.ts';
 import type { ExternalTrail } from '../store/types.ts';

@@ -3,8 +3,8 @@
 // breaks the chain at that entry; removing entries at the end is caught by the recorded head.
 // The API never updates or deletes entries: this module has no code that does.
 import { createHash, randomUUID } from 'node:crypto';
+import { canonicalJson } from '../canonical-json.ts';
 import type { SqlDatabase, SqlExecutor, SqlValue } from '../store/sql.ts';
-import { canonicalJson } from './canonical.ts';
 
 export const GENESIS_HASH = '0'.repeat(64);
 

@@ -1,7 +1,7 @@
 // The coverage report as the API shows it (GET /v1/accounts/{id}/coverage, and in every preview
 // operation). The report itself is computed by stacks/coverage.ts.
 import { Type } from 'typebox';
-import { COVERAGE_STATUSES } from '../../stacks/coverage.ts';
+import { COVERAGE_STATUSES } from '../../stacks/public.ts';
 
 const Status = Type.Enum(COVERAGE_STATUSES, {
   description:

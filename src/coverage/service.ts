@@ -1,7 +1,7 @@
 // The coverage of an account's stored spec, with the alarm topic's subscriptions as the account's
 // latest read of them: the drift check (refresh) or the apply (which refreshes first), whichever
 // is newer.
-import { type CoverageReport, coverageReport, type SubscriptionState } from '../../stacks/coverage.ts';
+import { type CoverageReport, coverageReport, type SubscriptionState } from '../../stacks/public.ts';
 import { NotFoundError } from '../errors.ts';
 import type { AccountRecord, Store } from '../store/types.ts';
 

@@ -15,7 +15,7 @@ import {
   type Stack,
   type UpResult,
 } from '@pulumi/pulumi/automation/index.js';
-import { canonicalJson } from '../audit/canonical.ts';
+import { canonicalJson } from '../canonical-json.ts';
 import type { ResolvedTrailRequest } from '../trail-request/schema.ts';
 import { EngineError, OperationCancelledError, PreviewStaleError, StackLockedError } from './errors.ts';
 import { type AccountInventory, OWNER_TAGGED_TYPES, ownerTags, wantedOf } from './inventory.ts';

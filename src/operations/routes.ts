@@ -2,8 +2,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
-import { assertIfMatch } from '../accounts/etag.ts';
-import { AccountParams, IfMatch, TrailRequestSchema } from '../accounts/schemas.ts';
 import { hiddenOperation, operationAccount } from '../auth/locators.ts';
 import { requirePrincipal } from '../auth/plugin.ts';
 import type { OperationKind } from '../engine/types.ts';
@@ -17,6 +15,8 @@ import {
   operationEventStreamSchema,
 } from '../openapi/events.ts';
 import { FINAL_OPERATION_STATES, type OperationRecord, type Store } from '../store/types.ts';
+import { assertIfMatch } from '../trail-request/etag.ts';
+import { AccountParams, IfMatch, TrailRequestSchema } from '../trail-request/schema.ts';
 import { enqueueHandler } from './enqueue-route.ts';
 import type { OperationQueue } from './queue.ts';
 import {

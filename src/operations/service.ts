@@ -1,11 +1,11 @@
 // Creating and reading operations; the queue runs them. Every path that changes an account (the API,
 // the form, a drift report's converge, the reconciler's remediation, retries) comes through here, so
 // one set of approval rules (src/auth/approval.ts) decides what waits for an approver.
-import { assertIfMatch } from '../accounts/etag.ts';
-import { canonicalJson } from '../audit/canonical.ts';
+
 import { canApprove, needsApproval, weakeningChanges } from '../auth/approval.ts';
 import type { ApprovalConfig } from '../auth/config.ts';
 import type { AccountGroups, Principal } from '../auth/principal.ts';
+import { canonicalJson } from '../canonical-json.ts';
 import type { OperationKind } from '../engine/types.ts';
 import { DomainError } from '../errors.ts';
 import {
@@ -15,6 +15,7 @@ import {
   type OperationRecord,
   type Store,
 } from '../store/types.ts';
+import { assertIfMatch } from '../trail-request/etag.ts';
 import type { ResolvedTrailRequest } from '../trail-request/schema.ts';
 import type { Actor, OperationQueue } from './queue.ts';
 

@@ -291,3 +291,14 @@ export type ResolvedTrailRequest = Filled<
   Pick<TrailRequest, 'objectLock' | 'accessLogBucket' | 'organizationId' | 'acknowledgedGaps'>;
 export type DataEventScope = Static<typeof DataEventScope>;
 export type InsightType = Static<typeof InsightType>;
+
+// ---- in HTTP: what every route about an account's trail request shares ----------------------
+
+/** The shared TrailRequest schema, titled so the OpenAPI document names it (see referenceSharedSchemas). */
+export const TrailRequestSchema = { ...TrailRequest, title: 'TrailRequest' };
+
+/** The `:accountId` of every /v1/accounts/{accountId}/… route. */
+export const AccountParams = Type.Object({ accountId: AccountId });
+
+/** If-Match: an ETag list (ours are "v<version>"); longer values are not ETags this service issued. */
+export const IfMatch = Type.String({ maxLength: 256 });
