@@ -4,10 +4,10 @@ import { type IncomingMessage, type Server, type ServerResponse, STATUS_CODES } 
 import type { Socket } from 'node:net';
 import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
-import type { FastifyInstance, FastifyPluginAsync, FastifyRequest, RouteOptions } from 'fastify';
+import type { FastifyInstance, FastifyRequest, RouteOptions } from 'fastify';
+import fp from 'fastify-plugin';
 import { AppError, type ErrorCode } from '../errors.ts';
 import { checkBounds, type SchemaViolation, withoutPrimitiveUniqueItems } from '../schema-bounds.ts';
-import { unencapsulated } from './plugin.ts';
 
 /**
  * Paths pino must censor, on top of src/app.ts REDACT_PATHS: bearer tokens in headers wherever a request
@@ -144,11 +144,11 @@ async function hardeningImpl(app: FastifyInstance, opts: HardeningOptions): Prom
   });
 }
 
-/** Register before the auth plugin (helmet's headers then reach 401/403 too) and before any route. Not encapsulated. */
-export const hardeningPlugin = unencapsulated(
-  hardeningImpl as FastifyPluginAsync<HardeningOptions>,
-  'trailwarden-hardening',
-);
+/**
+ * Register before the auth plugin (helmet's headers then reach 401/403 too) and before any route. Not
+ * encapsulated (fastify-plugin); the auth plugin names it as a dependency.
+ */
+export const hardeningPlugin = fp(hardeningImpl, { name: 'trailwarden-hardening', fastify: '5.x' });
 
 /** Why the server closed a client's connection (counted and logged). */
 export type ConnectionCloseReason =

@@ -1,6 +1,7 @@
 // Authentication (bearer: service token or OIDC JWT) and authorization (role + account scope) for
 // every route, from the route's config.access declaration (see access.ts).
-import type { FastifyInstance, FastifyPluginAsync, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
 import { AppError, InternalError } from '../errors.ts';
 import {
   type AccountLocator,
@@ -30,14 +31,6 @@ declare module 'fastify' {
     /** Whether the caller may act on the account (role aside). False without a principal. */
     canAccessAccount(accountId: string): boolean;
   }
-}
-
-/** Marks a plugin as not encapsulated, so its hooks and decorators apply to the whole app (as fastify-plugin does). */
-export function unencapsulated<T extends FastifyPluginAsync<never>>(plugin: T, name: string): T {
-  const p = plugin as unknown as Record<symbol, unknown>;
-  p[Symbol.for('skip-override')] = true;
-  p[Symbol.for('fastify.display-name')] = name;
-  return plugin;
 }
 
 export interface Authenticator {
@@ -222,13 +215,15 @@ async function authPluginImpl(app: FastifyInstance, opts: AuthPluginOptions): Pr
 }
 
 /**
- * Register before any route (it installs the declaration check as an onRoute hook). Not encapsulated:
- * its hooks apply to the whole app.
+ * Register before any route (it installs the declaration check as an onRoute hook). Not encapsulated
+ * (fastify-plugin): its hooks apply to the whole app. After hardening, so 401/403 carry helmet's headers
+ * and failed attempts count against the rate limit: Fastify refuses to boot otherwise.
  */
-export const authPlugin = unencapsulated(
-  authPluginImpl as FastifyPluginAsync<AuthPluginOptions>,
-  'trailwarden-auth',
-);
+export const authPlugin = fp(authPluginImpl, {
+  name: 'trailwarden-auth',
+  fastify: '5.x',
+  dependencies: ['trailwarden-hardening'],
+});
 
 /** For a handler: the authenticated principal (throws 401 on a route that has none). */
 export function requirePrincipal(req: FastifyRequest): Principal {
