@@ -21,7 +21,7 @@ import {
   SECRET_REDACT_PATHS,
   UriTooLongError,
 } from './auth/hardening.ts';
-import { type Config, DEFAULT_HTTP_LIMITS, pulumiHomeOf, SANDBOX_NOTICE } from './config.ts';
+import { type Config, DEFAULT_HTTP_LIMITS, SANDBOX_NOTICE } from './config.ts';
 import { coverageRoutes } from './coverage/routes.ts';
 import { CoverageService } from './coverage/service.ts';
 import { driftOperationHooks } from './drift/operation-hooks.ts';
@@ -361,7 +361,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     new Prerequisites({
       mode: config.mode,
       engine,
-      pulumiHome: pulumiHomeOf(config),
+      pulumiHome: config.pulumiHome,
       probeInstanceMetadata: () => probeInstanceMetadata(),
     });
   const operations = new OperationService(
