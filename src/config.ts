@@ -38,6 +38,22 @@ export const ConfigEnv = Type.Object({
   TRAILWARDEN_SANDBOX: Type.Optional(Type.Boolean()),
   PULUMI_CONFIG_PASSPHRASE: Type.Optional(Type.String({ minLength: 1 })),
   PULUMI_CONFIG_PASSPHRASE_FILE: Type.Optional(Type.String({ minLength: 1 })),
+  // Several replicas share one state bucket: https://www.pulumi.com/docs/iac/concepts/state-and-backends/
+  PULUMI_BACKEND_URL: Type.Optional(
+    Type.String({
+      pattern: '^(file|s3|gs|azblob)://',
+      maxLength: 2048,
+      description:
+        'Pulumi DIY state backend (s3://bucket?region=… for several replicas); default file://DATA_DIR/state',
+    }),
+  ),
+  PULUMI_SECRETS_PROVIDER: Type.String({
+    pattern: '^(passphrase|awskms://.+|gcpkms://.+|azurekeyvault://.+|hashivault://.+)$',
+    maxLength: 2048,
+    default: 'passphrase',
+    description:
+      'Encrypts secrets in stack state: passphrase, or a KMS key (awskms://alias/…?region=…) in production',
+  }),
   MANAGEMENT_ACCOUNT_ID: Type.Optional(Type.String({ pattern: '^[0-9]{12}$' })),
   ROLE_ARN_TEMPLATE: Type.String({
     pattern: '^arn:aws[a-z-]*:iam::.*\\{accountId\\}.*$',
@@ -121,8 +137,12 @@ export interface Config {
   /** TRAILWARDEN_MODE; `sandbox` is always `mode === 'sandbox'`. */
   mode: Mode;
   sandbox: boolean;
-  /** Secret: never log it. */
+  /** Secret: never log it. Empty when a KMS secrets provider is configured. */
   pulumiConfigPassphrase: string;
+  /** PULUMI_BACKEND_URL; undefined: file://<dataDir>/state (one replica only). */
+  pulumiBackendUrl: string | undefined;
+  /** `passphrase` or a KMS URL (awskms://…): how new stacks encrypt their secrets. */
+  pulumiSecretsProvider: string;
   managementAccountId: string | undefined;
   roleArnTemplate: string;
   externalId: string | undefined;
@@ -349,7 +369,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     databaseUrl: e.DATABASE_URL ?? `sqlite:${path.join(dataDir, 'trailwarden.db')}`,
     mode,
     sandbox: mode === 'sandbox',
-    pulumiConfigPassphrase: resolvePassphrase(e, dataDir),
+    // A KMS provider needs no passphrase: none is generated (nor required) then.
+    pulumiConfigPassphrase: e.PULUMI_SECRETS_PROVIDER === 'passphrase' ? resolvePassphrase(e, dataDir) : '',
+    pulumiBackendUrl: e.PULUMI_BACKEND_URL,
+    pulumiSecretsProvider: e.PULUMI_SECRETS_PROVIDER,
     managementAccountId: e.MANAGEMENT_ACCOUNT_ID,
     roleArnTemplate: e.ROLE_ARN_TEMPLATE,
     externalId: e.EXTERNAL_ID,
@@ -401,6 +424,8 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     dataDir: '/nonexistent',
     databaseUrl: 'sqlite::memory:',
     pulumiConfigPassphrase: 'test-passphrase',
+    pulumiBackendUrl: undefined,
+    pulumiSecretsProvider: 'passphrase',
     managementAccountId: undefined,
     roleArnTemplate: DEFAULT_ROLE_ARN_TEMPLATE,
     externalId: undefined,

@@ -21,9 +21,10 @@ export async function createEngine(config: Config, env = process.env): Promise<T
   const processes = startEngineProcesses(config.dataDir);
   return new AccountStacks({
     dataDir: config.dataDir,
-    backendUrl: env.PULUMI_BACKEND_URL || undefined,
+    backendUrl: config.pulumiBackendUrl,
     pulumiHome: pulumiHomeOf(config, env),
     passphrase: config.pulumiConfigPassphrase,
+    secretsProvider: config.pulumiSecretsProvider,
     sandbox,
     assumeRoleFor: (accountId) => roleForAccount(config, accountId),
     // An organization trail is owned by the management account: its ARN names that account.
