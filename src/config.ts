@@ -61,6 +61,20 @@ export const ConfigEnv = Type.Object({
   }),
   EXTERNAL_ID: Type.Optional(Type.String({ minLength: 2, maxLength: 1224 })),
   MAX_CONCURRENT_OPERATIONS: Type.Integer({ minimum: 1, maximum: 64, default: 4 }),
+  TRAILWARDEN_REPLICA_ID: Type.Optional(
+    Type.String({
+      pattern: '^[A-Za-z0-9._:-]{1,128}$',
+      description:
+        "This replica's name in operation leases (the pod name); default: an id kept in DATA_DIR/run/replica-id",
+    }),
+  ),
+  OPERATION_LEASE_TTL_MS: Type.Integer({
+    minimum: 2000,
+    maximum: 600000,
+    default: 30000,
+    description:
+      "A running operation's lease, renewed every third of it; once expired another replica recovers the operation",
+  }),
   LOG_LEVEL: Type.Enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, {
     default: 'info',
   }),
@@ -147,6 +161,10 @@ export interface Config {
   roleArnTemplate: string;
   externalId: string | undefined;
   maxConcurrentOperations: number;
+  /** Names this replica in the operation leases it holds; stable across restarts on one DATA_DIR. */
+  replicaId: string;
+  /** How long a running operation's lease lasts without renewal (the holder renews every third of it). */
+  operationLeaseTtlMs: number;
   logLevel: ConfigEnv['LOG_LEVEL'];
   logFormat: ConfigEnv['LOG_FORMAT'];
   /** How long SIGTERM waits for running operations before aborting them. */
@@ -342,6 +360,25 @@ export function resolvePassphrase(env: ConfigEnv, dataDir: string): string {
 }
 
 /**
+ * The replica id when TRAILWARDEN_REPLICA_ID is not set: generated once into DATA_DIR/run/replica-id, so a
+ * restart on the same DATA_DIR is the same replica (it recovers its own operations at once instead of
+ * waiting for their leases to expire) and two replicas, which never share a DATA_DIR, never share an id.
+ */
+export function resolveReplicaId(dataDir: string): string {
+  const file = path.join(dataDir, 'run', 'replica-id');
+  ensurePrivateDirectory(path.dirname(file));
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  const id = `replica-${randomBytes(6).toString('hex')}`;
+  try {
+    writeFileSync(file, `${id}\n`, { mode: 0o600, flag: 'wx' });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return readFileSync(file, 'utf8').trim();
+    throw err;
+  }
+  return id;
+}
+
+/**
  * Creates a directory that holds the database or secrets as 0700, and takes the "other" bits off an
  * existing one we own (never a sticky shared directory such as /tmp), so no other user can list or read it.
  */
@@ -377,6 +414,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     roleArnTemplate: e.ROLE_ARN_TEMPLATE,
     externalId: e.EXTERNAL_ID,
     maxConcurrentOperations: e.MAX_CONCURRENT_OPERATIONS,
+    replicaId: e.TRAILWARDEN_REPLICA_ID ?? resolveReplicaId(dataDir),
+    operationLeaseTtlMs: e.OPERATION_LEASE_TTL_MS,
     logLevel: e.LOG_LEVEL,
     logFormat: e.LOG_FORMAT,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
@@ -430,6 +469,8 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     roleArnTemplate: DEFAULT_ROLE_ARN_TEMPLATE,
     externalId: undefined,
     maxConcurrentOperations: 4,
+    replicaId: 'test-replica',
+    operationLeaseTtlMs: 30000,
     logLevel: 'silent',
     logFormat: 'json',
     shutdownTimeoutMs: 1000,
