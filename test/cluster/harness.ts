@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import type { Test } from 'tap';
 import { type GroupService, startGroupService } from '../faults/harness.ts';
+import { scratchPostgres } from '../helpers/databases.ts';
 import { type MotoServer, motoInstalled, startMoto } from '../helpers/moto.ts';
 
 export interface Replica extends GroupService {
@@ -52,34 +53,13 @@ export function canRunCluster(t: Test): boolean {
   return false;
 }
 
-/** A fresh database on TEST_DATABASE_URL's server (other tests drop that one's schema) and its dropper. */
-async function createDatabase(): Promise<{ url: string; drop: () => Promise<void> }> {
-  const admin = process.env.TEST_DATABASE_URL!;
-  const name = `tw_cluster_${randomBytes(6).toString('hex')}`;
-  const client = new pg.Client({ connectionString: admin });
-  await client.connect();
-  await client.query(`CREATE DATABASE ${name}`);
-  await client.end();
-  const url = new URL(admin);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    drop: async () => {
-      const c = new pg.Client({ connectionString: admin });
-      await c.connect();
-      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await c.end();
-    },
-  };
-}
-
 export async function startCluster(
   t: Test,
   opts: { replicas?: number; env?: Record<string, string> } = {},
 ): Promise<Cluster> {
   const count = opts.replicas ?? 3;
   const root = await mkdtemp(join(tmpdir(), 'trailwarden-cluster-'));
-  const database = await createDatabase();
+  const database = await scratchPostgres();
   const databaseUrl = database.url;
   const moto = await startMoto();
   const bucket = `cluster-state-${randomBytes(4).toString('hex')}`;
