@@ -844,8 +844,22 @@ export interface components {
         };
         /** OperationError */
         OperationError: {
-            /** @description Stable code (the engine's own code when it gives one, else engine_error) */
-            code: string;
+            /**
+             * @description Stable code (the engine's own code when it gives one, else engine_error):
+             *     - `engine_failed`: The Pulumi engine reported a failure; engineMessage has its diagnostics (e.g. an AWS error)
+             *     - `engine_error`: Any other failure while running the operation; the logs have it under the operation id
+             *     - `stack_locked`: The account's stack is locked by another update (another process, or one that crashed)
+             *     - `cancelled`: Cancelled by request, while running or before it started
+             *     - `pulumi_cli_missing`: The Pulumi CLI the service needs is not installed (npm run pulumi-cli installs it)
+             *     - `engine_not_ready`: Readiness (aws mode) failed: CLI version, aws plugin or credentials; the message names the fix
+             *     - `preview_stale`: The account or its trail request changed since the preview this apply was confirmed from
+             *     - `interrupted_by_restart`: The service stopped while the operation ran; the message says what recovery did to the stack. Retry it
+             *     - `interrupted_by_shutdown`: The service was shut down while the operation ran. Retry it
+             *     - `approval_rejected`: An approver rejected the operation; the message carries their reason
+             *     - `drift_report_failed`: The drift check ran but its report could not be built or stored
+             * @enum {unknown}
+             */
+            code: "engine_failed" | "engine_error" | "stack_locked" | "cancelled" | "pulumi_cli_missing" | "engine_not_ready" | "preview_stale" | "interrupted_by_restart" | "interrupted_by_shutdown" | "approval_rejected" | "drift_report_failed";
             /** @description What went wrong */
             message: string;
             /** @description What the engine itself said (diagnostics or CLI output), when it adds to message */
@@ -2574,7 +2588,7 @@ export interface operations {
                      *         "changeSummary": {},
                      *         "outputs": {},
                      *         "error": {
-                     *           "code": "string",
+                     *           "code": "engine_failed",
                      *           "message": "string"
                      *         },
                      *         "cancelRequested": true,
@@ -2759,7 +2773,7 @@ export interface operations {
                      *         "changeSummary": {},
                      *         "outputs": {},
                      *         "error": {
-                     *           "code": "string",
+                     *           "code": "engine_failed",
                      *           "message": "string"
                      *         },
                      *         "cancelRequested": true,
@@ -2817,7 +2831,7 @@ export interface operations {
                      *         "changeSummary": {},
                      *         "outputs": {},
                      *         "error": {
-                     *           "code": "string",
+                     *           "code": "engine_failed",
                      *           "message": "string"
                      *         },
                      *         "cancelRequested": true,
@@ -3045,7 +3059,7 @@ export interface operations {
                      *       "changeSummary": {},
                      *       "outputs": {},
                      *       "error": {
-                     *         "code": "string",
+                     *         "code": "engine_failed",
                      *         "message": "string"
                      *       },
                      *       "cancelRequested": true,
@@ -4105,7 +4119,7 @@ export interface operations {
                      *           "changeSummary": {},
                      *           "outputs": {},
                      *           "error": {
-                     *             "code": "string",
+                     *             "code": "engine_failed",
                      *             "message": "string"
                      *           },
                      *           "cancelRequested": true,
@@ -4452,7 +4466,7 @@ export interface operations {
                      *       "changeSummary": {},
                      *       "outputs": {},
                      *       "error": {
-                     *         "code": "string",
+                     *         "code": "engine_failed",
                      *         "message": "string"
                      *       },
                      *       "cancelRequested": true,
@@ -4715,7 +4729,7 @@ export interface operations {
                      *       "changeSummary": {},
                      *       "outputs": {},
                      *       "error": {
-                     *         "code": "string",
+                     *         "code": "engine_failed",
                      *         "message": "string"
                      *       },
                      *       "cancelRequested": true,
@@ -5117,7 +5131,7 @@ export interface operations {
                      *       "changeSummary": {},
                      *       "outputs": {},
                      *       "error": {
-                     *         "code": "string",
+                     *         "code": "engine_failed",
                      *         "message": "string"
                      *       },
                      *       "cancelRequested": true,
@@ -5293,7 +5307,7 @@ export interface operations {
                     /**
                      * @example {
                      *       "event": "state",
-                     *       "data": "{\"id\":\"0f8fad5b-d9cb-469f-a165-70867728950e\",\"accountId\":\"string\",\"kind\":\"preview\",\"state\":\"pending-approval\",\"specVersion\":1,\"retryOf\":\"string\",\"createdAt\":\"2026-11-30T03:00:00.000Z\",\"startedAt\":\"2026-11-30T03:00:00.000Z\",\"finishedAt\":\"2026-11-30T03:00:00.000Z\",\"durationMs\":1,\"changeSummary\":{},\"outputs\":{},\"error\":{\"code\":\"string\",\"message\":\"string\"},\"cancelRequested\":true,\"requestedBy\":\"string\",\"approvedBy\":\"string\",\"links\":{\"self\":\"string\",\"events\":\"string\"}}"
+                     *       "data": "{\"id\":\"0f8fad5b-d9cb-469f-a165-70867728950e\",\"accountId\":\"string\",\"kind\":\"preview\",\"state\":\"pending-approval\",\"specVersion\":1,\"retryOf\":\"string\",\"createdAt\":\"2026-11-30T03:00:00.000Z\",\"startedAt\":\"2026-11-30T03:00:00.000Z\",\"finishedAt\":\"2026-11-30T03:00:00.000Z\",\"durationMs\":1,\"changeSummary\":{},\"outputs\":{},\"error\":{\"code\":\"engine_failed\",\"message\":\"string\"},\"cancelRequested\":true,\"requestedBy\":\"string\",\"approvedBy\":\"string\",\"links\":{\"self\":\"string\",\"events\":\"string\"}}"
                      *     }
                      */
                     "text/event-stream": {
@@ -5455,7 +5469,7 @@ export interface operations {
                      *       "changeSummary": {},
                      *       "outputs": {},
                      *       "error": {
-                     *         "code": "string",
+                     *         "code": "engine_failed",
                      *         "message": "string"
                      *       },
                      *       "cancelRequested": true,
@@ -5671,7 +5685,7 @@ export interface operations {
                      *       "changeSummary": {},
                      *       "outputs": {},
                      *       "error": {
-                     *         "code": "string",
+                     *         "code": "engine_failed",
                      *         "message": "string"
                      *       },
                      *       "cancelRequested": true,
@@ -5891,7 +5905,7 @@ export interface operations {
                      *       "changeSummary": {},
                      *       "outputs": {},
                      *       "error": {
-                     *         "code": "string",
+                     *         "code": "engine_failed",
                      *         "message": "string"
                      *       },
                      *       "cancelRequested": true,
@@ -6111,7 +6125,7 @@ export interface operations {
                      *       "changeSummary": {},
                      *       "outputs": {},
                      *       "error": {
-                     *         "code": "string",
+                     *         "code": "engine_failed",
                      *         "message": "string"
                      *       },
                      *       "cancelRequested": true,
@@ -6609,7 +6623,7 @@ export interface operations {
                      *       "changeSummary": {},
                      *       "outputs": {},
                      *       "error": {
-                     *         "code": "string",
+                     *         "code": "engine_failed",
                      *         "message": "string"
                      *       },
                      *       "cancelRequested": true,
@@ -6990,7 +7004,7 @@ export interface operations {
                      *       "changeSummary": {},
                      *       "outputs": {},
                      *       "error": {
-                     *         "code": "string",
+                     *         "code": "engine_failed",
                      *         "message": "string"
                      *       },
                      *       "cancelRequested": true,

@@ -5,7 +5,7 @@
 // whose state was lost adopts everything the account has instead of failing on AlreadyExists.
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { AccountStacks } from '../../src/engine/account-stacks.ts';
 import { ApiInventory } from '../../src/engine/inventory.ts';
 import { type Deployment, describeRecovery } from '../../src/engine/recovery.ts';
@@ -18,7 +18,7 @@ import { tempDir } from '../helpers/engine.ts';
 const KEY = 'aws:kms/key:Key';
 const request = resolveTrailRequest({ homeRegion: 'eu-west-1', alarms: { set: 'essentials' } });
 
-async function setUp(t: Parameters<Parameters<typeof t.test>[1]>[0]) {
+async function setUp(t: Test) {
   const dir = await tempDir(t);
   const sandbox = new SandboxState(`${dir}/sandbox`);
   const pluginBinDir = await installSandboxPlugin(`${dir}/bin`);
