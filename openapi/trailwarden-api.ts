@@ -6319,6 +6319,76 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "operation": {
+                     *             "id": "0f8fad5b-d9cb-469f-a165-70867728950e",
+                     *             "accountId": "123456789012",
+                     *             "kind": "apply",
+                     *             "state": "pending-approval",
+                     *             "specVersion": 4,
+                     *             "retryOf": null,
+                     *             "createdAt": "2026-11-30T03:00:00.000Z",
+                     *             "startedAt": null,
+                     *             "finishedAt": null,
+                     *             "durationMs": null,
+                     *             "changeSummary": null,
+                     *             "outputs": null,
+                     *             "error": null,
+                     *             "cancelRequested": false,
+                     *             "requestedBy": "user:alice",
+                     *             "approvedBy": null,
+                     *             "links": {
+                     *               "self": "/v1/operations/0f8fad5b-d9cb-469f-a165-70867728950e",
+                     *               "events": "/v1/operations/0f8fad5b-d9cb-469f-a165-70867728950e/events"
+                     *             },
+                     *             "requestedByName": "Alice",
+                     *             "previewId": "7c9e6679-7425-40de-944b-e07fc1f90ae7"
+                     *           },
+                     *           "requestedBy": "user:alice",
+                     *           "requestedByName": "Alice",
+                     *           "appliedVersion": 3,
+                     *           "diff": [
+                     *             {
+                     *               "path": "/dataEvents/s3",
+                     *               "before": "all",
+                     *               "after": null
+                     *             }
+                     *           ],
+                     *           "reasons": [
+                     *             "/dataEvents/s3: removes S3 data events (weakens the evidence of object access)"
+                     *           ],
+                     *           "preview": {
+                     *             "id": "7c9e6679-7425-40de-944b-e07fc1f90ae7",
+                     *             "accountId": "123456789012",
+                     *             "kind": "preview",
+                     *             "state": "succeeded",
+                     *             "specVersion": 4,
+                     *             "retryOf": null,
+                     *             "createdAt": "2026-11-30T03:00:00.000Z",
+                     *             "startedAt": "2026-11-30T03:00:01.000Z",
+                     *             "finishedAt": "2026-11-30T03:01:12.000Z",
+                     *             "durationMs": 71000,
+                     *             "changeSummary": {
+                     *               "update": 1,
+                     *               "same": 43
+                     *             },
+                     *             "outputs": null,
+                     *             "error": null,
+                     *             "cancelRequested": false,
+                     *             "requestedBy": "user:alice",
+                     *             "approvedBy": null,
+                     *             "links": {
+                     *               "self": "/v1/operations/7c9e6679-7425-40de-944b-e07fc1f90ae7",
+                     *               "events": "/v1/operations/7c9e6679-7425-40de-944b-e07fc1f90ae7/events"
+                     *             }
+                     *           }
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": {
                         items: {
                             operation: components["schemas"]["Operation"];
@@ -6450,6 +6520,67 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "operationId": "7c9e6679-7425-40de-944b-e07fc1f90ae7",
+                     *       "accountId": "123456789012",
+                     *       "kind": "preview",
+                     *       "state": "succeeded",
+                     *       "specVersion": 4,
+                     *       "counts": {
+                     *         "create": 0,
+                     *         "update": 1,
+                     *         "replace": 0,
+                     *         "delete": 0,
+                     *         "same": 43
+                     *       },
+                     *       "groups": [
+                     *         {
+                     *           "key": "trail:eu-west-1",
+                     *           "title": "Trail in eu-west-1",
+                     *           "region": "eu-west-1",
+                     *           "counts": {
+                     *             "create": 0,
+                     *             "update": 1,
+                     *             "replace": 0,
+                     *             "delete": 0,
+                     *             "same": 0
+                     *           },
+                     *           "resources": [
+                     *             {
+                     *               "urn": "urn:pulumi:123456789012::trailwarden::trailwarden:baseline:AccountTrailBaseline$trailwarden:trail:AccountTrail$aws:cloudtrail/trail:Trail::baseline-trail",
+                     *               "type": "aws:cloudtrail/trail:Trail",
+                     *               "name": "baseline-trail",
+                     *               "change": "update",
+                     *               "properties": [
+                     *                 {
+                     *                   "path": "advancedEventSelectors[1]",
+                     *                   "kind": "delete",
+                     *                   "replaces": false,
+                     *                   "old": {
+                     *                     "name": "S3 data events"
+                     *                   },
+                     *                   "new": null
+                     *                 }
+                     *               ]
+                     *             }
+                     *           ]
+                     *         }
+                     *       ],
+                     *       "approval": {
+                     *         "required": true,
+                     *         "reasons": [
+                     *           "/dataEvents/s3: removes S3 data events"
+                     *         ]
+                     *       },
+                     *       "costs": [
+                     *         {
+                     *           "item": "insights",
+                     *           "detail": "CloudTrail Insights is billed per 100,000 events analysed"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": components["schemas"]["Plan"];
                 };
             };
@@ -6848,6 +6979,80 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "b3f1c2d4-5e6f-4a7b-8c9d-0e1f2a3b4c5d",
+                     *           "accountId": "123456789012",
+                     *           "operationId": "0f8fad5b-d9cb-469f-a165-70867728950e",
+                     *           "checkedAt": "2026-11-30T03:15:00.000Z",
+                     *           "clean": false,
+                     *           "severity": "critical",
+                     *           "counts": {
+                     *             "critical": 1,
+                     *             "high": 0,
+                     *             "low": 0
+                     *           },
+                     *           "resources": [
+                     *             {
+                     *               "urn": "urn:pulumi:123456789012::trailwarden::trailwarden:baseline:AccountTrailBaseline$trailwarden:trail:AccountTrail$aws:cloudtrail/trail:Trail::baseline-trail",
+                     *               "type": "aws:cloudtrail/trail:Trail",
+                     *               "name": "baseline-trail",
+                     *               "id": "arn:aws:cloudtrail:eu-west-1:123456789012:trail/trailwarden-123456789012",
+                     *               "operation": "modified",
+                     *               "severity": "critical",
+                     *               "rule": "trail-logging-stopped",
+                     *               "reason": "Trail logging stopped (StopLogging)",
+                     *               "properties": [
+                     *                 {
+                     *                   "path": "enableLogging",
+                     *                   "change": "changed",
+                     *                   "expected": true,
+                     *                   "actual": false,
+                     *                   "severity": "critical",
+                     *                   "rule": "trail-logging-stopped",
+                     *                   "reason": "Trail logging stopped (StopLogging)"
+                     *                 }
+                     *               ]
+                     *             }
+                     *           ],
+                     *           "unverified": [],
+                     *           "findings": [
+                     *             {
+                     *               "id": "alarm-topic-unsubscribed",
+                     *               "severity": "high",
+                     *               "reason": "Nobody receives the alarms: the alarm topic has no confirmed subscription",
+                     *               "urn": "urn:pulumi:123456789012::trailwarden::trailwarden:baseline:AccountTrailBaseline$trailwarden:alarms:AlarmSet$aws:sns/topic:Topic::baseline-alarms-topic"
+                     *             }
+                     *           ],
+                     *           "alarmDelivery": {
+                     *             "topicUrn": "urn:pulumi:123456789012::trailwarden::trailwarden:baseline:AccountTrailBaseline$trailwarden:alarms:AlarmSet$aws:sns/topic:Topic::baseline-alarms-topic",
+                     *             "unconfirmedTopics": [
+                     *               {
+                     *                 "urn": "urn:pulumi:123456789012::trailwarden::trailwarden:baseline:AccountTrailBaseline$trailwarden:alarms:AlarmSet$aws:sns/topic:Topic::baseline-alarms-topic",
+                     *                 "region": "eu-west-1",
+                     *                 "count": 1
+                     *               }
+                     *             ],
+                     *             "subscriptions": [
+                     *               {
+                     *                 "urn": "urn:pulumi:123456789012::trailwarden::trailwarden:baseline:AccountTrailBaseline$trailwarden:alarms:AlarmSet$aws:sns/topic:Topic::baseline-alarms-topic-sub-0",
+                     *                 "protocol": "email",
+                     *                 "endpoint": "secops@example.com",
+                     *                 "pendingConfirmation": true,
+                     *                 "region": "eu-west-1"
+                     *               }
+                     *             ]
+                     *           },
+                     *           "links": {
+                     *             "operation": "/v1/operations/0f8fad5b-d9cb-469f-a165-70867728950e"
+                     *           }
+                     *         }
+                     *       ],
+                     *       "nextCursor": null
+                     *     }
+                     */
                     "application/json": {
                         items: components["schemas"]["StoredDriftReport"][];
                         /** @description Pass as cursor to get the next page; null on the last page */
