@@ -21,7 +21,7 @@ import {
   SECRET_REDACT_PATHS,
   UriTooLongError,
 } from './auth/hardening.ts';
-import { type Config, DEFAULT_HTTP_LIMITS, pulumiHomeOf, SANDBOX_NOTICE } from './config.ts';
+import { type Config, DEFAULT_HTTP_LIMITS, SANDBOX_NOTICE } from './config.ts';
 import { coverageRoutes } from './coverage/routes.ts';
 import { CoverageService } from './coverage/service.ts';
 import { driftOperationHooks } from './drift/operation-hooks.ts';
@@ -361,7 +361,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     new Prerequisites({
       mode: config.mode,
       engine,
-      pulumiHome: pulumiHomeOf(config),
+      pulumiHome: config.pulumiHome,
       probeInstanceMetadata: () => probeInstanceMetadata(),
     });
   const operations = new OperationService(
@@ -436,11 +436,24 @@ function optionalBodies<D>(doc: D): D {
       .filter((e) => e.optionalBody)
       .map((e) => e.operationId),
   );
+  // Hand-written 200 examples go in here, after @fastify/swagger's schema conversion: that walks
+  // examples too and would turn an example's `properties` array into an object.
+  const examples = new Map(
+    Object.values(OPERATIONS)
+      .filter((e) => e.example !== undefined)
+      .map((e) => [e.operationId, e.example]),
+  );
   const paths = (doc as { paths?: Record<string, Record<string, unknown>> }).paths ?? {};
   for (const ops of Object.values(paths))
     for (const op of Object.values(ops)) {
-      const o = op as { operationId?: string; requestBody?: { required?: boolean } };
+      const o = op as {
+        operationId?: string;
+        requestBody?: { required?: boolean };
+        responses?: Record<string, { content?: Record<string, { example?: unknown }> }>;
+      };
       if (o.requestBody && o.operationId && optional.has(o.operationId)) o.requestBody.required = false;
+      const media = o.responses?.['200']?.content?.['application/json'];
+      if (media && o.operationId && examples.has(o.operationId)) media.example = examples.get(o.operationId);
     }
   return doc;
 }

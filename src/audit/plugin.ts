@@ -1,9 +1,9 @@
 // One audit entry per mutating call (onResponse, outcome = status code), the admin routes that read and
 // verify the trail. (Operation state changes are written by src/operations/audit-trail.ts.)
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
+import type { FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
 import { Type } from 'typebox';
-import { unencapsulated } from '../auth/plugin.ts';
 import { problemResponses } from '../errors.ts';
 import { CursorSchema, decodeSeqCursor, encodeSeqCursor, NextCursorSchema } from '../openapi/cursor.ts';
 import type { AuditInput, AuditLog } from './log.ts';
@@ -51,11 +51,16 @@ async function auditPluginImpl(app: FastifyInstance, opts: AuditPluginOptions): 
   });
 }
 
-/** Register before the routes; not encapsulated, so it sees every route's responses. */
-export const auditPlugin = unencapsulated(
-  auditPluginImpl as FastifyPluginAsync<AuditPluginOptions>,
-  'trailwarden-audit',
-);
+/**
+ * Register before the routes; not encapsulated (fastify-plugin), so it sees every route's responses.
+ * It records req.principal and req.accessAccountId, which the auth plugin sets: Fastify checks the order.
+ */
+export const auditPlugin = fp(auditPluginImpl, {
+  name: 'trailwarden-audit',
+  fastify: '5.x',
+  dependencies: ['trailwarden-auth'],
+  decorators: { request: ['principal', 'accessAccountId'] },
+});
 
 const AuditEntrySchema = Type.Object(
   {
