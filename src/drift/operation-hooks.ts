@@ -5,7 +5,8 @@
 import { randomUUID } from 'node:crypto';
 import type { OperationHook } from '../operations/queue.ts';
 import type { DriftSeverity, Store } from '../store/types.ts';
-import { buildDriftReport, type DriftReport } from './report.ts';
+import { buildDriftReport } from './report.ts';
+import type { DriftReport } from './schemas.ts';
 
 /** The account's drift state from its latest report: none when clean, unknown when resources went unread. */
 export function driftSeverityOfReport(report: DriftReport): DriftSeverity {

@@ -9,7 +9,7 @@ import { acceptedOperation, OperationAccepted, WaitQuery } from '../operations/s
 import type { OperationService } from '../operations/service.ts';
 import { REMEDIATION_POLICIES } from '../store/types.ts';
 import { AccountParams, IfMatch } from '../trail-request/schema.ts';
-import { DriftCounts, DriftReport } from './report.ts';
+import { DriftCounts, DriftReport } from './schemas.ts';
 import type { DriftService } from './service.ts';
 
 export const StoredDriftReportSchema = Type.Object(
@@ -155,6 +155,46 @@ export const driftRoutes: FastifyPluginAsyncTypebox<{
       },
     },
     enqueueHandler(operations, 'refresh-preview'),
+  );
+
+  // The drift check moved to POST /v1/accounts/{accountId}/drift-checks; the old path answers 308 (method
+  // and body kept, RFC 9110 section 15.4.9) for one release, then goes.
+  app.post(
+    '/v1/accounts/:accountId/trail/drift-checks',
+    {
+      config: { access: { role: 'requester', account: 'params.accountId' } },
+      schema: {
+        tags: ['operations'],
+        summary: 'Deprecated: moved to POST /v1/accounts/{accountId}/drift-checks (308 to it)',
+        description:
+          'Answers 308 Permanent Redirect with Location: /v1/accounts/{accountId}/drift-checks (the query ' +
+          'string kept); nothing is queued here. Removed in the next release.',
+        deprecated: true,
+        params: AccountParams,
+        querystring: Type.Object({ wait: Type.Optional(WaitQuery) }, { additionalProperties: false }),
+        response: {
+          308: {
+            description: 'Moved: repeat the POST at Location',
+            type: 'null',
+            headers: {
+              location: {
+                type: 'string',
+                description: 'The canonical route: /v1/accounts/{accountId}/drift-checks',
+              },
+            },
+          },
+          ...problemResponses(400),
+        },
+      },
+    },
+    async (req, reply) => {
+      const query = req.url.includes('?') ? req.url.slice(req.url.indexOf('?')) : '';
+      reply
+        .code(308)
+        .header('location', `/v1/accounts/${encodeURIComponent(req.params.accountId)}/drift-checks${query}`);
+      // No body at all (the 308 schema says null so the document shows none; undefined skips serializing).
+      return reply.send(undefined as unknown as null);
+    },
   );
 
   app.get(

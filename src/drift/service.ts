@@ -9,7 +9,7 @@ import {
   type RemediationPolicy,
   type Store,
 } from '../store/types.ts';
-import type { DriftReport } from './report.ts';
+import type { DriftReport } from './schemas.ts';
 
 export type StoredDriftReportView = DriftReport & { id: string; links?: { operation: string } };
 

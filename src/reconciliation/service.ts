@@ -8,7 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { Cron } from 'croner';
-import type { DriftReport } from '../drift/report.ts';
+import type { DriftReport } from '../drift/schemas.ts';
 import { DomainError } from '../errors.ts';
 import type { QueueLogger } from '../operations/queue.ts';
 import { type OperationService, RECONCILER_PRINCIPAL } from '../operations/service.ts';

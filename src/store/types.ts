@@ -1,7 +1,7 @@
 // The persistence boundary. The service and the queue depend on `Store` only; SqlStore implements it
 // over SQL that runs unchanged on SQLite (node:sqlite, the default) and PostgreSQL.
 
-import type { DriftReport } from '../drift/report.ts';
+import type { DriftReport } from '../drift/schemas.ts';
 import type { ChangeSummary, OperationKind } from '../engine/types.ts';
 import type { AwsRegion, ResolvedTrailRequest } from '../trail-request/schema.ts';
 

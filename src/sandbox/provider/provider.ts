@@ -4,6 +4,7 @@
 // SDK answers Configure/CheckConfig/DiffConfig itself and never shows them to the Provider object).
 import { randomBytes } from 'node:crypto';
 import type * as provider from '@pulumi/pulumi/provider/index.js';
+import { isSecretMarker } from '../../engine-values.ts';
 import { getResource, getTaggedResources } from '../lookups.ts';
 import { type PolicyDocumentArgs, policyError, renderPolicyDocument } from '../policy.ts';
 import {
@@ -23,8 +24,6 @@ const str = (v: unknown) => (typeof v === 'string' && v ? v : undefined);
 
 export const DEFAULT_ACCOUNT_ID = '123456789012';
 const DEFAULTS_KEY = '__defaults';
-const SECRET_SIG = '4dabf18193072939515e22adb298388d';
-const SECRET_VALUE_SIG = '1b47061264138c4ac30d75fd1eb44270';
 
 export interface SandboxConfig {
   accountId: string;
@@ -54,7 +53,7 @@ export function unwrapSecrets(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(unwrapSecrets);
   if (v && typeof v === 'object') {
     const o = v as Props;
-    if (o[SECRET_SIG] === SECRET_VALUE_SIG) return unwrapSecrets(o.value);
+    if (isSecretMarker(o)) return unwrapSecrets(o.value);
     return Object.fromEntries(Object.entries(o).map(([k, x]) => [k, unwrapSecrets(x)]));
   }
   return v;
