@@ -7,7 +7,8 @@ import { Type } from 'typebox';
 import { unencapsulated } from '../auth/plugin.ts';
 import { problemResponses } from '../errors.ts';
 import { CursorSchema, decodeSeqCursor, encodeSeqCursor, NextCursorSchema } from '../openapi/cursor.ts';
-import type { AuditInput, AuditLog } from './log.ts';
+import type { AuditInput } from './log.ts';
+import type { AuditStore } from './store.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -19,7 +20,7 @@ declare module 'fastify' {
 export const MUTATING_METHODS: readonly string[] = ['POST', 'PUT', 'PATCH', 'DELETE'];
 
 export interface AuditPluginOptions {
-  audit: AuditLog;
+  audit: AuditStore;
 }
 
 function accountFromParams(params: unknown): string | null {
@@ -95,7 +96,7 @@ const VerifySchema = Type.Object(
   { $id: 'AuditVerification' },
 );
 
-export const auditRoutes: FastifyPluginAsyncTypebox<{ audit: AuditLog }> = async (app, { audit }) => {
+export const auditRoutes: FastifyPluginAsyncTypebox<{ audit: AuditStore }> = async (app, { audit }) => {
   app.get(
     '/v1/audit',
     {
@@ -154,7 +155,7 @@ export const auditRoutes: FastifyPluginAsyncTypebox<{ audit: AuditLog }> = async
  */
 export function auditOperationQueue(
   queue: EventEmitter,
-  audit: AuditLog,
+  audit: AuditStore,
   log: { error(obj: object, msg: string): void },
 ): () => void {
   type Op = { id: string; accountId: string; kind: string; state: string; error?: { code: string } | null };

@@ -5,7 +5,9 @@
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { setTimeout as delay } from 'node:timers/promises';
+import type { AccountPatch, AccountStore, DriftSeverity } from '../accounts/store.ts';
 import { buildDriftReport, type DriftReport } from '../drift/report.ts';
+import type { DriftReportStore } from '../drift/store.ts';
 import { describeRecovery } from '../engine/recovery.ts';
 import type {
   EngineEvent,
@@ -15,18 +17,16 @@ import type {
   TrailEngine,
 } from '../engine/types.ts';
 import { ConflictError, NotFoundError } from '../errors.ts';
+import type { ResolvedTrailRequest } from '../trail-request/schema.ts';
 import {
-  type AccountPatch,
-  type DriftSeverity,
   FINAL_OPERATION_STATES,
   type OperationError,
   type OperationEventRecord,
   type OperationOptions,
   type OperationRecord,
   type OperationState,
-  type Store,
-} from '../store/types.ts';
-import type { ResolvedTrailRequest } from '../trail-request/schema.ts';
+  type OperationStore,
+} from './store.ts';
 
 export interface QueueLogger {
   child(bindings: Record<string, unknown>): QueueLogger;
@@ -57,8 +57,15 @@ export interface Actor {
   owner?: string | undefined;
 }
 
+/** The stores the queue reads and writes. */
+export interface QueueStores {
+  accounts: AccountStore;
+  operations: OperationStore;
+  drift: DriftReportStore;
+}
+
 export interface OperationQueueOptions {
-  store: Store;
+  stores: QueueStores;
   engine: TrailEngine;
   logger: QueueLogger;
   maxConcurrent: number;
@@ -123,7 +130,7 @@ function errorOf(err: unknown, fallbackCode: string): OperationError {
  * read the database.
  */
 export class OperationQueue extends EventEmitter {
-  readonly #store: Store;
+  readonly #stores: QueueStores;
   readonly #engine: TrailEngine;
   readonly #log: QueueLogger;
   readonly #maxConcurrent: number;
@@ -139,7 +146,7 @@ export class OperationQueue extends EventEmitter {
   constructor(opts: OperationQueueOptions) {
     super();
     this.setMaxListeners(0);
-    this.#store = opts.store;
+    this.#stores = opts.stores;
     this.#engine = opts.engine;
     this.#log = opts.logger;
     this.#maxConcurrent = opts.maxConcurrent;
@@ -184,13 +191,13 @@ export class OperationQueue extends EventEmitter {
     // Recovery first, report after: an operation is marked interrupted only once its account's
     // stack is usable again, and its record says what recovery did.
     const recovered = new Map<string, OperationError>();
-    for (const op of await this.#store.listOperationsInState('running')) {
+    for (const op of await this.#stores.operations.listOperationsInState('running')) {
       let error = recovered.get(op.accountId);
       if (!error) {
         error = await this.#recover(op.accountId);
         recovered.set(op.accountId, error);
       }
-      const marked = await this.#store.updateOperation(
+      const marked = await this.#stores.operations.updateOperation(
         op.id,
         { state: 'interrupted', finishedAt: this.#iso(), error },
         {
@@ -204,7 +211,7 @@ export class OperationQueue extends EventEmitter {
       );
       if (!marked) continue;
       this.#log.warn({ operationId: op.id, accountId: op.accountId }, 'operation interrupted by restart');
-      const after = await this.#store.getOperation(op.id);
+      const after = await this.#stores.operations.getOperation(op.id);
       if (after) this.emit('settled', after);
     }
     // An engine run killed with no operation left running (a recovery, or an operation whose row
@@ -255,7 +262,7 @@ export class OperationQueue extends EventEmitter {
   }
 
   async enqueue(input: EnqueueInput): Promise<OperationRecord> {
-    const op = await this.#store.insertOperation(
+    const op = await this.#stores.operations.insertOperation(
       {
         id: randomUUID(),
         accountId: input.accountId,
@@ -296,7 +303,7 @@ export class OperationQueue extends EventEmitter {
     by: Actor,
     reason?: string,
   ): Promise<OperationRecord> {
-    const op = await this.#store.getOperation(id);
+    const op = await this.#stores.operations.getOperation(id);
     if (!op) throw new NotFoundError('operation', `Operation ${id} not found`);
     // Who decided and why stay on the operation (shown with it), next to approvedBy.
     const options = {
@@ -317,14 +324,14 @@ export class OperationQueue extends EventEmitter {
               message: `Rejected by ${by.name ?? by.id}${reason ? `: ${reason}` : ''}`,
             },
           };
-    const done = await this.#store.updateOperation(id, patch, { ifState: 'pending-approval' });
+    const done = await this.#stores.operations.updateOperation(id, patch, { ifState: 'pending-approval' });
     if (!done) {
       throw new ConflictError(
         'operation_not_pending_approval',
-        `Operation ${id} is ${(await this.#store.getOperation(id))?.state ?? op.state}, not pending-approval`,
+        `Operation ${id} is ${(await this.#stores.operations.getOperation(id))?.state ?? op.state}, not pending-approval`,
       );
     }
-    const after = (await this.#store.getOperation(id))!;
+    const after = (await this.#stores.operations.getOperation(id))!;
     this.#log.info(
       { operationId: id, accountId: op.accountId, decision, by: by.id },
       'operation approval decided',
@@ -337,10 +344,10 @@ export class OperationQueue extends EventEmitter {
 
   /** Queued: cancelled at once. Running here: the engine is told to cancel via the AbortSignal. */
   async cancel(id: string): Promise<OperationRecord> {
-    let op = await this.#store.getOperation(id);
+    let op = await this.#stores.operations.getOperation(id);
     if (!op) throw new NotFoundError('operation', `Operation ${id} not found`);
     if (op.state === 'queued' || op.state === 'pending-approval') {
-      const cancelled = await this.#store.updateOperation(
+      const cancelled = await this.#stores.operations.updateOperation(
         id,
         {
           state: 'cancelled',
@@ -349,7 +356,7 @@ export class OperationQueue extends EventEmitter {
         },
         { ifState: op.state },
       );
-      const after = (await this.#store.getOperation(id))!;
+      const after = (await this.#stores.operations.getOperation(id))!;
       if (cancelled) {
         this.emit('settled', after);
         this.#pump();
@@ -359,13 +366,13 @@ export class OperationQueue extends EventEmitter {
       op = after;
     }
     if (op.state === 'running') {
-      await this.#store.updateOperation(id, { cancelRequested: true }, { ifState: 'running' });
+      await this.#stores.operations.updateOperation(id, { cancelRequested: true }, { ifState: 'running' });
       const running = this.#running.get(id);
       if (running && !running.controller.signal.aborted) {
         running.abortReason = 'cancel';
         running.controller.abort(new Error('cancelled by request'));
       }
-      return (await this.#store.getOperation(id))!;
+      return (await this.#stores.operations.getOperation(id))!;
     }
     throw new ConflictError('operation_finished', `Operation ${id} is already ${op.state}`);
   }
@@ -380,7 +387,7 @@ export class OperationQueue extends EventEmitter {
       needsApproval?: (op: OperationRecord) => boolean | Promise<boolean>;
     } = {},
   ): Promise<OperationRecord> {
-    const op = await this.#store.getOperation(id);
+    const op = await this.#stores.operations.getOperation(id);
     if (!op) throw new NotFoundError('operation', `Operation ${id} not found`);
     if (op.state !== 'failed' && op.state !== 'cancelled' && op.state !== 'interrupted') {
       throw new ConflictError(
@@ -410,7 +417,7 @@ export class OperationQueue extends EventEmitter {
         resolve(op);
       };
       this.on('settled', onSettled);
-      this.#store.getOperation(id).then(
+      this.#stores.operations.getOperation(id).then(
         (op) => {
           if (!op) {
             this.off('settled', onSettled);
@@ -443,7 +450,7 @@ export class OperationQueue extends EventEmitter {
       };
       this.on('started', onEvent);
       this.on('settled', onEvent);
-      this.#store.getOperation(id).then((op) => {
+      this.#stores.operations.getOperation(id).then((op) => {
         if (op?.state !== 'queued') done();
       }, reject);
     });
@@ -485,7 +492,7 @@ export class OperationQueue extends EventEmitter {
         this.#pumpAgain = false;
         const free = this.#maxConcurrent - this.#running.size;
         if (free <= 0 || this.#stopping) break;
-        const claimed = await this.#store.claimRunnable(free, this.#iso());
+        const claimed = await this.#stores.operations.claimRunnable(free, this.#iso());
         for (const op of claimed) this.#run(op);
       } while (this.#pumpAgain);
     })()
@@ -549,7 +556,7 @@ export class OperationQueue extends EventEmitter {
 
   async #execute(op: OperationRecord, running: RunningOperation, log: QueueLogger): Promise<void> {
     const startPatch = this.#accountPatchOnStart(op);
-    if (startPatch) await this.#store.updateAccount(op.accountId, startPatch, this.#iso());
+    if (startPatch) await this.#stores.accounts.updateAccount(op.accountId, startPatch, this.#iso());
     log.info({}, 'operation started');
     this.emit('started', op);
 
@@ -566,7 +573,7 @@ export class OperationQueue extends EventEmitter {
       persisted = persisted.then(async () => {
         const batch = buffer.splice(0);
         try {
-          await this.#store.appendOperationEvents(batch);
+          await this.#stores.operations.appendOperationEvents(batch);
           this.emit('events', op.id);
         } catch (err) {
           log.warn({ err }, 'could not persist operation events');
@@ -578,7 +585,7 @@ export class OperationQueue extends EventEmitter {
     const runOpts: RunOptions = { onEvent, signal: running.controller.signal, log: engineLog };
     // A cancel may arrive through another replica: it sets cancel_requested in the database.
     const cancelWatch = setInterval(() => {
-      this.#store.getOperation(op.id).then(
+      this.#stores.operations.getOperation(op.id).then(
         (current) => {
           if (current?.cancelRequested && !running.controller.signal.aborted) {
             running.abortReason = 'cancel';
@@ -620,7 +627,7 @@ export class OperationQueue extends EventEmitter {
           checkedAt: this.#now(),
           operationId: op.id,
         });
-        await this.#store.insertDriftReport({
+        await this.#stores.drift.insertDriftReport({
           id: randomUUID(),
           accountId: op.accountId,
           operationId: op.id,
@@ -634,9 +641,9 @@ export class OperationQueue extends EventEmitter {
         error = errorOf(err, 'drift_report_failed');
       }
     }
-    const account = await this.#store.getAccount(op.accountId);
+    const account = await this.#stores.accounts.getAccount(op.accountId);
     const now = this.#iso();
-    await this.#store.updateOperation(
+    await this.#stores.operations.updateOperation(
       op.id,
       {
         state,
@@ -657,7 +664,7 @@ export class OperationQueue extends EventEmitter {
       },
     );
     log.info({ state }, 'operation finished');
-    const after = await this.#store.getOperation(op.id);
+    const after = await this.#stores.operations.getOperation(op.id);
     if (after) this.emit('settled', after);
   }
 

@@ -8,27 +8,34 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { Cron } from 'croner';
+import type { AccountRecord, RemediationPolicy } from '../accounts/store.ts';
 import type { DriftReport } from '../drift/report.ts';
 import { ConflictError, NotFoundError } from '../errors.ts';
 import type { OperationQueue, QueueLogger } from '../operations/queue.ts';
-import { OperationService, RECONCILER_PRINCIPAL } from '../operations/service.ts';
+import {
+  OperationService,
+  type OperationServiceStores,
+  RECONCILER_PRINCIPAL,
+} from '../operations/service.ts';
+import type { OperationError, OperationRecord } from '../operations/store.ts';
+import type { Notifier } from './notify.ts';
 import type {
-  AccountRecord,
-  OperationError,
-  OperationRecord,
   ReconciliationAccountOutcome,
   ReconciliationNotification,
   ReconciliationRecord,
+  ReconciliationStore,
   ReconciliationTotals,
-  RemediationPolicy,
-  Store,
-} from '../store/types.ts';
-import type { Notifier } from './notify.ts';
+} from './store.ts';
 
 export const RECONCILIATION_LEASE = 'reconciliation';
 
+/** The stores a reconciliation reads and writes (its operations go through OperationService). */
+export interface ReconcilerStores extends OperationServiceStores {
+  reconciliations: ReconciliationStore;
+}
+
 export interface ReconcilerOptions {
-  store: Store;
+  stores: ReconcilerStores;
   queue: OperationQueue;
   logger: QueueLogger;
   concurrency: number;
@@ -99,7 +106,7 @@ interface ActiveRun {
 }
 
 export class Reconciler {
-  readonly #store: Store;
+  readonly #stores: ReconcilerStores;
   readonly #queue: OperationQueue;
   #operations: OperationService;
   readonly #log: QueueLogger;
@@ -115,9 +122,9 @@ export class Reconciler {
   #stopping = false;
 
   constructor(opts: ReconcilerOptions) {
-    this.#store = opts.store;
+    this.#stores = opts.stores;
     this.#queue = opts.queue;
-    this.#operations = new OperationService(opts.store, opts.queue);
+    this.#operations = new OperationService(opts.stores, opts.queue);
     this.#log = opts.logger.child({ component: 'reconciler' });
     this.#concurrency = opts.concurrency;
     this.#leaseTtlMs = opts.leaseTtlMs;
@@ -199,7 +206,7 @@ export class Reconciler {
     await this.#markAbandonedRuns();
     const id = randomUUID();
     const now = this.#now();
-    const acquired = await this.#store.acquireLease(
+    const acquired = await this.#stores.reconciliations.acquireLease(
       {
         name: RECONCILIATION_LEASE,
         holder: this.#holder,
@@ -210,7 +217,7 @@ export class Reconciler {
     );
     // Re-check after the await: two local callers may race to here.
     if (!acquired || this.#active) {
-      const lease = await this.#store.getLease(RECONCILIATION_LEASE);
+      const lease = await this.#stores.reconciliations.getLease(RECONCILIATION_LEASE);
       throw new ConflictError(
         'reconciliation_running',
         `Reconciliation ${lease?.runId ?? '(unknown)'} is running (lease held until ${lease?.expiresAt ?? '?'})`,
@@ -228,7 +235,7 @@ export class Reconciler {
       startedAt: null,
       finishedAt: null,
     }));
-    const run = await this.#store.insertReconciliation({
+    const run = await this.#stores.reconciliations.insertReconciliation({
       id,
       trigger,
       state: 'running',
@@ -253,26 +260,26 @@ export class Reconciler {
   /** Resolves with the run once it is no longer running. */
   async whenFinished(id: string): Promise<ReconciliationRecord> {
     if (this.#active?.id === id) return this.#active.done;
-    const run = await this.#store.getReconciliation(id);
+    const run = await this.#stores.reconciliations.getReconciliation(id);
     if (!run) throw new NotFoundError('reconciliation', `Reconciliation ${id} not found`);
     return run;
   }
 
   async get(id: string): Promise<ReconciliationRecord> {
-    const run = await this.#store.getReconciliation(id);
+    const run = await this.#stores.reconciliations.getReconciliation(id);
     if (!run) throw new NotFoundError('reconciliation', `Reconciliation ${id} not found`);
     return run;
   }
 
-  list(q: Parameters<Store['listReconciliations']>[0]): Promise<ReconciliationRecord[]> {
-    return this.#store.listReconciliations(q);
+  list(q: Parameters<ReconciliationStore['listReconciliations']>[0]): Promise<ReconciliationRecord[]> {
+    return this.#stores.reconciliations.listReconciliations(q);
   }
 
   async #managedAccounts(): Promise<AccountRecord[]> {
     const out: AccountRecord[] = [];
     let after: string | undefined;
     for (;;) {
-      const page = await this.#store.listAccounts({
+      const page = await this.#stores.accounts.listAccounts({
         limit: 200,
         ...(after ? { afterAccountId: after } : {}),
       });
@@ -284,9 +291,9 @@ export class Reconciler {
 
   /** Runs left `running` whose lease is gone, expired or names another run: their process died. */
   async #markAbandonedRuns(): Promise<void> {
-    const running = await this.#store.listReconciliations({ limit: 100, state: 'running' });
+    const running = await this.#stores.reconciliations.listReconciliations({ limit: 100, state: 'running' });
     if (running.length === 0) return;
-    const lease = await this.#store.getLease(RECONCILIATION_LEASE);
+    const lease = await this.#stores.reconciliations.getLease(RECONCILIATION_LEASE);
     const now = this.#now();
     for (const run of running) {
       if (this.#active?.id === run.id) continue;
@@ -301,7 +308,7 @@ export class Reconciler {
             }
           : a,
       );
-      const marked = await this.#store.updateReconciliation(
+      const marked = await this.#stores.reconciliations.updateReconciliation(
         run.id,
         {
           state: 'interrupted',
@@ -330,7 +337,7 @@ export class Reconciler {
     const renew = setInterval(
       () => {
         const expiresAt = new Date(this.#now().getTime() + this.#leaseTtlMs).toISOString();
-        this.#store.renewLease(RECONCILIATION_LEASE, this.#holder, expiresAt).then(
+        this.#stores.reconciliations.renewLease(RECONCILIATION_LEASE, this.#holder, expiresAt).then(
           (ok) => {
             if (!ok && !leaseLost) {
               leaseLost = true;
@@ -348,7 +355,10 @@ export class Reconciler {
       const snapshot = outcomes.map((o) => ({ ...o }));
       saving = saving
         .then(() =>
-          this.#store.updateReconciliation(run.id, { accounts: snapshot, totals: totalsOf(snapshot) }),
+          this.#stores.reconciliations.updateReconciliation(run.id, {
+            accounts: snapshot,
+            totals: totalsOf(snapshot),
+          }),
         )
         .catch((err) => this.#log.warn({ err }, 'could not save reconciliation progress'));
     };
@@ -399,7 +409,7 @@ export class Reconciler {
     }
     const notifications = interrupted ? [] : await this.#notify(run, outcomes);
     const finishedAt = this.#now().toISOString();
-    await this.#store.updateReconciliation(run.id, {
+    await this.#stores.reconciliations.updateReconciliation(run.id, {
       state: interrupted ? 'interrupted' : 'succeeded',
       finishedAt,
       accounts: outcomes,
@@ -412,8 +422,10 @@ export class Reconciler {
           }
         : null,
     });
-    await this.#store.releaseLease(RECONCILIATION_LEASE, this.#holder).catch(() => undefined);
-    const after = (await this.#store.getReconciliation(run.id))!;
+    await this.#stores.reconciliations
+      .releaseLease(RECONCILIATION_LEASE, this.#holder)
+      .catch(() => undefined);
+    const after = (await this.#stores.reconciliations.getReconciliation(run.id))!;
     this.#log.info(
       { reconciliationId: run.id, state: after.state, totals: after.totals },
       'reconciliation finished',
@@ -448,7 +460,7 @@ export class Reconciler {
       });
     }
     // The policy is read now, not at the start of the run: a change made meanwhile applies.
-    const policy = (await this.#store.getAccount(account.accountId))?.remediationPolicy ?? 'report';
+    const policy = (await this.#stores.accounts.getAccount(account.accountId))?.remediationPolicy ?? 'report';
     if (!shouldRemediate(policy, report.report)) return { ...base, outcome: 'drifted' };
 
     await this.#runOperation(account, 'apply', signal, outcome).catch((err: unknown) => {
@@ -529,7 +541,7 @@ export class Reconciler {
   }
 
   async #reportOf(op: OperationRecord) {
-    const report = await this.#store.getDriftReportByOperation(op.id);
+    const report = await this.#stores.drift.getDriftReportByOperation(op.id);
     if (!report) {
       throw new AccountFailure({
         code: 'drift_report_missing',
@@ -545,7 +557,7 @@ export class Reconciler {
     outcomes: ReconciliationAccountOutcome[],
   ): Promise<ReconciliationNotification[]> {
     if (!this.#notifier) return [];
-    const previous = (await this.#store.listReconciliations({ limit: 20 })).find(
+    const previous = (await this.#stores.reconciliations.listReconciliations({ limit: 20 })).find(
       (r) => r.id !== run.id && r.seq < run.seq && r.state !== 'running',
     );
     const before = new Map(previous?.accounts.map((a) => [a.accountId, new Set(a.findings)]) ?? []);

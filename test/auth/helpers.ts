@@ -11,7 +11,9 @@ import type { AuthConfig, OidcConfig } from '../../src/auth/config.ts';
 import { testAuthConfig } from '../../src/auth/config.ts';
 import { createSecurity, type Security, wireSecurity } from '../../src/auth/wire.ts';
 import { AppError, InternalError } from '../../src/errors.ts';
-import { SqliteDatabase } from '../../src/store/sqlite.ts';
+import { openMigratedDatabase } from '../../src/store/open.ts';
+import type { SqlDatabase } from '../../src/store/sql.ts';
+import { createStores } from '../../src/stores.ts';
 
 export const ISSUER = 'https://idp.example.test/realms/portal';
 export const AUDIENCE = 'trailwarden';
@@ -106,7 +108,7 @@ function installErrorHandler(app: FastifyInstance): void {
 export interface TestApp {
   app: FastifyInstance;
   security: Security;
-  db: SqliteDatabase;
+  db: SqlDatabase;
   /** The clock the token store and audit log use; tests move it. */
   clock: { now: Date };
 }
@@ -123,14 +125,13 @@ export async function buildTestApp(
     extraRoutes?: (app: FastifyInstance) => void;
   } = {},
 ): Promise<TestApp> {
-  const db = new SqliteDatabase(':memory:');
+  const db = await openMigratedDatabase('sqlite::memory:');
   const clock = { now: new Date() };
   const auth = testAuthConfig(opts.auth);
   const security = await createSecurity({
-    db,
+    stores: createStores(db, { now: () => clock.now }),
     auth,
     dataDir: opts.dataDir ?? '/nonexistent',
-    now: () => clock.now,
   });
   // As src/app.ts: the caller's x-request-id becomes the request id.
   const genReqId = (req: { headers: Record<string, unknown> }) => {
