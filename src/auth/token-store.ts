@@ -138,6 +138,7 @@ export class SqlTokenStore implements TokenStore {
       accounts: record.accounts,
       // Four-eyes checks treat a token and its creator as one person.
       owner: record.createdBy,
+      expiresAt: record.expiresAt,
     };
   }
 }

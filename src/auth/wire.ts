@@ -40,6 +40,8 @@ export async function createSecurity(deps: {
   log?: { info(obj: object, msg: string): void; warn(obj: object, msg: string): void };
   /** Tests: a key resolver instead of the configured JWKS. */
   jwtGetKey?: JWTVerifyGetKey;
+  /** The authentication cache's clock (tests move it; the stores have their own). */
+  now?: () => Date;
 }): Promise<Security> {
   const { tokens, audit } = deps.stores;
   let bootstrapHash: string | undefined;
@@ -61,7 +63,13 @@ export async function createSecurity(deps: {
     auth: deps.auth,
     tokens,
     audit,
-    authenticator: createAuthenticator({ serviceTokens: tokens, jwt, bootstrapHash }),
+    authenticator: createAuthenticator({
+      serviceTokens: tokens,
+      jwt,
+      bootstrapHash,
+      cacheTtlMs: deps.auth.authCacheTtlMs,
+      ...(deps.now ? { now: deps.now } : {}),
+    }),
   };
 }
 
@@ -100,6 +108,8 @@ export async function wireSecurity<L extends FastifyBaseLogger>(
     tokens: security.tokens,
     maxDays: auth.serviceTokenMaxDays,
     accountGroups: auth.accountGroups,
+    // A revoked token is refused at once on this replica, whatever the authentication cache holds.
+    onRevoked: (id: string) => security.authenticator.forget(`svc:${id}`),
   });
   await app.register(auditRoutes, { audit: security.audit });
 }

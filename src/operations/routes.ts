@@ -17,6 +17,7 @@ import {
   eventLevel,
   operationEventStreamSchema,
 } from '../openapi/events.ts';
+import { enqueueHandler } from './enqueue-route.ts';
 import type { OperationQueue } from './queue.ts';
 import {
   acceptedOperation,
@@ -242,6 +243,7 @@ export const operationRoutes: FastifyPluginAsyncTypebox<{
   for (const route of CREATE_ROUTES) {
     const isPreview = route.kind === 'preview';
     const isApply = route.kind === 'apply';
+    const enqueue = enqueueHandler(operations, route.kind);
     app.post(
       `/v1/accounts/:accountId/trail/${route.path}`,
       {
@@ -295,13 +297,7 @@ export const operationRoutes: FastifyPluginAsyncTypebox<{
           });
           return acceptedOperation(reply, op);
         }
-        const op = await operations.enqueueForAccount(accountId, route.kind, {
-          wait: query.wait ?? true,
-          ifMatch: req.headers['if-match'],
-          principal: req.principal,
-          previewId: query.previewId,
-        });
-        return acceptedOperation(reply, op);
+        return enqueue(req, reply);
       },
     );
   }

@@ -8,15 +8,12 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { Cron } from 'croner';
-import type { AccountRecord, RemediationPolicy } from '../accounts/store.ts';
+import type { AccountRecord, AccountStore, RemediationPolicy } from '../accounts/store.ts';
 import type { DriftReport } from '../drift/report.ts';
-import { ConflictError, NotFoundError } from '../errors.ts';
-import type { OperationQueue, QueueLogger } from '../operations/queue.ts';
-import {
-  OperationService,
-  type OperationServiceStores,
-  RECONCILER_PRINCIPAL,
-} from '../operations/service.ts';
+import type { DriftReportStore } from '../drift/store.ts';
+import { DomainError } from '../errors.ts';
+import type { QueueLogger } from '../operations/queue.ts';
+import { type OperationService, RECONCILER_PRINCIPAL } from '../operations/service.ts';
 import type { OperationError, OperationRecord } from '../operations/store.ts';
 import type { Notifier } from './notify.ts';
 import type {
@@ -30,13 +27,19 @@ import type {
 export const RECONCILIATION_LEASE = 'reconciliation';
 
 /** The stores a reconciliation reads and writes (its operations go through OperationService). */
-export interface ReconcilerStores extends OperationServiceStores {
+export interface ReconcilerStores {
+  accounts: AccountStore;
+  drift: DriftReportStore;
   reconciliations: ReconciliationStore;
 }
 
 export interface ReconcilerOptions {
   stores: ReconcilerStores;
-  queue: OperationQueue;
+  /**
+   * The app's OperationService (with its approval policy): the reconciler's drift checks and
+   * remediations go through it like every other request, as RECONCILER_PRINCIPAL.
+   */
+  operations: OperationService;
   logger: QueueLogger;
   concurrency: number;
   leaseTtlMs: number;
@@ -107,8 +110,7 @@ interface ActiveRun {
 
 export class Reconciler {
   readonly #stores: ReconcilerStores;
-  readonly #queue: OperationQueue;
-  #operations: OperationService;
+  readonly #operations: OperationService;
   readonly #log: QueueLogger;
   readonly #concurrency: number;
   readonly #leaseTtlMs: number;
@@ -123,8 +125,7 @@ export class Reconciler {
 
   constructor(opts: ReconcilerOptions) {
     this.#stores = opts.stores;
-    this.#queue = opts.queue;
-    this.#operations = new OperationService(opts.stores, opts.queue);
+    this.#operations = opts.operations;
     this.#log = opts.logger.child({ component: 'reconciler' });
     this.#concurrency = opts.concurrency;
     this.#leaseTtlMs = opts.leaseTtlMs;
@@ -133,14 +134,6 @@ export class Reconciler {
     this.#now = opts.now ?? (() => new Date());
     this.#cronExpr = opts.cron;
     this.#timezone = opts.timezone;
-  }
-
-  /**
-   * The app's OperationService (with its approval policy): the reconciler's drift checks and
-   * remediations go through it like every other request, as RECONCILER_PRINCIPAL.
-   */
-  useOperations(operations: OperationService): void {
-    this.#operations = operations;
   }
 
   get holder(): string {
@@ -171,7 +164,10 @@ export class Reconciler {
       const run = await this.startRun('schedule');
       await this.whenFinished(run.id);
     } catch (err) {
-      if (err instanceof ConflictError) {
+      if (
+        err instanceof DomainError &&
+        (err.code === 'reconciliation_running' || err.code === 'shutting_down')
+      ) {
         this.#log.info({}, 'scheduled reconciliation skipped: another one is running');
       } else {
         this.#log.error({ err }, 'scheduled reconciliation failed to start');
@@ -199,9 +195,9 @@ export class Reconciler {
 
   /** Starts a reconciliation now (409 reconciliation_running when one holds the lease). */
   async startRun(trigger: ReconciliationRecord['trigger']): Promise<ReconciliationRecord> {
-    if (this.#stopping) throw new ConflictError('shutting_down', 'The service is shutting down');
+    if (this.#stopping) throw new DomainError('shutting_down', 'The service is shutting down');
     if (this.#active) {
-      throw new ConflictError('reconciliation_running', `Reconciliation ${this.#active.id} is running`);
+      throw new DomainError('reconciliation_running', `Reconciliation ${this.#active.id} is running`);
     }
     await this.#markAbandonedRuns();
     const id = randomUUID();
@@ -218,7 +214,7 @@ export class Reconciler {
     // Re-check after the await: two local callers may race to here.
     if (!acquired || this.#active) {
       const lease = await this.#stores.reconciliations.getLease(RECONCILIATION_LEASE);
-      throw new ConflictError(
+      throw new DomainError(
         'reconciliation_running',
         `Reconciliation ${lease?.runId ?? '(unknown)'} is running (lease held until ${lease?.expiresAt ?? '?'})`,
       );
@@ -261,13 +257,13 @@ export class Reconciler {
   async whenFinished(id: string): Promise<ReconciliationRecord> {
     if (this.#active?.id === id) return this.#active.done;
     const run = await this.#stores.reconciliations.getReconciliation(id);
-    if (!run) throw new NotFoundError('reconciliation', `Reconciliation ${id} not found`);
+    if (!run) throw new DomainError('reconciliation_not_found', `Reconciliation ${id} not found`);
     return run;
   }
 
   async get(id: string): Promise<ReconciliationRecord> {
     const run = await this.#stores.reconciliations.getReconciliation(id);
-    if (!run) throw new NotFoundError('reconciliation', `Reconciliation ${id} not found`);
+    if (!run) throw new DomainError('reconciliation_not_found', `Reconciliation ${id} not found`);
     return run;
   }
 
@@ -527,7 +523,7 @@ export class Reconciler {
         reject(new AccountFailure({ code: 'interrupted', message: 'reconciliation stopped while waiting' }));
       if (signal.aborted) return onAbort();
       signal.addEventListener('abort', onAbort, { once: true });
-      this.#queue.settled(id).then(
+      this.#operations.settled(id).then(
         (op) => {
           signal.removeEventListener('abort', onAbort);
           resolve(op);

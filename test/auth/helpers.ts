@@ -132,6 +132,7 @@ export async function buildTestApp(
     stores: createStores(db, { now: () => clock.now }),
     auth,
     dataDir: opts.dataDir ?? '/nonexistent',
+    now: () => clock.now,
   });
   // As src/app.ts: the caller's x-request-id becomes the request id.
   const genReqId = (req: { headers: Record<string, unknown> }) => {
