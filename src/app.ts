@@ -436,11 +436,24 @@ function optionalBodies<D>(doc: D): D {
       .filter((e) => e.optionalBody)
       .map((e) => e.operationId),
   );
+  // Hand-written 200 examples go in here, after @fastify/swagger's schema conversion: that walks
+  // examples too and would turn an example's `properties` array into an object.
+  const examples = new Map(
+    Object.values(OPERATIONS)
+      .filter((e) => e.example !== undefined)
+      .map((e) => [e.operationId, e.example]),
+  );
   const paths = (doc as { paths?: Record<string, Record<string, unknown>> }).paths ?? {};
   for (const ops of Object.values(paths))
     for (const op of Object.values(ops)) {
-      const o = op as { operationId?: string; requestBody?: { required?: boolean } };
+      const o = op as {
+        operationId?: string;
+        requestBody?: { required?: boolean };
+        responses?: Record<string, { content?: Record<string, { example?: unknown }> }>;
+      };
       if (o.requestBody && o.operationId && optional.has(o.operationId)) o.requestBody.required = false;
+      const media = o.responses?.['200']?.content?.['application/json'];
+      if (media && o.operationId && examples.has(o.operationId)) media.example = examples.get(o.operationId);
     }
   return doc;
 }

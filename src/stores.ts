@@ -4,6 +4,7 @@
 import { type SpecVersionStore, SqlSpecVersionStore } from './accounts/spec-versions.ts';
 import { type AccountStore, SqlAccountStore } from './accounts/store.ts';
 import { type AuditStore, SqlAuditStore } from './audit/store.ts';
+import { SqlRateLimitCounters } from './auth/rate-limit-store.ts';
 import { SqlTokenStore, type TokenStore } from './auth/token-store.ts';
 import { type DriftReportStore, SqlDriftReportStore } from './drift/store.ts';
 import { type OperationStore, SqlOperationStore } from './operations/store.ts';
@@ -19,6 +20,11 @@ export interface Stores {
   reconciliations: ReconciliationStore;
   tokens: TokenStore;
   audit: AuditStore;
+  /**
+   * The per-principal rate-limit counters, shared where replicas share the database (PostgreSQL);
+   * undefined on SQLite, whose one process counts in memory.
+   */
+  rateLimits: SqlRateLimitCounters | undefined;
   /**
    * Runs fn with stores that share one transaction: writes to several aggregates commit together or
    * not at all (nested transactions of a store join it).
@@ -45,6 +51,7 @@ export function createStores(db: SqlDatabase, opts: StoreOptions = {}): Stores {
     reconciliations: new SqlReconciliationStore(db),
     tokens: new SqlTokenStore(db, clock),
     audit: new SqlAuditStore(db, clock),
+    rateLimits: db.dialect === 'postgres' ? new SqlRateLimitCounters(db) : undefined,
     transaction: (fn) => db.transaction((tx) => fn(createStores(joinTransaction(tx, db.dialect), opts))),
     ping: async () => {
       await db.all('SELECT 1 AS ok');

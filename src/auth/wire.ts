@@ -9,6 +9,7 @@ import type { AuthConfig } from './config.ts';
 import { hardeningPlugin } from './hardening.ts';
 import { createJwtVerifier } from './jwt.ts';
 import { type Authenticator, authPlugin, createAuthenticator } from './plugin.ts';
+import { rateLimitStoreClass, type SqlRateLimitCounters } from './rate-limit-store.ts';
 import { serviceTokenRoutes } from './routes.ts';
 import type { TokenStore } from './token-store.ts';
 import { resolveBootstrapToken } from './tokens.ts';
@@ -25,6 +26,8 @@ export interface Security {
   tokens: TokenStore;
   audit: AuditStore;
   authenticator: Authenticator;
+  /** PostgreSQL (several replicas): rate-limit counters shared through the database. */
+  rateLimitCounters?: SqlRateLimitCounters;
 }
 
 /**
@@ -33,8 +36,8 @@ export interface Security {
  * never the token.
  */
 export async function createSecurity(deps: {
-  /** The token and audit stores (their tables are created by the migrations). */
-  stores: { tokens: TokenStore; audit: AuditStore };
+  /** The token and audit stores, and the shared rate-limit counters when the database is shared. */
+  stores: { tokens: TokenStore; audit: AuditStore; rateLimits?: SqlRateLimitCounters | undefined };
   auth: AuthConfig;
   dataDir: string;
   log?: { info(obj: object, msg: string): void; warn(obj: object, msg: string): void };
@@ -44,6 +47,7 @@ export async function createSecurity(deps: {
   now?: () => Date;
 }): Promise<Security> {
   const { tokens, audit } = deps.stores;
+  const rateLimitCounters = deps.stores.rateLimits;
   let bootstrapHash: string | undefined;
   if (!deps.auth.bootstrap.disabled) {
     const b = resolveBootstrapToken({ tokenFile: deps.auth.bootstrap.tokenFile, dataDir: deps.dataDir });
@@ -70,6 +74,7 @@ export async function createSecurity(deps: {
       cacheTtlMs: deps.auth.authCacheTtlMs,
       ...(deps.now ? { now: deps.now } : {}),
     }),
+    ...(rateLimitCounters ? { rateLimitCounters } : {}),
   };
 }
 
@@ -90,6 +95,9 @@ export async function wireSecurity<L extends FastifyBaseLogger>(
   // security headers. The rate limit hooks in per route, after every app-level hook (auth included).
   await app.register(hardeningPlugin, {
     rateLimit: auth.rateLimit,
+    ...(security.rateLimitCounters
+      ? { rateLimitStore: rateLimitStoreClass(security.rateLimitCounters) }
+      : {}),
     bodyLimitBytes: auth.bodyLimitBytes,
     ...(opts.hsts === undefined ? {} : { hsts: opts.hsts }),
   });

@@ -19,7 +19,7 @@ import type {
   RunOptions,
   TrailEngine,
 } from '../engine/types.ts';
-import { DomainError } from '../errors.ts';
+import { DomainError, isOperationErrorCode, type OperationErrorCode } from '../errors.ts';
 import type { ResolvedTrailRequest } from '../trail-request/schema.ts';
 import {
   FINAL_OPERATION_STATES,
@@ -161,9 +161,11 @@ function retryOptions(options: OperationOptions): OperationOptions {
 }
 
 /** The engine's code and message (EngineError carries what the engine itself said as engineMessage). */
-function errorOf(err: unknown, fallbackCode: string): OperationError {
+function errorOf(err: unknown, fallbackCode: OperationErrorCode | ''): OperationError {
   const e = err as { code?: unknown; message?: unknown; engineMessage?: unknown } | undefined;
-  const code = typeof e?.code === 'string' && e.code ? e.code : fallbackCode;
+  // Only catalogued codes reach the caller (the OperationError enum); a Node or library code
+  // (ENOENT, ERR_…) would be a value no client knows.
+  const code = isOperationErrorCode(e?.code) ? e.code : fallbackCode;
   const message = typeof e?.message === 'string' && e.message ? e.message : String(err);
   const engineMessage = typeof e?.engineMessage === 'string' && e.engineMessage ? e.engineMessage : undefined;
   return engineMessage && engineMessage !== message ? { code, message, engineMessage } : { code, message };
@@ -316,7 +318,7 @@ export class OperationQueue extends EventEmitter<OperationEventMap> {
       };
     } catch (err) {
       this.#log.error({ err, accountId }, 'recovery of the stack failed');
-      const e = errorOf(err, 'recovery_failed');
+      const e = errorOf(err, '');
       return {
         code: INTERRUPTED_BY_RESTART.code,
         message: RECOVERY_FAILED,

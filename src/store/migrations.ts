@@ -138,6 +138,12 @@ export const MIGRATIONS: readonly string[] = [
     created_by_name TEXT,
     PRIMARY KEY (account_id, version)
   );`,
+  // The per-principal rate-limit windows replicas share (auth/rate-limit-store.ts).
+  `CREATE TABLE IF NOT EXISTS rate_limit_windows (
+    limit_key TEXT PRIMARY KEY,
+    count INTEGER NOT NULL,
+    window_ends BIGINT NOT NULL
+  );`,
 ];
 
 export async function migrate(db: SqlDatabase): Promise<void> {

@@ -62,3 +62,28 @@ export async function resetPublicSchema(url: string): Promise<void> {
     await client.end();
   }
 }
+
+/**
+ * A database of its own on TEST_DATABASE_URL's PostgreSQL server (other tests drop that one's schema
+ * while they run), and the function that drops it again. For tests of several processes or pools on one
+ * database (replicas).
+ */
+export async function scratchPostgres(): Promise<{ url: string; drop: () => Promise<void> }> {
+  const admin = process.env.TEST_DATABASE_URL!;
+  const name = `tw_scratch_${randomBytes(6).toString('hex')}`;
+  const client = new pg.Client({ connectionString: admin });
+  await client.connect();
+  await client.query(`CREATE DATABASE ${name}`);
+  await client.end();
+  const url = new URL(admin);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    drop: async () => {
+      const c = new pg.Client({ connectionString: admin });
+      await c.connect();
+      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await c.end();
+    },
+  };
+}
