@@ -3,8 +3,8 @@
 import { baselineRequestIssues, coverageReport, unacknowledgedGapIssues } from '../../stacks/public.ts';
 import type { AlarmCatalog } from '../alarm-sets/catalog.ts';
 import type { FieldIssue } from '../errors.ts';
-import type { ExternalTrail } from '../store/types.ts';
 import { AWS_REGIONS, type AwsRegion, type ResolvedTrailRequest } from '../trail-request/schema.ts';
+import type { ExternalTrail } from './store.ts';
 
 /** CloudTrail's quota: trails per region, multi-region trails included. */
 export const MAX_TRAILS_PER_REGION = 5;

@@ -6,7 +6,8 @@ import fp from 'fastify-plugin';
 import { Type } from 'typebox';
 import { problemResponses } from '../errors.ts';
 import { CursorSchema, decodeSeqCursor, encodeSeqCursor, NextCursorSchema } from '../openapi/cursor.ts';
-import type { AuditInput, AuditLog } from './log.ts';
+import type { AuditInput } from './log.ts';
+import type { AuditStore } from './store.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -18,7 +19,7 @@ declare module 'fastify' {
 export const MUTATING_METHODS: readonly string[] = ['POST', 'PUT', 'PATCH', 'DELETE'];
 
 export interface AuditPluginOptions {
-  audit: AuditLog;
+  audit: AuditStore;
 }
 
 function accountFromParams(params: unknown): string | null {
@@ -99,7 +100,7 @@ const VerifySchema = Type.Object(
   { $id: 'AuditVerification' },
 );
 
-export const auditRoutes: FastifyPluginAsyncTypebox<{ audit: AuditLog }> = async (app, { audit }) => {
+export const auditRoutes: FastifyPluginAsyncTypebox<{ audit: AuditStore }> = async (app, { audit }) => {
   app.get(
     '/v1/audit',
     {

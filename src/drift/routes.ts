@@ -2,12 +2,12 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { AccountStatusSchema, DriftSeveritySchema } from '../accounts/schemas.ts';
+import { REMEDIATION_POLICIES } from '../accounts/store.ts';
 import { problemResponses } from '../errors.ts';
 import { CursorSchema, decodeKeyCursor, encodeKeyCursor, NextCursorSchema } from '../openapi/cursor.ts';
 import { enqueueHandler } from '../operations/enqueue-route.ts';
 import { acceptedOperation, OperationAccepted, WaitQuery } from '../operations/schemas.ts';
 import type { OperationService } from '../operations/service.ts';
-import { REMEDIATION_POLICIES } from '../store/types.ts';
 import { AccountParams, IfMatch } from '../trail-request/schema.ts';
 import { DriftCounts, DriftReport } from './schemas.ts';
 import type { DriftService } from './service.ts';
@@ -247,6 +247,7 @@ export const driftRoutes: FastifyPluginAsyncTypebox<{
       const op = await operations.convergePreview(req.params.accountId, req.params.reportId, {
         wait: req.query.wait ?? true,
         principal: req.principal,
+        hasReport: (accountId, reportId) => drift.hasReport(accountId, reportId),
       });
       return acceptedOperation(reply, op);
     },

@@ -1,9 +1,9 @@
 // The audit trail of operations: an entry for every state change the queue reports. The queue's
 // events are typed (OperationEventMap); the audit log is the lower layer both operations and auth
 // write to, so the listener lives here, on the operations side.
-import type { AuditLog } from '../audit/log.ts';
-import type { OperationRecord } from '../store/types.ts';
+import type { AuditStore } from '../audit/store.ts';
 import type { Actor, OperationEventMap } from './queue.ts';
+import type { OperationRecord } from './store.ts';
 
 /** What this listener needs of the queue: its events, typed by OperationEventMap. */
 interface OperationEvents {
@@ -18,7 +18,7 @@ interface OperationEvents {
  */
 export function auditOperationQueue(
   queue: OperationEvents,
-  audit: AuditLog,
+  audit: Pick<AuditStore, 'append'>,
   log: { error(obj: object, msg: string): void },
 ): () => void {
   /** `state` is what the operation became; settled events carry their final state in the record. */

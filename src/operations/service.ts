@@ -1,23 +1,22 @@
 // Creating and reading operations; the queue runs them. Every path that changes an account (the API,
 // the form, a drift report's converge, the reconciler's remediation, retries) comes through here, so
 // one set of approval rules (src/auth/approval.ts) decides what waits for an approver.
-
+import type { AccountRecord, AccountStore } from '../accounts/store.ts';
 import { canApprove, needsApproval, weakeningChanges } from '../auth/approval.ts';
 import type { ApprovalConfig } from '../auth/config.ts';
 import type { AccountGroups, Principal } from '../auth/principal.ts';
 import { canonicalJson } from '../canonical-json.ts';
 import type { OperationKind } from '../engine/types.ts';
 import { DomainError } from '../errors.ts';
-import {
-  type AccountRecord,
-  OPERATION_STATES,
-  type OperationOptions,
-  type OperationRecord,
-  type Store,
-} from '../store/types.ts';
 import { assertIfMatch } from '../trail-request/etag.ts';
 import type { ResolvedTrailRequest } from '../trail-request/schema.ts';
 import type { Actor, OperationQueue } from './queue.ts';
+import {
+  OPERATION_STATES,
+  type OperationOptions,
+  type OperationRecord,
+  type OperationStore,
+} from './store.ts';
 
 /** The four-eyes policy (src/auth/approval.ts); without it (an app built without security) nothing waits. */
 export interface ApprovalPolicy {
@@ -92,8 +91,14 @@ function decommissionedError(accountId: string, kind: OperationKind): DomainErro
   );
 }
 
+/** The stores the operation service reads and writes. */
+export interface OperationServiceStores {
+  accounts: AccountStore;
+  operations: OperationStore;
+}
+
 export class OperationService {
-  readonly #store: Store;
+  readonly #stores: OperationServiceStores;
   readonly #queue: OperationQueue;
   readonly #approval: ApprovalPolicy | undefined;
   /** Throws (503) when the engine lacks what an operation needs (src/health/prerequisites.ts). */
@@ -105,12 +110,12 @@ export class OperationService {
   resolveDraft: ((accountId: string, body: unknown) => Promise<ResolvedTrailRequest>) | undefined;
 
   constructor(
-    store: Store,
+    stores: OperationServiceStores,
     queue: OperationQueue,
     approval?: ApprovalPolicy,
     preflight?: () => Promise<void>,
   ) {
-    this.#store = store;
+    this.#stores = stores;
     this.#queue = queue;
     this.#approval = approval;
     this.#preflight = preflight;
@@ -118,11 +123,11 @@ export class OperationService {
 
   /** The spec last applied to the account (its succeeded apply of the applied version), if any. */
   async appliedSpec(accountId: string): Promise<ResolvedTrailRequest | undefined> {
-    const account = await this.#store.getAccount(accountId);
+    const account = await this.#stores.accounts.getAccount(accountId);
     if (!account || account.appliedVersion === null || account.status === 'decommissioned') return undefined;
     // Every change of the spec bumps its version: the stored spec of the applied version is the applied one.
     if (account.specVersion === account.appliedVersion) return account.spec;
-    const applies = (await this.#store.listAccountOperations(accountId, ['succeeded'])).filter(
+    const applies = (await this.#stores.operations.listAccountOperations(accountId, ['succeeded'])).filter(
       (op) => op.kind === 'apply' && op.specVersion === account.appliedVersion,
     );
     return applies.at(-1)?.spec;
@@ -166,7 +171,7 @@ export class OperationService {
   }
 
   async #account(accountId: string): Promise<AccountRecord> {
-    const account = await this.#store.getAccount(accountId);
+    const account = await this.#stores.accounts.getAccount(accountId);
     if (!account) {
       throw new DomainError(
         'trail_request_not_found',
@@ -240,7 +245,7 @@ export class OperationService {
     draft: ResolvedTrailRequest,
     opts: { wait?: boolean; principal?: Requester | null },
   ): Promise<OperationRecord> {
-    const account = await this.#store.getAccount(accountId);
+    const account = await this.#stores.accounts.getAccount(accountId);
     return this.#enqueue({
       account: { accountId },
       kind: 'preview',
@@ -257,15 +262,19 @@ export class OperationService {
   /**
    * "Converge" from a drift report: a preview of the last applied (so approved) spec against the
    * account as it is. Its apply (POST …/applies?previewId=) then puts the account back there.
+   * Whether the account has that report is the drift feature's to say (`hasReport`).
    */
   async convergePreview(
     accountId: string,
     driftReportId: string,
-    opts: { wait?: boolean; principal?: Requester | null },
+    opts: {
+      wait?: boolean;
+      principal?: Requester | null;
+      hasReport: (accountId: string, reportId: string) => Promise<boolean>;
+    },
   ): Promise<OperationRecord> {
     const account = await this.#account(accountId);
-    const reports = await this.#store.listDriftReports(accountId, { limit: 100 });
-    if (!reports.some((r) => r.id === driftReportId)) {
+    if (!(await opts.hasReport(accountId, driftReportId))) {
       throw new DomainError(
         'drift_report_not_found',
         `Account ${accountId} has no drift report ${driftReportId}`,
@@ -300,7 +309,7 @@ export class OperationService {
     previewId: string,
     opts: { wait?: boolean; principal?: Requester | null },
   ): Promise<OperationRecord> {
-    const preview = await this.#store.getOperation(previewId);
+    const preview = await this.#stores.operations.getOperation(previewId);
     if (!preview || preview.accountId !== account.accountId || preview.kind !== 'preview') {
       throw new DomainError('preview_not_found', `Account ${account.accountId} has no preview ${previewId}`);
     }
@@ -323,7 +332,9 @@ export class OperationService {
       }
       specVersion = account.specVersion;
     }
-    const since = (await this.#store.listAccountOperations(account.accountId, OPERATION_STATES)).filter(
+    const since = (
+      await this.#stores.operations.listAccountOperations(account.accountId, OPERATION_STATES)
+    ).filter(
       (op) =>
         op.seq > preview.seq &&
         STATE_CHANGING.includes(op.kind) &&
@@ -390,11 +401,11 @@ export class OperationService {
   async pendingSpec(
     accountId: string,
   ): Promise<{ specVersion: number; appliedVersion: number | null; waitingOperationIds: string[] } | null> {
-    const account = await this.#store.getAccount(accountId);
+    const account = await this.#stores.accounts.getAccount(accountId);
     if (!account || account.specVersion === account.appliedVersion) return null;
-    const waiting = (await this.#store.listAccountOperations(accountId, ['pending-approval'])).filter(
-      (op) => op.kind === 'apply',
-    );
+    const waiting = (
+      await this.#stores.operations.listAccountOperations(accountId, ['pending-approval'])
+    ).filter((op) => op.kind === 'apply');
     return {
       specVersion: account.specVersion,
       appliedVersion: account.appliedVersion,
@@ -414,11 +425,11 @@ export class OperationService {
 
   /** Operations waiting for approval that this principal may approve, oldest first, with what to judge them by. */
   async pendingApprovals(principal: Principal): Promise<PendingApproval[]> {
-    const waiting = await this.#store.listOperationsInState('pending-approval');
+    const waiting = await this.#stores.operations.listOperationsInState('pending-approval');
     const out: PendingApproval[] = [];
     for (const op of waiting) {
       if (!this.#approvalCheck(op, principal).ok) continue;
-      const account = await this.#store.getAccount(op.accountId);
+      const account = await this.#stores.accounts.getAccount(op.accountId);
       const applied = (await this.appliedSpec(op.accountId)) ?? null;
       out.push({
         operation: op,
@@ -439,11 +450,12 @@ export class OperationService {
   }
 
   async #previewOf(op: OperationRecord): Promise<OperationRecord | null> {
-    if (op.options.previewId) return (await this.#store.getOperation(op.options.previewId)) ?? null;
+    if (op.options.previewId)
+      return (await this.#stores.operations.getOperation(op.options.previewId)) ?? null;
     const spec = canonicalJson(op.spec);
-    const previews = (await this.#store.listAccountOperations(op.accountId, ['succeeded'])).filter(
-      (p) => p.kind === 'preview' && canonicalJson(p.spec) === spec,
-    );
+    const previews = (
+      await this.#stores.operations.listAccountOperations(op.accountId, ['succeeded'])
+    ).filter((p) => p.kind === 'preview' && canonicalJson(p.spec) === spec);
     return previews.at(-1) ?? null;
   }
 
@@ -472,7 +484,7 @@ export class OperationService {
       );
     }
     // What an approver sees (GET …/trail) is the current spec: approve only an apply of that one.
-    const account = await this.#store.getAccount(op.accountId);
+    const account = await this.#stores.accounts.getAccount(op.accountId);
     if (decision === 'approve' && op.kind === 'apply' && account?.specVersion !== op.specVersion) {
       throw new DomainError(
         'spec_changed',
@@ -484,7 +496,7 @@ export class OperationService {
   }
 
   async get(id: string): Promise<OperationRecord> {
-    const op = await this.#store.getOperation(id);
+    const op = await this.#stores.operations.getOperation(id);
     if (!op) throw new DomainError('operation_not_found', `Operation ${id} not found`);
     return op;
   }
@@ -501,8 +513,8 @@ export class OperationService {
   async retry(id: string, opts: { wait?: boolean; principal?: Requester | null }): Promise<OperationRecord> {
     const { principal } = opts;
     // A retry of an old apply or destroy must not act on an account decommissioned since.
-    const op = await this.#store.getOperation(id);
-    const account = op ? await this.#store.getAccount(op.accountId) : undefined;
+    const op = await this.#stores.operations.getOperation(id);
+    const account = op ? await this.#stores.accounts.getAccount(op.accountId) : undefined;
     if (op && account?.status === 'decommissioned') throw decommissionedError(op.accountId, op.kind);
     await this.#preflight?.();
     return this.#queue.retry(id, {
