@@ -9,6 +9,7 @@ export {
   type SubscriptionState,
   unacknowledgedGapIssues,
 } from './coverage.ts';
+export { CoverageGapSchema, CoverageReportSchema } from './coverage-schema.ts';
 export { accountTrailProgram } from './program.ts';
 // The cross-field rules the program enforces, which the API checks first to answer 400 with fields.
 export { baselineRequestIssues, type RequestIssue } from './request-rules.ts';
