@@ -104,7 +104,7 @@ export interface OperationHook {
   started?(operation: OperationRecord): AccountPatch | undefined;
   /**
    * The account's state once the operation ended (also for one interrupted by a restart). Throwing on
-   * a succeeded run fails the operation with the error's code (else `operation_hook_failed`); the
+   * a succeeded run fails the operation with the error's catalogued code (else `operation_hook_failed`); the
    * hooks are then asked again with the failed state.
    */
   finished?(run: FinishedRun): AccountPatch | undefined | Promise<AccountPatch | undefined>;
