@@ -321,7 +321,7 @@ t.test(
       startedAt: null,
       finishedAt: null,
     });
-    const done = { ...pending(IDS[0]!), outcome: 'clean' as const, severity: 'none' as const };
+    const done = { ...pending(IDS[0]!), outcome: 'clean' as const };
     const accounts = [done, pending(IDS[1]!), pending(IDS[2]!)];
     await store.insertReconciliation({
       id,
