@@ -88,15 +88,19 @@ export const MEANINGS: Record<string, { meaning: string; default?: string }> = {
   },
   RATE_LIMIT_WINDOW_MS: { meaning: 'The rate limit window' },
   BODY_LIMIT_BYTES: { meaning: 'Largest request body; beyond: 413' },
-};
-
-/** Variables the engine reads directly (not part of the validated schemas). */
-export const ENGINE_VARIABLES: Record<string, { meaning: string; default: string }> = {
+  AUTH_CACHE_TTL_MS: {
+    meaning:
+      'How long a verified token is remembered (`0`: checked on every request); a revoked service token is refused at once by the replica that revoked it, by other replicas within this time',
+  },
   PULUMI_HOME: { meaning: "The engine's plugins and settings", default: '`DATA_DIR/pulumi-home`' },
   TRAILWARDEN_SANDBOX_DIR: {
     meaning: "Sandbox provider's AWS-shaped state",
     default: '`DATA_DIR/sandbox/state`',
   },
+};
+
+/** Variables the Pulumi CLI finder reads (src/engine/pulumi-cli.ts; the build scripts read them too). */
+export const ENGINE_VARIABLES: Record<string, { meaning: string; default: string }> = {
   PULUMI_CLI_ROOT: {
     meaning: 'Directory of the pinned Pulumi CLI (`bin/pulumi`)',
     default: 'the build cache, then `PATH`',

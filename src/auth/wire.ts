@@ -73,7 +73,13 @@ export async function createSecurity(deps: {
     auth: deps.auth,
     tokens,
     audit,
-    authenticator: createAuthenticator({ serviceTokens: tokens, jwt, bootstrapHash }),
+    authenticator: createAuthenticator({
+      serviceTokens: tokens,
+      jwt,
+      bootstrapHash,
+      cacheTtlMs: deps.auth.authCacheTtlMs,
+      ...(deps.now ? { now: deps.now } : {}),
+    }),
     ...(rateLimitCounters ? { rateLimitCounters } : {}),
   };
 }
@@ -116,6 +122,8 @@ export async function wireSecurity<L extends FastifyBaseLogger>(
     tokens: security.tokens,
     maxDays: auth.serviceTokenMaxDays,
     accountGroups: auth.accountGroups,
+    // A revoked token is refused at once on this replica, whatever the authentication cache holds.
+    onRevoked: (id: string) => security.authenticator.forget(`svc:${id}`),
   });
   await app.register(auditRoutes, { audit: security.audit });
 }

@@ -13,9 +13,9 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { Cron } from 'croner';
 import type { DriftReport } from '../drift/report.ts';
-import { ConflictError, NotFoundError } from '../errors.ts';
-import type { OperationQueue, QueueLogger } from '../operations/queue.ts';
-import { OperationService, RECONCILER_PRINCIPAL } from '../operations/service.ts';
+import { DomainError } from '../errors.ts';
+import type { QueueLogger } from '../operations/queue.ts';
+import { type OperationService, RECONCILER_PRINCIPAL } from '../operations/service.ts';
 import {
   type AccountRecord,
   FINAL_OPERATION_STATES,
@@ -37,7 +37,11 @@ const SETTLED_POLL_MS = 1000;
 
 export interface ReconcilerOptions {
   store: Store;
-  queue: OperationQueue;
+  /**
+   * The app's OperationService (with its approval policy): the reconciler's drift checks and
+   * remediations go through it like every other request, as RECONCILER_PRINCIPAL.
+   */
+  operations: OperationService;
   logger: QueueLogger;
   concurrency: number;
   leaseTtlMs: number;
@@ -108,8 +112,7 @@ interface ActiveRun {
 
 export class Reconciler {
   readonly #store: Store;
-  readonly #queue: OperationQueue;
-  #operations: OperationService;
+  readonly #operations: OperationService;
   readonly #log: QueueLogger;
   readonly #concurrency: number;
   readonly #leaseTtlMs: number;
@@ -125,8 +128,7 @@ export class Reconciler {
 
   constructor(opts: ReconcilerOptions) {
     this.#store = opts.store;
-    this.#queue = opts.queue;
-    this.#operations = new OperationService(opts.store, opts.queue);
+    this.#operations = opts.operations;
     this.#log = opts.logger.child({ component: 'reconciler' });
     this.#concurrency = opts.concurrency;
     this.#leaseTtlMs = opts.leaseTtlMs;
@@ -135,14 +137,6 @@ export class Reconciler {
     this.#now = opts.now ?? (() => new Date());
     this.#cronExpr = opts.cron;
     this.#timezone = opts.timezone;
-  }
-
-  /**
-   * The app's OperationService (with its approval policy): the reconciler's drift checks and
-   * remediations go through it like every other request, as RECONCILER_PRINCIPAL.
-   */
-  useOperations(operations: OperationService): void {
-    this.#operations = operations;
   }
 
   get holder(): string {
@@ -179,7 +173,10 @@ export class Reconciler {
       const run = await this.startRun('schedule');
       await this.whenFinished(run.id);
     } catch (err) {
-      if (err instanceof ConflictError) {
+      if (
+        err instanceof DomainError &&
+        (err.code === 'reconciliation_running' || err.code === 'shutting_down')
+      ) {
         this.#log.info({}, 'scheduled reconciliation skipped: another one is running');
       } else {
         this.#log.error({ err }, 'scheduled reconciliation failed to start');
@@ -209,15 +206,15 @@ export class Reconciler {
 
   /** Starts a reconciliation now (409 reconciliation_running when one holds the lease). */
   async startRun(trigger: ReconciliationRecord['trigger']): Promise<ReconciliationRecord> {
-    if (this.#stopping) throw new ConflictError('shutting_down', 'The service is shutting down');
+    if (this.#stopping) throw new DomainError('shutting_down', 'The service is shutting down');
     if (this.#active) {
-      throw new ConflictError('reconciliation_running', `Reconciliation ${this.#active.id} is running`);
+      throw new DomainError('reconciliation_running', `Reconciliation ${this.#active.id} is running`);
     }
     await this.#takeOverAbandonedRun();
     // A run a dead replica left is continued first (the await may have begun it).
     const continued = this.#active as ActiveRun | undefined;
     if (continued) {
-      throw new ConflictError('reconciliation_running', `Reconciliation ${continued.id} is running`);
+      throw new DomainError('reconciliation_running', `Reconciliation ${continued.id} is running`);
     }
     const id = randomUUID();
     const now = this.#now();
@@ -233,7 +230,7 @@ export class Reconciler {
     // Re-check after the await: two local callers may race to here.
     if (!acquired || this.#active) {
       const lease = await this.#store.getLease(RECONCILIATION_LEASE);
-      throw new ConflictError(
+      throw new DomainError(
         'reconciliation_running',
         `Reconciliation ${lease?.runId ?? '(unknown)'} is running (lease held until ${lease?.expiresAt ?? '?'})`,
       );
@@ -280,13 +277,13 @@ export class Reconciler {
   async whenFinished(id: string): Promise<ReconciliationRecord> {
     if (this.#active?.id === id) return this.#active.done;
     const run = await this.#store.getReconciliation(id);
-    if (!run) throw new NotFoundError('reconciliation', `Reconciliation ${id} not found`);
+    if (!run) throw new DomainError('reconciliation_not_found', `Reconciliation ${id} not found`);
     return run;
   }
 
   async get(id: string): Promise<ReconciliationRecord> {
     const run = await this.#store.getReconciliation(id);
-    if (!run) throw new NotFoundError('reconciliation', `Reconciliation ${id} not found`);
+    if (!run) throw new DomainError('reconciliation_not_found', `Reconciliation ${id} not found`);
     return run;
   }
 
@@ -586,7 +583,7 @@ export class Reconciler {
           () => undefined,
         );
       }, SETTLED_POLL_MS);
-      this.#queue.settled(id).then(
+      this.#operations.settled(id).then(
         (op) => finish(() => resolve(op)),
         (err) => finish(() => reject(err)),
       );
