@@ -1,8 +1,8 @@
 import { Type } from 'typebox';
 import { CursorSchema } from '../openapi/cursor.ts';
 import { OperationSchema } from '../operations/schemas.ts';
-import { ACCOUNT_STATUSES, DRIFT_SEVERITIES } from '../store/types.ts';
 import { AccountId, AWS_REGIONS, Region, TrailRequest } from '../trail-request/schema.ts';
+import { ACCOUNT_STATUSES, DRIFT_SEVERITIES } from './store.ts';
 
 /** If-Match: an ETag list (ours are "v<version>"); longer values are not ETags this service issued. */
 export const IfMatch = Type.String({ maxLength: 256 });

@@ -2,7 +2,7 @@
 import { Type } from 'typebox';
 import { type CoverageReport, coverageReport } from '../../stacks/coverage.ts';
 import { CoverageReportSchema } from '../coverage/schemas.ts';
-import { OPERATION_STATES, type OperationRecord } from '../store/types.ts';
+import { OPERATION_STATES, type OperationRecord } from './store.ts';
 
 export const OperationKindSchema = Type.Enum(
   ['preview', 'apply', 'refresh-preview', 'refresh', 'destroy'] as const,

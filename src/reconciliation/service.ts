@@ -12,31 +12,36 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { Cron } from 'croner';
+import type { AccountRecord, AccountStore, RemediationPolicy } from '../accounts/store.ts';
 import type { DriftReport } from '../drift/report.ts';
+import type { DriftReportStore } from '../drift/store.ts';
 import { DomainError } from '../errors.ts';
 import type { QueueLogger } from '../operations/queue.ts';
 import { type OperationService, RECONCILER_PRINCIPAL } from '../operations/service.ts';
-import {
-  type AccountRecord,
-  FINAL_OPERATION_STATES,
-  type OperationError,
-  type OperationRecord,
-  type ReconciliationAccountOutcome,
-  type ReconciliationNotification,
-  type ReconciliationRecord,
-  type ReconciliationTotals,
-  type RemediationPolicy,
-  type Store,
-} from '../store/types.ts';
+import { FINAL_OPERATION_STATES, type OperationError, type OperationRecord } from '../operations/store.ts';
 import type { Notifier } from './notify.ts';
+import type {
+  ReconciliationAccountOutcome,
+  ReconciliationNotification,
+  ReconciliationRecord,
+  ReconciliationStore,
+  ReconciliationTotals,
+} from './store.ts';
 
 export const RECONCILIATION_LEASE = 'reconciliation';
 
 /** How often a run looks in the database for an operation another replica runs. */
 const SETTLED_POLL_MS = 1000;
 
+/** The stores a reconciliation reads and writes (its operations go through OperationService). */
+export interface ReconcilerStores {
+  accounts: AccountStore;
+  drift: DriftReportStore;
+  reconciliations: ReconciliationStore;
+}
+
 export interface ReconcilerOptions {
-  store: Store;
+  stores: ReconcilerStores;
   /**
    * The app's OperationService (with its approval policy): the reconciler's drift checks and
    * remediations go through it like every other request, as RECONCILER_PRINCIPAL.
@@ -111,7 +116,7 @@ interface ActiveRun {
 }
 
 export class Reconciler {
-  readonly #store: Store;
+  readonly #stores: ReconcilerStores;
   readonly #operations: OperationService;
   readonly #log: QueueLogger;
   readonly #concurrency: number;
@@ -127,7 +132,7 @@ export class Reconciler {
   #watch: NodeJS.Timeout | undefined;
 
   constructor(opts: ReconcilerOptions) {
-    this.#store = opts.store;
+    this.#stores = opts.stores;
     this.#operations = opts.operations;
     this.#log = opts.logger.child({ component: 'reconciler' });
     this.#concurrency = opts.concurrency;
@@ -218,7 +223,7 @@ export class Reconciler {
     }
     const id = randomUUID();
     const now = this.#now();
-    const acquired = await this.#store.acquireLease(
+    const acquired = await this.#stores.reconciliations.acquireLease(
       {
         name: RECONCILIATION_LEASE,
         holder: this.#holder,
@@ -229,7 +234,7 @@ export class Reconciler {
     );
     // Re-check after the await: two local callers may race to here.
     if (!acquired || this.#active) {
-      const lease = await this.#store.getLease(RECONCILIATION_LEASE);
+      const lease = await this.#stores.reconciliations.getLease(RECONCILIATION_LEASE);
       throw new DomainError(
         'reconciliation_running',
         `Reconciliation ${lease?.runId ?? '(unknown)'} is running (lease held until ${lease?.expiresAt ?? '?'})`,
@@ -247,7 +252,7 @@ export class Reconciler {
       startedAt: null,
       finishedAt: null,
     }));
-    const run = await this.#store.insertReconciliation({
+    const run = await this.#stores.reconciliations.insertReconciliation({
       id,
       trigger,
       state: 'running',
@@ -276,26 +281,26 @@ export class Reconciler {
   /** Resolves with the run once it is no longer running. */
   async whenFinished(id: string): Promise<ReconciliationRecord> {
     if (this.#active?.id === id) return this.#active.done;
-    const run = await this.#store.getReconciliation(id);
+    const run = await this.#stores.reconciliations.getReconciliation(id);
     if (!run) throw new DomainError('reconciliation_not_found', `Reconciliation ${id} not found`);
     return run;
   }
 
   async get(id: string): Promise<ReconciliationRecord> {
-    const run = await this.#store.getReconciliation(id);
+    const run = await this.#stores.reconciliations.getReconciliation(id);
     if (!run) throw new DomainError('reconciliation_not_found', `Reconciliation ${id} not found`);
     return run;
   }
 
-  list(q: Parameters<Store['listReconciliations']>[0]): Promise<ReconciliationRecord[]> {
-    return this.#store.listReconciliations(q);
+  list(q: Parameters<ReconciliationStore['listReconciliations']>[0]): Promise<ReconciliationRecord[]> {
+    return this.#stores.reconciliations.listReconciliations(q);
   }
 
   async #managedAccounts(): Promise<AccountRecord[]> {
     const out: AccountRecord[] = [];
     let after: string | undefined;
     for (;;) {
-      const page = await this.#store.listAccounts({
+      const page = await this.#stores.accounts.listAccounts({
         limit: 200,
         ...(after ? { afterAccountId: after } : {}),
       });
@@ -314,14 +319,17 @@ export class Reconciler {
   async #takeOverAbandonedRun(): Promise<void> {
     if (this.#active || this.#stopping) return;
     try {
-      const running = await this.#store.listReconciliations({ limit: 100, state: 'running' });
+      const running = await this.#stores.reconciliations.listReconciliations({
+        limit: 100,
+        state: 'running',
+      });
       if (running.length === 0) return;
-      const lease = await this.#store.getLease(RECONCILIATION_LEASE);
+      const lease = await this.#stores.reconciliations.getLease(RECONCILIATION_LEASE);
       const now = this.#now();
       for (const run of running) {
         const alive = lease && lease.runId === run.id && Date.parse(lease.expiresAt) > now.getTime();
         if (alive || this.#active) continue;
-        const acquired = await this.#store.acquireLease(
+        const acquired = await this.#stores.reconciliations.acquireLease(
           {
             name: RECONCILIATION_LEASE,
             holder: this.#holder,
@@ -332,14 +340,18 @@ export class Reconciler {
         );
         if (!acquired || this.#active) continue;
         // The lease may have been taken and released by another replica that finished the run meanwhile.
-        const current = await this.#store.getReconciliation(run.id);
+        const current = await this.#stores.reconciliations.getReconciliation(run.id);
         if (current?.state !== 'running') {
-          await this.#store.releaseLease(RECONCILIATION_LEASE, this.#holder).catch(() => undefined);
+          await this.#stores.reconciliations
+            .releaseLease(RECONCILIATION_LEASE, this.#holder)
+            .catch(() => undefined);
           continue;
         }
         const accounts = await Promise.all(
           current.accounts.map((a) =>
-            a.outcome === 'pending' ? this.#store.getAccount(a.accountId) : Promise.resolve(undefined),
+            a.outcome === 'pending'
+              ? this.#stores.accounts.getAccount(a.accountId)
+              : Promise.resolve(undefined),
           ),
         );
         // Outcomes in flight when the coordinator died start over (the operation ids stay listed).
@@ -374,7 +386,7 @@ export class Reconciler {
     const renew = setInterval(
       () => {
         const expiresAt = new Date(this.#now().getTime() + this.#leaseTtlMs).toISOString();
-        this.#store.renewLease(RECONCILIATION_LEASE, this.#holder, expiresAt).then(
+        this.#stores.reconciliations.renewLease(RECONCILIATION_LEASE, this.#holder, expiresAt).then(
           (ok) => {
             if (!ok && !leaseLost) {
               leaseLost = true;
@@ -392,7 +404,10 @@ export class Reconciler {
       const snapshot = outcomes.map((o) => ({ ...o }));
       saving = saving
         .then(() =>
-          this.#store.updateReconciliation(run.id, { accounts: snapshot, totals: totalsOf(snapshot) }),
+          this.#stores.reconciliations.updateReconciliation(run.id, {
+            accounts: snapshot,
+            totals: totalsOf(snapshot),
+          }),
         )
         .catch((err) => this.#log.warn({ err }, 'could not save reconciliation progress'));
     };
@@ -445,7 +460,7 @@ export class Reconciler {
     }
     const notifications = interrupted ? [] : await this.#notify(run, outcomes);
     const finishedAt = this.#now().toISOString();
-    await this.#store.updateReconciliation(run.id, {
+    await this.#stores.reconciliations.updateReconciliation(run.id, {
       state: interrupted ? 'interrupted' : 'succeeded',
       finishedAt,
       accounts: outcomes,
@@ -458,8 +473,10 @@ export class Reconciler {
           }
         : null,
     });
-    await this.#store.releaseLease(RECONCILIATION_LEASE, this.#holder).catch(() => undefined);
-    const after = (await this.#store.getReconciliation(run.id))!;
+    await this.#stores.reconciliations
+      .releaseLease(RECONCILIATION_LEASE, this.#holder)
+      .catch(() => undefined);
+    const after = (await this.#stores.reconciliations.getReconciliation(run.id))!;
     this.#log.info(
       { reconciliationId: run.id, state: after.state, totals: after.totals },
       'reconciliation finished',
@@ -494,7 +511,7 @@ export class Reconciler {
       });
     }
     // The policy is read now, not at the start of the run: a change made meanwhile applies.
-    const policy = (await this.#store.getAccount(account.accountId))?.remediationPolicy ?? 'report';
+    const policy = (await this.#stores.accounts.getAccount(account.accountId))?.remediationPolicy ?? 'report';
     if (!shouldRemediate(policy, report.report)) return { ...base, outcome: 'drifted' };
 
     await this.#runOperation(account, 'apply', signal, outcome).catch((err: unknown) => {
@@ -576,7 +593,7 @@ export class Reconciler {
       if (signal.aborted) return onAbort();
       signal.addEventListener('abort', onAbort, { once: true });
       poll = setInterval(() => {
-        this.#store.getOperation(id).then(
+        this.#operations.get(id).then(
           (op) => {
             if (op && FINAL_OPERATION_STATES.includes(op.state)) finish(() => resolve(op));
           },
@@ -591,7 +608,7 @@ export class Reconciler {
   }
 
   async #reportOf(op: OperationRecord) {
-    const report = await this.#store.getDriftReportByOperation(op.id);
+    const report = await this.#stores.drift.getDriftReportByOperation(op.id);
     if (!report) {
       throw new AccountFailure({
         code: 'drift_report_missing',
@@ -607,7 +624,7 @@ export class Reconciler {
     outcomes: ReconciliationAccountOutcome[],
   ): Promise<ReconciliationNotification[]> {
     if (!this.#notifier) return [];
-    const previous = (await this.#store.listReconciliations({ limit: 20 })).find(
+    const previous = (await this.#stores.reconciliations.listReconciliations({ limit: 20 })).find(
       (r) => r.id !== run.id && r.seq < run.seq && r.state !== 'running',
     );
     const before = new Map(previous?.accounts.map((a) => [a.accountId, new Set(a.findings)]) ?? []);

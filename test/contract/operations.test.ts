@@ -11,7 +11,7 @@ import { createSecurity, wireSecurity } from '../../src/auth/wire.ts';
 import { testConfig } from '../../src/config.ts';
 import { ERROR_CATALOGUE, ProblemSchema } from '../../src/errors.ts';
 import { OPERATIONS } from '../../src/openapi/operations.ts';
-import { SqlStore } from '../../src/store/sql-store.ts';
+import { openStores } from '../../src/stores.ts';
 import { ACCOUNT, alarmCatalog, ControllableEngine, makeApp, putTrail } from '../api/helpers.ts';
 
 type Doc = {
@@ -118,17 +118,17 @@ t.test('every answer is documented with a schema and an example; errors as probl
 });
 
 t.test('a route without a table entry stops the app from starting', async (t) => {
-  const store = await SqlStore.open('sqlite::memory:');
+  const store = await openStores('sqlite::memory:');
   t.teardown(() => store.close());
   const security = await createSecurity({
-    db: store.database,
+    stores: store,
     auth: testAuthConfig(),
     dataDir: '/nonexistent',
   });
   await t.rejects(
     buildApp({
       config: testConfig(),
-      store,
+      stores: store,
       engine: new ControllableEngine(),
       alarmCatalog,
       beforeRoutes: async (instance) => {
