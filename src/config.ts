@@ -184,6 +184,8 @@ export interface Config {
   webhookSecret: string | undefined;
   /** Timeouts and caps of the HTTP server. */
   http: HttpLimits;
+  /** PULUMI_BACKEND_URL; undefined: the DIY backend under DATA_DIR/state (one replica only). */
+  pulumiBackendUrl: string | undefined;
   /** The engine's PULUMI_HOME: the variable, else DATA_DIR/pulumi-home (plugins live under it). */
   pulumiHome: string;
   /** The sandbox provider's state root: TRAILWARDEN_SANDBOX_DIR, else DATA_DIR/sandbox/state. */

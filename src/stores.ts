@@ -23,11 +23,6 @@ export interface Stores {
   /** PostgreSQL only (several replicas): the rate-limit counters they share; SQLite counts in memory. */
   rateLimits?: SqlRateLimitCounters;
   /**
-   * The per-principal rate-limit counters, shared where replicas share the database (PostgreSQL);
-   * undefined on SQLite, whose one process counts in memory.
-   */
-  rateLimits: SqlRateLimitCounters | undefined;
-  /**
    * Runs fn with stores that share one transaction: writes to several aggregates commit together or
    * not at all (nested transactions of a store join it).
    */
