@@ -258,6 +258,34 @@ export function fromFrameworkError(err: { statusCode?: number; code?: string; me
   return new AppError(ERROR_CATALOGUE[code].status, code, title, err.message);
 }
 
+/**
+ * A refusal by the domain (queue, services), free of HTTP: its `code` is a catalogue code, and the edge
+ * (httpErrorOf, app.ts's error handler) renders it with the status the catalogue gives that code. Code
+ * below the routes throws these, so it can run without a web server (the reconciler, the CLI, tests).
+ */
+export class DomainError extends Error {
+  readonly code: ErrorCode;
+  constructor(code: ErrorCode, detail: string, opts?: { cause?: unknown }) {
+    super(detail, opts?.cause === undefined ? undefined : { cause: opts.cause });
+    this.name = new.target.name;
+    this.code = code;
+  }
+}
+
+const DOMAIN_TITLES: Record<number, string> = {
+  403: 'Forbidden',
+  404: 'Not found',
+  409: 'Conflict',
+  412: 'Precondition failed',
+  428: 'Precondition required',
+};
+
+/** The HTTP rendering of a domain error: the catalogue's status for its code, the same titles as AppError's classes. */
+export function httpErrorOf(err: DomainError): AppError {
+  const status = ERROR_CATALOGUE[err.code].status;
+  return new AppError(status, err.code, DOMAIN_TITLES[status] ?? 'Bad request', err.message, { cause: err });
+}
+
 export class ValidationFailedError extends AppError {
   constructor(errors: FieldIssue[], detail = 'The request is not valid; see errors for each field.') {
     super(400, 'validation_failed', 'Validation failed', detail, { errors });
