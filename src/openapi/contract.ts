@@ -9,7 +9,7 @@
 // (The one If-Match schema is src/accounts/schemas.ts IfMatchHeaders, which every route that reads it uses.)
 // It also answers 405 with Allow (problem+json) for a method a known path does not have.
 import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
-import { type TSchema, Type } from 'typebox';
+import type { TSchema } from 'typebox';
 import { Value } from 'typebox/value';
 import { AppError, ERROR_CATALOGUE, type ErrorCode, ProblemSchema } from '../errors.ts';
 import { OPERATIONS, type OperationEntry } from './operations.ts';
