@@ -151,7 +151,6 @@ const NAMED_BY_TITLE = new Set([
   'FleetDrift',
   'Reconciliation',
   'AlarmSet',
-  'Problem',
   'Plan',
 ]);
 
