@@ -174,6 +174,10 @@ export const MIGRATIONS: readonly Migration[] = [
     INSERT INTO operation_event_counters (operation_id, last_seq)
       SELECT operation_id, MAX(seq) FROM operation_events GROUP BY operation_id;`,
   },
+  // Storage retention (retention/): which clean drift checks had their events compacted; reports by age.
+  `ALTER TABLE operations ADD COLUMN events_compacted INTEGER NOT NULL DEFAULT 0;
+  CREATE INDEX operations_finished_idx ON operations (finished_at);
+  CREATE INDEX drift_reports_checked_idx ON drift_reports (checked_at);`,
 ];
 
 /** Any constant the service owns: the PostgreSQL advisory lock that lets one replica migrate at a time. */
