@@ -18,6 +18,7 @@ import {
   OTHER_ACCOUNT,
   putTrail,
 } from '../api/helpers.ts';
+import { documentOperations } from '../helpers/routes.ts';
 
 /** What every route of the app declares (HEAD routes mirror their GET). */
 const EXPECTED: Record<string, string> = {
@@ -102,12 +103,10 @@ t.test('every route of the app declares its access, as listed here', async (t) =
     components: Record<string, unknown>;
   };
   t.ok((doc.components['securitySchemes'] as Record<string, unknown>)['bearerAuth']);
-  for (const [path, ops] of Object.entries(doc.paths)) {
-    for (const [method, op] of Object.entries(ops)) {
-      if (path.startsWith('/v1/'))
-        t.same(op.security, [{ bearerAuth: [] }], `${method} ${path} in the document`);
-      else t.notOk(op.security, `${method} ${path} is public in the document`);
-    }
+  for (const { path, method, op } of documentOperations(doc)) {
+    if (path.startsWith('/v1/'))
+      t.same(op.security, [{ bearerAuth: [] }], `${method} ${path} in the document`);
+    else t.notOk(op.security, `${method} ${path} is public in the document`);
   }
 });
 
