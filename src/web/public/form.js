@@ -490,8 +490,13 @@ class RequestForm {
     );
   }
 
+  /**
+   * Takes the data rows' values from their controls. Each row keeps its controls until the next
+   * render: a read for the coverage (on any change) that dropped them lost every later edit of a row.
+   */
   #readDataRows() {
     this.dataRows = this.dataRows.map((row) => ({
+      ...row,
       kind: row.kindEl?.value ?? row.kind,
       all: row.allEl ? row.allEl.checked : row.all,
       arns: row.arnsEl?.value ?? row.arns,
@@ -566,12 +571,12 @@ class RequestForm {
     if (focusIndex !== undefined) this.dataRows[focusIndex]?.kindEl.focus();
   }
 
-  /** { accountId, spec } from the controls: the body the API gets. */
   /** The loaded version when it is this account's (an edit), else undefined (a new request). */
   #loadedFor(accountId) {
     return this.loaded?.accountId === accountId ? this.loaded : undefined;
   }
 
+  /** { accountId, spec } from the controls: the body the API gets. */
   read() {
     this.#readDataRows();
     const spec = { homeRegion: this.homeRegion.value };
