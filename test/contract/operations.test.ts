@@ -5,15 +5,10 @@ import type { InjectOptions } from 'fastify';
 import t from 'tap';
 import { Type } from 'typebox';
 import { Value } from 'typebox/value';
-import { buildApp } from '../../src/app.ts';
-import { testAuthConfig } from '../../src/auth/config.ts';
-import { createSecurity, wireSecurity } from '../../src/auth/wire.ts';
-import { testConfig } from '../../src/config.ts';
 import { ERROR_CATALOGUE, ProblemSchema } from '../../src/errors.ts';
 import { OPERATIONS } from '../../src/openapi/operations.ts';
-import { SqlStore } from '../../src/store/sql-store.ts';
-import { ACCOUNT, alarmCatalog, ControllableEngine, makeApp, putTrail } from '../api/helpers.ts';
-import { documentOperations } from '../helpers/routes.ts';
+import { ACCOUNT, makeApp, putTrail } from '../api/helpers.ts';
+import { appWithRoutes, documentOperations } from '../helpers/routes.ts';
 
 type Doc = {
   paths: Record<string, Record<string, Record<string, unknown>>>;
@@ -115,21 +110,9 @@ t.test('every answer is documented with a schema and an example; errors as probl
 });
 
 t.test('a route without a table entry stops the app from starting', async (t) => {
-  const store = await SqlStore.open('sqlite::memory:');
-  t.teardown(() => store.close());
-  const security = await createSecurity({
-    db: store.database,
-    auth: testAuthConfig(),
-    dataDir: '/nonexistent',
-  });
   await t.rejects(
-    buildApp({
-      config: testConfig(),
-      store,
-      engine: new ControllableEngine(),
-      alarmCatalog,
-      beforeRoutes: async (instance) => {
-        await wireSecurity(instance, security, { openApiSecurity: true });
+    appWithRoutes({
+      extraRoutes: (instance) => {
         instance.get(
           '/v1/unnamed',
           {
@@ -139,7 +122,7 @@ t.test('a route without a table entry stops the app from starting', async (t) =>
           async () => ({}),
         );
       },
-    }).then((app) => app.ready()),
+    }),
     /routes without an entry in src\/openapi\/operations\.ts.*GET \/v1\/unnamed/,
   );
 });

@@ -17,8 +17,14 @@ export interface WalkedApp {
   security: Awaited<ReturnType<typeof createSecurity>>;
 }
 
-/** The app, booted, with security wired as in src/main.ts; close it with `app.close()`. */
-export async function appWithRoutes(opts: { alarmCatalog?: AlarmCatalog } = {}): Promise<WalkedApp> {
+/**
+ * The app, booted, with security wired as in src/main.ts; close it with `app.close()`. `extraRoutes`
+ * adds routes after security (for the tests of what stops the app from starting); when the app does
+ * not start, what was opened is closed and the error thrown.
+ */
+export async function appWithRoutes(
+  opts: { alarmCatalog?: AlarmCatalog; extraRoutes?: (instance: FastifyInstance) => void } = {},
+): Promise<WalkedApp> {
   const routes: RouteOptions[] = [];
   const store = await SqlStore.open('sqlite::memory:');
   const security = await createSecurity({
@@ -26,19 +32,27 @@ export async function appWithRoutes(opts: { alarmCatalog?: AlarmCatalog } = {}):
     auth: testAuthConfig(),
     dataDir: '/nonexistent',
   });
-  const app = await buildApp({
-    config: testConfig(),
-    store,
-    engine: new ControllableEngine(),
-    alarmCatalog: opts.alarmCatalog ?? fakeCatalog,
-    beforeRoutes: async (instance) => {
-      instance.addHook('onRoute', (route) => {
-        routes.push(route);
-      });
-      await wireSecurity(instance, security, { openApiSecurity: true });
-    },
-  });
-  await app.ready();
+  let app: FastifyInstance | undefined;
+  try {
+    app = await buildApp({
+      config: testConfig(),
+      store,
+      engine: new ControllableEngine(),
+      alarmCatalog: opts.alarmCatalog ?? fakeCatalog,
+      beforeRoutes: async (instance) => {
+        instance.addHook('onRoute', (route) => {
+          routes.push(route);
+        });
+        await wireSecurity(instance, security, { openApiSecurity: true });
+        opts.extraRoutes?.(instance);
+      },
+    });
+    await app.ready();
+  } catch (err) {
+    await app?.close().catch(() => {});
+    await store.close();
+    throw err;
+  }
   return { app, routes, security };
 }
 
