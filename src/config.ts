@@ -6,7 +6,7 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync
 import { availableParallelism, totalmem } from 'node:os';
 import path from 'node:path';
 import { Cron } from 'croner';
-import { type Static, Type } from 'typebox';
+import { type Static, type TObject, Type } from 'typebox';
 import { Value } from 'typebox/value';
 import { ConfigError, schemaErrorsToIssues } from './errors.ts';
 
@@ -39,6 +39,22 @@ export const ConfigEnv = Type.Object({
   TRAILWARDEN_SANDBOX: Type.Optional(Type.Boolean()),
   PULUMI_CONFIG_PASSPHRASE: Type.Optional(Type.String({ minLength: 1 })),
   PULUMI_CONFIG_PASSPHRASE_FILE: Type.Optional(Type.String({ minLength: 1 })),
+  // Several replicas share one state bucket: https://www.pulumi.com/docs/iac/concepts/state-and-backends/
+  PULUMI_BACKEND_URL: Type.Optional(
+    Type.String({
+      pattern: '^(file|s3|gs|azblob)://',
+      maxLength: 2048,
+      description:
+        'Pulumi DIY state backend (s3://bucket?region=… for several replicas); default file://DATA_DIR/state',
+    }),
+  ),
+  PULUMI_SECRETS_PROVIDER: Type.String({
+    pattern: '^(passphrase|awskms://.+|gcpkms://.+|azurekeyvault://.+|hashivault://.+)$',
+    maxLength: 2048,
+    default: 'passphrase',
+    description:
+      'Encrypts secrets in stack state: passphrase, or a KMS key (awskms://alias/…?region=…) in production',
+  }),
   MANAGEMENT_ACCOUNT_ID: Type.Optional(Type.String({ pattern: '^[0-9]{12}$' })),
   ROLE_ARN_TEMPLATE: Type.String({
     pattern: '^arn:aws[a-z-]*:iam::.*\\{accountId\\}.*$',
@@ -46,6 +62,20 @@ export const ConfigEnv = Type.Object({
   }),
   EXTERNAL_ID: Type.Optional(Type.String({ minLength: 2, maxLength: 1224 })),
   MAX_CONCURRENT_OPERATIONS: Type.Optional(Type.Integer({ minimum: 1, maximum: 64 })),
+  TRAILWARDEN_REPLICA_ID: Type.Optional(
+    Type.String({
+      pattern: '^[A-Za-z0-9._:-]{1,128}$',
+      description:
+        "This replica's name in operation leases (the pod name); default: an id kept in DATA_DIR/run/replica-id",
+    }),
+  ),
+  OPERATION_LEASE_TTL_MS: Type.Integer({
+    minimum: 2000,
+    maximum: 600000,
+    default: 30000,
+    description:
+      "A running operation's lease, renewed every third of it; once expired another replica recovers the operation",
+  }),
   LOG_LEVEL: Type.Enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, {
     default: 'info',
   }),
@@ -107,6 +137,11 @@ export const ConfigEnv = Type.Object({
     default: 1000,
     description: 'Requests per keep-alive connection (0: no limit)',
   }),
+  // The engine's locations (src/engine/index.ts reads them from Config, never from the environment).
+  PULUMI_HOME: Type.Optional(Type.String({ minLength: 1, description: "The engine's plugins and settings" })),
+  TRAILWARDEN_SANDBOX_DIR: Type.Optional(
+    Type.String({ minLength: 1, description: "Sandbox provider's AWS-shaped state" }),
+  ),
 });
 type ConfigEnv = Static<typeof ConfigEnv>;
 
@@ -122,12 +157,20 @@ export interface Config {
   /** TRAILWARDEN_MODE; `sandbox` is always `mode === 'sandbox'`. */
   mode: Mode;
   sandbox: boolean;
-  /** Secret: never log it. */
+  /** Secret: never log it. Empty when a KMS secrets provider is configured. */
   pulumiConfigPassphrase: string;
+  /** PULUMI_BACKEND_URL; undefined: file://<dataDir>/state (one replica only). */
+  pulumiBackendUrl: string | undefined;
+  /** `passphrase` or a KMS URL (awskms://…): how new stacks encrypt their secrets. */
+  pulumiSecretsProvider: string;
   managementAccountId: string | undefined;
   roleArnTemplate: string;
   externalId: string | undefined;
   maxConcurrentOperations: number;
+  /** Names this replica in the operation leases it holds; stable across restarts on one DATA_DIR. */
+  replicaId: string;
+  /** How long a running operation's lease lasts without renewal (the holder renews every third of it). */
+  operationLeaseTtlMs: number;
   logLevel: ConfigEnv['LOG_LEVEL'];
   logFormat: ConfigEnv['LOG_FORMAT'];
   /** How long SIGTERM waits for running operations before aborting them. */
@@ -144,6 +187,10 @@ export interface Config {
   webhookSecret: string | undefined;
   /** Timeouts and caps of the HTTP server. */
   http: HttpLimits;
+  /** The engine's PULUMI_HOME: the variable, else DATA_DIR/pulumi-home (plugins live under it). */
+  pulumiHome: string;
+  /** The sandbox provider's state root: TRAILWARDEN_SANDBOX_DIR, else DATA_DIR/sandbox/state. */
+  sandboxStateDir: string;
 }
 
 /**
@@ -177,9 +224,9 @@ export const DEFAULT_HTTP_LIMITS: HttpLimits = {
   maxRequestsPerSocket: 1000,
 };
 
-function pickEnv(env: NodeJS.ProcessEnv): Record<string, string> {
+function pickEnv(env: NodeJS.ProcessEnv, schema: TObject): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const key of Object.keys(ConfigEnv.properties)) {
+  for (const key of Object.keys(schema.properties)) {
     const value = env[key];
     // An empty variable means "not set", as in most shells' `VAR= cmd`.
     if (value !== undefined && value !== '') out[key] = value;
@@ -187,19 +234,32 @@ function pickEnv(env: NodeJS.ProcessEnv): Record<string, string> {
   return out;
 }
 
-/** Validates the variables; no file system access. */
-export function parseConfigEnv(env: NodeJS.ProcessEnv): ConfigEnv {
-  const raw = pickEnv(env);
-  const value = Value.Default(ConfigEnv, Value.Convert(ConfigEnv, { ...raw }));
-  if (!Value.Check(ConfigEnv, value)) {
-    const issues = schemaErrorsToIssues([...Value.Errors(ConfigEnv, value)]).map((i) => {
+/**
+ * The one reader of environment variables: the schema's variables converted from strings, defaults
+ * applied, checked; a ConfigError lists every variable that is wrong (secrets never repeated).
+ * src/auth/config.ts reads its variables with it too.
+ */
+export function readEnv<S extends TObject>(
+  schema: S,
+  env: NodeJS.ProcessEnv,
+  secrets: ReadonlySet<string> = SECRET_VARIABLES,
+): Static<S> {
+  const raw = pickEnv(env, schema);
+  const value = Value.Default(schema, Value.Convert(schema, { ...raw }));
+  if (!Value.Check(schema, value)) {
+    const issues = schemaErrorsToIssues([...Value.Errors(schema, value)]).map((i) => {
       const key = i.path.slice(1);
-      // Secrets are never repeated in an error message.
-      const got = SECRET_VARIABLES.has(key) ? '[redacted]' : JSON.stringify(raw[key]);
+      const got = secrets.has(key) ? '[redacted]' : JSON.stringify(raw[key]);
       return `${key || '(root)'}: ${i.message} (got ${got})`;
     });
     throw new ConfigError(issues);
   }
+  return value as Static<S>;
+}
+
+/** Validates the variables; no file system access. */
+export function parseConfigEnv(env: NodeJS.ProcessEnv): ConfigEnv {
+  const value = readEnv(ConfigEnv, env);
   if (value.PULUMI_CONFIG_PASSPHRASE && value.PULUMI_CONFIG_PASSPHRASE_FILE) {
     throw new ConfigError(['set PULUMI_CONFIG_PASSPHRASE or PULUMI_CONFIG_PASSPHRASE_FILE, not both']);
   }
@@ -323,6 +383,25 @@ export function resolvePassphrase(env: ConfigEnv, dataDir: string): string {
 }
 
 /**
+ * The replica id when TRAILWARDEN_REPLICA_ID is not set: generated once into DATA_DIR/run/replica-id, so a
+ * restart on the same DATA_DIR is the same replica (it recovers its own operations at once instead of
+ * waiting for their leases to expire) and two replicas, which never share a DATA_DIR, never share an id.
+ */
+export function resolveReplicaId(dataDir: string): string {
+  const file = path.join(dataDir, 'run', 'replica-id');
+  ensurePrivateDirectory(path.dirname(file));
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  const id = `replica-${randomBytes(6).toString('hex')}`;
+  try {
+    writeFileSync(file, `${id}\n`, { mode: 0o600, flag: 'wx' });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return readFileSync(file, 'utf8').trim();
+    throw err;
+  }
+  return id;
+}
+
+/**
  * Creates a directory that holds the database or secrets as 0700, and takes the "other" bits off an
  * existing one we own (never a sticky shared directory such as /tmp), so no other user can list or read it.
  */
@@ -367,11 +446,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     databaseUrl: e.DATABASE_URL ?? `sqlite:${path.join(dataDir, 'trailwarden.db')}`,
     mode,
     sandbox: mode === 'sandbox',
-    pulumiConfigPassphrase: resolvePassphrase(e, dataDir),
+    // A KMS provider needs no passphrase: none is generated (nor required) then.
+    pulumiConfigPassphrase: e.PULUMI_SECRETS_PROVIDER === 'passphrase' ? resolvePassphrase(e, dataDir) : '',
+    pulumiSecretsProvider: e.PULUMI_SECRETS_PROVIDER,
     managementAccountId: e.MANAGEMENT_ACCOUNT_ID,
     roleArnTemplate: e.ROLE_ARN_TEMPLATE,
     externalId: e.EXTERNAL_ID,
     maxConcurrentOperations: e.MAX_CONCURRENT_OPERATIONS ?? defaultConcurrency(),
+    replicaId: e.TRAILWARDEN_REPLICA_ID ?? resolveReplicaId(dataDir),
+    operationLeaseTtlMs: e.OPERATION_LEASE_TTL_MS,
     logLevel: e.LOG_LEVEL,
     logFormat: e.LOG_FORMAT,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
@@ -389,12 +472,20 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxConnections: e.HTTP_MAX_CONNECTIONS,
       maxRequestsPerSocket: e.HTTP_MAX_REQUESTS_PER_SOCKET,
     },
+    ...engineLocations(dataDir, e),
   };
 }
 
-/** The engine's PULUMI_HOME: the variable, else DATA_DIR/pulumi-home (plugins live under it). */
-export function pulumiHomeOf(config: Pick<Config, 'dataDir'>, env = process.env): string {
-  return env.PULUMI_HOME || path.join(config.dataDir, 'pulumi-home');
+/** Where the engine keeps its things: the variables when set, else under DATA_DIR. */
+function engineLocations(
+  dataDir: string,
+  e: Partial<Pick<ConfigEnv, 'PULUMI_BACKEND_URL' | 'PULUMI_HOME' | 'TRAILWARDEN_SANDBOX_DIR'>> = {},
+): Pick<Config, 'pulumiBackendUrl' | 'pulumiHome' | 'sandboxStateDir'> {
+  return {
+    pulumiBackendUrl: e.PULUMI_BACKEND_URL,
+    pulumiHome: e.PULUMI_HOME ?? path.join(dataDir, 'pulumi-home'),
+    sandboxStateDir: e.TRAILWARDEN_SANDBOX_DIR ?? path.join(dataDir, 'sandbox', 'state'),
+  };
 }
 
 export interface AccountRole {
@@ -419,10 +510,13 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     dataDir: '/nonexistent',
     databaseUrl: 'sqlite::memory:',
     pulumiConfigPassphrase: 'test-passphrase',
+    pulumiSecretsProvider: 'passphrase',
     managementAccountId: undefined,
     roleArnTemplate: DEFAULT_ROLE_ARN_TEMPLATE,
     externalId: undefined,
     maxConcurrentOperations: 4,
+    replicaId: 'test-replica',
+    operationLeaseTtlMs: 30000,
     logLevel: 'silent',
     logFormat: 'json',
     shutdownTimeoutMs: 1000,
@@ -433,6 +527,7 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     webhookUrls: [],
     webhookSecret: undefined,
     http: DEFAULT_HTTP_LIMITS,
+    ...engineLocations(overrides.dataDir ?? '/nonexistent'),
     ...overrides,
     mode: sandbox ? 'sandbox' : 'aws',
     sandbox,

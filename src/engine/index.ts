@@ -2,18 +2,19 @@
 // only here, from TRAILWARDEN_MODE: it is never a fallback for a missing AWS plugin.
 import { join } from 'node:path';
 import { accountTrailProgram } from '../../stacks/program.ts';
-import { type Config, pulumiHomeOf, roleForAccount } from '../config.ts';
+import { type Config, roleForAccount } from '../config.ts';
 import { type AttachedProvider, installSandboxPlugin, startAttachedProvider } from '../sandbox/plugin.ts';
 import { AccountStacks } from './account-stacks.ts';
-import { DerivedIdInventory, SandboxInventory } from './inventory.ts';
+import { ApiInventory } from './inventory.ts';
 import { inheritableEnv, RUN_MARKER, startEngineProcesses } from './processes.ts';
 import type { TrailEngine } from './types.ts';
 
+/** `env` is only what the engine's child processes inherit; every setting comes from Config. */
 export async function createEngine(config: Config, env = process.env): Promise<TrailEngine> {
   // Kills what an earlier run of the service left (a CLI still updating a stack after the service
   // alone was killed, plugins whose engine is gone) before recovery touches any stack.
   const processes = startEngineProcesses(config.dataDir);
-  const stateDir = env.TRAILWARDEN_SANDBOX_DIR ?? join(config.dataDir, 'sandbox', 'state');
+  const stateDir = config.sandboxStateDir;
   const sandbox = config.sandbox
     ? {
         stateDir,
@@ -27,14 +28,16 @@ export async function createEngine(config: Config, env = process.env): Promise<T
     : undefined;
   return new AccountStacks({
     dataDir: config.dataDir,
-    backendUrl: env.PULUMI_BACKEND_URL || undefined,
-    pulumiHome: pulumiHomeOf(config, env),
+    backendUrl: config.pulumiBackendUrl,
+    pulumiHome: config.pulumiHome,
     passphrase: config.pulumiConfigPassphrase,
+    secretsProvider: config.pulumiSecretsProvider,
     sandbox,
     assumeRoleFor: (accountId) => roleForAccount(config, accountId),
     // An organization trail is owned by the management account: its ARN names that account.
     programFor: (args) => accountTrailProgram({ ...args, managementAccountId: config.managementAccountId }),
-    inventory: sandbox ? new SandboxInventory(sandbox.stateDir) : new DerivedIdInventory(),
+    // One lookup path for both modes: the sandbox provider answers the same AWS lookup functions.
+    inventory: new ApiInventory(),
     processes,
     childEnv: inheritableEnv(env),
   });
