@@ -80,10 +80,10 @@ export const MEANINGS: Record<string, { meaning: string; default?: string }> = {
   },
   RATE_LIMIT_WINDOW_MS: { meaning: 'The rate limit window' },
   BODY_LIMIT_BYTES: { meaning: 'Largest request body; beyond: 413' },
-};
-
-/** Variables the engine reads directly (not part of the validated schemas). */
-export const ENGINE_VARIABLES: Record<string, { meaning: string; default: string }> = {
+  AUTH_CACHE_TTL_MS: {
+    meaning:
+      'How long a verified token is remembered (`0`: checked on every request); a revoked service token is refused at once by the replica that revoked it, by other replicas within this time',
+  },
   PULUMI_BACKEND_URL: {
     meaning: 'Any Pulumi backend (`s3://…`, `file://…`)',
     default: '`file://DATA_DIR/state`',
@@ -93,6 +93,10 @@ export const ENGINE_VARIABLES: Record<string, { meaning: string; default: string
     meaning: "Sandbox provider's AWS-shaped state",
     default: '`DATA_DIR/sandbox/state`',
   },
+};
+
+/** Variables the Pulumi CLI finder reads (src/engine/pulumi-cli.ts; the build scripts read them too). */
+export const ENGINE_VARIABLES: Record<string, { meaning: string; default: string }> = {
   PULUMI_CLI_ROOT: {
     meaning: 'Directory of the pinned Pulumi CLI (`bin/pulumi`)',
     default: 'the build cache, then `PATH`',

@@ -6,6 +6,7 @@ import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
 import { type Logger, pino } from 'pino';
 import { accountHistoryRoutes } from './accounts/history-routes.ts';
+import { accountOperationHook } from './accounts/operation-hooks.ts';
 import { accountRoutes } from './accounts/routes.ts';
 import { AccountService } from './accounts/service.ts';
 import { SpecVersionStore } from './accounts/spec-versions.ts';
@@ -20,16 +21,19 @@ import {
   SECRET_REDACT_PATHS,
   UriTooLongError,
 } from './auth/hardening.ts';
-import { type Config, DEFAULT_HTTP_LIMITS, pulumiHomeOf, SANDBOX_NOTICE } from './config.ts';
+import { type Config, DEFAULT_HTTP_LIMITS, SANDBOX_NOTICE } from './config.ts';
 import { coverageRoutes } from './coverage/routes.ts';
 import { CoverageService } from './coverage/service.ts';
+import { driftOperationHooks } from './drift/operation-hooks.ts';
 import { driftRoutes } from './drift/routes.ts';
 import { DriftService } from './drift/service.ts';
 import type { TrailEngine } from './engine/types.ts';
 import {
   AppError,
+  DomainError,
   type FieldIssue,
   fromFrameworkError,
+  httpErrorOf,
   InternalError,
   NotFoundError,
   schemaErrorsToIssues,
@@ -204,6 +208,7 @@ function partOf(context: string | undefined): FieldIssue['in'] {
 /** Maps anything thrown in a request to a problem; unknown errors become a generic 500. */
 function toAppError(err: FastifyError | Error, log: FastifyInstance['log']): AppError {
   if (err instanceof AppError) return err;
+  if (err instanceof DomainError) return httpErrorOf(err);
   const fe = err as FastifyError;
   if (fe.validation) {
     return new AppError(
@@ -345,10 +350,30 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     logger: app.log,
     maxConcurrent: config.maxConcurrentOperations,
   });
+  // What an operation's end means for the account and its drift is theirs to say.
+  queue.use(accountOperationHook(store), ...driftOperationHooks(store));
   app.decorate('operationQueue', queue);
-  const reconciler = new Reconciler({
+
+  // With security wired (beforeRoutes → wireSecurity), applies and decommissions follow its approval policy.
+  const security = (app as unknown as FastifyInstance).security;
+  const prerequisites =
+    deps.prerequisites ??
+    new Prerequisites({
+      mode: config.mode,
+      engine,
+      pulumiHome: config.pulumiHome,
+      probeInstanceMetadata: () => probeInstanceMetadata(),
+    });
+  const operations = new OperationService(
     store,
     queue,
+    security ? { config: security.auth.approval, accountGroups: security.auth.accountGroups } : undefined,
+    () => prerequisites.assertReady(),
+  );
+  // Remediation and the reconciler's drift checks follow the same approval rules as every request.
+  const reconciler = new Reconciler({
+    store,
+    operations,
     logger: app.log,
     concurrency: config.reconcileConcurrency,
     leaseTtlMs: config.reconcileLeaseTtlMs,
@@ -375,31 +400,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     await engine.close?.();
   });
 
-  // With security wired (beforeRoutes → wireSecurity), applies and decommissions follow its approval policy.
-  const security = (app as unknown as FastifyInstance).security;
-  const prerequisites =
-    deps.prerequisites ??
-    new Prerequisites({
-      mode: config.mode,
-      engine,
-      pulumiHome: pulumiHomeOf(config),
-      probeInstanceMetadata: () => probeInstanceMetadata(),
-    });
-  const operations = new OperationService(
-    store,
-    queue,
-    security ? { config: security.auth.approval, accountGroups: security.auth.accountGroups } : undefined,
-    () => prerequisites.assertReady(),
-  );
-  // Remediation and the reconciler's drift checks follow the same approval rules as every request.
-  reconciler.useOperations(operations);
   // Versions of trail requests live next to the accounts (SqlStore); another Store keeps only the current one.
   const database = (store as { database?: SqlDatabase }).database;
   const versions = database ? new SpecVersionStore(database) : undefined;
   await versions?.init();
   const accounts = new AccountService({ store, operations, config, alarmCatalog, versions });
 
-  await app.register(accountRoutes, { accounts });
+  await app.register(accountRoutes, { accounts, operations });
   await app.register(coverageRoutes, { coverage: new CoverageService(store) });
   await app.register(accountHistoryRoutes, { store, versions });
   await app.register(operationRoutes, { operations, store, queue });

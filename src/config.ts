@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Cron } from 'croner';
-import { type Static, Type } from 'typebox';
+import { type Static, type TObject, Type } from 'typebox';
 import { Value } from 'typebox/value';
 import { ConfigError, schemaErrorsToIssues } from './errors.ts';
 
@@ -106,6 +106,14 @@ export const ConfigEnv = Type.Object({
     default: 1000,
     description: 'Requests per keep-alive connection (0: no limit)',
   }),
+  // The engine's locations (src/engine/index.ts reads them from Config, never from the environment).
+  PULUMI_BACKEND_URL: Type.Optional(
+    Type.String({ minLength: 1, description: 'Any Pulumi backend (`s3://…`, `file://…`)' }),
+  ),
+  PULUMI_HOME: Type.Optional(Type.String({ minLength: 1, description: "The engine's plugins and settings" })),
+  TRAILWARDEN_SANDBOX_DIR: Type.Optional(
+    Type.String({ minLength: 1, description: "Sandbox provider's AWS-shaped state" }),
+  ),
 });
 type ConfigEnv = Static<typeof ConfigEnv>;
 
@@ -143,6 +151,12 @@ export interface Config {
   webhookSecret: string | undefined;
   /** Timeouts and caps of the HTTP server. */
   http: HttpLimits;
+  /** PULUMI_BACKEND_URL; undefined: the DIY backend under DATA_DIR/state. */
+  pulumiBackendUrl: string | undefined;
+  /** The engine's PULUMI_HOME: the variable, else DATA_DIR/pulumi-home (plugins live under it). */
+  pulumiHome: string;
+  /** The sandbox provider's state root: TRAILWARDEN_SANDBOX_DIR, else DATA_DIR/sandbox/state. */
+  sandboxStateDir: string;
 }
 
 /**
@@ -176,9 +190,9 @@ export const DEFAULT_HTTP_LIMITS: HttpLimits = {
   maxRequestsPerSocket: 1000,
 };
 
-function pickEnv(env: NodeJS.ProcessEnv): Record<string, string> {
+function pickEnv(env: NodeJS.ProcessEnv, schema: TObject): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const key of Object.keys(ConfigEnv.properties)) {
+  for (const key of Object.keys(schema.properties)) {
     const value = env[key];
     // An empty variable means "not set", as in most shells' `VAR= cmd`.
     if (value !== undefined && value !== '') out[key] = value;
@@ -186,19 +200,32 @@ function pickEnv(env: NodeJS.ProcessEnv): Record<string, string> {
   return out;
 }
 
-/** Validates the variables; no file system access. */
-export function parseConfigEnv(env: NodeJS.ProcessEnv): ConfigEnv {
-  const raw = pickEnv(env);
-  const value = Value.Default(ConfigEnv, Value.Convert(ConfigEnv, { ...raw }));
-  if (!Value.Check(ConfigEnv, value)) {
-    const issues = schemaErrorsToIssues([...Value.Errors(ConfigEnv, value)]).map((i) => {
+/**
+ * The one reader of environment variables: the schema's variables converted from strings, defaults
+ * applied, checked; a ConfigError lists every variable that is wrong (secrets never repeated).
+ * src/auth/config.ts reads its variables with it too.
+ */
+export function readEnv<S extends TObject>(
+  schema: S,
+  env: NodeJS.ProcessEnv,
+  secrets: ReadonlySet<string> = SECRET_VARIABLES,
+): Static<S> {
+  const raw = pickEnv(env, schema);
+  const value = Value.Default(schema, Value.Convert(schema, { ...raw }));
+  if (!Value.Check(schema, value)) {
+    const issues = schemaErrorsToIssues([...Value.Errors(schema, value)]).map((i) => {
       const key = i.path.slice(1);
-      // Secrets are never repeated in an error message.
-      const got = SECRET_VARIABLES.has(key) ? '[redacted]' : JSON.stringify(raw[key]);
+      const got = secrets.has(key) ? '[redacted]' : JSON.stringify(raw[key]);
       return `${key || '(root)'}: ${i.message} (got ${got})`;
     });
     throw new ConfigError(issues);
   }
+  return value as Static<S>;
+}
+
+/** Validates the variables; no file system access. */
+export function parseConfigEnv(env: NodeJS.ProcessEnv): ConfigEnv {
+  const value = readEnv(ConfigEnv, env);
   if (value.PULUMI_CONFIG_PASSPHRASE && value.PULUMI_CONFIG_PASSPHRASE_FILE) {
     throw new ConfigError(['set PULUMI_CONFIG_PASSPHRASE or PULUMI_CONFIG_PASSPHRASE_FILE, not both']);
   }
@@ -371,12 +398,20 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxConnections: e.HTTP_MAX_CONNECTIONS,
       maxRequestsPerSocket: e.HTTP_MAX_REQUESTS_PER_SOCKET,
     },
+    ...engineLocations(dataDir, e),
   };
 }
 
-/** The engine's PULUMI_HOME: the variable, else DATA_DIR/pulumi-home (plugins live under it). */
-export function pulumiHomeOf(config: Pick<Config, 'dataDir'>, env = process.env): string {
-  return env.PULUMI_HOME || path.join(config.dataDir, 'pulumi-home');
+/** Where the engine keeps its things: the variables when set, else under DATA_DIR. */
+function engineLocations(
+  dataDir: string,
+  e: Partial<Pick<ConfigEnv, 'PULUMI_BACKEND_URL' | 'PULUMI_HOME' | 'TRAILWARDEN_SANDBOX_DIR'>> = {},
+): Pick<Config, 'pulumiBackendUrl' | 'pulumiHome' | 'sandboxStateDir'> {
+  return {
+    pulumiBackendUrl: e.PULUMI_BACKEND_URL,
+    pulumiHome: e.PULUMI_HOME ?? path.join(dataDir, 'pulumi-home'),
+    sandboxStateDir: e.TRAILWARDEN_SANDBOX_DIR ?? path.join(dataDir, 'sandbox', 'state'),
+  };
 }
 
 export interface AccountRole {
@@ -415,6 +450,7 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     webhookUrls: [],
     webhookSecret: undefined,
     http: DEFAULT_HTTP_LIMITS,
+    ...engineLocations(overrides.dataDir ?? '/nonexistent'),
     ...overrides,
     mode: sandbox ? 'sandbox' : 'aws',
     sandbox,

@@ -173,6 +173,7 @@ export const OPERATION_ERROR_CATALOGUE = {
   interrupted_by_shutdown: 'The service was shut down while the operation ran. Retry it',
   approval_rejected: 'An approver rejected the operation; the message carries their reason',
   drift_report_failed: 'The drift check ran but its report could not be built or stored',
+  operation_hook_failed: 'The run succeeded but what its feature keeps from it could not be stored',
 } as const satisfies Record<string, string>;
 
 export type OperationErrorCode = keyof typeof OPERATION_ERROR_CATALOGUE;
@@ -286,6 +287,34 @@ export function fromFrameworkError(err: { statusCode?: number; code?: string; me
     mapped && ERROR_CATALOGUE[mapped].status === status ? mapped : own.length === 1 ? own[0]! : 'bad_request';
   const title = STATUS_TITLES[ERROR_CATALOGUE[code].status] ?? 'Bad request';
   return new AppError(ERROR_CATALOGUE[code].status, code, title, err.message);
+}
+
+/**
+ * A refusal by the domain (queue, services), free of HTTP: its `code` is a catalogue code, and the edge
+ * (httpErrorOf, app.ts's error handler) renders it with the status the catalogue gives that code. Code
+ * below the routes throws these, so it can run without a web server (the reconciler, the CLI, tests).
+ */
+export class DomainError extends Error {
+  readonly code: ErrorCode;
+  constructor(code: ErrorCode, detail: string, opts?: { cause?: unknown }) {
+    super(detail, opts?.cause === undefined ? undefined : { cause: opts.cause });
+    this.name = new.target.name;
+    this.code = code;
+  }
+}
+
+const DOMAIN_TITLES: Record<number, string> = {
+  403: 'Forbidden',
+  404: 'Not found',
+  409: 'Conflict',
+  412: 'Precondition failed',
+  428: 'Precondition required',
+};
+
+/** The HTTP rendering of a domain error: the catalogue's status for its code, the same titles as AppError's classes. */
+export function httpErrorOf(err: DomainError): AppError {
+  const status = ERROR_CATALOGUE[err.code].status;
+  return new AppError(status, err.code, DOMAIN_TITLES[status] ?? 'Bad request', err.message, { cause: err });
 }
 
 export class ValidationFailedError extends AppError {

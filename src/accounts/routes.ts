@@ -3,7 +3,9 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { problemResponses } from '../errors.ts';
 import { NextCursorSchema } from '../openapi/cursor.ts';
-import { acceptedOperation, OperationAccepted, WaitQuery } from '../operations/schemas.ts';
+import { enqueueHandler } from '../operations/enqueue-route.ts';
+import { OperationAccepted, WaitQuery } from '../operations/schemas.ts';
+import type { OperationService } from '../operations/service.ts';
 import {
   AccountListQuery,
   AccountParams,
@@ -39,10 +41,10 @@ const PutIfMatchHeaders = Type.Object({
   ),
 });
 
-export const accountRoutes: FastifyPluginAsyncTypebox<{ accounts: AccountService }> = async (
-  app,
-  { accounts },
-) => {
+export const accountRoutes: FastifyPluginAsyncTypebox<{
+  accounts: AccountService;
+  operations: Pick<OperationService, 'enqueueForAccount'>;
+}> = async (app, { accounts, operations }) => {
   app.get(
     '/v1/accounts',
     {
@@ -160,15 +162,7 @@ export const accountRoutes: FastifyPluginAsyncTypebox<{ accounts: AccountService
         response: { 202: OperationAccepted, ...problemResponses(404, 409, 412) },
       },
     },
-    async (req, reply) => {
-      const op = await accounts.decommission(req.params.accountId, {
-        retainData: req.query.retainData ?? true,
-        wait: req.query.wait ?? true,
-        ifMatch: req.headers['if-match'],
-        principal: req.principal,
-      });
-      return acceptedOperation(reply, op);
-    },
+    enqueueHandler(operations, 'destroy'),
   );
 
   app.get(

@@ -158,13 +158,6 @@ export class AccountService {
     return this.#stateOf(account);
   }
 
-  decommission(
-    accountId: string,
-    opts: { retainData: boolean; wait: boolean; ifMatch: string | undefined; principal?: Principal | null },
-  ): Promise<OperationRecord> {
-    return this.#operations.enqueueForAccount(accountId, 'destroy', opts);
-  }
-
   async list(
     query: {
       limit?: number | undefined;

@@ -1,12 +1,13 @@
 // One audit entry per mutating call (onResponse, outcome = status code), the admin routes that read and
 // verify the trail, and the hook-up of operation state changes.
-import type { EventEmitter } from 'node:events';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
+import type { FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
 import { Type } from 'typebox';
-import { unencapsulated } from '../auth/plugin.ts';
 import { problemResponses } from '../errors.ts';
 import { CursorSchema, decodeSeqCursor, encodeSeqCursor, NextCursorSchema } from '../openapi/cursor.ts';
+import type { Actor, OperationEventMap } from '../operations/queue.ts';
+import type { OperationRecord } from '../store/types.ts';
 import type { AuditInput, AuditLog } from './log.ts';
 
 declare module 'fastify' {
@@ -52,11 +53,16 @@ async function auditPluginImpl(app: FastifyInstance, opts: AuditPluginOptions): 
   });
 }
 
-/** Register before the routes; not encapsulated, so it sees every route's responses. */
-export const auditPlugin = unencapsulated(
-  auditPluginImpl as FastifyPluginAsync<AuditPluginOptions>,
-  'trailwarden-audit',
-);
+/**
+ * Register before the routes; not encapsulated (fastify-plugin), so it sees every route's responses.
+ * It records req.principal and req.accessAccountId, which the auth plugin sets: Fastify checks the order.
+ */
+export const auditPlugin = fp(auditPluginImpl, {
+  name: 'trailwarden-audit',
+  fastify: '5.x',
+  dependencies: ['trailwarden-auth'],
+  decorators: { request: ['principal', 'accessAccountId'] },
+});
 
 const AuditEntrySchema = Type.Object(
   {
@@ -147,20 +153,24 @@ export const auditRoutes: FastifyPluginAsyncTypebox<{ audit: AuditLog }> = async
   );
 };
 
+/** What this listener needs of the queue: its events, typed by OperationEventMap. */
+interface OperationEvents {
+  on<E extends keyof OperationEventMap>(event: E, fn: (...args: OperationEventMap[E]) => void): unknown;
+  off<E extends keyof OperationEventMap>(event: E, fn: (...args: OperationEventMap[E]) => void): unknown;
+}
+
 /**
  * Appends an entry for every operation state change the queue reports: `operation.<state>` with the
- * operation id and kind. Listens to `started` and `settled`, and to `queued`, `pending-approval`, `approved`,
- * `rejected` (emitted as `(operation, { id, name }?)` with the principal) when the queue emits them. Returns a function that stops listening.
+ * operation id and kind, and the principal who asked or decided when there is one. Returns a function
+ * that stops listening.
  */
 export function auditOperationQueue(
-  queue: EventEmitter,
+  queue: OperationEvents,
   audit: AuditLog,
   log: { error(obj: object, msg: string): void },
 ): () => void {
-  type Op = { id: string; accountId: string; kind: string; state: string; error?: { code: string } | null };
-  type Who = { id: string; name?: string } | undefined;
   /** `state` is what the operation became; settled events carry their final state in the record. */
-  const record = (op: Op, state: string, who?: Who) => {
+  const record = (op: OperationRecord, state: string, who?: Actor) => {
     audit
       .append({
         actor: who?.id ?? 'system',
@@ -172,16 +182,24 @@ export function auditOperationQueue(
       })
       .catch((err: unknown) => log.error({ err, operationId: op.id }, 'could not append to the audit log'));
   };
-  const listeners: [string, (op: Op, who?: Who) => void][] = [
-    ['queued', (op, who) => record(op, 'queued', who)],
-    ['pending-approval', (op, who) => record(op, 'pending-approval', who)],
-    ['approved', (op, who) => record(op, 'approved', who)],
-    ['rejected', (op, who) => record(op, 'rejected', who)],
-    ['started', (op) => record(op, 'running')],
-    ['settled', (op) => record(op, op.state)],
-  ];
-  for (const [event, fn] of listeners) queue.on(event, fn);
+  const onQueued = (op: OperationRecord, who: Actor | undefined) => record(op, 'queued', who);
+  const onPending = (op: OperationRecord, who: Actor | undefined) => record(op, 'pending-approval', who);
+  const onApproved = (op: OperationRecord, who: Actor) => record(op, 'approved', who);
+  const onRejected = (op: OperationRecord, who: Actor) => record(op, 'rejected', who);
+  const onStarted = (op: OperationRecord) => record(op, 'running');
+  const onSettled = (op: OperationRecord) => record(op, op.state);
+  queue.on('queued', onQueued);
+  queue.on('pending-approval', onPending);
+  queue.on('approved', onApproved);
+  queue.on('rejected', onRejected);
+  queue.on('started', onStarted);
+  queue.on('settled', onSettled);
   return () => {
-    for (const [event, fn] of listeners) queue.off(event, fn);
+    queue.off('queued', onQueued);
+    queue.off('pending-approval', onPending);
+    queue.off('approved', onApproved);
+    queue.off('rejected', onRejected);
+    queue.off('started', onStarted);
+    queue.off('settled', onSettled);
   };
 }

@@ -2,12 +2,12 @@
 // strict CSP, request body limits, and the pino redaction of secrets.
 import { type IncomingMessage, type Server, type ServerResponse, STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
-import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
-import type { FastifyInstance, FastifyPluginAsync, FastifyRequest, RouteOptions } from 'fastify';
+import type { FastifyInstance, FastifyRequest, RouteOptions } from 'fastify';
+import fp from 'fastify-plugin';
+import helmet from 'helmet';
 import { AppError, type ErrorCode } from '../errors.ts';
 import { checkBounds, type SchemaViolation, withoutPrimitiveUniqueItems } from '../schema-bounds.ts';
-import { unencapsulated } from './plugin.ts';
 
 /**
  * Paths pino must censor, on top of src/app.ts REDACT_PATHS: bearer tokens in headers wherever a request
@@ -117,16 +117,44 @@ export function rateLimitKey(req: FastifyRequest): string {
   return req.principal ? `p:${req.principal.id}` : `ip:${req.ip}`;
 }
 
+/**
+ * The security headers (helmet: CSP, HSTS when asked, nosniff, frame and referrer policies…), computed
+ * once: they depend on the options only. @fastify/helmet rebuilt helmet's middleware, and so every
+ * header value, on each request; here helmet writes them into a recorder once, and every reply gets the
+ * recorded set.
+ */
+export function securityHeaders(opts: Pick<HardeningOptions, 'hsts'>): Record<string, string> {
+  const headers: Record<string, string> = {};
+  const recorder = {
+    setHeader(name: string, value: number | string | readonly string[]) {
+      headers[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : String(value);
+    },
+    removeHeader(name: string) {
+      delete headers[name.toLowerCase()];
+    },
+  };
+  helmet({
+    contentSecurityPolicy: { useDefaults: false, directives: CSP_DIRECTIVES },
+    hsts: opts.hsts ? { maxAge: 31536000, includeSubDomains: true } : false,
+    crossOriginEmbedderPolicy: false,
+    referrerPolicy: { policy: 'no-referrer' },
+  })({} as IncomingMessage, recorder as unknown as ServerResponse, (err?: unknown) => {
+    if (err) throw err;
+  });
+  return headers;
+}
+
 async function hardeningImpl(app: FastifyInstance, opts: HardeningOptions): Promise<void> {
   // Routes that do not set their own bodyLimit get the configured one.
   app.addHook('onRoute', (route: RouteOptions) => {
     if (route.bodyLimit === undefined) route.bodyLimit = opts.bodyLimitBytes;
   });
-  await app.register(helmet, {
-    contentSecurityPolicy: { useDefaults: false, directives: CSP_DIRECTIVES },
-    hsts: opts.hsts ? { maxAge: 31536000, includeSubDomains: true } : false,
-    crossOriginEmbedderPolicy: false,
-    referrerPolicy: { policy: 'no-referrer' },
+  // Before the auth plugin's hook: 401/403 carry them too. A plain function, not an async one: the
+  // cheapest hook Fastify runs.
+  const headers = securityHeaders(opts);
+  app.addHook('onRequest', (_req, reply, done) => {
+    reply.headers(headers);
+    done();
   });
   // The rate limit adds a route-level onRequest hook; route-level hooks run after all app-level ones, so
   // the auth plugin's hook has already set req.principal when the key is computed, whatever the order.
@@ -144,11 +172,11 @@ async function hardeningImpl(app: FastifyInstance, opts: HardeningOptions): Prom
   });
 }
 
-/** Register before the auth plugin (helmet's headers then reach 401/403 too) and before any route. Not encapsulated. */
-export const hardeningPlugin = unencapsulated(
-  hardeningImpl as FastifyPluginAsync<HardeningOptions>,
-  'trailwarden-hardening',
-);
+/**
+ * Register before the auth plugin (helmet's headers then reach 401/403 too) and before any route. Not
+ * encapsulated (fastify-plugin); the auth plugin names it as a dependency.
+ */
+export const hardeningPlugin = fp(hardeningImpl, { name: 'trailwarden-hardening', fastify: '5.x' });
 
 /** Why the server closed a client's connection (counted and logged). */
 export type ConnectionCloseReason =

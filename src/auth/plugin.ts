@@ -1,6 +1,7 @@
 // Authentication (bearer: service token or OIDC JWT) and authorization (role + account scope) for
 // every route, from the route's config.access declaration (see access.ts).
-import type { FastifyInstance, FastifyPluginAsync, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
 import { AppError, InternalError } from '../errors.ts';
 import {
   type AccountLocator,
@@ -32,37 +33,74 @@ declare module 'fastify' {
   }
 }
 
-/** Marks a plugin as not encapsulated, so its hooks and decorators apply to the whole app (as fastify-plugin does). */
-export function unencapsulated<T extends FastifyPluginAsync<never>>(plugin: T, name: string): T {
-  const p = plugin as unknown as Record<symbol, unknown>;
-  p[Symbol.for('skip-override')] = true;
-  p[Symbol.for('fastify.display-name')] = name;
-  return plugin;
-}
-
 export interface Authenticator {
   /** The principal of a bearer token; throws UnauthorizedError (never echoing the token) otherwise. */
   authenticate(token: string): Promise<Principal>;
+  /** Drops what the cache holds for a principal (a revoked service token): effective at once here. */
+  forget(principalId: string): void;
 }
 
+/** Verified tokens the cache holds at most; past it the oldest is dropped (every input bounded). */
+export const AUTH_CACHE_MAX_ENTRIES = 10_000;
+
+/** When a verified token stops being valid by itself: a JWT's exp, a service token's expiresAt. */
+function validUntil(token: string, principal: Principal): number {
+  if (principal.expiresAt) return Date.parse(principal.expiresAt);
+  if (principal.kind === 'oidc') {
+    // Verified already: the payload is well-formed and carries exp (a required claim, jwt.ts).
+    const payload = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8')) as {
+      exp?: unknown;
+    };
+    if (typeof payload.exp === 'number') return payload.exp * 1000;
+  }
+  return Number.POSITIVE_INFINITY;
+}
+
+/**
+ * Verifying a token costs a database read (service token) or a signature check (JWT) per request; a
+ * verified one is remembered for cacheTtlMs (keyed by its SHA-256, never the token), never past its own
+ * expiry. Revoking a service token calls forget() on this replica, so it is refused at once here; other
+ * replicas hold it at most cacheTtlMs longer (AUTH_CACHE_TTL_MS; 0 turns the cache off). Failures are
+ * not remembered.
+ */
 export function createAuthenticator(opts: {
   serviceTokens: ServiceTokenStore;
   jwt?: JwtVerifier | undefined;
   /** SHA-256 hex of the bootstrap admin token; undefined when bootstrap is disabled. */
   bootstrapHash?: string | undefined;
+  cacheTtlMs?: number;
+  now?: () => Date;
 }): Authenticator {
+  const ttl = opts.cacheTtlMs ?? 0;
+  const now = () => (opts.now ? opts.now().getTime() : Date.now());
+  const cache = new Map<string, { principal: Principal; until: number }>();
+  const verify = async (token: string, hash: string): Promise<Principal> => {
+    // The bootstrap token may come from an operator's file in any shape: compared first, in constant time.
+    if (opts.bootstrapHash && sameHash(hash, opts.bootstrapHash)) return BOOTSTRAP_PRINCIPAL;
+    if (isServiceTokenShaped(token)) {
+      const principal = await opts.serviceTokens.authenticate(token);
+      if (!principal) throw new UnauthorizedError('The service token is unknown, revoked or expired.');
+      return principal;
+    }
+    if (!opts.jwt)
+      throw new UnauthorizedError('OIDC tokens are not accepted: no identity provider is configured.');
+    return opts.jwt.verify(token);
+  };
   return {
     async authenticate(token) {
-      // The bootstrap token may come from an operator's file in any shape: compared first, in constant time.
-      if (opts.bootstrapHash && sameHash(hashToken(token), opts.bootstrapHash)) return BOOTSTRAP_PRINCIPAL;
-      if (isServiceTokenShaped(token)) {
-        const principal = await opts.serviceTokens.authenticate(token);
-        if (!principal) throw new UnauthorizedError('The service token is unknown, revoked or expired.');
-        return principal;
-      }
-      if (!opts.jwt)
-        throw new UnauthorizedError('OIDC tokens are not accepted: no identity provider is configured.');
-      return opts.jwt.verify(token);
+      const hash = hashToken(token);
+      if (ttl <= 0) return verify(token, hash);
+      const at = now();
+      const hit = cache.get(hash);
+      if (hit && hit.until > at) return hit.principal;
+      if (hit) cache.delete(hash);
+      const principal = await verify(token, hash);
+      if (cache.size >= AUTH_CACHE_MAX_ENTRIES) cache.delete(cache.keys().next().value!);
+      cache.set(hash, { principal, until: Math.min(at + ttl, validUntil(token, principal)) });
+      return principal;
+    },
+    forget(principalId) {
+      for (const [hash, entry] of cache) if (entry.principal.id === principalId) cache.delete(hash);
     },
   };
 }
@@ -222,13 +260,15 @@ async function authPluginImpl(app: FastifyInstance, opts: AuthPluginOptions): Pr
 }
 
 /**
- * Register before any route (it installs the declaration check as an onRoute hook). Not encapsulated:
- * its hooks apply to the whole app.
+ * Register before any route (it installs the declaration check as an onRoute hook). Not encapsulated
+ * (fastify-plugin): its hooks apply to the whole app. After hardening, so 401/403 carry helmet's headers
+ * and failed attempts count against the rate limit: Fastify refuses to boot otherwise.
  */
-export const authPlugin = unencapsulated(
-  authPluginImpl as FastifyPluginAsync<AuthPluginOptions>,
-  'trailwarden-auth',
-);
+export const authPlugin = fp(authPluginImpl, {
+  name: 'trailwarden-auth',
+  fastify: '5.x',
+  dependencies: ['trailwarden-hardening'],
+});
 
 /** For a handler: the authenticated principal (throws 401 on a route that has none). */
 export function requirePrincipal(req: FastifyRequest): Principal {

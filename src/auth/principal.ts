@@ -21,6 +21,8 @@ export interface Principal {
   accounts: string[];
   /** For a service token: the principal that created it (four-eyes checks treat them as one person). */
   owner?: string;
+  /** For a service token: when it expires (ISO 8601); the authentication cache never holds it longer. */
+  expiresAt?: string;
 }
 
 /** Account groups from configuration: `group:<name>` in a grant stands for these account ids. */

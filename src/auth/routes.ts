@@ -59,7 +59,9 @@ export const serviceTokenRoutes: FastifyPluginAsyncTypebox<{
   tokens: ServiceTokenStore;
   maxDays: number;
   accountGroups?: AccountGroups;
-}> = async (app, { tokens, maxDays, accountGroups = {} }) => {
+  /** Called once a token is revoked (the authentication cache forgets it). */
+  onRevoked?: (id: string) => void;
+}> = async (app, { tokens, maxDays, accountGroups = {}, onRevoked }) => {
   const admin = { access: { role: 'admin' as const } };
 
   app.post(
@@ -165,6 +167,7 @@ export const serviceTokenRoutes: FastifyPluginAsyncTypebox<{
       const principal = requirePrincipal(req);
       const revoked = await tokens.revoke(req.params.id, principal.id);
       if (!revoked) throw new NotFoundError('service_token', `Service token ${req.params.id} not found`);
+      onRevoked?.(revoked.id);
       req.auditDetails = { serviceTokenId: revoked.id, name: revoked.name };
       reply.code(204);
     },

@@ -176,6 +176,7 @@ export class ServiceTokenStore {
       accounts: record.accounts,
       // Four-eyes checks treat a token and its creator as one person.
       owner: record.createdBy,
+      expiresAt: record.expiresAt,
     };
   }
 }

@@ -65,7 +65,13 @@ export async function createSecurity(deps: {
     auth: deps.auth,
     tokens,
     audit,
-    authenticator: createAuthenticator({ serviceTokens: tokens, jwt, bootstrapHash }),
+    authenticator: createAuthenticator({
+      serviceTokens: tokens,
+      jwt,
+      bootstrapHash,
+      cacheTtlMs: deps.auth.authCacheTtlMs,
+      ...(deps.now ? { now: deps.now } : {}),
+    }),
   };
 }
 
@@ -104,6 +110,8 @@ export async function wireSecurity<L extends FastifyBaseLogger>(
     tokens: security.tokens,
     maxDays: auth.serviceTokenMaxDays,
     accountGroups: auth.accountGroups,
+    // A revoked token is refused at once on this replica, whatever the authentication cache holds.
+    onRevoked: (id: string) => security.authenticator.forget(`svc:${id}`),
   });
   await app.register(auditRoutes, { audit: security.audit });
 }

@@ -4,6 +4,7 @@ import { Type } from 'typebox';
 import { AccountParams, AccountStatusSchema, DriftSeveritySchema, IfMatch } from '../accounts/schemas.ts';
 import { problemResponses } from '../errors.ts';
 import { CursorSchema, decodeKeyCursor, encodeKeyCursor, NextCursorSchema } from '../openapi/cursor.ts';
+import { enqueueHandler } from '../operations/enqueue-route.ts';
 import { acceptedOperation, OperationAccepted, WaitQuery } from '../operations/schemas.ts';
 import type { OperationService } from '../operations/service.ts';
 import { REMEDIATION_POLICIES } from '../store/types.ts';
@@ -152,14 +153,7 @@ export const driftRoutes: FastifyPluginAsyncTypebox<{
         response: { 202: OperationAccepted, ...problemResponses(400, 404, 409, 412) },
       },
     },
-    async (req, reply) => {
-      const op = await operations.enqueueForAccount(req.params.accountId, 'refresh-preview', {
-        wait: req.query.wait ?? true,
-        ifMatch: req.headers['if-match'],
-        principal: req.principal,
-      });
-      return acceptedOperation(reply, op);
-    },
+    enqueueHandler(operations, 'refresh-preview'),
   );
 
   app.get(

@@ -2,17 +2,18 @@
 // only here, from TRAILWARDEN_MODE: it is never a fallback for a missing AWS plugin.
 import { join } from 'node:path';
 import { accountTrailProgram } from '../../stacks/program.ts';
-import { type Config, pulumiHomeOf, roleForAccount } from '../config.ts';
+import { type Config, roleForAccount } from '../config.ts';
 import { installSandboxPlugin } from '../sandbox/plugin.ts';
 import { AccountStacks } from './account-stacks.ts';
 import { ApiInventory } from './inventory.ts';
 import { inheritableEnv, startEngineProcesses } from './processes.ts';
 import type { TrailEngine } from './types.ts';
 
+/** `env` is only what the engine's child processes inherit; every setting comes from Config. */
 export async function createEngine(config: Config, env = process.env): Promise<TrailEngine> {
   const sandbox = config.sandbox
     ? {
-        stateDir: env.TRAILWARDEN_SANDBOX_DIR ?? join(config.dataDir, 'sandbox', 'state'),
+        stateDir: config.sandboxStateDir,
         pluginBinDir: await installSandboxPlugin(join(config.dataDir, 'sandbox', 'bin')),
       }
     : undefined;
@@ -21,8 +22,8 @@ export async function createEngine(config: Config, env = process.env): Promise<T
   const processes = startEngineProcesses(config.dataDir);
   return new AccountStacks({
     dataDir: config.dataDir,
-    backendUrl: env.PULUMI_BACKEND_URL || undefined,
-    pulumiHome: pulumiHomeOf(config, env),
+    backendUrl: config.pulumiBackendUrl,
+    pulumiHome: config.pulumiHome,
     passphrase: config.pulumiConfigPassphrase,
     sandbox,
     assumeRoleFor: (accountId) => roleForAccount(config, accountId),

@@ -2,10 +2,14 @@
 // says so, so work survives a restart. In memory are only the AbortControllers of the operations this
 // process runs. Per account, operations run one at a time in enqueue order; across accounts up to
 // `maxConcurrent` run at once.
+//
+// The queue knows operations only. What an operation's end means for an account (its status, its
+// drift report) belongs to the feature that owns it and is plugged in at wiring time as an
+// OperationHook (src/accounts/operation-hooks.ts, src/drift/operation-hooks.ts); what happened is told
+// through typed events (OperationEventMap) that the audit trail and the event streams listen to.
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { setTimeout as delay } from 'node:timers/promises';
-import { buildDriftReport, type DriftReport } from '../drift/report.ts';
 import { describeRecovery } from '../engine/recovery.ts';
 import type {
   EngineEvent,
@@ -14,10 +18,9 @@ import type {
   RunOptions,
   TrailEngine,
 } from '../engine/types.ts';
-import { ConflictError, isOperationErrorCode, NotFoundError, type OperationErrorCode } from '../errors.ts';
+import { DomainError, isOperationErrorCode, type OperationErrorCode } from '../errors.ts';
 import {
   type AccountPatch,
-  type DriftSeverity,
   FINAL_OPERATION_STATES,
   type OperationError,
   type OperationEventRecord,
@@ -55,6 +58,56 @@ export interface Actor {
   id: string;
   name?: string;
   owner?: string | undefined;
+}
+
+/**
+ * What the queue tells its listeners, as graphile-worker's WorkerEventMap: the event name and its
+ * arguments. They are wake-up hints for this process (and feed the audit trail); readers always read
+ * the database.
+ */
+export interface OperationEventMap {
+  /** Created and waiting for its turn; `requestedBy` is who asked. */
+  queued: [operation: OperationRecord, requestedBy: Actor | undefined];
+  /** Created and waiting for an approver (four eyes). */
+  'pending-approval': [operation: OperationRecord, requestedBy: Actor | undefined];
+  approved: [operation: OperationRecord, by: Actor];
+  rejected: [operation: OperationRecord, by: Actor];
+  /** Claimed by this process; the engine is about to run it. */
+  started: [operation: OperationRecord];
+  /** In a final state (succeeded, failed, cancelled, interrupted), as stored. */
+  settled: [operation: OperationRecord];
+  /** New engine events of the operation are stored. */
+  events: [operationId: string];
+}
+
+/** An operation's end as its hooks see it: the state it ends in, the engine's result and its events. */
+export interface FinishedRun {
+  operation: OperationRecord;
+  state: OperationState;
+  /** The engine's result (a succeeded run only). */
+  result?: OperationResult | undefined;
+  /** The run's engine events, in order, when a hook of its kind asked to keep them (else empty). */
+  events: readonly EngineEvent[];
+  now: Date;
+}
+
+/**
+ * What a feature does when operations of some kinds start and end, registered with use() at wiring
+ * time. The account patches all hooks return are merged (in registration order) and stored in one
+ * transaction with the operation's state, so an account never shows a state its operation has not.
+ */
+export interface OperationHook {
+  kinds: readonly OperationKind[];
+  /** Keep the run's engine events in memory for finished() (a drift check builds its report from them). */
+  keepEvents?: boolean;
+  /** The account's state while the operation runs (an apply: applying). */
+  started?(operation: OperationRecord): AccountPatch | undefined;
+  /**
+   * The account's state once the operation ended (also for one interrupted by a restart). Throwing on
+   * a succeeded run fails the operation with the error's code (else `operation_hook_failed`); the
+   * hooks are then asked again with the failed state.
+   */
+  finished?(run: FinishedRun): AccountPatch | undefined | Promise<AccountPatch | undefined>;
 }
 
 export interface OperationQueueOptions {
@@ -101,12 +154,6 @@ function retryOptions(options: OperationOptions): OperationOptions {
   return rest;
 }
 
-/** The account's drift state from its latest report: none when clean, unknown when resources went unread. */
-export function driftSeverityOfReport(report: DriftReport): DriftSeverity {
-  if (report.severity) return report.severity;
-  return report.clean ? 'none' : 'unknown';
-}
-
 /** The engine's code and message (EngineError carries what the engine itself said as engineMessage). */
 function errorOf(err: unknown, fallbackCode: OperationErrorCode | ''): OperationError {
   const e = err as { code?: unknown; message?: unknown; engineMessage?: unknown } | undefined;
@@ -118,13 +165,8 @@ function errorOf(err: unknown, fallbackCode: OperationErrorCode | ''): Operation
   return engineMessage && engineMessage !== message ? { code, message, engineMessage } : { code, message };
 }
 
-/**
- * Events: 'queued' (op, requester?), 'pending-approval' (op, requester?), 'approved' / 'rejected'
- * (op, approver), 'started' (op), 'settled' (op, final state), 'events' (operationId) after new events
- * are persisted. They are wake-up hints for this process (and feed the audit trail); readers always
- * read the database.
- */
-export class OperationQueue extends EventEmitter {
+/** Runs operations; tells what happened through OperationEventMap's events. */
+export class OperationQueue extends EventEmitter<OperationEventMap> {
   readonly #store: Store;
   readonly #engine: TrailEngine;
   readonly #log: QueueLogger;
@@ -132,6 +174,7 @@ export class OperationQueue extends EventEmitter {
   readonly #now: () => Date;
   readonly #cancelPollMs: number;
   readonly #running = new Map<string, RunningOperation>();
+  readonly #hooks: OperationHook[] = [];
   #pumping: Promise<void> | undefined;
   #pumpAgain = false;
   #started = false;
@@ -151,6 +194,29 @@ export class OperationQueue extends EventEmitter {
 
   #iso(): string {
     return this.#now().toISOString();
+  }
+
+  /** Registers what a feature does when operations of its kinds start and end (before start()). */
+  use(...hooks: OperationHook[]): this {
+    this.#hooks.push(...hooks);
+    return this;
+  }
+
+  #hooksOf(kind: OperationKind): OperationHook[] {
+    return this.#hooks.filter((h) => h.kinds.includes(kind));
+  }
+
+  /** The account's state once the operation started: the hooks' patches merged. */
+  #startPatch(op: OperationRecord): AccountPatch | undefined {
+    const patches = this.#hooksOf(op.kind).map((h) => h.started?.(op));
+    return patches.some(Boolean) ? Object.assign({}, ...patches) : undefined;
+  }
+
+  /** The account's state once the operation ended: the hooks' patches merged (throws when a hook does). */
+  async #endPatch(run: FinishedRun): Promise<AccountPatch> {
+    const patch: AccountPatch = {};
+    for (const hook of this.#hooksOf(run.operation.kind)) Object.assign(patch, await hook.finished?.(run));
+    return patch;
   }
 
   /** Number of operations this process is running now. */
@@ -192,17 +258,16 @@ export class OperationQueue extends EventEmitter {
         error = await this.#recover(op.accountId);
         recovered.set(op.accountId, error);
       }
+      let patch: AccountPatch = {};
+      try {
+        patch = await this.#endPatch({ operation: op, state: 'interrupted', events: [], now: this.#now() });
+      } catch (err) {
+        this.#log.error({ err, operationId: op.id }, 'an operation hook failed on an interrupted operation');
+      }
       const marked = await this.#store.updateOperation(
         op.id,
         { state: 'interrupted', finishedAt: this.#iso(), error },
-        {
-          ifState: 'running',
-          account: {
-            accountId: op.accountId,
-            patch: this.#accountPatchOnEnd(op, 'interrupted'),
-            now: this.#iso(),
-          },
-        },
+        { ifState: 'running', account: { accountId: op.accountId, patch, now: this.#iso() } },
       );
       if (!marked) continue;
       this.#log.warn({ operationId: op.id, accountId: op.accountId }, 'operation interrupted by restart');
@@ -274,7 +339,7 @@ export class OperationQueue extends EventEmitter {
       { requireIdle: input.wait === false },
     );
     if (!op) {
-      throw new ConflictError(
+      throw new DomainError(
         'operation_in_progress',
         `Account ${input.accountId} has a queued or running operation; retry later or allow waiting.`,
       );
@@ -299,7 +364,7 @@ export class OperationQueue extends EventEmitter {
     reason?: string,
   ): Promise<OperationRecord> {
     const op = await this.#store.getOperation(id);
-    if (!op) throw new NotFoundError('operation', `Operation ${id} not found`);
+    if (!op) throw new DomainError('operation_not_found', `Operation ${id} not found`);
     // Who decided and why stay on the operation (shown with it), next to approvedBy.
     const options = {
       ...op.options,
@@ -321,7 +386,7 @@ export class OperationQueue extends EventEmitter {
           };
     const done = await this.#store.updateOperation(id, patch, { ifState: 'pending-approval' });
     if (!done) {
-      throw new ConflictError(
+      throw new DomainError(
         'operation_not_pending_approval',
         `Operation ${id} is ${(await this.#store.getOperation(id))?.state ?? op.state}, not pending-approval`,
       );
@@ -340,7 +405,7 @@ export class OperationQueue extends EventEmitter {
   /** Queued: cancelled at once. Running here: the engine is told to cancel via the AbortSignal. */
   async cancel(id: string): Promise<OperationRecord> {
     let op = await this.#store.getOperation(id);
-    if (!op) throw new NotFoundError('operation', `Operation ${id} not found`);
+    if (!op) throw new DomainError('operation_not_found', `Operation ${id} not found`);
     if (op.state === 'queued' || op.state === 'pending-approval') {
       const cancelled = await this.#store.updateOperation(
         id,
@@ -369,7 +434,7 @@ export class OperationQueue extends EventEmitter {
       }
       return (await this.#store.getOperation(id))!;
     }
-    throw new ConflictError('operation_finished', `Operation ${id} is already ${op.state}`);
+    throw new DomainError('operation_finished', `Operation ${id} is already ${op.state}`);
   }
 
   /** A new operation with the same account, kind, spec and options as a failed/cancelled/interrupted one. */
@@ -383,9 +448,9 @@ export class OperationQueue extends EventEmitter {
     } = {},
   ): Promise<OperationRecord> {
     const op = await this.#store.getOperation(id);
-    if (!op) throw new NotFoundError('operation', `Operation ${id} not found`);
+    if (!op) throw new DomainError('operation_not_found', `Operation ${id} not found`);
     if (op.state !== 'failed' && op.state !== 'cancelled' && op.state !== 'interrupted') {
-      throw new ConflictError(
+      throw new DomainError(
         'operation_not_retryable',
         `Only failed, cancelled or interrupted operations can be retried; ${id} is ${op.state}`,
       );
@@ -416,7 +481,7 @@ export class OperationQueue extends EventEmitter {
         (op) => {
           if (!op) {
             this.off('settled', onSettled);
-            reject(new NotFoundError('operation', `Operation ${id} not found`));
+            reject(new DomainError('operation_not_found', `Operation ${id} not found`));
           } else if (isFinal(op.state)) {
             this.off('settled', onSettled);
             resolve(op);
@@ -497,45 +562,6 @@ export class OperationQueue extends EventEmitter {
       });
   }
 
-  #accountPatchOnStart(op: OperationRecord): AccountPatch | undefined {
-    if (op.kind === 'apply') return { status: 'applying' };
-    if (op.kind === 'destroy') return { status: 'decommissioning' };
-    return undefined;
-  }
-
-  #accountPatchOnEnd(
-    op: OperationRecord,
-    state: OperationState,
-    result?: OperationResult,
-    currentSpecVersion?: number,
-    report?: DriftReport,
-  ): AccountPatch {
-    if (op.kind === 'apply') {
-      if (state !== 'succeeded' || !result) return { status: 'failed' };
-      return {
-        status:
-          currentSpecVersion === undefined || currentSpecVersion === op.specVersion ? 'applied' : 'pending',
-        appliedVersion: op.specVersion,
-        outputs: result.outputs,
-      };
-    }
-    if (op.kind === 'destroy') {
-      if (state !== 'succeeded') return { status: 'failed' };
-      // Nothing is managed any more: the last drift report no longer describes the account.
-      return {
-        status: 'decommissioned',
-        outputs: null,
-        appliedVersion: null,
-        driftSeverity: 'unknown',
-        driftCheckedAt: null,
-      };
-    }
-    if (op.kind === 'refresh-preview' && state === 'succeeded' && report) {
-      return { driftSeverity: driftSeverityOfReport(report), driftCheckedAt: report.checkedAt };
-    }
-    return {};
-  }
-
   #run(op: OperationRecord): void {
     const controller = new AbortController();
     const log = this.#log.child({ operationId: op.id, accountId: op.accountId, kind: op.kind });
@@ -550,19 +576,19 @@ export class OperationQueue extends EventEmitter {
   }
 
   async #execute(op: OperationRecord, running: RunningOperation, log: QueueLogger): Promise<void> {
-    const startPatch = this.#accountPatchOnStart(op);
+    const startPatch = this.#startPatch(op);
     if (startPatch) await this.#store.updateAccount(op.accountId, startPatch, this.#iso());
     log.info({}, 'operation started');
     this.emit('started', op);
 
     // Events are persisted in order, in batches; `events` tells local readers to look.
     const buffer: OperationEventRecord[] = [];
-    // A drift check keeps its events in memory too: the drift report is built from them.
-    const driftEvents: EngineEvent[] | undefined = op.kind === 'refresh-preview' ? [] : undefined;
+    // Kept in memory too when a hook asks (a drift check builds its report from them).
+    const kept: EngineEvent[] | undefined = this.#hooksOf(op.kind).some((h) => h.keepEvents) ? [] : undefined;
     let seq = 0;
     let persisted: Promise<void> = Promise.resolve();
     const onEvent = (event: EngineEvent) => {
-      driftEvents?.push(event);
+      kept?.push(event);
       buffer.push({ operationId: op.id, seq: ++seq, createdAt: this.#iso(), event });
       if (buffer.length > 1) return;
       persisted = persisted.then(async () => {
@@ -613,30 +639,23 @@ export class OperationQueue extends EventEmitter {
       clearInterval(cancelWatch);
     }
     await persisted;
-    let report: DriftReport | undefined;
-    if (driftEvents && state === 'succeeded') {
-      try {
-        report = buildDriftReport({
-          accountId: op.accountId,
-          events: driftEvents,
-          checkedAt: this.#now(),
-          operationId: op.id,
-        });
-        await this.#store.insertDriftReport({
-          id: randomUUID(),
-          accountId: op.accountId,
-          operationId: op.id,
-          checkedAt: report.checkedAt,
-          report,
-        });
-      } catch (err) {
-        log.error({ err }, 'could not build or store the drift report');
-        report = undefined;
+    let patch: AccountPatch = {};
+    try {
+      patch = await this.#endPatch({ operation: op, state, result, events: kept ?? [], now: this.#now() });
+    } catch (err) {
+      log.error({ err, state }, 'an operation hook failed');
+      if (state === 'succeeded') {
+        // What the run left could not become what its feature keeps (a drift report): not a success.
         state = 'failed';
-        error = errorOf(err, 'drift_report_failed');
+        error = errorOf(err, 'operation_hook_failed');
+        patch = await this.#endPatch({ operation: op, state, events: [], now: this.#now() }).catch(
+          (again: unknown) => {
+            log.error({ err: again }, 'an operation hook failed on the failed operation too');
+            return {};
+          },
+        );
       }
     }
-    const account = await this.#store.getAccount(op.accountId);
     const now = this.#iso();
     await this.#store.updateOperation(
       op.id,
@@ -653,7 +672,7 @@ export class OperationQueue extends EventEmitter {
         ifState: 'running',
         account: {
           accountId: op.accountId,
-          patch: this.#accountPatchOnEnd(op, state, result, account?.specVersion, report),
+          patch,
           now,
         },
       },

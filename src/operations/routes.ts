@@ -17,6 +17,7 @@ import {
   operationEventStreamSchema,
 } from '../openapi/events.ts';
 import { FINAL_OPERATION_STATES, type OperationRecord, type Store } from '../store/types.ts';
+import { enqueueHandler } from './enqueue-route.ts';
 import type { OperationQueue } from './queue.ts';
 import {
   acceptedOperation,
@@ -241,6 +242,7 @@ export const operationRoutes: FastifyPluginAsyncTypebox<{
   for (const route of CREATE_ROUTES) {
     const isPreview = route.kind === 'preview';
     const isApply = route.kind === 'apply';
+    const enqueue = enqueueHandler(operations, route.kind);
     app.post(
       `/v1/accounts/:accountId/trail/${route.path}`,
       {
@@ -294,13 +296,7 @@ export const operationRoutes: FastifyPluginAsyncTypebox<{
           });
           return acceptedOperation(reply, op);
         }
-        const op = await operations.enqueueForAccount(accountId, route.kind, {
-          wait: query.wait ?? true,
-          ifMatch: req.headers['if-match'],
-          principal: req.principal,
-          previewId: query.previewId,
-        });
-        return acceptedOperation(reply, op);
+        return enqueue(req, reply);
       },
     );
   }

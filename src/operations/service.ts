@@ -5,10 +5,9 @@ import { assertIfMatch } from '../accounts/etag.ts';
 import { canonicalJson } from '../audit/canonical.ts';
 import { canApprove, needsApproval, weakeningChanges } from '../auth/approval.ts';
 import type { ApprovalConfig } from '../auth/config.ts';
-import { ForbiddenError } from '../auth/errors.ts';
 import type { AccountGroups, Principal } from '../auth/principal.ts';
 import type { OperationKind } from '../engine/types.ts';
-import { ConflictError, NotFoundError } from '../errors.ts';
+import { DomainError } from '../errors.ts';
 import {
   type AccountRecord,
   OPERATION_STATES,
@@ -82,8 +81,8 @@ export interface PendingApproval {
  * 409 for any operation on a decommissioned account; nothing runs. A second decommission has nothing
  * left to do (running one would create a new key and fail on the kept bucket).
  */
-function decommissionedError(accountId: string, kind: OperationKind): ConflictError {
-  return new ConflictError(
+function decommissionedError(accountId: string, kind: OperationKind): DomainError {
+  return new DomainError(
     'account_decommissioned',
     kind === 'destroy'
       ? `Account ${accountId} is already decommissioned; nothing was run. To manage it again, PUT its trail ` +
@@ -168,7 +167,10 @@ export class OperationService {
   async #account(accountId: string): Promise<AccountRecord> {
     const account = await this.#store.getAccount(accountId);
     if (!account) {
-      throw new NotFoundError('trail_request', `Account ${accountId} has no trail request; PUT one first`);
+      throw new DomainError(
+        'trail_request_not_found',
+        `Account ${accountId} has no trail request; PUT one first`,
+      );
     }
     return account;
   }
@@ -263,11 +265,14 @@ export class OperationService {
     const account = await this.#account(accountId);
     const reports = await this.#store.listDriftReports(accountId, { limit: 100 });
     if (!reports.some((r) => r.id === driftReportId)) {
-      throw new NotFoundError('drift_report', `Account ${accountId} has no drift report ${driftReportId}`);
+      throw new DomainError(
+        'drift_report_not_found',
+        `Account ${accountId} has no drift report ${driftReportId}`,
+      );
     }
     const spec = await this.appliedSpec(accountId);
     if (!spec || account.appliedVersion === null) {
-      throw new ConflictError(
+      throw new DomainError(
         'nothing_applied',
         `Account ${accountId} has no applied spec to converge to; apply its trail request first`,
       );
@@ -296,13 +301,13 @@ export class OperationService {
   ): Promise<OperationRecord> {
     const preview = await this.#store.getOperation(previewId);
     if (!preview || preview.accountId !== account.accountId || preview.kind !== 'preview') {
-      throw new NotFoundError('preview', `Account ${account.accountId} has no preview ${previewId}`);
+      throw new DomainError('preview_not_found', `Account ${account.accountId} has no preview ${previewId}`);
     }
     if (preview.state !== 'succeeded') {
-      throw new ConflictError('preview_not_succeeded', `Preview ${previewId} is ${preview.state}`);
+      throw new DomainError('preview_not_succeeded', `Preview ${previewId} is ${preview.state}`);
     }
     const stale = (why: string) =>
-      new ConflictError('preview_stale', `${why} since preview ${previewId}; preview again before applying`);
+      new DomainError('preview_stale', `${why} since preview ${previewId}; preview again before applying`);
     const previewed = canonicalJson(preview.spec);
     let specVersion: number;
     if (preview.options.convergeOf) {
@@ -453,14 +458,14 @@ export class OperationService {
   ): Promise<OperationRecord> {
     const op = await this.get(id);
     if (op.state !== 'pending-approval') {
-      throw new ConflictError(
+      throw new DomainError(
         'operation_not_pending_approval',
         `Operation ${id} is ${op.state}, not pending-approval`,
       );
     }
     const check = this.#approvalCheck(op, principal);
     if (!check.ok) {
-      throw new ForbiddenError(
+      throw new DomainError(
         'approval_not_allowed',
         `You cannot ${decision} operation ${id}: ${check.reason}.`,
       );
@@ -468,7 +473,7 @@ export class OperationService {
     // What an approver sees (GET …/trail) is the current spec: approve only an apply of that one.
     const account = await this.#store.getAccount(op.accountId);
     if (decision === 'approve' && op.kind === 'apply' && account?.specVersion !== op.specVersion) {
-      throw new ConflictError(
+      throw new DomainError(
         'spec_changed',
         `The trail request of ${op.accountId} changed since operation ${id} was requested (version ` +
           `${op.specVersion}, now ${account?.specVersion}); reject it and request a new apply.`,
@@ -479,12 +484,17 @@ export class OperationService {
 
   async get(id: string): Promise<OperationRecord> {
     const op = await this.#store.getOperation(id);
-    if (!op) throw new NotFoundError('operation', `Operation ${id} not found`);
+    if (!op) throw new DomainError('operation_not_found', `Operation ${id} not found`);
     return op;
   }
 
   cancel(id: string): Promise<OperationRecord> {
     return this.#queue.cancel(id);
+  }
+
+  /** Resolves with the operation once it is in a final state. */
+  settled(id: string): Promise<OperationRecord> {
+    return this.#queue.settled(id);
   }
 
   async retry(id: string, opts: { wait?: boolean; principal?: Requester | null }): Promise<OperationRecord> {

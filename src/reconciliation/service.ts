@@ -9,9 +9,9 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { Cron } from 'croner';
 import type { DriftReport } from '../drift/report.ts';
-import { ConflictError, NotFoundError } from '../errors.ts';
-import type { OperationQueue, QueueLogger } from '../operations/queue.ts';
-import { OperationService, RECONCILER_PRINCIPAL } from '../operations/service.ts';
+import { DomainError } from '../errors.ts';
+import type { QueueLogger } from '../operations/queue.ts';
+import { type OperationService, RECONCILER_PRINCIPAL } from '../operations/service.ts';
 import type {
   AccountRecord,
   OperationError,
@@ -29,7 +29,11 @@ export const RECONCILIATION_LEASE = 'reconciliation';
 
 export interface ReconcilerOptions {
   store: Store;
-  queue: OperationQueue;
+  /**
+   * The app's OperationService (with its approval policy): the reconciler's drift checks and
+   * remediations go through it like every other request, as RECONCILER_PRINCIPAL.
+   */
+  operations: OperationService;
   logger: QueueLogger;
   concurrency: number;
   leaseTtlMs: number;
@@ -100,8 +104,7 @@ interface ActiveRun {
 
 export class Reconciler {
   readonly #store: Store;
-  readonly #queue: OperationQueue;
-  #operations: OperationService;
+  readonly #operations: OperationService;
   readonly #log: QueueLogger;
   readonly #concurrency: number;
   readonly #leaseTtlMs: number;
@@ -116,8 +119,7 @@ export class Reconciler {
 
   constructor(opts: ReconcilerOptions) {
     this.#store = opts.store;
-    this.#queue = opts.queue;
-    this.#operations = new OperationService(opts.store, opts.queue);
+    this.#operations = opts.operations;
     this.#log = opts.logger.child({ component: 'reconciler' });
     this.#concurrency = opts.concurrency;
     this.#leaseTtlMs = opts.leaseTtlMs;
@@ -126,14 +128,6 @@ export class Reconciler {
     this.#now = opts.now ?? (() => new Date());
     this.#cronExpr = opts.cron;
     this.#timezone = opts.timezone;
-  }
-
-  /**
-   * The app's OperationService (with its approval policy): the reconciler's drift checks and
-   * remediations go through it like every other request, as RECONCILER_PRINCIPAL.
-   */
-  useOperations(operations: OperationService): void {
-    this.#operations = operations;
   }
 
   get holder(): string {
@@ -164,7 +158,10 @@ export class Reconciler {
       const run = await this.startRun('schedule');
       await this.whenFinished(run.id);
     } catch (err) {
-      if (err instanceof ConflictError) {
+      if (
+        err instanceof DomainError &&
+        (err.code === 'reconciliation_running' || err.code === 'shutting_down')
+      ) {
         this.#log.info({}, 'scheduled reconciliation skipped: another one is running');
       } else {
         this.#log.error({ err }, 'scheduled reconciliation failed to start');
@@ -192,9 +189,9 @@ export class Reconciler {
 
   /** Starts a reconciliation now (409 reconciliation_running when one holds the lease). */
   async startRun(trigger: ReconciliationRecord['trigger']): Promise<ReconciliationRecord> {
-    if (this.#stopping) throw new ConflictError('shutting_down', 'The service is shutting down');
+    if (this.#stopping) throw new DomainError('shutting_down', 'The service is shutting down');
     if (this.#active) {
-      throw new ConflictError('reconciliation_running', `Reconciliation ${this.#active.id} is running`);
+      throw new DomainError('reconciliation_running', `Reconciliation ${this.#active.id} is running`);
     }
     await this.#markAbandonedRuns();
     const id = randomUUID();
@@ -211,7 +208,7 @@ export class Reconciler {
     // Re-check after the await: two local callers may race to here.
     if (!acquired || this.#active) {
       const lease = await this.#store.getLease(RECONCILIATION_LEASE);
-      throw new ConflictError(
+      throw new DomainError(
         'reconciliation_running',
         `Reconciliation ${lease?.runId ?? '(unknown)'} is running (lease held until ${lease?.expiresAt ?? '?'})`,
       );
@@ -254,13 +251,13 @@ export class Reconciler {
   async whenFinished(id: string): Promise<ReconciliationRecord> {
     if (this.#active?.id === id) return this.#active.done;
     const run = await this.#store.getReconciliation(id);
-    if (!run) throw new NotFoundError('reconciliation', `Reconciliation ${id} not found`);
+    if (!run) throw new DomainError('reconciliation_not_found', `Reconciliation ${id} not found`);
     return run;
   }
 
   async get(id: string): Promise<ReconciliationRecord> {
     const run = await this.#store.getReconciliation(id);
-    if (!run) throw new NotFoundError('reconciliation', `Reconciliation ${id} not found`);
+    if (!run) throw new DomainError('reconciliation_not_found', `Reconciliation ${id} not found`);
     return run;
   }
 
@@ -515,7 +512,7 @@ export class Reconciler {
         reject(new AccountFailure({ code: 'interrupted', message: 'reconciliation stopped while waiting' }));
       if (signal.aborted) return onAbort();
       signal.addEventListener('abort', onAbort, { once: true });
-      this.#queue.settled(id).then(
+      this.#operations.settled(id).then(
         (op) => {
           signal.removeEventListener('abort', onAbort);
           resolve(op);

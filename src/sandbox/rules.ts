@@ -21,7 +21,7 @@ import {
   policyAllowsService,
   type RequestContext,
 } from './policy.ts';
-import type { Props } from './state.ts';
+import type { Props, SandboxRecord } from './state.ts';
 
 export interface AwsDoc {
   title: string;
@@ -199,16 +199,28 @@ const DOCS = {
 
 // ---- helpers -------------------------------------------------------------------------------------
 
+/** An apply-stage rule's AWS service and the calls that refuse (the same call on create and update unless told). */
+const refusedBy = (service: string, create: string, update = create) =>
+  ({ stage: 'apply', service, calls: { create, update } }) as const;
+
 const len = (min: number, max: number) => (s: string) => s.length >= min && s.length <= max;
 const isIp = (s: string) => /^\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(s);
 
+/** A check rule on the `name` input: the first of `checks` it breaks is refused with AWS's error name. */
+function namingRule(
+  r: Omit<CheckRule, 'message' | 'stage' | 'validate'> & { what: string; checks: NameCheck[] },
+): CheckRule {
+  const { what, checks, ...rule } = r;
+  return {
+    ...rule,
+    message: `invalid ${what} "{name}": {reason}`,
+    stage: 'check',
+    validate: nameRule('name', what, r.error, checks),
+  };
+}
+
 /** Name rules as check failures; the reason starts with AWS's error name. */
-function nameRule(
-  prop: string,
-  what: string,
-  error: string,
-  rules: [RegExp | ((s: string) => boolean), string][],
-) {
+function nameRule(prop: string, what: string, error: string, rules: NameCheck[]) {
   return (inputs: Props): Failure[] => {
     const v = str(inputs[prop]);
     if (v === undefined) return [];
@@ -254,10 +266,34 @@ function bucketEncryption(ctx: Ctx, bucket: string) {
 const LOG_GROUP_ARN = /^arn:aws[\w-]*:logs:([^:]+):(\d{12}):log-group:(.+?)(:\*)?$/;
 const ROLE_ARN = /^arn:aws[\w-]*:iam::(\d{12}):role\/(?:.*\/)?([^/]+)$/;
 
-function roleOf(ctx: Ctx, roleArn: string | undefined) {
+/** The role a trail names for CloudWatch Logs delivery, when it exists. */
+function logRole(inputs: Props, ctx: Ctx) {
+  const roleArn = str(inputs.cloudWatchLogsRoleArn);
   const m = roleArn ? ROLE_ARN.exec(roleArn) : null;
   return m ? ctx.state.get(m[1]!, T.role, m[2]!) : undefined;
 }
+
+/** Whether a key policy lets CloudTrail use the key for this trail (as trailRequestContext, plus `context`). */
+function keyLetsCloudTrail(key: SandboxRecord, i: Props, ctx: Ctx, action: string, context: RequestContext) {
+  return policyAllowsService(
+    key.outputs.policy,
+    'cloudtrail.amazonaws.com',
+    action,
+    String(key.outputs.arn),
+    {
+      ...trailRequestContext(i, ctx),
+      ...context,
+    },
+  );
+}
+
+/** CloudTrail's words for a log group or role it cannot use. */
+const accessDenied = (what: 'role' | 'log group', arn: unknown) =>
+  `Access denied. Verify in IAM that the role has adequate permissions. Invalid ${what} ARN: ${arn}`;
+
+/** CloudTrail's words for a key policy that does not let it encrypt. */
+const encryptionDenied = (bucket: unknown, key: unknown) =>
+  `Insufficient permissions to access S3 bucket ${bucket} or KMS key ${key}.`;
 
 /** The role's inline policies as one document (identity policies add up; a Deny wins). */
 function roleIdentityPolicy(ctx: Ctx, account: string, roleName: string) {
@@ -284,6 +320,23 @@ function organizationOf(ctx: Ctx) {
     );
 }
 
+/** A KMS key is regional: a key reference counts only when the key is in the caller's Region. */
+function keyInRegion(ctx: Ctx, ref: string) {
+  const key = resolveKmsKey(ctx.state, ref, ctx.accountId, ctx.region);
+  return key && key.region === ctx.region ? key : undefined;
+}
+
+type NameCheck = [RegExp | ((s: string) => boolean), string];
+const IAM_NAME_CHARACTERS: NameCheck = [
+  /^[\w+=,.@-]+$/,
+  'must only contain alphanumeric characters and +=,.@-_',
+];
+/** Names Athena can query (Glue itself accepts more). */
+const ATHENA_NAME: NameCheck[] = [
+  [len(1, 255), 'must be 1 to 255 characters long'],
+  [/^[a-z0-9_]+$/, 'Athena needs lowercase letters, numbers and underscores only'],
+];
+
 const bool = (v: unknown) => v === true || v === 'true';
 
 /** A named resource that exists already in the account and Region (Create* refuses a duplicate). */
@@ -302,9 +355,7 @@ function alreadyExists(
     error: o.error,
     message: o.message('{name}'),
     doc: o.doc,
-    stage: 'apply',
-    service: o.service,
-    calls: { create: o.call, update: o.call },
+    ...refusedBy(o.service, o.call),
     ops: ['create'],
     ...(o.status ? { status: o.status } : {}),
     check: (i, ctx) =>
@@ -328,20 +379,27 @@ const BUCKET_SUBRESOURCES: [string, string][] = [
 
 // ---- the table -----------------------------------------------------------------------------------
 
-const CT = { service: 'CloudTrail', calls: { create: 'CreateTrail', update: 'UpdateTrail' } } as const;
-const LOGS = { service: 'CloudWatch Logs', calls: { create: 'CreateLogGroup', update: 'AssociateKmsKey' } };
+/** A CloudTrail rule: CreateTrail refuses, and UpdateTrail where the update carries a field it checks. */
+const trailRule = (
+  r: Omit<ApplyRule, 'resource' | 'api' | 'stage' | 'service' | 'calls'> & { api?: string },
+): ApplyRule => ({
+  resource: T.trail,
+  api: 'CreateTrail, UpdateTrail',
+  ...refusedBy('CloudTrail', 'CreateTrail', 'UpdateTrail'),
+  ...r,
+});
+const LOGS = refusedBy('CloudWatch Logs', 'CreateLogGroup', 'AssociateKmsKey');
 
 export const RULES: readonly AwsRule[] = [
   // ---- CloudTrail ----
-  {
+  namingRule({
     id: 'cloudtrail.trail-name',
     resource: T.trail,
     api: 'CreateTrail',
     error: 'InvalidTrailNameException',
-    message: 'invalid CloudTrail trail name "{name}": {reason}',
     doc: DOCS.trailNaming,
-    stage: 'check',
-    validate: nameRule('name', 'CloudTrail trail name', 'InvalidTrailNameException', [
+    what: 'CloudTrail trail name',
+    checks: [
       [len(3, 128), 'must be between 3 and 128 characters long'],
       [
         /^[A-Za-z0-9._-]+$/,
@@ -350,17 +408,14 @@ export const RULES: readonly AwsRule[] = [
       [/^[A-Za-z0-9].*[A-Za-z0-9]$/, 'must start and end with a letter or number'],
       [(s) => !/[._-]{2}/.test(s), 'must not have adjacent periods, underscores or dashes'],
       [(s) => !isIp(s), 'must not be formatted as an IP address'],
-    ]),
-  },
-  {
+    ],
+  }),
+  trailRule({
     id: 'cloudtrail.trail-exists',
-    resource: T.trail,
     api: 'CreateTrail',
     error: 'TrailAlreadyExistsException',
     message: 'Trail {name} already exists for customer: {account}',
     doc: DOCS.createTrail,
-    stage: 'apply',
-    ...CT,
     ops: ['create'],
     check: (i, ctx, _op, id) =>
       ctx.state
@@ -368,16 +423,13 @@ export const RULES: readonly AwsRule[] = [
         .some((t) => t.id !== id && t.outputs.name === i.name)
         ? `Trail ${i.name} already exists for customer: ${ctx.accountId}`
         : undefined,
-  },
-  {
+  }),
+  trailRule({
     id: 'cloudtrail.five-trails-per-region',
-    resource: T.trail,
     api: 'CreateTrail',
     error: 'MaximumNumberOfTrailsExceededException',
     message: 'User: {account} already has 5 trails in {region}.',
     doc: DOCS.ctQuotas,
-    stage: 'apply',
-    ...CT,
     ops: ['create'],
     // A multi-Region trail logs in every Region, so it counts against each Region's five.
     check: (_i, ctx, _op, id) =>
@@ -389,34 +441,26 @@ export const RULES: readonly AwsRule[] = [
         ).length >= 5
         ? `User: ${ctx.accountId} already has 5 trails in ${ctx.region}.`
         : undefined,
-  },
-  {
+  }),
+  trailRule({
     // Only the management account of an organization (with all features) creates or converts an
     // organization trail. The sandbox's organization is a record made with `npm run sandbox --
     // organization`; without one the account is not in an organization.
     id: 'cloudtrail.organization-trail-needs-organization',
-    resource: T.trail,
-    api: 'CreateTrail, UpdateTrail',
     error: 'OrganizationsNotInUseException',
     message: 'This request is made from an account that is not a member of an organization.',
     doc: DOCS.ctOrganization,
-    stage: 'apply',
-    ...CT,
     fields: ['isOrganizationTrail'],
     check: (i, ctx) =>
       bool(i.isOrganizationTrail) && !organizationOf(ctx)
         ? `Account ${ctx.accountId} is not a member of an organization.`
         : undefined,
-  },
-  {
+  }),
+  trailRule({
     id: 'cloudtrail.organization-trail-from-management-account',
-    resource: T.trail,
-    api: 'CreateTrail, UpdateTrail',
     error: 'NotOrganizationMasterAccountException',
     message: 'The account {account} is not the management account of organization {organizationId}.',
     doc: DOCS.ctOrganization,
-    stage: 'apply',
-    ...CT,
     fields: ['isOrganizationTrail'],
     check: (i, ctx) => {
       const org = bool(i.isOrganizationTrail) ? organizationOf(ctx) : undefined;
@@ -424,31 +468,23 @@ export const RULES: readonly AwsRule[] = [
         ? `The account ${ctx.accountId} is not the management account of organization ${org.id}.`
         : undefined;
     },
-  },
-  {
+  }),
+  trailRule({
     id: 'cloudtrail.bucket-exists',
-    resource: T.trail,
-    api: 'CreateTrail, UpdateTrail',
     error: 'S3BucketDoesNotExistException',
     message: 'S3 bucket {bucket} does not exist.',
     doc: DOCS.createTrail,
-    stage: 'apply',
-    ...CT,
     fields: ['s3BucketName', 's3KeyPrefix'],
     check: (i, ctx) => (trailBucket(i, ctx) ? undefined : `S3 bucket ${i.s3BucketName} does not exist.`),
-  },
-  {
+  }),
+  trailRule({
     // The bucket policy must let cloudtrail.amazonaws.com PutObject under
     // [prefix/]AWSLogs/<account>/ with the bucket-owner-full-control ACL (and, for an
     // organization trail, AWSLogs/<organization id>/ as well).
     id: 'cloudtrail.bucket-policy',
-    resource: T.trail,
-    api: 'CreateTrail, UpdateTrail',
     error: 'InsufficientS3BucketPolicyException',
     message: 'Incorrect S3 bucket policy is detected for bucket: {bucket}',
     doc: DOCS.ctBucketPolicy,
-    stage: 'apply',
-    ...CT,
     fields: ['s3BucketName', 's3KeyPrefix', 'isOrganizationTrail'],
     check: (i, ctx) => {
       const bucket = String(i.s3BucketName);
@@ -470,32 +506,24 @@ export const RULES: readonly AwsRule[] = [
       );
       return ok ? undefined : `Incorrect S3 bucket policy is detected for bucket: ${bucket}`;
     },
-  },
-  {
+  }),
+  trailRule({
     id: 'cloudtrail.kms-key-exists',
-    resource: T.trail,
-    api: 'CreateTrail, UpdateTrail',
     error: 'KmsKeyNotFoundException',
     message: 'KMS key {key} does not exist.',
     doc: DOCS.ctKmsNotFound,
-    stage: 'apply',
-    ...CT,
     fields: ['kmsKeyId'],
     check: (i, ctx) => {
       const k = trailKey(i, ctx);
       return k && !k.key ? `KMS key ${k.ref} does not exist.` : undefined;
     },
-  },
-  {
+  }),
+  trailRule({
     // "…when the S3 bucket and the KMS key are not in the same Region" (CreateTrail errors).
     id: 'cloudtrail.kms-key-in-bucket-region',
-    resource: T.trail,
-    api: 'CreateTrail, UpdateTrail',
     error: 'KmsKeyNotFoundException',
     message: 'KMS key {key} is in {keyRegion}, the S3 bucket {bucket} in {bucketRegion}.',
     doc: DOCS.ctKmsNotFound,
-    stage: 'apply',
-    ...CT,
     fields: ['kmsKeyId', 's3BucketName'],
     check: (i, ctx) => {
       const k = trailKey(i, ctx);
@@ -503,45 +531,31 @@ export const RULES: readonly AwsRule[] = [
       if (!k?.key || !bucket || k.key.region === bucket.region) return undefined;
       return `KMS key ${k.ref} is in ${k.key.region}, the S3 bucket ${bucket.id} in ${bucket.region}.`;
     },
-  },
-  {
+  }),
+  trailRule({
     id: 'cloudtrail.kms-key-policy-encrypt',
-    resource: T.trail,
-    api: 'CreateTrail, UpdateTrail',
     error: 'InsufficientEncryptionPolicyException',
-    message: 'Insufficient permissions to access S3 bucket {bucket} or KMS key {key}.',
+    message: encryptionDenied('{bucket}', '{key}'),
     doc: DOCS.ctKeyPolicy,
-    stage: 'apply',
-    ...CT,
     fields: ['kmsKeyId'],
     check: (i, ctx) => {
       const k = trailKey(i, ctx);
       if (!k?.key) return undefined;
-      const ok = policyAllowsService(
-        k.key.outputs.policy,
-        'cloudtrail.amazonaws.com',
-        'kms:GenerateDataKey',
-        String(k.key.outputs.arn),
-        { ...trailRequestContext(i, ctx), 'kms:EncryptionContext:aws:cloudtrail:arn': trailArnOf(i, ctx) },
-      );
-      return ok
-        ? undefined
-        : `Insufficient permissions to access S3 bucket ${i.s3BucketName} or KMS key ${k.ref}.`;
+      const ok = keyLetsCloudTrail(k.key, i, ctx, 'kms:GenerateDataKey', {
+        'kms:EncryptionContext:aws:cloudtrail:arn': trailArnOf(i, ctx),
+      });
+      return ok ? undefined : encryptionDenied(i.s3BucketName, k.ref);
     },
-  },
-  {
+  }),
+  trailRule({
     // "If you are using an existing S3 bucket with an S3 Bucket Key, kms:Decrypt permissions are
     // required to create or update a trail with SSE-KMS encryption enabled." (KMS key policy page,
     // "Required KMS key policy elements for trails"). The sandbox requires it of the CloudTrail
     // service principal, which writes the objects.
     id: 'cloudtrail.kms-key-policy-decrypt-bucket-key',
-    resource: T.trail,
-    api: 'CreateTrail, UpdateTrail',
     error: 'InsufficientEncryptionPolicyException',
-    message: 'Insufficient permissions to access S3 bucket {bucket} or KMS key {key}.',
+    message: encryptionDenied('{bucket}', '{key}'),
     doc: DOCS.ctKeyPolicy,
-    stage: 'apply',
-    ...CT,
     fields: ['kmsKeyId', 's3BucketName'],
     check: (i, ctx) => {
       const k = trailKey(i, ctx);
@@ -549,47 +563,32 @@ export const RULES: readonly AwsRule[] = [
       if (!k?.key || !bucket || bucketEncryption(ctx, bucket)?.bucketKeyEnabled !== true) return undefined;
       // With a Bucket Key, S3 uses the bucket ARN as the encryption context (S3 User Guide,
       // "Reducing the cost of SSE-KMS with Amazon S3 Bucket Keys"), not the trail's.
-      const ok = policyAllowsService(
-        k.key.outputs.policy,
-        'cloudtrail.amazonaws.com',
-        'kms:Decrypt',
-        String(k.key.outputs.arn),
-        { ...trailRequestContext(i, ctx), 'kms:EncryptionContext:aws:s3:arn': `arn:aws:s3:::${bucket}` },
-      );
-      return ok ? undefined : `Insufficient permissions to access S3 bucket ${bucket} or KMS key ${k.ref}.`;
+      const ok = keyLetsCloudTrail(k.key, i, ctx, 'kms:Decrypt', {
+        'kms:EncryptionContext:aws:s3:arn': `arn:aws:s3:::${bucket}`,
+      });
+      return ok ? undefined : encryptionDenied(bucket, k.ref);
     },
-  },
-  {
+  }),
+  trailRule({
     id: 'cloudtrail.log-group-exists',
-    resource: T.trail,
-    api: 'CreateTrail, UpdateTrail',
     error: 'InvalidCloudWatchLogsLogGroupArnException',
-    message:
-      'Access denied. Verify in IAM that the role has adequate permissions. Invalid log group ARN: {arn}',
+    message: accessDenied('log group', '{arn}'),
     doc: DOCS.ctCloudWatch,
-    stage: 'apply',
-    ...CT,
     fields: ['cloudWatchLogsGroupArn', 'cloudWatchLogsRoleArn'],
     check: (i, ctx) => {
       const arn = str(i.cloudWatchLogsGroupArn);
       if (!arn) return undefined;
       const m = LOG_GROUP_ARN.exec(arn);
-      return m && ctx.state.get(m[2]!, T.logGroup, m[3]!, m[1]!)
-        ? undefined
-        : `Access denied. Verify in IAM that the role has adequate permissions. Invalid log group ARN: ${arn}`;
+      return m && ctx.state.get(m[2]!, T.logGroup, m[3]!, m[1]!) ? undefined : accessDenied('log group', arn);
     },
-  },
-  {
+  }),
+  trailRule({
     // A trail delivers to a log group of its own account and region ("Sending events to
     // CloudWatch Logs"): a per-region trail needs a log group in each region.
     id: 'cloudtrail.log-group-same-region',
-    resource: T.trail,
-    api: 'CreateTrail, UpdateTrail',
     error: 'InvalidCloudWatchLogsLogGroupArnException',
     message: 'Log group {arn} is not in the trail region {region} of account {account}.',
     doc: DOCS.ctCloudWatch,
-    stage: 'apply',
-    ...CT,
     fields: ['cloudWatchLogsGroupArn'],
     check: (i, ctx) => {
       const arn = str(i.cloudWatchLogsGroupArn);
@@ -597,41 +596,29 @@ export const RULES: readonly AwsRule[] = [
       if (!m || (m[1] === ctx.region && m[2] === ctx.accountId)) return undefined;
       return `Log group ${arn} is not in the trail region ${ctx.region} of account ${ctx.accountId}.`;
     },
-  },
-  {
+  }),
+  trailRule({
     id: 'cloudtrail.log-role-exists',
-    resource: T.trail,
-    api: 'CreateTrail, UpdateTrail',
     error: 'InvalidCloudWatchLogsRoleArnException',
-    message: 'Access denied. Verify in IAM that the role has adequate permissions. Invalid role ARN: {arn}',
+    message: accessDenied('role', '{arn}'),
     doc: DOCS.ctCloudWatch,
-    stage: 'apply',
-    ...CT,
     fields: ['cloudWatchLogsGroupArn', 'cloudWatchLogsRoleArn'],
-    check: (i, ctx) => {
-      if (!str(i.cloudWatchLogsGroupArn)) return undefined;
-      const roleArn = str(i.cloudWatchLogsRoleArn);
-      return roleOf(ctx, roleArn)
-        ? undefined
-        : `Access denied. Verify in IAM that the role has adequate permissions. Invalid role ARN: ${roleArn ?? ''}`;
-    },
-  },
-  {
+    check: (i, ctx) =>
+      str(i.cloudWatchLogsGroupArn) && !logRole(i, ctx)
+        ? accessDenied('role', str(i.cloudWatchLogsRoleArn) ?? '')
+        : undefined,
+  }),
+  trailRule({
     // CloudTrail assumes the role: its trust policy must let cloudtrail.amazonaws.com
     // sts:AssumeRole. Conditions are evaluated against what CloudTrail's service requests carry
     // (aws:SourceArn = the trail, aws:SourceAccount).
     id: 'cloudtrail.log-role-trust',
-    resource: T.trail,
-    api: 'CreateTrail, UpdateTrail',
     error: 'InvalidCloudWatchLogsRoleArnException',
-    message: 'Access denied. Verify in IAM that the role has adequate permissions. Invalid role ARN: {arn}',
+    message: accessDenied('role', '{arn}'),
     doc: DOCS.ctCloudWatchRole,
-    stage: 'apply',
-    ...CT,
     fields: ['cloudWatchLogsGroupArn', 'cloudWatchLogsRoleArn'],
     check: (i, ctx) => {
-      if (!str(i.cloudWatchLogsGroupArn)) return undefined;
-      const role = roleOf(ctx, str(i.cloudWatchLogsRoleArn));
+      const role = str(i.cloudWatchLogsGroupArn) ? logRole(i, ctx) : undefined;
       if (!role) return undefined;
       const ok = policyAllowsService(
         role.inputs.assumeRolePolicy,
@@ -640,53 +627,44 @@ export const RULES: readonly AwsRule[] = [
         '',
         trailRequestContext(i, ctx),
       );
-      return ok
-        ? undefined
-        : `Access denied. Verify in IAM that the role has adequate permissions. Invalid role ARN: ${i.cloudWatchLogsRoleArn}`;
+      return ok ? undefined : accessDenied('role', i.cloudWatchLogsRoleArn);
     },
-  },
-  {
+  }),
+  trailRule({
     // The role must allow logs:CreateLogStream and logs:PutLogEvents on the log group's streams
     // (CloudTrail names them <account>_CloudTrail_<region>).
     id: 'cloudtrail.log-role-permissions',
-    resource: T.trail,
-    api: 'CreateTrail, UpdateTrail',
     error: 'InvalidCloudWatchLogsRoleArnException',
-    message: 'Access denied. Verify in IAM that the role has adequate permissions. Invalid role ARN: {arn}',
+    message: accessDenied('role', '{arn}'),
     doc: DOCS.ctCloudWatchRole,
-    stage: 'apply',
-    ...CT,
     fields: ['cloudWatchLogsGroupArn', 'cloudWatchLogsRoleArn'],
     check: (i, ctx) => {
       const lg = str(i.cloudWatchLogsGroupArn);
       const m = lg ? LOG_GROUP_ARN.exec(lg) : null;
-      const role = roleOf(ctx, str(i.cloudWatchLogsRoleArn));
+      const role = logRole(i, ctx);
       if (!m || !role) return undefined;
       const doc = roleIdentityPolicy(ctx, role.accountId, role.id);
       const stream = `arn:aws:logs:${m[1]}:${m[2]}:log-group:${m[3]}:log-stream:${ctx.accountId}_CloudTrail_${ctx.region}`;
       const ok =
         identityPolicyAllows(doc, 'logs:CreateLogStream', stream) &&
         identityPolicyAllows(doc, 'logs:PutLogEvents', stream);
-      return ok
-        ? undefined
-        : `Access denied. Verify in IAM that the role has adequate permissions. Invalid role ARN: ${i.cloudWatchLogsRoleArn}`;
+      return ok ? undefined : accessDenied('role', i.cloudWatchLogsRoleArn);
     },
-  },
+  }),
 
   // ---- CloudWatch Logs ----
-  {
+  namingRule({
     id: 'logs.log-group-name',
     resource: T.logGroup,
     api: 'CreateLogGroup',
     error: 'InvalidParameterException',
-    message: 'invalid CloudWatch Logs log group name "{name}": {reason}',
     doc: DOCS.createLogGroup,
-    stage: 'check',
-    validate: nameRule('name', 'CloudWatch Logs log group name', 'InvalidParameterException', [
+    what: 'CloudWatch Logs log group name',
+    checks: [
       [len(1, 512), 'must be 1 to 512 characters long'],
       [/^[.\-_/#A-Za-z0-9]+$/, 'only alphanumeric characters and .-_/# are allowed'],
-    ]),
-  },
+    ],
+  }),
   alreadyExists({
     id: 'logs.log-group-exists',
     resource: T.logGroup,
@@ -706,14 +684,11 @@ export const RULES: readonly AwsRule[] = [
     error: 'InvalidParameterException',
     message: 'The specified KMS key does not exist: {key}',
     doc: DOCS.logsKms,
-    stage: 'apply',
     ...LOGS,
     fields: ['kmsKeyId'],
     check: (i, ctx) => {
       const k = str(i.kmsKeyId);
-      if (!k) return undefined;
-      const key = resolveKmsKey(ctx.state, k, ctx.accountId, ctx.region);
-      return key && key.region === ctx.region ? undefined : `The specified KMS key does not exist: ${k}`;
+      return k && !keyInRegion(ctx, k) ? `The specified KMS key does not exist: ${k}` : undefined;
     },
   },
   {
@@ -725,7 +700,6 @@ export const RULES: readonly AwsRule[] = [
     error: 'AccessDeniedException',
     message: "The specified KMS key does not exist or is not allowed to be used with Arn '{arn}'",
     doc: DOCS.logsKms,
-    stage: 'apply',
     ...LOGS,
     status: 400,
     fields: ['kmsKeyId'],
@@ -751,9 +725,7 @@ export const RULES: readonly AwsRule[] = [
     error: 'ResourceNotFoundException',
     message: 'The specified log group does not exist.',
     doc: DOCS.putMetricFilter,
-    stage: 'apply',
-    service: 'CloudWatch Logs',
-    calls: { create: 'PutMetricFilter', update: 'PutMetricFilter' },
+    ...refusedBy('CloudWatch Logs', 'PutMetricFilter'),
     check: (i, ctx) =>
       ctx.state.get(ctx.accountId, T.logGroup, String(i.logGroupName), ctx.region)
         ? undefined
@@ -766,9 +738,7 @@ export const RULES: readonly AwsRule[] = [
     error: 'LimitExceededException',
     message: 'Resource limit exceeded.',
     doc: DOCS.logsQuotas,
-    stage: 'apply',
-    service: 'CloudWatch Logs',
-    calls: { create: 'PutMetricFilter', update: 'PutMetricFilter' },
+    ...refusedBy('CloudWatch Logs', 'PutMetricFilter'),
     ops: ['create'],
     check: (i, ctx) =>
       ctx.state
@@ -797,9 +767,7 @@ export const RULES: readonly AwsRule[] = [
     message:
       'The requested bucket name is not available. The bucket namespace is shared by all users of the system.',
     doc: DOCS.createBucket,
-    stage: 'apply',
-    service: 'S3',
-    calls: { create: 'CreateBucket', update: 'CreateBucket' },
+    ...refusedBy('S3', 'CreateBucket'),
     ops: ['create'],
     status: 409,
     check: (i, ctx) => {
@@ -816,9 +784,7 @@ export const RULES: readonly AwsRule[] = [
     error: 'BucketAlreadyOwnedByYou',
     message: 'Your previous request to create the named bucket succeeded and you already own it.',
     doc: DOCS.createBucket,
-    stage: 'apply',
-    service: 'S3',
-    calls: { create: 'CreateBucket', update: 'CreateBucket' },
+    ...refusedBy('S3', 'CreateBucket'),
     ops: ['create'],
     status: 409,
     check: (i, ctx) =>
@@ -834,9 +800,7 @@ export const RULES: readonly AwsRule[] = [
       error: 'NoSuchBucket',
       message: 'The specified bucket does not exist',
       doc: DOCS.createBucket,
-      stage: 'apply',
-      service: 'S3',
-      calls: { create: call, update: call },
+      ...refusedBy('S3', call),
       status: 404,
       check: (i, ctx) =>
         find(ctx.state, T.bucket, String(i.bucket)) ? undefined : 'The specified bucket does not exist',
@@ -851,9 +815,7 @@ export const RULES: readonly AwsRule[] = [
     error: 'InvalidTargetBucketForLogging',
     message: 'The target bucket for logging does not exist, is not owned by you, or is in another Region',
     doc: DOCS.accessLogging,
-    stage: 'apply',
-    service: 'S3',
-    calls: { create: 'PutBucketLogging', update: 'PutBucketLogging' },
+    ...refusedBy('S3', 'PutBucketLogging'),
     fields: ['targetBucket'],
     check: (i, ctx) => {
       const target = find(ctx.state, T.bucket, String(i.targetBucket));
@@ -871,15 +833,14 @@ export const RULES: readonly AwsRule[] = [
   },
 
   // ---- KMS ----
-  {
+  namingRule({
     id: 'kms.alias-name',
     resource: T.alias,
     api: 'CreateAlias',
     error: 'ValidationException',
-    message: 'invalid KMS alias name "{name}": {reason}',
     doc: DOCS.createAlias,
-    stage: 'check',
-    validate: nameRule('name', 'KMS alias name', 'ValidationException', [
+    what: 'KMS alias name',
+    checks: [
       [len(7, 256), 'must be between 1 and 250 characters after alias/'],
       [/^alias\//, 'must begin with alias/'],
       [(s) => !s.startsWith('alias/aws/'), 'the alias/aws/ prefix is reserved for AWS managed keys'],
@@ -887,8 +848,8 @@ export const RULES: readonly AwsRule[] = [
         /^alias\/[A-Za-z0-9/_-]+$/,
         'only alphanumeric characters, forward slashes (/), underscores (_) and dashes (-)',
       ],
-    ]),
-  },
+    ],
+  }),
   alreadyExists({
     id: 'kms.alias-exists',
     resource: T.alias,
@@ -907,15 +868,10 @@ export const RULES: readonly AwsRule[] = [
     error: 'NotFoundException',
     message: 'Invalid keyId {key}',
     doc: DOCS.createAlias,
-    stage: 'apply',
-    service: 'KMS',
-    calls: { create: 'CreateAlias', update: 'UpdateAlias' },
-    check: (i, ctx) => {
-      const target = String(i.targetKeyId);
-      const key = resolveKmsKey(ctx.state, target, ctx.accountId, ctx.region);
-      // An alias and its key are in the same account and Region.
-      return key && key.region === ctx.region ? undefined : `Invalid keyId ${target}`;
-    },
+    ...refusedBy('KMS', 'CreateAlias', 'UpdateAlias'),
+    // An alias and its key are in the same account and Region.
+    check: (i, ctx) =>
+      keyInRegion(ctx, String(i.targetKeyId)) ? undefined : `Invalid keyId ${i.targetKeyId}`,
   },
   {
     // The policy lockout safety check: a key policy must let the account (the caller's principal)
@@ -926,9 +882,7 @@ export const RULES: readonly AwsRule[] = [
     error: 'MalformedPolicyDocumentException',
     message: 'The new key policy will not allow you to update the key policy in the future.',
     doc: DOCS.keyLockout,
-    stage: 'apply',
-    service: 'KMS',
-    calls: { create: 'CreateKey', update: 'PutKeyPolicy' },
+    ...refusedBy('KMS', 'CreateKey', 'PutKeyPolicy'),
     fields: ['policy'],
     check: (i, ctx) => {
       const policy = str(i.policy);
@@ -940,19 +894,15 @@ export const RULES: readonly AwsRule[] = [
   },
 
   // ---- IAM ----
-  {
+  namingRule({
     id: 'iam.role-name',
     resource: T.role,
     api: 'CreateRole',
     error: 'ValidationError',
-    message: 'invalid IAM role name "{name}": {reason}',
     doc: DOCS.iamQuotas,
-    stage: 'check',
-    validate: nameRule('name', 'IAM role name', 'ValidationError', [
-      [len(1, 64), 'must be 1 to 64 characters long'],
-      [/^[\w+=,.@-]+$/, 'must only contain alphanumeric characters and +=,.@-_'],
-    ]),
-  },
+    what: 'IAM role name',
+    checks: [[len(1, 64), 'must be 1 to 64 characters long'], IAM_NAME_CHARACTERS],
+  }),
   alreadyExists({
     id: 'iam.role-exists',
     resource: T.role,
@@ -965,19 +915,15 @@ export const RULES: readonly AwsRule[] = [
     status: 409,
     idOf: (i) => String(i.name),
   }),
-  {
+  namingRule({
     id: 'iam.role-policy-name',
     resource: T.rolePolicy,
     api: 'PutRolePolicy',
     error: 'ValidationError',
-    message: 'invalid IAM role policy name "{name}": {reason}',
     doc: DOCS.putRolePolicy,
-    stage: 'check',
-    validate: nameRule('name', 'IAM role policy name', 'ValidationError', [
-      [len(1, 128), 'must be 1 to 128 characters long'],
-      [/^[\w+=,.@-]+$/, 'must only contain alphanumeric characters and +=,.@-_'],
-    ]),
-  },
+    what: 'IAM role policy name',
+    checks: [[len(1, 128), 'must be 1 to 128 characters long'], IAM_NAME_CHARACTERS],
+  }),
   {
     id: 'iam.role-policy-role-exists',
     resource: T.rolePolicy,
@@ -985,9 +931,7 @@ export const RULES: readonly AwsRule[] = [
     error: 'NoSuchEntity',
     message: 'The role with name {role} cannot be found.',
     doc: DOCS.putRolePolicy,
-    stage: 'apply',
-    service: 'IAM',
-    calls: { create: 'PutRolePolicy', update: 'PutRolePolicy' },
+    ...refusedBy('IAM', 'PutRolePolicy'),
     status: 404,
     check: (i, ctx) =>
       ctx.state.get(ctx.accountId, T.role, String(i.role))
@@ -1014,13 +958,8 @@ export const RULES: readonly AwsRule[] = [
     error: 'InvalidParameter',
     message: 'Invalid parameter: TopicArn',
     doc: DOCS.subscribe,
-    stage: 'apply',
-    service: 'SNS',
-    calls: { create: 'Subscribe', update: 'SetSubscriptionAttributes' },
-    check: (i, ctx) => {
-      const region = arnParts(String(i.topic))?.region;
-      return region && region !== ctx.region ? 'Invalid parameter: TopicArn' : undefined;
-    },
+    ...refusedBy('SNS', 'Subscribe', 'SetSubscriptionAttributes'),
+    check: (i, ctx) => (topicInOtherRegion(ctx, i.topic) ? 'Invalid parameter: TopicArn' : undefined),
   },
   {
     id: 'sns.subscription-topic-exists',
@@ -1029,9 +968,7 @@ export const RULES: readonly AwsRule[] = [
     error: 'NotFound',
     message: 'Topic does not exist',
     doc: DOCS.subscribe,
-    stage: 'apply',
-    service: 'SNS',
-    calls: { create: 'Subscribe', update: 'SetSubscriptionAttributes' },
+    ...refusedBy('SNS', 'Subscribe', 'SetSubscriptionAttributes'),
     status: 404,
     check: (i, ctx) => (topicOf(ctx, String(i.topic)) ? undefined : 'Topic does not exist'),
   },
@@ -1072,13 +1009,8 @@ export const RULES: readonly AwsRule[] = [
     error: 'InvalidParameter',
     message: 'Invalid parameter: TopicArn',
     doc: DOCS.createTopic,
-    stage: 'apply',
-    service: 'SNS',
-    calls: { create: 'SetTopicAttributes', update: 'SetTopicAttributes' },
-    check: (i, ctx) => {
-      const region = arnParts(String(i.arn))?.region;
-      return region && region !== ctx.region ? 'Invalid parameter: TopicArn' : undefined;
-    },
+    ...refusedBy('SNS', 'SetTopicAttributes'),
+    check: (i, ctx) => (topicInOtherRegion(ctx, i.arn) ? 'Invalid parameter: TopicArn' : undefined),
   },
   {
     id: 'sns.topic-policy-topic-exists',
@@ -1087,9 +1019,7 @@ export const RULES: readonly AwsRule[] = [
     error: 'NotFound',
     message: 'Topic does not exist',
     doc: DOCS.createTopic,
-    stage: 'apply',
-    service: 'SNS',
-    calls: { create: 'SetTopicAttributes', update: 'SetTopicAttributes' },
+    ...refusedBy('SNS', 'SetTopicAttributes'),
     status: 404,
     check: (i, ctx) => (topicOf(ctx, String(i.arn)) ? undefined : 'Topic does not exist'),
   },
@@ -1103,9 +1033,7 @@ export const RULES: readonly AwsRule[] = [
     error: 'ValidationError',
     message: 'Invalid region {actionRegion} specified. Only {region} is supported.',
     doc: DOCS.putMetricAlarm,
-    stage: 'apply',
-    service: 'CloudWatch',
-    calls: { create: 'PutMetricAlarm', update: 'PutMetricAlarm' },
+    ...refusedBy('CloudWatch', 'PutMetricAlarm'),
     fields: ['alarmActions', 'okActions', 'insufficientDataActions'],
     check: (i, ctx) => {
       const actions = ['alarmActions', 'okActions', 'insufficientDataActions'].flatMap((k) =>
@@ -1119,19 +1047,18 @@ export const RULES: readonly AwsRule[] = [
   },
 
   // ---- EventBridge ----
-  {
+  namingRule({
     id: 'events.rule-name',
     resource: T.eventRule,
     api: 'PutRule',
     error: 'ValidationException',
-    message: 'invalid EventBridge rule name "{name}": {reason}',
     doc: DOCS.putRule,
-    stage: 'check',
-    validate: nameRule('name', 'EventBridge rule name', 'ValidationException', [
+    what: 'EventBridge rule name',
+    checks: [
       [len(1, 64), 'must be 1 to 64 characters long'],
       [/^[.\-_A-Za-z0-9]+$/, 'only alphanumeric characters and .-_ are allowed'],
-    ]),
-  },
+    ],
+  }),
   {
     id: 'events.target-rule-exists',
     resource: T.eventTarget,
@@ -1139,9 +1066,7 @@ export const RULES: readonly AwsRule[] = [
     error: 'ResourceNotFoundException',
     message: 'Rule {rule} does not exist on EventBus {bus}.',
     doc: DOCS.putTargets,
-    stage: 'apply',
-    service: 'EventBridge',
-    calls: { create: 'PutTargets', update: 'PutTargets' },
+    ...refusedBy('EventBridge', 'PutTargets'),
     check: (i, ctx) => {
       const bus = String(i.eventBusName ?? 'default');
       const ruleId = bus !== 'default' ? `${bus}/${i.rule}` : String(i.rule);
@@ -1152,7 +1077,7 @@ export const RULES: readonly AwsRule[] = [
   },
 
   // ---- Glue and Athena ----
-  {
+  namingRule({
     // Glue accepts other names, but Athena cannot query databases and tables whose names have
     // characters other than lowercase letters, digits and underscores; the sandbox holds our
     // catalog to what Athena can use.
@@ -1160,14 +1085,10 @@ export const RULES: readonly AwsRule[] = [
     resource: T.glueDatabase,
     api: 'CreateDatabase',
     error: 'InvalidInputException',
-    message: 'invalid Glue database name "{name}": {reason}',
     doc: DOCS.athenaNames,
-    stage: 'check',
-    validate: nameRule('name', 'Glue database name', 'InvalidInputException', [
-      [len(1, 255), 'must be 1 to 255 characters long'],
-      [/^[a-z0-9_]+$/, 'Athena needs lowercase letters, numbers and underscores only'],
-    ]),
-  },
+    what: 'Glue database name',
+    checks: ATHENA_NAME,
+  }),
   alreadyExists({
     id: 'glue.database-exists',
     resource: T.glueDatabase,
@@ -1179,19 +1100,15 @@ export const RULES: readonly AwsRule[] = [
     call: 'CreateDatabase',
     idOf: (i, ctx) => `${str(i.catalogId) ?? ctx.accountId}:${i.name}`,
   }),
-  {
+  namingRule({
     id: 'glue.table-name',
     resource: T.glueTable,
     api: 'CreateTable',
     error: 'InvalidInputException',
-    message: 'invalid Glue table name "{name}": {reason}',
     doc: DOCS.athenaNames,
-    stage: 'check',
-    validate: nameRule('name', 'Glue table name', 'InvalidInputException', [
-      [len(1, 255), 'must be 1 to 255 characters long'],
-      [/^[a-z0-9_]+$/, 'Athena needs lowercase letters, numbers and underscores only'],
-    ]),
-  },
+    what: 'Glue table name',
+    checks: ATHENA_NAME,
+  }),
   {
     id: 'glue.table-database-exists',
     resource: T.glueTable,
@@ -1199,9 +1116,7 @@ export const RULES: readonly AwsRule[] = [
     error: 'EntityNotFoundException',
     message: 'Database {database} not found.',
     doc: DOCS.glueCreateTable,
-    stage: 'apply',
-    service: 'Glue',
-    calls: { create: 'CreateTable', update: 'UpdateTable' },
+    ...refusedBy('Glue', 'CreateTable', 'UpdateTable'),
     check: (i, ctx) =>
       ctx.state.get(ctx.accountId, T.glueDatabase, `${ctx.accountId}:${i.databaseName}`, ctx.region)
         ? undefined
@@ -1218,19 +1133,18 @@ export const RULES: readonly AwsRule[] = [
     call: 'CreateTable',
     idOf: (i, ctx) => `${str(i.catalogId) ?? ctx.accountId}:${i.databaseName}:${i.name}`,
   }),
-  {
+  namingRule({
     id: 'athena.workgroup-name',
     resource: T.workgroup,
     api: 'CreateWorkGroup',
     error: 'InvalidRequestException',
-    message: 'invalid Athena workgroup name "{name}": {reason}',
     doc: DOCS.athenaWorkgroup,
-    stage: 'check',
-    validate: nameRule('name', 'Athena workgroup name', 'InvalidRequestException', [
+    what: 'Athena workgroup name',
+    checks: [
       [len(1, 128), 'must be 1 to 128 characters long'],
       [/^[a-zA-Z0-9._-]+$/, 'only letters, numbers, periods (.), underscores (_) and dashes (-)'],
-    ]),
-  },
+    ],
+  }),
   alreadyExists({
     id: 'athena.workgroup-exists',
     resource: T.workgroup,
@@ -1288,20 +1202,20 @@ export const RULES: readonly AwsRule[] = [
     error: 'InvalidRequestException',
     message: 'The KMS key {key} does not exist in {region}.',
     doc: DOCS.athenaEncryption,
-    stage: 'apply',
-    service: 'Athena',
-    calls: { create: 'CreateWorkGroup', update: 'UpdateWorkGroup' },
+    ...refusedBy('Athena', 'CreateWorkGroup', 'UpdateWorkGroup'),
     check: (i, ctx) => {
       const rc = (i.configuration as Props | undefined)?.resultConfiguration as Props | undefined;
       const k = str((rc?.encryptionConfiguration as Props | undefined)?.kmsKeyArn);
-      if (!k) return undefined;
-      const key = resolveKmsKey(ctx.state, k, ctx.accountId, ctx.region);
-      return key && key.region === ctx.region
-        ? undefined
-        : `The KMS key ${k} does not exist in ${ctx.region}.`;
+      return k && !keyInRegion(ctx, k) ? `The KMS key ${k} does not exist in ${ctx.region}.` : undefined;
     },
   },
 ];
+
+/** SNS calls go to the topic's Region: a topic ARN of another Region is not a topic here. */
+function topicInOtherRegion(ctx: Ctx, arn: unknown) {
+  const region = arnParts(String(arn))?.region;
+  return Boolean(region) && region !== ctx.region;
+}
 
 function topicOf(ctx: Ctx, arn: string) {
   const parts = arnParts(arn);

@@ -117,3 +117,23 @@ t.test('routes registered before the plugins fail closed at runtime', async (t) 
   t.notOk(undeclared.body.includes('leaked'));
   t.equal((await app.inject({ url: '/docs/early' })).statusCode, 200, 'public prefixes still pass');
 });
+
+t.test('plugins registered out of order make startup fail (fastify-plugin dependencies)', async (t) => {
+  const db = new SqliteDatabase(':memory:');
+  const security = await createSecurity({ db, auth: testAuthConfig(), dataDir: '/nonexistent' });
+  t.teardown(() => db.close());
+  const { auditPlugin } = await import('../../src/audit/plugin.ts');
+  const { authPlugin } = await import('../../src/auth/plugin.ts');
+  // The audit trail records the principal: without the auth plugin before it, Fastify refuses to boot.
+  const auditFirst = Fastify();
+  await t.rejects(async () => {
+    await auditFirst.register(auditPlugin, { audit: security.audit });
+    await auditFirst.ready();
+  }, /trailwarden-audit/);
+  // Auth without hardening would answer 401s without the security headers and outside the rate limit.
+  const authAlone = Fastify();
+  await t.rejects(async () => {
+    await authAlone.register(authPlugin, { authenticator: security.authenticator });
+    await authAlone.ready();
+  }, /trailwarden-hardening/);
+});

@@ -1,6 +1,10 @@
 // Service tokens: create → use → revoke → 401; expiry; the secret is shown once and stored only hashed.
+import Fastify from 'fastify';
 import t from 'tap';
+import { testAuthConfig } from '../../src/auth/config.ts';
 import { hashToken, resolveBootstrapToken } from '../../src/auth/tokens.ts';
+import { createSecurity, wireSecurity } from '../../src/auth/wire.ts';
+import { SqliteDatabase } from '../../src/store/sqlite.ts';
 import { ACCOUNT_A, ACCOUNT_B, bearer, buildTestApp, serviceToken } from './helpers.ts';
 
 t.test('create → use → revoke → 401', async (t) => {
@@ -144,3 +148,53 @@ t.test('bootstrap token file: a short token is refused', async (t) => {
   t.throws(() => resolveBootstrapToken({ tokenFile: `${dir}/short`, dataDir: dir }), /shorter than 32/);
   t.throws(() => resolveBootstrapToken({ tokenFile: `${dir}/missing`, dataDir: dir }), /cannot read/);
 });
+
+t.test(
+  'a verified token is remembered briefly: a revocation is immediate here, within the TTL elsewhere',
+  async (t) => {
+    // Two replicas on one database, each with its own authentication cache (AUTH_CACHE_TTL_MS 5000).
+    const db = new SqliteDatabase(':memory:');
+    const clock = { now: new Date() };
+    const replica = async () => {
+      const security = await createSecurity({
+        db,
+        auth: testAuthConfig({ authCacheTtlMs: 5000 }),
+        dataDir: '/nonexistent',
+        now: () => clock.now,
+      });
+      const app = Fastify();
+      await wireSecurity(app, security);
+      app.get(
+        '/v1/accounts/:accountId/trail',
+        { config: { access: { role: 'viewer', account: 'params.accountId' } } },
+        async () => ({ ok: true }),
+      );
+      return { app, security };
+    };
+    const a = await replica();
+    const b = await replica();
+    t.teardown(async () => {
+      await a.app.close();
+      await b.app.close();
+      await db.close();
+    });
+    const admin = await serviceToken(a.security, ['admin']);
+    const token = await serviceToken(a.security, ['viewer'], [ACCOUNT_A]);
+    const read = (app: typeof a.app) =>
+      app.inject({ url: `/v1/accounts/${ACCOUNT_A}/trail`, headers: bearer(token) });
+    t.equal((await read(a.app)).statusCode, 200, 'replica A verified and remembers it');
+    t.equal((await read(b.app)).statusCode, 200, 'replica B verified and remembers it');
+
+    const id = token.split('_')[1];
+    const del = await a.app.inject({
+      method: 'DELETE',
+      url: `/v1/service-tokens/${id}`,
+      headers: bearer(admin),
+    });
+    t.equal(del.statusCode, 204);
+    t.equal((await read(a.app)).statusCode, 401, 'refused at once by the replica that revoked it');
+    t.equal((await read(b.app)).statusCode, 200, 'another replica may still hold it within the TTL');
+    clock.now = new Date(clock.now.getTime() + 5001);
+    t.equal((await read(b.app)).statusCode, 401, 'and refuses it once the TTL has passed');
+  },
+);

@@ -47,6 +47,12 @@ t.test('every code thrown in src/ is catalogued with its status', async (t) => {
       if (!literal) dynamic.push(`${where}: new ${cls}(${arg.trim()}`);
       else found.set(spec.code(literal[1]!), { status: spec.status, where });
     }
+    // Domain errors (src/errors.ts DomainError) carry a catalogue code; the edge gives it its status.
+    for (const m of text.matchAll(/new DomainError\(\s*([^,)]*)/g)) {
+      const literal = /^'([a-z_]+)'$/.exec(m[1]!.trim());
+      if (!literal) dynamic.push(`${where}: new DomainError(${m[1]!.trim()}`);
+      else found.set(literal[1]!, { status: ERROR_CATALOGUE[literal[1] as ErrorCode]?.status ?? 0, where });
+    }
     // Subclasses and direct AppErrors: super(404, 'code', …) / new AppError(409, 'code', …).
     for (const m of text.matchAll(/(?:super|new AppError)\(\s*(\d{3}),\s*'([a-z_]+)'/g)) {
       found.set(m[2]!, { status: Number(m[1]), where });
@@ -112,8 +118,9 @@ t.test(
       const text = readFileSync(file, 'utf8');
       const where = relative(srcDir, file);
       // Engine errors carry theirs as a field: `readonly code = 'stack_locked'` (errors of other
-      // folders, such as invalid_config at boot, never reach an operation).
-      if (where.startsWith('engine/'))
+      // places, such as invalid_config at boot, never reach an operation; a feature's operation
+      // hooks, e.g. the drift report's, fail the operation with theirs).
+      if (where.startsWith('engine/') || where.endsWith('operation-hooks.ts'))
         for (const m of text.matchAll(/readonly code(?::\s*string)?\s*=\s*'([a-z_]+)'/g))
           found.set(m[1]!, where);
       if (!where.startsWith('operations/')) continue;

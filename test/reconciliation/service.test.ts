@@ -240,7 +240,7 @@ t.test('the schedule starts runs by itself, in the configured time zone', async 
   const store = await openTestStore();
   const reconciler = new Reconciler({
     store,
-    queue: { enqueue: () => Promise.reject(new Error('unused')) } as never,
+    operations: { driftCheck: () => Promise.reject(new Error('unused')) } as never,
     logger: { child: () => silent, info() {}, warn() {}, error() {} },
     concurrency: 1,
     leaseTtlMs: 1000,

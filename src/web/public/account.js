@@ -7,6 +7,7 @@ import { showAccountCoverage } from './coverage.js';
 import { announce, badge, formatDuration, formatTime, h, nextId, pageTitle, showValue } from './dom.js';
 import { loadDriftReports, renderDriftReport, SEVERITY_MEANINGS, severityLegend } from './drift.js';
 import { outputsTable, settings } from './outputs.js';
+import { pagedTable } from './paged-table.js';
 
 export const KIND_WORDS = {
   preview: 'Preview',
@@ -205,78 +206,40 @@ function staleDriftNote(trail) {
 }
 
 async function renderOperations(section, accountId) {
-  const tbody = h('tbody', {});
-  const more = h('button', { type: 'button', class: 'secondary', hidden: true }, 'Show older operations');
-  section.append(
-    h(
-      'div',
-      { class: 'table-wrap' },
-      h(
-        'table',
-        { class: 'history-table', id: 'operations-table' },
-        h('caption', { class: 'visually-hidden' }, 'Operations of the account, newest first'),
-        h(
-          'thead',
-          {},
-          h(
-            'tr',
-            {},
-            ['Operation', 'Outcome', 'Version', 'Who', 'When', 'Took'].map((t) =>
-              h('th', { scope: 'col' }, t),
-            ),
-          ),
-        ),
-        tbody,
-      ),
-    ),
-    more,
-  );
-  let cursor = null;
-  const load = async () => {
-    more.disabled = true;
-    try {
-      const q = new URLSearchParams({ limit: '10' });
-      if (cursor) q.set('cursor', cursor);
-      const { data } = await api(`/v1/accounts/${encodeURIComponent(accountId)}/operations?${q}`);
-      for (const op of data.items) {
-        tbody.append(
-          h(
-            'tr',
-            { 'data-operation': op.id, 'data-kind': op.kind },
-            h(
-              'th',
-              { scope: 'row' },
-              h('a', { href: `/operations/${encodeURIComponent(op.id)}` }, KIND_WORDS[op.kind] ?? op.kind),
-            ),
-            h(
-              'td',
-              {},
-              badge(op.state),
-              op.error ? h('span', { class: 'cause' }, ` ${op.error.message}`) : null,
-            ),
-            h('td', {}, String(op.specVersion)),
-            h(
-              'td',
-              {},
-              op.requestedBy ?? 'the service',
-              op.approvedBy ? `, approved by ${op.approvedBy}` : '',
-            ),
-            h('td', {}, formatTime(op.createdAt)),
-            h('td', {}, formatDuration(op.durationMs)),
-          ),
-        );
-      }
+  const operations = pagedTable({
+    id: 'operations-table',
+    className: 'history-table',
+    caption: 'Operations of the account, newest first',
+    captionHidden: true,
+    columns: ['Operation', 'Outcome', 'Version', 'Who', 'When', 'Took'],
+    moreLabel: 'Show older operations',
+    path: `/v1/accounts/${encodeURIComponent(accountId)}/operations`,
+    limit: 10,
+    row: operationRow,
+    afterPage: (_data, { tbody }) => {
       if (!tbody.children.length) tbody.append(h('tr', {}, h('td', { colspan: '6' }, 'No operation yet.')));
-      cursor = data.nextCursor;
-      more.hidden = !cursor;
-    } catch (err) {
-      section.append(h('p', { class: 'notice error', role: 'alert' }, describeError(err)));
-    } finally {
-      more.disabled = false;
-    }
-  };
-  more.addEventListener('click', () => void load());
-  await load();
+    },
+    onError: (err) => section.append(h('p', { class: 'notice error', role: 'alert' }, describeError(err))),
+  });
+  section.append(operations.table, operations.more);
+  await operations.load();
+}
+
+function operationRow(op) {
+  return h(
+    'tr',
+    { 'data-operation': op.id, 'data-kind': op.kind },
+    h(
+      'th',
+      { scope: 'row' },
+      h('a', { href: `/operations/${encodeURIComponent(op.id)}` }, KIND_WORDS[op.kind] ?? op.kind),
+    ),
+    h('td', {}, badge(op.state), op.error ? h('span', { class: 'cause' }, ` ${op.error.message}`) : null),
+    h('td', {}, String(op.specVersion)),
+    h('td', {}, op.requestedBy ?? 'the service', op.approvedBy ? `, approved by ${op.approvedBy}` : ''),
+    h('td', {}, formatTime(op.createdAt)),
+    h('td', {}, formatDuration(op.durationMs)),
+  );
 }
 
 /** Leaf paths of a JSON value: [['retention.cloudWatchLogsDays', 90], …]. */

@@ -1,29 +1,32 @@
 // The account list: status, drift severity and last operation of every account with a request.
 
 import { KIND_WORDS } from './account.js';
-import { api, describeError } from './api.js';
+import { describeError } from './api.js';
 import { badge, formatTime, h, pageTitle } from './dom.js';
+import { pagedTable } from './paged-table.js';
 
 export async function renderAccountsPage(main) {
   pageTitle(main, 'Accounts').focus();
-  const tbody = h('tbody', {});
-  const table = h(
-    'table',
-    { class: 'accounts', id: 'accounts-table' },
-    h('caption', {}, 'Accounts with a trail request'),
-    h(
-      'thead',
-      {},
-      h(
-        'tr',
-        {},
-        ['Account', 'Status', 'Drift', 'Last operation', 'Updated'].map((t) => h('th', { scope: 'col' }, t)),
-      ),
-    ),
-    tbody,
-  );
-  const more = h('button', { type: 'button', class: 'secondary', hidden: true }, 'Show more accounts');
   const status = h('p', { role: 'status', class: 'progress' }, 'Loading accounts…');
+  const accounts = pagedTable({
+    id: 'accounts-table',
+    className: 'accounts',
+    caption: 'Accounts with a trail request',
+    columns: ['Account', 'Status', 'Drift', 'Last operation', 'Updated'],
+    moreLabel: 'Show more accounts',
+    path: '/v1/accounts',
+    limit: 50,
+    row,
+    afterPage: (_data, { tbody }) => {
+      status.textContent = tbody.children.length
+        ? `${tbody.children.length} accounts`
+        : 'No account has a trail request yet.';
+    },
+    onError: (err) => {
+      status.textContent = '';
+      status.after(h('p', { class: 'notice error', role: 'alert' }, describeError(err)));
+    },
+  });
   main.append(
     h(
       'p',
@@ -33,32 +36,10 @@ export async function renderAccountsPage(main) {
       ' for an account not listed here.',
     ),
     status,
-    h('div', { class: 'table-wrap' }, table),
-    more,
+    accounts.table,
+    accounts.more,
   );
-
-  let cursor = null;
-  const load = async () => {
-    more.disabled = true;
-    try {
-      const q = new URLSearchParams({ limit: '50' });
-      if (cursor) q.set('cursor', cursor);
-      const { data } = await api(`/v1/accounts?${q}`);
-      for (const a of data.items) tbody.append(row(a));
-      cursor = data.nextCursor;
-      more.hidden = !cursor;
-      status.textContent = tbody.children.length
-        ? `${tbody.children.length} accounts`
-        : 'No account has a trail request yet.';
-    } catch (err) {
-      status.textContent = '';
-      status.after(h('p', { class: 'notice error', role: 'alert' }, describeError(err)));
-    } finally {
-      more.disabled = false;
-    }
-  };
-  more.addEventListener('click', () => void load());
-  await load();
+  await accounts.load();
 }
 
 function row(a) {

@@ -1,8 +1,9 @@
 // The fleet's drift (GET /v1/drift): accounts by worst severity, filtered by severity, account
 // status and scope (id prefix or group:<name>), a page at a time; the severities explained.
-import { api, describeError } from './api.js';
+import { describeError } from './api.js';
 import { badge, formatTime, h, nextId, pageTitle } from './dom.js';
 import { SEVERITY_MEANINGS, severityLegend } from './drift.js';
+import { pagedTable } from './paged-table.js';
 
 const SEVERITIES = ['critical', 'high', 'low', 'unknown', 'none'];
 const STATUSES = ['pending', 'applying', 'applied', 'failed', 'decommissioning'];
@@ -60,9 +61,30 @@ export async function renderFleetPage(main) {
     id: 'fleet-counts',
     'aria-label': 'Accounts by severity',
   });
-  const tbody = h('tbody', {});
-  const more = h('button', { type: 'button', class: 'secondary', hidden: true }, 'Show more accounts');
   const note = h('p', { role: 'status', class: 'progress' }, 'Loading…');
+  const fleet = pagedTable({
+    id: 'fleet-table',
+    className: 'accounts',
+    caption: 'Accounts by worst drift severity',
+    captionHidden: true,
+    columns: ['Account', 'Drift', 'Findings', 'Checked', 'Status'],
+    moreLabel: 'Show more accounts',
+    path: '/v1/drift',
+    limit: 25,
+    filters: { severity: params.get('severity'), status: params.get('status'), scope: params.get('scope') },
+    items: (data) => data.accounts,
+    row: accountRow,
+    afterPage: (data, { first, tbody }) => {
+      if (first) counts.replaceChildren(...SEVERITIES.map((s) => severityCount(s, data.counts[s] ?? 0)));
+      note.textContent = tbody.children.length
+        ? `${tbody.children.length} accounts shown`
+        : 'No account matches these filters.';
+    },
+    onError: (err) => {
+      note.textContent = '';
+      note.after(h('p', { class: 'notice error', role: 'alert' }, describeError(err)));
+    },
+  });
   main.append(
     h(
       'p',
@@ -73,88 +95,40 @@ export async function renderFleetPage(main) {
     severityLegend(),
     counts,
     note,
-    h(
-      'div',
-      { class: 'table-wrap' },
-      h(
-        'table',
-        { class: 'accounts', id: 'fleet-table' },
-        h('caption', { class: 'visually-hidden' }, 'Accounts by worst drift severity'),
-        h(
-          'thead',
-          {},
-          h(
-            'tr',
-            {},
-            ['Account', 'Drift', 'Findings', 'Checked', 'Status'].map((t) => h('th', { scope: 'col' }, t)),
-          ),
-        ),
-        tbody,
-      ),
-    ),
-    more,
+    fleet.table,
+    fleet.more,
   );
+  await fleet.load();
+}
 
-  let cursor = null;
-  const load = async () => {
-    more.disabled = true;
-    try {
-      const q = new URLSearchParams({ limit: '25' });
-      for (const k of ['severity', 'status', 'scope']) if (params.get(k)) q.set(k, params.get(k));
-      if (cursor) q.set('cursor', cursor);
-      const { data } = await api(`/v1/drift?${q}`);
-      if (!cursor) {
-        counts.replaceChildren(
-          ...SEVERITIES.map((s) =>
-            h(
-              'li',
-              { class: `count count-${s}`, title: SEVERITY_MEANINGS[s] },
-              h('span', { class: 'count-number' }, String(data.counts[s] ?? 0)),
-              ' ',
-              badge(s),
-            ),
-          ),
-        );
-      }
-      for (const a of data.accounts) {
-        const c = a.counts;
-        tbody.append(
-          h(
-            'tr',
-            { 'data-account': a.accountId, 'data-severity': a.severity },
-            h(
-              'th',
-              { scope: 'row' },
-              h('a', { href: `/accounts/${encodeURIComponent(a.accountId)}` }, a.accountId),
-            ),
-            h('td', {}, badge(a.severity)),
-            h(
-              'td',
-              {},
-              c
-                ? ['critical', 'high', 'low']
-                    .filter((k) => c[k])
-                    .map((k) => `${c[k]} ${k}`)
-                    .join(', ') || 'none'
-                : '—',
-            ),
-            h('td', {}, formatTime(a.checkedAt)),
-            h('td', {}, badge(a.status)),
-          ),
-        );
-      }
-      cursor = data.nextCursor;
-      more.hidden = !cursor;
-      note.textContent = tbody.children.length
-        ? `${tbody.children.length} accounts shown`
-        : 'No account matches these filters.';
-    } catch (err) {
-      note.textContent = '';
-      note.after(h('p', { class: 'notice error', role: 'alert' }, describeError(err)));
-    } finally {
-      more.disabled = false;
-    }
-  };
-  more.addEventListener('click', () => void load());
-  await load();
+function severityCount(severity, count) {
+  return h(
+    'li',
+    { class: `count count-${severity}`, title: SEVERITY_MEANINGS[severity] },
+    h('span', { class: 'count-number' }, String(count)),
+    ' ',
+    badge(severity),
+  );
+}
+
+function accountRow(a) {
+  const c = a.counts;
+  return h(
+    'tr',
+    { 'data-account': a.accountId, 'data-severity': a.severity },
+    h('th', { scope: 'row' }, h('a', { href: `/accounts/${encodeURIComponent(a.accountId)}` }, a.accountId)),
+    h('td', {}, badge(a.severity)),
+    h(
+      'td',
+      {},
+      c
+        ? ['critical', 'high', 'low']
+            .filter((k) => c[k])
+            .map((k) => `${c[k]} ${k}`)
+            .join(', ') || 'none'
+        : '—',
+    ),
+    h('td', {}, formatTime(a.checkedAt)),
+    h('td', {}, badge(a.status)),
+  );
 }

@@ -108,7 +108,6 @@ class RequestForm {
   }
 
   #build() {
-    const f = this.fields;
     const form = h('form', { id: 'request-form', class: 'request-form', novalidate: true });
     this.summary = h('div', {
       class: 'error-summary',
@@ -117,9 +116,41 @@ class RequestForm {
       hidden: true,
       role: 'alert',
     });
-    form.append(this.summary);
+    // Built in this order: the sections register their fields, and the error summary lists them so.
+    form.append(
+      this.summary,
+      this.#accountSection(),
+      this.#organizationSection(),
+      this.#eventsSection(),
+      this.#alarmsSection(),
+      this.#retentionSection(),
+    );
+    this.coverageBox = h('section', { class: 'card coverage', id: 'request-coverage' });
+    form.append(this.coverageBox);
+    this.submit = h('button', { type: 'submit', class: 'primary', id: 'preview-button' }, 'Preview changes');
+    form.append(
+      h(
+        'div',
+        { class: 'form-actions' },
+        this.submit,
+        h('p', { class: 'hint' }, 'Saves the request and shows what would change. Nothing is applied yet.'),
+      ),
+    );
+    form.addEventListener('submit', (e) => {
+      e.preventDefault();
+      void this.preview();
+    });
+    form.addEventListener('input', () => this.#invalidatePlan());
+    form.addEventListener('change', () => this.#invalidatePlan());
+    form.addEventListener('change', (e) => {
+      if (!this.coverageBox.contains(e.target)) this.#refreshCoverage();
+    });
+    return form;
+  }
 
-    // --- account and regions ---------------------------------------------------------------
+  /** The account, its home region and the regions the trail records. */
+  #accountSection() {
+    const f = this.fields;
     const acc = this.schemas.accountId;
     this.accountInput = h('input', {
       type: 'text',
@@ -156,26 +187,27 @@ class RequestForm {
     for (const input of [all.input, chosen.input])
       input.addEventListener('change', () => this.#toggleRegions());
 
-    form.append(
-      h(
-        'section',
-        { class: 'card', 'aria-labelledby': 'sec-account' },
-        h('h2', { id: 'sec-account' }, 'Account and regions'),
-        field(f, 'params:/accountId', 'AWS account id', this.accountInput, {
-          hint: `${acc.description ?? '12 digits'}, for example ${acc.example ?? '123456789012'}`,
-          extra: this.existingNote,
-        }),
-        field(f, '/homeRegion', 'Home region', this.homeRegion, {
-          hint: 'Where the trail, its log bucket and its alarms live.',
-        }),
-        group(f, '/regions', 'Regions recorded', [all.row, chosen.row, this.regionList], {
-          hint: regionsSchema?.description ? sentence(regionsSchema.description) : undefined,
-          className: 'regions',
-        }),
-      ),
+    return h(
+      'section',
+      { class: 'card', 'aria-labelledby': 'sec-account' },
+      h('h2', { id: 'sec-account' }, 'Account and regions'),
+      field(f, 'params:/accountId', 'AWS account id', this.accountInput, {
+        hint: `${acc.description ?? '12 digits'}, for example ${acc.example ?? '123456789012'}`,
+        extra: this.existingNote,
+      }),
+      field(f, '/homeRegion', 'Home region', this.homeRegion, {
+        hint: 'Where the trail, its log bucket and its alarms live.',
+      }),
+      group(f, '/regions', 'Regions recorded', [all.row, chosen.row, this.regionList], {
+        hint: regionsSchema?.description ? sentence(regionsSchema.description) : undefined,
+        className: 'regions',
+      }),
     );
+  }
 
-    // --- organization trail (only where allowed) ---------------------------------------------
+  /** The organization trail: offered only to the account the settings allow (#updateOrgOffer). */
+  #organizationSection() {
+    const f = this.fields;
     this.orgTrail = choice('checkbox', 'organizationTrail', 'true', 'Make this an organization trail', {
       hint: 'Records every account of the organization. Only the management account can have one.',
     });
@@ -199,9 +231,12 @@ class RequestForm {
       group(f, '/organizationTrail', 'Organization trail', [this.orgTrail.row]),
       this.orgIdField,
     );
-    form.append(this.orgSection);
+    return this.orgSection;
+  }
 
-    // --- events -------------------------------------------------------------------------------
+  /** Management events, data event scopes and CloudTrail Insights. */
+  #eventsSection() {
+    const f = this.fields;
     this.mgmtRead = choice('checkbox', 'mgmtRead', 'read', 'Read events (Describe…, List…, Get…)', {
       checked: true,
     });
@@ -239,35 +274,33 @@ class RequestForm {
       h('strong', {}, 'Costs money: '),
       'CloudTrail Insights is billed per event analysed, on top of the trail, in every region it runs. Leave it off unless you need anomaly detection.',
     );
-    form.append(
+    const section = h(
+      'section',
+      { class: 'card', 'aria-labelledby': 'sec-events' },
+      h('h2', { id: 'sec-events' }, 'Events'),
+      group(f, '/managementEvents', 'Management events', [this.mgmtRead.row, this.mgmtWrite.row], {
+        hint: 'Control-plane calls. Record at least one kind; both is the baseline.',
+      }),
       h(
-        'section',
-        { class: 'card', 'aria-labelledby': 'sec-events' },
-        h('h2', { id: 'sec-events' }, 'Events'),
-        group(f, '/managementEvents', 'Management events', [this.mgmtRead.row, this.mgmtWrite.row], {
-          hint: 'Control-plane calls. Record at least one kind; both is the baseline.',
-        }),
+        'fieldset',
+        { class: 'group', 'data-pointer': '/dataEvents', 'aria-describedby': 'data-hint' },
+        h('legend', {}, 'Data events'),
         h(
-          'fieldset',
-          { class: 'group', 'data-pointer': '/dataEvents', 'aria-describedby': 'data-hint' },
-          h('legend', {}, 'Data events'),
-          h(
-            'p',
-            { class: 'hint', id: 'data-hint' },
-            `Object-level activity, per resource. Up to ${maxScopes} scopes; ARNs must belong to this account and its trail regions.`,
-          ),
-          this.dataList,
-          this.addDataButton,
+          'p',
+          { class: 'hint', id: 'data-hint' },
+          `Object-level activity, per resource. Up to ${maxScopes} scopes; ARNs must belong to this account and its trail regions.`,
         ),
-        group(
-          f,
-          '/insights',
-          'CloudTrail Insights',
-          this.insightChecks.map((c) => c.row),
-          {
-            hint: costNote,
-          },
-        ),
+        this.dataList,
+        this.addDataButton,
+      ),
+      group(
+        f,
+        '/insights',
+        'CloudTrail Insights',
+        this.insightChecks.map((c) => c.row),
+        {
+          hint: costNote,
+        },
       ),
     );
     const dataError = h('p', { class: 'error-message', id: nextId('err'), hidden: true });
@@ -278,7 +311,12 @@ class RequestForm {
       error: dataError,
     });
 
-    // --- alarms and notifications -------------------------------------------------------------
+    return section;
+  }
+
+  /** The alarm set and who is notified when an alarm fires. */
+  #alarmsSection() {
+    const f = this.fields;
     const setDefault = this.sub('alarms', 'set')?.default;
     const setNames = this.alarmSets.length ? this.alarmSets.map((s) => s.name) : [setDefault].filter(Boolean);
     this.alarmSet = h('select', { name: 'alarmSet' }, options(setNames, setDefault));
@@ -287,28 +325,30 @@ class RequestForm {
     this.emails = h('textarea', { name: 'emails', rows: '3', autocomplete: 'off', spellcheck: 'false' });
     this.https = h('textarea', { name: 'https', rows: '2', autocomplete: 'off', spellcheck: 'false' });
     const emailMax = this.sub('alarms', 'notify', 'emails')?.maxItems;
-    form.append(
-      h(
-        'section',
-        { class: 'card', 'aria-labelledby': 'sec-alarms' },
-        h('h2', { id: 'sec-alarms' }, 'Alarms and notifications'),
-        field(f, '/alarms/set', 'Alarm set', this.alarmSet, {
-          hint: 'Each alarm watches the trail’s logs for one risky activity.',
-          extra: this.alarmEntries,
-        }),
-        field(f, '/alarms/notify/emails', 'Email addresses to notify', this.emails, {
-          hint: `One per line${emailMax ? `, up to ${emailMax}` : ''}. Each address confirms its subscription by email.`,
-          optional: true,
-        }),
-        field(f, '/alarms/notify/https', 'HTTPS endpoints to notify', this.https, {
-          hint: 'One https:// URL per line.',
-          optional: true,
-        }),
-      ),
+    const section = h(
+      'section',
+      { class: 'card', 'aria-labelledby': 'sec-alarms' },
+      h('h2', { id: 'sec-alarms' }, 'Alarms and notifications'),
+      field(f, '/alarms/set', 'Alarm set', this.alarmSet, {
+        hint: 'Each alarm watches the trail’s logs for one risky activity.',
+        extra: this.alarmEntries,
+      }),
+      field(f, '/alarms/notify/emails', 'Email addresses to notify', this.emails, {
+        hint: `One per line${emailMax ? `, up to ${emailMax}` : ''}. Each address confirms its subscription by email.`,
+        optional: true,
+      }),
+      field(f, '/alarms/notify/https', 'HTTPS endpoints to notify', this.https, {
+        hint: 'One https:// URL per line.',
+        optional: true,
+      }),
     );
     this.#showAlarmEntries();
+    return section;
+  }
 
-    // --- retention and object lock --------------------------------------------------------------
+  /** How long logs are kept, where, and whether S3 Object Lock protects them. */
+  #retentionSection() {
+    const f = this.fields;
     const archive = this.sub('retention', 'archiveAfterDays');
     const expire = this.sub('retention', 'expireAfterDays');
     const cwl = this.sub('retention', 'cloudWatchLogsDays');
@@ -355,53 +395,29 @@ class RequestForm {
     this.lockOn.input.addEventListener('change', () => {
       this.lockFields.hidden = !this.lockOn.input.checked;
     });
-    form.append(
-      h(
-        'section',
-        { class: 'card', 'aria-labelledby': 'sec-retention' },
-        h('h2', { id: 'sec-retention' }, 'Retention'),
-        field(f, '/retention/archiveAfterDays', 'Move logs to archive storage after (days)', this.archive, {
-          hint: rangeHint(archive),
-        }),
-        field(f, '/retention/expireAfterDays', 'Delete logs after (days)', this.expire, {
-          hint: rangeHint(expire),
-        }),
-        field(
-          f,
-          '/retention/cloudWatchLogsDays',
-          'Keep logs searchable in CloudWatch Logs for (days)',
-          this.cwl,
-          {
-            hint: `default ${cwl?.default ?? 90}`,
-          },
-        ),
-        group(f, '/objectLock', 'Object Lock', [this.lockOn.row, this.lockFields], {
-          controls: [this.lockOn.input],
-        }),
+    return h(
+      'section',
+      { class: 'card', 'aria-labelledby': 'sec-retention' },
+      h('h2', { id: 'sec-retention' }, 'Retention'),
+      field(f, '/retention/archiveAfterDays', 'Move logs to archive storage after (days)', this.archive, {
+        hint: rangeHint(archive),
+      }),
+      field(f, '/retention/expireAfterDays', 'Delete logs after (days)', this.expire, {
+        hint: rangeHint(expire),
+      }),
+      field(
+        f,
+        '/retention/cloudWatchLogsDays',
+        'Keep logs searchable in CloudWatch Logs for (days)',
+        this.cwl,
+        {
+          hint: `default ${cwl?.default ?? 90}`,
+        },
       ),
+      group(f, '/objectLock', 'Object Lock', [this.lockOn.row, this.lockFields], {
+        controls: [this.lockOn.input],
+      }),
     );
-
-    this.coverageBox = h('section', { class: 'card coverage', id: 'request-coverage' });
-    form.append(this.coverageBox);
-    this.submit = h('button', { type: 'submit', class: 'primary', id: 'preview-button' }, 'Preview changes');
-    form.append(
-      h(
-        'div',
-        { class: 'form-actions' },
-        this.submit,
-        h('p', { class: 'hint' }, 'Saves the request and shows what would change. Nothing is applied yet.'),
-      ),
-    );
-    form.addEventListener('submit', (e) => {
-      e.preventDefault();
-      void this.preview();
-    });
-    form.addEventListener('input', () => this.#invalidatePlan());
-    form.addEventListener('change', () => this.#invalidatePlan());
-    form.addEventListener('change', (e) => {
-      if (!this.coverageBox.contains(e.target)) this.#refreshCoverage();
-    });
-    return form;
   }
 
   /** Shows what the request as it stands would cover (debounced; the latest answer wins). */

@@ -1,0 +1,26 @@
+// What operations do to the account they run on: its status while an apply or a decommission runs,
+// and after; the applied version and the stack outputs after an apply. Plugged into the queue at
+// wiring time (app.ts), stored in one transaction with the operation's final state.
+import type { OperationHook } from '../operations/queue.ts';
+import type { Store } from '../store/types.ts';
+
+export function accountOperationHook(store: Pick<Store, 'getAccount'>): OperationHook {
+  return {
+    kinds: ['apply', 'destroy'],
+    started: (op) => (op.kind === 'apply' ? { status: 'applying' } : { status: 'decommissioning' }),
+    async finished({ operation: op, state, result }) {
+      if (op.kind === 'apply') {
+        if (state !== 'succeeded' || !result) return { status: 'failed' };
+        // The stored spec changed while the apply ran: applied, but not the current version.
+        const current = (await store.getAccount(op.accountId))?.specVersion;
+        return {
+          status: current === undefined || current === op.specVersion ? 'applied' : 'pending',
+          appliedVersion: op.specVersion,
+          outputs: result.outputs,
+        };
+      }
+      if (state !== 'succeeded') return { status: 'failed' };
+      return { status: 'decommissioned', outputs: null, appliedVersion: null };
+    },
+  };
+}

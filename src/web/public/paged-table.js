@@ -1,0 +1,73 @@
+// A table read a page at a time from a list endpoint: the first page on load, the next ones with a
+// "Show more" button while the API answers a nextCursor. The accounts, fleet and account pages use it.
+import { api } from './api.js';
+import { h } from './dom.js';
+
+/**
+ * @typedef {object} PagedTableOptions
+ * @property {string} id the table's id
+ * @property {string} className
+ * @property {string} caption
+ * @property {boolean} [captionHidden] the caption is for screen readers only
+ * @property {string[]} columns column headings
+ * @property {string} moreLabel the button that loads the next page
+ * @property {string} path the list endpoint
+ * @property {number} limit page size
+ * @property {Record<string, string | null | undefined>} [filters] query parameters; empty ones are left out
+ * @property {(data: any) => any[]} [items] the rows of a page (default: `data.items`)
+ * @property {(item: any) => HTMLElement} row
+ * @property {(data: any, page: { first: boolean, tbody: HTMLElement }) => void} [afterPage]
+ * @property {(err: unknown) => void} onError
+ */
+
+/**
+ * @param {PagedTableOptions} o
+ * @returns {{ table: HTMLElement, more: HTMLButtonElement, load: () => Promise<void> }}
+ */
+export function pagedTable(o) {
+  const tbody = h('tbody', {});
+  const more = /** @type {HTMLButtonElement} */ (
+    h('button', { type: 'button', class: 'secondary', hidden: true }, o.moreLabel)
+  );
+  const table = h(
+    'div',
+    { class: 'table-wrap' },
+    h(
+      'table',
+      { class: o.className, id: o.id },
+      h('caption', o.captionHidden ? { class: 'visually-hidden' } : {}, o.caption),
+      h(
+        'thead',
+        {},
+        h(
+          'tr',
+          {},
+          o.columns.map((t) => h('th', { scope: 'col' }, t)),
+        ),
+      ),
+      tbody,
+    ),
+  );
+  /** @type {string | null} */
+  let cursor = null;
+  const load = async () => {
+    more.disabled = true;
+    try {
+      const q = new URLSearchParams({ limit: String(o.limit) });
+      for (const [k, v] of Object.entries(o.filters ?? {})) if (v) q.set(k, v);
+      if (cursor) q.set('cursor', cursor);
+      const first = cursor === null;
+      const { data } = await api(`${o.path}?${q}`);
+      for (const item of o.items ? o.items(data) : data.items) tbody.append(o.row(item));
+      cursor = data.nextCursor ?? null;
+      more.hidden = !cursor;
+      o.afterPage?.(data, { first, tbody });
+    } catch (err) {
+      o.onError(err);
+    } finally {
+      more.disabled = false;
+    }
+  };
+  more.addEventListener('click', () => void load());
+  return { table, more, load };
+}
