@@ -26,6 +26,14 @@ export const MEANINGS: Record<string, { meaning: string; default?: string }> = {
     default: 'generated once into `DATA_DIR/secrets/passphrase`',
   },
   PULUMI_CONFIG_PASSPHRASE_FILE: { meaning: 'File holding the passphrase (instead of the variable)' },
+  PULUMI_BACKEND_URL: {
+    meaning:
+      'Pulumi DIY state backend: `s3://bucket?region=…` for several replicas (`&endpoint=…&use_path_style=true` for an S3-compatible store)',
+    default: '`file://DATA_DIR/state`',
+  },
+  PULUMI_SECRETS_PROVIDER: {
+    meaning: 'Encrypts secrets in new stacks: `passphrase`, or `awskms://<key>?region=…` in production',
+  },
   MANAGEMENT_ACCOUNT_ID: { meaning: 'The only account allowed an organization trail', default: 'none' },
   ROLE_ARN_TEMPLATE: { meaning: 'Role the engine assumes in each account (`{accountId}` is replaced)' },
   EXTERNAL_ID: { meaning: 'External id sent when assuming that role', default: 'none' },
@@ -83,10 +91,6 @@ export const MEANINGS: Record<string, { meaning: string; default?: string }> = {
   AUTH_CACHE_TTL_MS: {
     meaning:
       'How long a verified token is remembered (`0`: checked on every request); a revoked service token is refused at once by the replica that revoked it, by other replicas within this time',
-  },
-  PULUMI_BACKEND_URL: {
-    meaning: 'Any Pulumi backend (`s3://…`, `file://…`)',
-    default: '`file://DATA_DIR/state`',
   },
   PULUMI_HOME: { meaning: "The engine's plugins and settings", default: '`DATA_DIR/pulumi-home`' },
   TRAILWARDEN_SANDBOX_DIR: {

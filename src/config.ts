@@ -38,6 +38,13 @@ export const ConfigEnv = Type.Object({
   TRAILWARDEN_SANDBOX: Type.Optional(Type.Boolean()),
   PULUMI_CONFIG_PASSPHRASE: Type.Optional(Type.String({ minLength: 1 })),
   PULUMI_CONFIG_PASSPHRASE_FILE: Type.Optional(Type.String({ minLength: 1 })),
+  PULUMI_SECRETS_PROVIDER: Type.String({
+    pattern: '^(passphrase|awskms://.+|gcpkms://.+|azurekeyvault://.+|hashivault://.+)$',
+    maxLength: 2048,
+    default: 'passphrase',
+    description:
+      'Encrypts secrets in stack state: passphrase, or a KMS key (awskms://alias/…?region=…) in production',
+  }),
   MANAGEMENT_ACCOUNT_ID: Type.Optional(Type.String({ pattern: '^[0-9]{12}$' })),
   ROLE_ARN_TEMPLATE: Type.String({
     pattern: '^arn:aws[a-z-]*:iam::.*\\{accountId\\}.*$',
@@ -45,6 +52,20 @@ export const ConfigEnv = Type.Object({
   }),
   EXTERNAL_ID: Type.Optional(Type.String({ minLength: 2, maxLength: 1224 })),
   MAX_CONCURRENT_OPERATIONS: Type.Integer({ minimum: 1, maximum: 64, default: 4 }),
+  TRAILWARDEN_REPLICA_ID: Type.Optional(
+    Type.String({
+      pattern: '^[A-Za-z0-9._:-]{1,128}$',
+      description:
+        "This replica's name in operation leases (the pod name); default: an id kept in DATA_DIR/run/replica-id",
+    }),
+  ),
+  OPERATION_LEASE_TTL_MS: Type.Integer({
+    minimum: 2000,
+    maximum: 600000,
+    default: 30000,
+    description:
+      "A running operation's lease, renewed every third of it; once expired another replica recovers the operation",
+  }),
   LOG_LEVEL: Type.Enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, {
     default: 'info',
   }),
@@ -107,8 +128,13 @@ export const ConfigEnv = Type.Object({
     description: 'Requests per keep-alive connection (0: no limit)',
   }),
   // The engine's locations (src/engine/index.ts reads them from Config, never from the environment).
+  // Several replicas share one state bucket: https://www.pulumi.com/docs/iac/concepts/state-and-backends/
   PULUMI_BACKEND_URL: Type.Optional(
-    Type.String({ minLength: 1, description: 'Any Pulumi backend (`s3://…`, `file://…`)' }),
+    Type.String({
+      pattern: '^(file|s3|gs|azblob)://',
+      maxLength: 2048,
+      description: 'Any Pulumi DIY backend (`s3://bucket?region=…` for several replicas, `file://…`)',
+    }),
   ),
   PULUMI_HOME: Type.Optional(Type.String({ minLength: 1, description: "The engine's plugins and settings" })),
   TRAILWARDEN_SANDBOX_DIR: Type.Optional(
@@ -129,12 +155,18 @@ export interface Config {
   /** TRAILWARDEN_MODE; `sandbox` is always `mode === 'sandbox'`. */
   mode: Mode;
   sandbox: boolean;
-  /** Secret: never log it. */
+  /** Secret: never log it. Empty when a KMS secrets provider is configured. */
   pulumiConfigPassphrase: string;
+  /** `passphrase` or a KMS URL (awskms://…): how new stacks encrypt their secrets. */
+  pulumiSecretsProvider: string;
   managementAccountId: string | undefined;
   roleArnTemplate: string;
   externalId: string | undefined;
   maxConcurrentOperations: number;
+  /** Names this replica in the operation leases it holds; stable across restarts on one DATA_DIR. */
+  replicaId: string;
+  /** How long a running operation's lease lasts without renewal (the holder renews every third of it). */
+  operationLeaseTtlMs: number;
   logLevel: ConfigEnv['LOG_LEVEL'];
   logFormat: ConfigEnv['LOG_FORMAT'];
   /** How long SIGTERM waits for running operations before aborting them. */
@@ -349,6 +381,25 @@ export function resolvePassphrase(env: ConfigEnv, dataDir: string): string {
 }
 
 /**
+ * The replica id when TRAILWARDEN_REPLICA_ID is not set: generated once into DATA_DIR/run/replica-id, so a
+ * restart on the same DATA_DIR is the same replica (it recovers its own operations at once instead of
+ * waiting for their leases to expire) and two replicas, which never share a DATA_DIR, never share an id.
+ */
+export function resolveReplicaId(dataDir: string): string {
+  const file = path.join(dataDir, 'run', 'replica-id');
+  ensurePrivateDirectory(path.dirname(file));
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  const id = `replica-${randomBytes(6).toString('hex')}`;
+  try {
+    writeFileSync(file, `${id}\n`, { mode: 0o600, flag: 'wx' });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return readFileSync(file, 'utf8').trim();
+    throw err;
+  }
+  return id;
+}
+
+/**
  * Creates a directory that holds the database or secrets as 0700, and takes the "other" bits off an
  * existing one we own (never a sticky shared directory such as /tmp), so no other user can list or read it.
  */
@@ -376,11 +427,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     databaseUrl: e.DATABASE_URL ?? `sqlite:${path.join(dataDir, 'trailwarden.db')}`,
     mode,
     sandbox: mode === 'sandbox',
-    pulumiConfigPassphrase: resolvePassphrase(e, dataDir),
+    // A KMS provider needs no passphrase: none is generated (nor required) then.
+    pulumiConfigPassphrase: e.PULUMI_SECRETS_PROVIDER === 'passphrase' ? resolvePassphrase(e, dataDir) : '',
+    pulumiSecretsProvider: e.PULUMI_SECRETS_PROVIDER,
     managementAccountId: e.MANAGEMENT_ACCOUNT_ID,
     roleArnTemplate: e.ROLE_ARN_TEMPLATE,
     externalId: e.EXTERNAL_ID,
     maxConcurrentOperations: e.MAX_CONCURRENT_OPERATIONS,
+    replicaId: e.TRAILWARDEN_REPLICA_ID ?? resolveReplicaId(dataDir),
+    operationLeaseTtlMs: e.OPERATION_LEASE_TTL_MS,
     logLevel: e.LOG_LEVEL,
     logFormat: e.LOG_FORMAT,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
@@ -436,10 +491,13 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     dataDir: '/nonexistent',
     databaseUrl: 'sqlite::memory:',
     pulumiConfigPassphrase: 'test-passphrase',
+    pulumiSecretsProvider: 'passphrase',
     managementAccountId: undefined,
     roleArnTemplate: DEFAULT_ROLE_ARN_TEMPLATE,
     externalId: undefined,
     maxConcurrentOperations: 4,
+    replicaId: 'test-replica',
+    operationLeaseTtlMs: 30000,
     logLevel: 'silent',
     logFormat: 'json',
     shutdownTimeoutMs: 1000,

@@ -2,12 +2,13 @@
 // strict CSP, request body limits, and the pino redaction of secrets.
 import { type IncomingMessage, type Server, type ServerResponse, STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
-import rateLimit from '@fastify/rate-limit';
+import rateLimit, { type FastifyRateLimitStoreCtor } from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyRequest, RouteOptions } from 'fastify';
 import fp from 'fastify-plugin';
 import helmet from 'helmet';
 import { AppError, type ErrorCode } from '../errors.ts';
 import { checkBounds, type SchemaViolation, withoutPrimitiveUniqueItems } from '../schema-bounds.ts';
+import type { SharedRateLimitStore } from './rate-limit-store.ts';
 
 /**
  * Paths pino must censor, on top of src/app.ts REDACT_PATHS: bearer tokens in headers wherever a request
@@ -87,6 +88,8 @@ export class RateLimitedError extends AppError {
 
 export interface HardeningOptions {
   rateLimit: { max: number; timeWindowMs: number };
+  /** Counters shared by the replicas (src/auth/rate-limit-store.ts); default: in this process's memory. */
+  rateLimitStore?: new () => SharedRateLimitStore;
   /** Default body limit for routes that set none. */
   bodyLimitBytes: number;
   /** Send HSTS (behind TLS). Default false: the service often runs behind a TLS-terminating proxy that sets it. */
@@ -167,6 +170,13 @@ async function hardeningImpl(app: FastifyInstance, opts: HardeningOptions): Prom
     max: opts.rateLimit.max,
     timeWindow: opts.rateLimit.timeWindowMs,
     keyGenerator: rateLimitKey,
+    ...(opts.rateLimitStore
+      ? {
+          store: opts.rateLimitStore as unknown as FastifyRateLimitStoreCtor,
+          // The database unreachable: requests are not refused for it (/readyz reports the database).
+          skipOnError: true,
+        }
+      : {}),
     errorResponseBuilder: (_req, ctx) =>
       new RateLimitedError(`Rate limit of ${ctx.max} requests per ${ctx.after} exceeded; retry later.`),
   });

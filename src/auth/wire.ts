@@ -5,11 +5,13 @@ import type { FastifyBaseLogger, FastifyInstance, RawServerDefault } from 'fasti
 import type { JWTVerifyGetKey } from 'jose';
 import { AuditLog } from '../audit/log.ts';
 import { auditPlugin, auditRoutes } from '../audit/plugin.ts';
+import { PostgresDatabase } from '../store/postgres.ts';
 import type { SqlDatabase } from '../store/sql.ts';
 import type { AuthConfig } from './config.ts';
 import { hardeningPlugin } from './hardening.ts';
 import { createJwtVerifier } from './jwt.ts';
 import { type Authenticator, authPlugin, createAuthenticator } from './plugin.ts';
+import { rateLimitStoreClass, SqlRateLimitCounters } from './rate-limit-store.ts';
 import { serviceTokenRoutes } from './routes.ts';
 import { resolveBootstrapToken, ServiceTokenStore } from './tokens.ts';
 
@@ -25,6 +27,8 @@ export interface Security {
   tokens: ServiceTokenStore;
   audit: AuditLog;
   authenticator: Authenticator;
+  /** PostgreSQL (several replicas): rate-limit counters shared through the database. */
+  rateLimitCounters?: SqlRateLimitCounters;
 }
 
 /**
@@ -46,6 +50,10 @@ export async function createSecurity(deps: {
   const audit = new AuditLog(deps.db, clock);
   await tokens.init();
   await audit.init();
+  // Replicas share PostgreSQL, so they share the counters there; one SQLite process counts in memory.
+  const rateLimitCounters =
+    deps.db instanceof PostgresDatabase ? new SqlRateLimitCounters(deps.db) : undefined;
+  await rateLimitCounters?.init();
   let bootstrapHash: string | undefined;
   if (!deps.auth.bootstrap.disabled) {
     const b = resolveBootstrapToken({ tokenFile: deps.auth.bootstrap.tokenFile, dataDir: deps.dataDir });
@@ -72,6 +80,7 @@ export async function createSecurity(deps: {
       cacheTtlMs: deps.auth.authCacheTtlMs,
       ...(deps.now ? { now: deps.now } : {}),
     }),
+    ...(rateLimitCounters ? { rateLimitCounters } : {}),
   };
 }
 
@@ -92,6 +101,9 @@ export async function wireSecurity<L extends FastifyBaseLogger>(
   // security headers. The rate limit hooks in per route, after every app-level hook (auth included).
   await app.register(hardeningPlugin, {
     rateLimit: auth.rateLimit,
+    ...(security.rateLimitCounters
+      ? { rateLimitStore: rateLimitStoreClass(security.rateLimitCounters) }
+      : {}),
     bodyLimitBytes: auth.bodyLimitBytes,
     ...(opts.hsts === undefined ? {} : { hsts: opts.hsts }),
   });

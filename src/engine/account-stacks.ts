@@ -75,6 +75,8 @@ export interface AccountStacksOptions {
   backendUrl?: string;
   /** Passphrase of the passphrase secrets provider. */
   passphrase: string;
+  /** `passphrase` (default) or a KMS URL such as awskms://alias/x?region=…, for stacks created from now on. */
+  secretsProvider?: string;
   /** PULUMI_HOME of the engine (plugins, credentials); default <dataDir>/pulumi-home. */
   pulumiHome?: string;
   pulumiCommand?: PulumiCommand;
@@ -642,14 +644,16 @@ export class AccountStacks implements TrailEngine {
     await mkdir(pulumiHome, { recursive: true });
     if (this.backendUrl.startsWith('file://'))
       await mkdir(this.backendUrl.slice('file://'.length), { recursive: true });
+    const secretsProvider = this.#opts.secretsProvider ?? 'passphrase';
     const envVars: Record<string, string> = {
-      PULUMI_CONFIG_PASSPHRASE: this.#opts.passphrase,
       PULUMI_SKIP_UPDATE_CHECK: 'true',
       PULUMI_HOME: pulumiHome,
       PULUMI_BACKEND_URL: this.backendUrl,
       // Never let the engine try to download a plugin at run time: production images carry it.
       PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: 'true',
     };
+    // Stacks made with the passphrase provider need it for every load; a KMS provider needs none.
+    if (this.#opts.passphrase) envVars.PULUMI_CONFIG_PASSPHRASE = this.#opts.passphrase;
     if (sandbox) {
       envVars.PATH = `${sandbox.pluginBinDir}:${process.env.PATH ?? ''}`;
       envVars.TRAILWARDEN_SANDBOX_DIR = sandbox.stateDir;
@@ -667,7 +671,7 @@ export class AccountStacks implements TrailEngine {
         pulumiHome,
         pulumiCommand: await this.#cli(),
         envVars,
-        secretsProvider: 'passphrase',
+        secretsProvider,
         projectSettings: {
           name: this.#projectName,
           runtime: 'nodejs',

@@ -25,6 +25,7 @@ export async function createEngine(config: Config, env = process.env): Promise<T
     backendUrl: config.pulumiBackendUrl,
     pulumiHome: config.pulumiHome,
     passphrase: config.pulumiConfigPassphrase,
+    secretsProvider: config.pulumiSecretsProvider,
     sandbox,
     assumeRoleFor: (accountId) => roleForAccount(config, accountId),
     // An organization trail is owned by the management account: its ARN names that account.

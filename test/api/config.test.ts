@@ -123,3 +123,24 @@ t.test('roleForAccount: from the template, with the external id; none in sandbox
   );
   t.equal(roleForAccount(testConfig({ sandbox: true }), '111122223333'), undefined);
 });
+
+t.test('Pulumi state in S3 and a KMS secrets provider, for several replicas', async (t) => {
+  const dir = tempDir(t);
+  const config = loadConfig({
+    DATA_DIR: dir,
+    PULUMI_BACKEND_URL: 's3://team-state?region=eu-west-1',
+    PULUMI_SECRETS_PROVIDER: 'awskms://alias/trailwarden-state?region=eu-west-1',
+  });
+  t.equal(config.pulumiBackendUrl, 's3://team-state?region=eu-west-1');
+  t.equal(config.pulumiSecretsProvider, 'awskms://alias/trailwarden-state?region=eu-west-1');
+  t.equal(config.pulumiConfigPassphrase, '', 'a KMS provider needs no passphrase');
+  t.throws(() => statSync(path.join(dir, 'secrets', 'passphrase')), 'and none is generated');
+
+  const defaults = loadConfig({ DATA_DIR: dir });
+  t.equal(defaults.pulumiBackendUrl, undefined, 'default: the file backend under DATA_DIR');
+  t.equal(defaults.pulumiSecretsProvider, 'passphrase');
+
+  t.throws(() => loadConfig({ DATA_DIR: dir, PULUMI_BACKEND_URL: 'ftp://state' }), ConfigError);
+  t.throws(() => loadConfig({ DATA_DIR: dir, PULUMI_SECRETS_PROVIDER: 'awskms' }), ConfigError, 'a key URL');
+  t.throws(() => loadConfig({ DATA_DIR: dir, PULUMI_SECRETS_PROVIDER: 'vault://x' }), ConfigError);
+});

@@ -11,6 +11,7 @@ import type { AuthConfig, OidcConfig } from '../../src/auth/config.ts';
 import { testAuthConfig } from '../../src/auth/config.ts';
 import { createSecurity, type Security, wireSecurity } from '../../src/auth/wire.ts';
 import { AppError, InternalError } from '../../src/errors.ts';
+import type { SqlDatabase } from '../../src/store/sql.ts';
 import { SqliteDatabase } from '../../src/store/sqlite.ts';
 
 export const ISSUER = 'https://idp.example.test/realms/portal';
@@ -106,7 +107,7 @@ function installErrorHandler(app: FastifyInstance): void {
 export interface TestApp {
   app: FastifyInstance;
   security: Security;
-  db: SqliteDatabase;
+  db: SqlDatabase;
   /** The clock the token store and audit log use; tests move it. */
   clock: { now: Date };
 }
@@ -121,9 +122,11 @@ export async function buildTestApp(
     logger?: Logger;
     dataDir?: string;
     extraRoutes?: (app: FastifyInstance) => void;
+    /** Default: a fresh in-memory SQLite. */
+    db?: SqlDatabase;
   } = {},
 ): Promise<TestApp> {
-  const db = new SqliteDatabase(':memory:');
+  const db = opts.db ?? new SqliteDatabase(':memory:');
   const clock = { now: new Date() };
   const auth = testAuthConfig(opts.auth);
   const security = await createSecurity({
