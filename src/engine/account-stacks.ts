@@ -315,6 +315,9 @@ export class AccountStacks implements TrailEngine {
         if (/no update|not currently/i.test(String((err as Error).message))) report.lockReleased = true;
         else report.problems.push(`cancel: ${engineLines(String((err as Error).message))}`);
       }
+      // Other DIY backends (s3://, test/engine/recovery-s3.test.ts): `cancel` deletes every lock
+      // object of the stack (pkg/backend/diy/backend.go CancelCurrentUpdate), so its success is the
+      // release; and nothing needs repair there, as a PUT is atomic and metadata is no side file.
       if (fileRoot) {
         // Verified on disk, not assumed: the previous process is gone, so no lock can be live.
         const left = await fileLocks(fileRoot, stackName);
