@@ -857,9 +857,10 @@ export interface components {
              *     - `interrupted_by_shutdown`: The service was shut down while the operation ran. Retry it
              *     - `approval_rejected`: An approver rejected the operation; the message carries their reason
              *     - `drift_report_failed`: The drift check ran but its report could not be built or stored
+             *     - `operation_hook_failed`: The run succeeded but what its feature keeps from it could not be stored
              * @enum {unknown}
              */
-            code: "engine_failed" | "engine_error" | "stack_locked" | "cancelled" | "pulumi_cli_missing" | "engine_not_ready" | "preview_stale" | "interrupted_by_restart" | "interrupted_by_shutdown" | "approval_rejected" | "drift_report_failed";
+            code: "engine_failed" | "engine_error" | "stack_locked" | "cancelled" | "pulumi_cli_missing" | "engine_not_ready" | "preview_stale" | "interrupted_by_restart" | "interrupted_by_shutdown" | "approval_rejected" | "drift_report_failed" | "operation_hook_failed";
             /** @description What went wrong */
             message: string;
             /** @description What the engine itself said (diagnostics or CLI output), when it adds to message */
