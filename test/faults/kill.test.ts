@@ -12,8 +12,8 @@
 // the trigger or when recovery reports it pending (created in the same instant). About 3 minutes.
 // FAULT_KILL_POINTS=all runs one fresh account per create kind (the slow, isolated form), or a list
 // like `create:Trail,update:Trail`.
-import { type FSWatcher, mkdirSync, watch } from 'node:fs';
-import { basename, join } from 'node:path';
+import { type FSWatcher, mkdirSync, readdirSync, watch } from 'node:fs';
+import { basename, join, sep } from 'node:path';
 import t from 'tap';
 import { typeSlug } from '../../src/sandbox/state.ts';
 import { freshStore } from '../helpers/databases.ts';
@@ -164,17 +164,18 @@ function sandboxChange(dataDir: string, account: string, point: KillPoint) {
  */
 function firstCreate(dataDir: string, account: string, kinds: Set<string>) {
   const dir = join(dataDir, 'sandbox', 'state', account);
-  for (const kind of kinds) mkdirSync(join(dir, typeSlug(kind)), { recursive: true });
-  const before = new Set(sandboxResources(dataDir, account));
+  const bySlug = new Map([...kinds].map((k) => [typeSlug(k), k]));
+  for (const slug of bySlug.keys()) mkdirSync(join(dir, slug), { recursive: true });
+  // Decided from the event's path alone, without reading the state: every millisecond between the
+  // create and the kill is one in which the engine may record it, and then no kill caught it.
+  const before = new Set(readdirSync(dir, { recursive: true }).map(String));
   let watcher: FSWatcher | undefined;
   const seen = new Promise<string>((resolve) => {
     watcher = watch(dir, { recursive: true }, (_event, file) => {
-      const name = file ? basename(file) : '';
+      if (!file || before.has(file)) return;
+      const name = basename(file);
       if (!name.endsWith('.json') || name.startsWith('.')) return;
-      const kind = sandboxResources(dataDir, account)
-        .filter((r) => !before.has(r))
-        .map((r) => r.slice(0, r.indexOf(' ')))
-        .find((k) => kinds.has(k));
+      const kind = bySlug.get(file.split(sep)[0] ?? '');
       if (kind) resolve(kind);
     });
   });
@@ -202,76 +203,88 @@ t.test(
 
     const chainAccount = '920000000000';
     if (chained) {
-      await t.test('kill points: the creation of every resource kind, chained', async (t) => {
-        const account = chainAccount;
-        await putSpec(service, account, { team: 'faults' });
-        let op = await post(service, `/v1/accounts/${account}/trail/applies`);
-        const uncaught = new Set(BASELINE_KINDS);
-        let kills = 0;
-        // Bounded: each kill catches at least its trigger, so one per kind at most, plus the end.
-        for (let round = 0; round <= BASELINE_KINDS.length; round++) {
-          const watch = firstCreate(dataDir, account, uncaught);
-          const done = finished(service, op.id).then(
-            (o) => ({ done: o }),
-            () => ({ done: undefined }),
-          );
-          const hit = await Promise.race([watch.seen.then((kind) => ({ kind })), done]);
-          if ('done' in hit) {
-            watch.close();
-            t.equal(hit.done?.state, 'succeeded', `the apply converges ${JSON.stringify(hit.done?.error)}`);
-            break;
-          }
-          if (!checkedEnv) {
-            const envs = environmentsOfRun(service.runId);
-            checkedEnv = envs.length > 0;
-            for (const { pid, env } of envs)
-              t.notOk(
-                env.some(
-                  (v) =>
-                    v.startsWith('WEBHOOK_SECRET=') || v.includes(SECRET) || v.startsWith('DATABASE_URL='),
-                ),
-                `process ${pid} inherits neither WEBHOOK_SECRET nor DATABASE_URL`,
+      const uncaught = new Set(BASELINE_KINDS);
+      // A kind created and recorded in the instant before a kill lands is missed on that account:
+      // a fresh account then goes after the kinds still uncaught (rarely needed; at most three).
+      for (let pass = 0; pass < 3 && uncaught.size; pass++) {
+        const account = pass === 0 ? chainAccount : `92000000000${pass}`;
+        await t.test(
+          `kill points: the creation of every resource kind, chained (account ${account})`,
+          async (t) => {
+            await putSpec(service, account, { team: 'faults' });
+            let op = await post(service, `/v1/accounts/${account}/trail/applies`);
+            let kills = 0;
+            const before = uncaught.size;
+            // Bounded: each kill catches at least its trigger, so one per kind at most, plus the end.
+            for (let round = 0; round <= BASELINE_KINDS.length; round++) {
+              const watch = firstCreate(dataDir, account, uncaught);
+              const done = finished(service, op.id).then(
+                (o) => ({ done: o }),
+                () => ({ done: undefined }),
               );
-          }
-          await service.killGroup();
-          watch.close();
-          kills++;
-          t.same(await processesGone(service.runId), [], `kill ${kills}: no CLI or provider plugin survives`);
-          service = await start(dataDir);
-          const after = (await (await service.fetch(`/v1/operations/${op.id}`)).json()) as Operation;
-          const caught = new Set([
-            hit.kind,
-            ...[...kindsIn(after.error?.message)].filter((k) => uncaught.has(k)),
-          ]);
-          for (const k of caught) uncaught.delete(k);
-          const short = [...caught].map((k) => k.split(':').pop()).join(', ');
-          if (after.state !== 'interrupted') {
-            // Finished in the instant between the change and the kill: nothing was cut short.
-            t.equal(after.state, 'succeeded', `kill ${kills} (create ${short}): operation ${after.state}`);
-            outcomes.push(`create ${short}: finished before the kill`);
-            break;
-          }
-          t.match(
-            after.error?.message,
-            /Recovery: the stack lock is released/,
-            `kill ${kills}: recovery says what it did`,
-          );
-          t.comment(`kill ${kills} at create ${short}: ${after.error?.message}`);
-          outcomes.push(`create ${short}: interrupted, recovered`);
-          op = await post(service, `/v1/operations/${op.id}/retry`);
-        }
-        t.same([...uncaught], [], 'every resource kind was caught mid-create by a kill');
-        const again = await finished(
-          service,
-          (await post(service, `/v1/accounts/${account}/trail/applies`)).id,
+              const hit = await Promise.race([watch.seen.then((kind) => ({ kind })), done]);
+              if ('done' in hit) {
+                watch.close();
+                t.equal(
+                  hit.done?.state,
+                  'succeeded',
+                  `the apply converges ${JSON.stringify(hit.done?.error)}`,
+                );
+                break;
+              }
+              await service.killGroup();
+              watch.close();
+              kills++;
+              t.same(
+                await processesGone(service.runId),
+                [],
+                `kill ${kills}: no CLI or provider plugin survives`,
+              );
+              service = await start(dataDir);
+              const after = (await (await service.fetch(`/v1/operations/${op.id}`)).json()) as Operation;
+              const caught = new Set([
+                hit.kind,
+                ...[...kindsIn(after.error?.message)].filter((k) => uncaught.has(k)),
+              ]);
+              for (const k of caught) uncaught.delete(k);
+              const short = [...caught].map((k) => k.split(':').pop()).join(', ');
+              if (after.state !== 'interrupted') {
+                // Finished in the instant between the change and the kill: nothing was cut short.
+                t.equal(
+                  after.state,
+                  'succeeded',
+                  `kill ${kills} (create ${short}): operation ${after.state}`,
+                );
+                outcomes.push(`create ${short}: finished before the kill`);
+                break;
+              }
+              t.match(
+                after.error?.message,
+                /Recovery: the stack lock is released/,
+                `kill ${kills}: recovery says what it did`,
+              );
+              t.comment(`kill ${kills} at create ${short}: ${after.error?.message}`);
+              outcomes.push(`create ${short}: interrupted, recovered, retried`);
+              op = await post(service, `/v1/operations/${op.id}/retry`);
+            }
+            const again = await finished(
+              service,
+              (await post(service, `/v1/accounts/${account}/trail/applies`)).id,
+            );
+            t.equal(again.state, 'succeeded');
+            t.same(Object.keys(again.changeSummary ?? {}), ['same'], 'the next apply changes nothing');
+            t.same(sandboxResources(dataDir, account), stackResources(dataDir, account), 'sandbox = stack');
+            outcomes.push(
+              `chain on ${account}: ${kills} kills caught ${before - uncaught.size} kinds${t.passing() ? ', converged, no orphan' : ', FAILED'}`,
+            );
+          },
         );
-        t.equal(again.state, 'succeeded');
-        t.same(Object.keys(again.changeSummary ?? {}), ['same'], 'the next apply changes nothing');
-        t.same(sandboxResources(dataDir, account), stackResources(dataDir, account), 'sandbox = stack');
-        outcomes.push(
-          `chain: ${kills} kills caught ${BASELINE_KINDS.length - uncaught.size} of ${BASELINE_KINDS.length} kinds${t.passing() ? ', converged, no orphan' : ', FAILED'}`,
-        );
-      });
+      }
+      t.same(
+        [...uncaught],
+        [],
+        `every one of the ${BASELINE_KINDS.length} resource kinds was caught mid-create by a kill`,
+      );
     }
 
     for (const [i, point] of points.entries()) {
