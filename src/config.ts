@@ -39,15 +39,6 @@ export const ConfigEnv = Type.Object({
   TRAILWARDEN_SANDBOX: Type.Optional(Type.Boolean()),
   PULUMI_CONFIG_PASSPHRASE: Type.Optional(Type.String({ minLength: 1 })),
   PULUMI_CONFIG_PASSPHRASE_FILE: Type.Optional(Type.String({ minLength: 1 })),
-  // Several replicas share one state bucket: https://www.pulumi.com/docs/iac/concepts/state-and-backends/
-  PULUMI_BACKEND_URL: Type.Optional(
-    Type.String({
-      pattern: '^(file|s3|gs|azblob)://',
-      maxLength: 2048,
-      description:
-        'Pulumi DIY state backend (s3://bucket?region=… for several replicas); default file://DATA_DIR/state',
-    }),
-  ),
   PULUMI_SECRETS_PROVIDER: Type.String({
     pattern: '^(passphrase|awskms://.+|gcpkms://.+|azurekeyvault://.+|hashivault://.+)$',
     maxLength: 2048,
@@ -96,6 +87,19 @@ export const ConfigEnv = Type.Object({
   }),
   RECONCILE_CONCURRENCY: Type.Optional(Type.Integer({ minimum: 1, maximum: 64 })),
   RECONCILE_LEASE_TTL_MS: Type.Integer({ minimum: 1000, default: 60000 }),
+  RETENTION_DAYS: Type.Integer({
+    minimum: 1,
+    maximum: 36500,
+    default: 90,
+    description:
+      "Operation events and drift reports older than this are deleted (operations themselves and each account's latest report stay)",
+  }),
+  RETENTION_SWEEP_INTERVAL_MS: Type.Integer({
+    minimum: 60000,
+    maximum: 86400000,
+    default: 3600000,
+    description: 'How often the service applies RETENTION_DAYS and compacts the events of clean drift checks',
+  }),
   WEBHOOK_URLS: Type.Optional(Type.String({ description: 'Comma-separated http(s) URLs' })),
   WEBHOOK_SECRET: Type.Optional(Type.String({ minLength: 16 })),
   WEBHOOK_SECRET_FILE: Type.Optional(Type.String({ minLength: 1 })),
@@ -138,6 +142,14 @@ export const ConfigEnv = Type.Object({
     description: 'Requests per keep-alive connection (0: no limit)',
   }),
   // The engine's locations (src/engine/index.ts reads them from Config, never from the environment).
+  // Several replicas share one state bucket: https://www.pulumi.com/docs/iac/concepts/state-and-backends/
+  PULUMI_BACKEND_URL: Type.Optional(
+    Type.String({
+      pattern: '^(file|s3|gs|azblob)://',
+      maxLength: 2048,
+      description: 'Any Pulumi DIY backend (`s3://bucket?region=…` for several replicas, `file://…`)',
+    }),
+  ),
   PULUMI_HOME: Type.Optional(Type.String({ minLength: 1, description: "The engine's plugins and settings" })),
   TRAILWARDEN_SANDBOX_DIR: Type.Optional(
     Type.String({ minLength: 1, description: "Sandbox provider's AWS-shaped state" }),
@@ -159,8 +171,6 @@ export interface Config {
   sandbox: boolean;
   /** Secret: never log it. Empty when a KMS secrets provider is configured. */
   pulumiConfigPassphrase: string;
-  /** PULUMI_BACKEND_URL; undefined: file://<dataDir>/state (one replica only). */
-  pulumiBackendUrl: string | undefined;
   /** `passphrase` or a KMS URL (awskms://…): how new stacks encrypt their secrets. */
   pulumiSecretsProvider: string;
   managementAccountId: string | undefined;
@@ -182,11 +192,16 @@ export interface Config {
   reconcileConcurrency: number;
   /** The reconciliation lease expires this long after its last renewal. */
   reconcileLeaseTtlMs: number;
+  /** Operation events and drift reports are kept this many days (the service sweeps them itself). */
+  retentionDays: number;
+  retentionSweepIntervalMs: number;
   webhookUrls: string[];
   /** Secret: never log it or return it. */
   webhookSecret: string | undefined;
   /** Timeouts and caps of the HTTP server. */
   http: HttpLimits;
+  /** PULUMI_BACKEND_URL; undefined: the DIY backend under DATA_DIR/state (one replica only). */
+  pulumiBackendUrl: string | undefined;
   /** The engine's PULUMI_HOME: the variable, else DATA_DIR/pulumi-home (plugins live under it). */
   pulumiHome: string;
   /** The sandbox provider's state root: TRAILWARDEN_SANDBOX_DIR, else DATA_DIR/sandbox/state. */
@@ -462,6 +477,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     reconcileTimezone: e.RECONCILE_TZ,
     reconcileConcurrency: e.RECONCILE_CONCURRENCY ?? defaultConcurrency(),
     reconcileLeaseTtlMs: e.RECONCILE_LEASE_TTL_MS,
+    retentionDays: e.RETENTION_DAYS,
+    retentionSweepIntervalMs: e.RETENTION_SWEEP_INTERVAL_MS,
     webhookUrls: webhookUrlsOf(e.WEBHOOK_URLS),
     webhookSecret: resolveWebhookSecret(e),
     http: {
@@ -524,6 +541,8 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     reconcileTimezone: 'UTC',
     reconcileConcurrency: 4,
     reconcileLeaseTtlMs: 60000,
+    retentionDays: 90,
+    retentionSweepIntervalMs: 3600000,
     webhookUrls: [],
     webhookSecret: undefined,
     http: DEFAULT_HTTP_LIMITS,

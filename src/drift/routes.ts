@@ -8,7 +8,7 @@ import { CursorSchema, decodeKeyCursor, encodeKeyCursor, NextCursorSchema } from
 import { enqueueHandler } from '../operations/enqueue-route.ts';
 import { acceptedOperation, OperationAccepted, WaitQuery } from '../operations/schemas.ts';
 import type { OperationService } from '../operations/service.ts';
-import { AccountParams, IfMatch } from '../trail-request/schema.ts';
+import { AccountParams, IfMatchHeaders } from '../trail-request/schema.ts';
 import { DriftCounts, DriftReport } from './schemas.ts';
 import type { DriftService } from './service.ts';
 
@@ -150,7 +150,7 @@ export const driftRoutes: FastifyPluginAsyncTypebox<{
           'answers 308 to here.)',
         params: AccountParams,
         querystring: Type.Object({ wait: Type.Optional(WaitQuery) }, { additionalProperties: false }),
-        headers: Type.Object({ 'if-match': Type.Optional(IfMatch) }),
+        headers: IfMatchHeaders,
         response: { 202: OperationAccepted, ...problemResponses(400, 404, 409, 412) },
       },
     },

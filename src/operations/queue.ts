@@ -23,8 +23,8 @@ import { DomainError, isOperationErrorCode, type OperationErrorCode } from '../e
 import type { ResolvedTrailRequest } from '../trail-request/schema.ts';
 import {
   FINAL_OPERATION_STATES,
+  type NewOperationEvent,
   type OperationError,
-  type OperationEventRecord,
   type OperationOptions,
   type OperationRecord,
   type OperationState,
@@ -587,15 +587,15 @@ export class OperationQueue extends EventEmitter<OperationEventMap> {
     log.info({}, 'operation started');
     this.emit('started', op);
 
-    // Events are persisted in order, in batches; `events` tells local readers to look.
-    const buffer: OperationEventRecord[] = [];
+    // Events are persisted in order, in batches (the database numbers them); `events` tells local
+    // readers to look.
+    const buffer: NewOperationEvent[] = [];
     // Kept in memory too when a hook asks (a drift check builds its report from them).
     const kept: EngineEvent[] | undefined = this.#hooksOf(op.kind).some((h) => h.keepEvents) ? [] : undefined;
-    let seq = 0;
     let persisted: Promise<void> = Promise.resolve();
     const onEvent = (event: EngineEvent) => {
       kept?.push(event);
-      buffer.push({ operationId: op.id, seq: ++seq, createdAt: this.#iso(), event });
+      buffer.push({ operationId: op.id, createdAt: this.#iso(), event });
       if (buffer.length > 1) return;
       persisted = persisted.then(async () => {
         const batch = buffer.splice(0);

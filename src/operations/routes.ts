@@ -16,7 +16,7 @@ import {
   operationEventStreamSchema,
 } from '../openapi/events.ts';
 import { assertIfMatch } from '../trail-request/etag.ts';
-import { AccountParams, IfMatch, TrailRequestSchema } from '../trail-request/schema.ts';
+import { AccountParams, IfMatchHeaders, TrailRequestSchema } from '../trail-request/schema.ts';
 import { enqueueHandler } from './enqueue-route.ts';
 import type { OperationQueue } from './queue.ts';
 import {
@@ -268,7 +268,7 @@ export const operationRoutes: FastifyPluginAsyncTypebox<{
               : ''),
           params: AccountParams,
           querystring: isApply ? ApplyQuery : WaitOnly,
-          headers: Type.Object({ 'if-match': Type.Optional(IfMatch) }),
+          headers: IfMatchHeaders,
           // Keyed by media type: a call without a body (no content-type) is not validated against it.
           ...(isPreview
             ? {
