@@ -10,7 +10,7 @@
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { setTimeout as delay } from 'node:timers/promises';
-import type { AccountPatch, AccountStore } from '../accounts/store.ts';
+import type { AccountPatch, AccountStore } from '../accounts/store/account-store.ts';
 import { describeRecovery } from '../engine/recovery.ts';
 import type {
   EngineEvent,
@@ -104,7 +104,7 @@ export interface OperationHook {
   started?(operation: OperationRecord): AccountPatch | undefined;
   /**
    * The account's state once the operation ended (also for one interrupted by a restart). Throwing on
-   * a succeeded run fails the operation with the error's code (else `operation_hook_failed`); the
+   * a succeeded run fails the operation with the error's catalogued code (else `operation_hook_failed`); the
    * hooks are then asked again with the failed state.
    */
   finished?(run: FinishedRun): AccountPatch | undefined | Promise<AccountPatch | undefined>;

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import t, { type Test } from 'tap';
-import type { DriftReport } from '../../src/drift/report.ts';
+import type { DriftReport } from '../../src/drift/schemas.ts';
 import { MIGRATIONS, migrate } from '../../src/store/migrations.ts';
 import { openSqlDatabase } from '../../src/store/open.ts';
 import type { SqlDatabase } from '../../src/store/sql.ts';

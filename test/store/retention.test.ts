@@ -2,7 +2,7 @@
 // summary of its events (≤ 20 KB); events and reports past RETENTION_DAYS go, except each account's
 // latest report; a second sweep changes nothing. And SQLite prepares a statement once.
 import t from 'tap';
-import type { DriftReport } from '../../src/drift/report.ts';
+import type { DriftReport } from '../../src/drift/schemas.ts';
 import type { OperationKind } from '../../src/engine/types.ts';
 import { COMPACT_BUDGET_BYTES, RetentionSweeper } from '../../src/retention/service.ts';
 import { SqliteDatabase } from '../../src/store/sqlite.ts';
