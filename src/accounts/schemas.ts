@@ -1,8 +1,8 @@
 import { Type } from 'typebox';
 import { CursorSchema } from '../openapi/cursor.ts';
 import { OperationSchema } from '../operations/schemas.ts';
-import { ACCOUNT_STATUSES, DRIFT_SEVERITIES } from '../store/types.ts';
 import { AccountId, AWS_REGIONS, Region, TrailRequest } from '../trail-request/schema.ts';
+import { ACCOUNT_STATUSES, DRIFT_SEVERITIES } from './store.ts';
 
 /**
  * If-Match: `*`, or a comma-separated list of (weak or strong) entity tags (RFC 9110 section 13.1.1; ours

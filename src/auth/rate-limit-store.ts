@@ -5,12 +5,6 @@
 // multi-replica store; with SQLite (one process) the plugin's in-memory store is as good and cheaper.
 import type { SqlDatabase } from '../store/sql.ts';
 
-const SCHEMA = `CREATE TABLE IF NOT EXISTS rate_limit_windows (
-  limit_key TEXT PRIMARY KEY,
-  count INTEGER NOT NULL,
-  window_ends BIGINT NOT NULL
-)`;
-
 type Callback = (error: Error | null, result?: { current: number; ttl: number }) => void;
 
 /** The @fastify/rate-limit store interface (FastifyRateLimitStore), on the database. */
@@ -28,10 +22,6 @@ export class SqlRateLimitCounters {
   constructor(db: SqlDatabase, now: () => number = Date.now) {
     this.#db = db;
     this.#now = now;
-  }
-
-  async init(): Promise<void> {
-    await this.#db.exec(SCHEMA);
   }
 
   /** Counts one request of `key`; the count in its window and the ms until the window ends. */

@@ -7,12 +7,12 @@ import {
   DriftSeveritySchema,
   IfMatchHeaders,
 } from '../accounts/schemas.ts';
+import { REMEDIATION_POLICIES } from '../accounts/store.ts';
 import { problemResponses } from '../errors.ts';
 import { CursorSchema, decodeKeyCursor, encodeKeyCursor, NextCursorSchema } from '../openapi/cursor.ts';
 import { enqueueHandler } from '../operations/enqueue-route.ts';
 import { acceptedOperation, OperationAccepted, WaitQuery } from '../operations/schemas.ts';
 import type { OperationService } from '../operations/service.ts';
-import { REMEDIATION_POLICIES } from '../store/types.ts';
 import { DriftCounts, DriftReport } from './report.ts';
 import type { DriftService } from './service.ts';
 

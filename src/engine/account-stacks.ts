@@ -18,7 +18,16 @@ import {
 import { canonicalJson } from '../audit/canonical.ts';
 import type { ResolvedTrailRequest } from '../trail-request/schema.ts';
 import { EngineError, OperationCancelledError, PreviewStaleError, StackLockedError } from './errors.ts';
-import { type AccountInventory, OWNER_TAGGED_TYPES, ownerTags, wantedOf } from './inventory.ts';
+import {
+  type AccountInventory,
+  type Found,
+  LOOKED_UP_TYPES,
+  type Lookups,
+  lookupProgram,
+  OWNER_TAGGED_TYPES,
+  ownerTags,
+  wantedOf,
+} from './inventory.ts';
 import { type EngineProcesses, explicitEnvCommand, inheritableEnv } from './processes.ts';
 import { getPulumiCommand } from './pulumi-cli.ts';
 import {
@@ -26,6 +35,7 @@ import {
   emptyReport,
   fileLocks,
   findDuplicates,
+  lookUpForRecovery,
   type RecoveryReport,
   repairFileCheckpoint,
   resolvePendingCreates,
@@ -316,33 +326,32 @@ export class AccountStacks implements TrailEngine {
       const deployment = (state.deployment ?? {}) as Deployment;
       const pending = deployment.pending_operations?.length ?? 0;
       const inventory = this.#opts.inventory;
-      if (pending) {
-        if (inventory) {
-          resolvePendingCreates(deployment, accountId, stackName, inventory, report);
-        } else {
-          for (const op of deployment.pending_operations ?? []) {
-            if (op.type === 'creating')
-              report.pendingCreates.push({
-                urn: op.resource.urn,
-                type: op.resource.type,
-                outcome: 'unresolved',
-              });
-            else report.otherPendingOperations++;
-          }
-          deployment.pending_operations = deployment.pending_operations?.filter(
-            (op) => op.type !== 'creating',
+      // Asked of the account before the state changes: what was being created, and look-alikes of
+      // the generated-id resources the state has (a second key). A preview can run with pending
+      // operations in the checkpoint (the engine warns and plans from the resources).
+      let found = new Map<string, Found | undefined>();
+      if (inventory) {
+        try {
+          found = await lookUpForRecovery(
+            deployment,
+            accountId,
+            stackName,
+            inventory,
+            this.#lookups(stack, accountId),
           );
+        } catch (err) {
+          report.problems.push(`looking the account up: ${engineLines(String((err as Error).message))}`);
         }
+      }
+      if (pending) {
+        resolvePendingCreates(deployment, found, report);
         await stack.importStack(state);
         // Reads every resource as it is now: imported ones get their real properties (and go again
         // if the provider finds nothing), pending updates and deletes are settled.
         await stack.refresh({ color: 'never' });
         report.refreshed = true;
       }
-      if (inventory) {
-        const after = pending ? ((await stack.exportStack()).deployment as Deployment) : deployment;
-        findDuplicates(after, accountId, stackName, inventory, report);
-      }
+      findDuplicates(deployment, found, report);
       return report;
     });
   }
@@ -371,6 +380,25 @@ export class AccountStacks implements TrailEngine {
   }
 
   /**
+   * Runs lookup calls against the account through a preview of a program that only calls the aws
+   * provider's functions (real AWS in aws mode, the sandbox provider in sandbox mode): one code
+   * path for both modes. A preview writes nothing; it runs while the caller holds the account.
+   */
+  #lookups(stack: Stack, accountId: string): Lookups {
+    return async (calls) => {
+      const { program, answers } = lookupProgram(accountId, this.#opts.assumeRoleFor?.(accountId), calls);
+      const previous = stack.workspace.program;
+      stack.workspace.program = program;
+      try {
+        await stack.preview({ color: 'never' });
+      } finally {
+        stack.workspace.program = previous;
+      }
+      return answers;
+    };
+  }
+
+  /**
    * The program for an apply, with `import` on every resource it would create that the account
    * already has (an account onboarded again over the bucket and key its decommission kept, or a
    * stack whose state was lost). Only looked at while the state lacks the key or the bucket.
@@ -382,29 +410,54 @@ export class AccountStacks implements TrailEngine {
     const types = new Set((deployment.resources ?? []).map((r) => r.type));
     if (types.has('aws:kms/key:Key') && types.has('aws:s3/bucket:Bucket')) return program;
     const stackName = this.stackName(accountId);
-    const planned: ReturnType<typeof wantedOf>[] = [];
+    const planned: { urn: string; type: string; inputs: Record<string, unknown>; provider?: string }[] = [];
+    const regions = new Map<string, string>();
     stack.workspace.program = program;
     await stack.preview({
       color: 'never',
       signal: opts.signal,
       onEvent: (event) => {
         const meta = event.resourcePreEvent?.metadata;
+        const state = meta?.new ?? meta?.old;
+        // Providers, created or kept: the Region each resource will be created in.
+        if (
+          meta &&
+          state &&
+          meta.type.startsWith('pulumi:providers:') &&
+          typeof state.inputs?.region === 'string'
+        )
+          regions.set(meta.urn, state.inputs.region);
         if (meta?.op === 'create' && !meta.type.startsWith('pulumi:') && meta.new?.custom)
-          planned.push(wantedOf({ urn: meta.urn, type: meta.type, inputs: meta.new.inputs ?? {} }));
+          planned.push({
+            urn: meta.urn,
+            type: meta.type,
+            inputs: meta.new.inputs ?? {},
+            provider: meta.new.provider,
+          });
       },
     });
+    // Only what a create would refuse as a duplicate needs adopting; the others are overwritten.
+    const wanted = planned
+      .filter((p) => LOOKED_UP_TYPES.has(p.type))
+      .map((p) => {
+        // A provider reference is `<urn>::<id>` (the id unknown while a preview plans its create).
+        const providerUrn = p.provider?.slice(0, p.provider.lastIndexOf('::'));
+        return wantedOf(p, providerUrn ? regions.get(providerUrn) : undefined);
+      });
+    if (!wanted.length) return program;
+    const found = await inventory.findAll(accountId, stackName, wanted, this.#lookups(stack, accountId));
     const adopt = new Map<string, string>();
-    for (const wanted of planned) {
-      const found = inventory.find(accountId, stackName, wanted);
+    wanted.forEach((w, i) => {
+      const hit = found[i];
       // Only what was seen in the account: an import of something absent fails the apply.
-      if (!found?.verified || !found.ids[0]) continue;
-      adopt.set(`${wanted.type}::${wanted.name}`, found.ids[0]);
-      if (found.ids.length > 1)
+      if (!hit?.verified || !hit.ids[0]) return;
+      adopt.set(`${w.type}::${w.name}`, hit.ids[0]);
+      if (hit.ids.length > 1)
         opts.log?.warn(
-          { accountId, urn: wanted.urn, adopted: found.ids[0], duplicates: found.ids.slice(1) },
+          { accountId, urn: w.urn, adopted: hit.ids[0], duplicates: hit.ids.slice(1) },
           'duplicate resources in the account',
         );
-    }
+    });
     if (!adopt.size) return program;
     opts.log?.info({ accountId, adopted: Object.fromEntries(adopt) }, 'adopting resources the account has');
     return async () => {

@@ -5,7 +5,7 @@ import { accountTrailProgram } from '../../stacks/program.ts';
 import { type Config, roleForAccount } from '../config.ts';
 import { installSandboxPlugin } from '../sandbox/plugin.ts';
 import { AccountStacks } from './account-stacks.ts';
-import { DerivedIdInventory, SandboxInventory } from './inventory.ts';
+import { ApiInventory } from './inventory.ts';
 import { inheritableEnv, startEngineProcesses } from './processes.ts';
 import type { TrailEngine } from './types.ts';
 
@@ -30,7 +30,8 @@ export async function createEngine(config: Config, env = process.env): Promise<T
     assumeRoleFor: (accountId) => roleForAccount(config, accountId),
     // An organization trail is owned by the management account: its ARN names that account.
     programFor: (args) => accountTrailProgram({ ...args, managementAccountId: config.managementAccountId }),
-    inventory: sandbox ? new SandboxInventory(sandbox.stateDir) : new DerivedIdInventory(),
+    // One lookup path for both modes: the sandbox provider answers the same AWS lookup functions.
+    inventory: new ApiInventory(),
     processes,
     childEnv: inheritableEnv(env),
   });

@@ -8,27 +8,33 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { Cron } from 'croner';
+import type { AccountRecord, AccountStore, RemediationPolicy } from '../accounts/store.ts';
 import type { DriftReport } from '../drift/report.ts';
+import type { DriftReportStore } from '../drift/store.ts';
 import { DomainError } from '../errors.ts';
 import type { QueueLogger } from '../operations/queue.ts';
 import { type OperationService, RECONCILER_PRINCIPAL } from '../operations/service.ts';
+import type { OperationError, OperationRecord } from '../operations/store.ts';
+import type { Notifier } from './notify.ts';
 import type {
-  AccountRecord,
-  OperationError,
-  OperationRecord,
   ReconciliationAccountOutcome,
   ReconciliationNotification,
   ReconciliationRecord,
+  ReconciliationStore,
   ReconciliationTotals,
-  RemediationPolicy,
-  Store,
-} from '../store/types.ts';
-import type { Notifier } from './notify.ts';
+} from './store.ts';
 
 export const RECONCILIATION_LEASE = 'reconciliation';
 
+/** The stores a reconciliation reads and writes (its operations go through OperationService). */
+export interface ReconcilerStores {
+  accounts: AccountStore;
+  drift: DriftReportStore;
+  reconciliations: ReconciliationStore;
+}
+
 export interface ReconcilerOptions {
-  store: Store;
+  stores: ReconcilerStores;
   /**
    * The app's OperationService (with its approval policy): the reconciler's drift checks and
    * remediations go through it like every other request, as RECONCILER_PRINCIPAL.
@@ -103,7 +109,7 @@ interface ActiveRun {
 }
 
 export class Reconciler {
-  readonly #store: Store;
+  readonly #stores: ReconcilerStores;
   readonly #operations: OperationService;
   readonly #log: QueueLogger;
   readonly #concurrency: number;
@@ -118,7 +124,7 @@ export class Reconciler {
   #stopping = false;
 
   constructor(opts: ReconcilerOptions) {
-    this.#store = opts.store;
+    this.#stores = opts.stores;
     this.#operations = opts.operations;
     this.#log = opts.logger.child({ component: 'reconciler' });
     this.#concurrency = opts.concurrency;
@@ -196,7 +202,7 @@ export class Reconciler {
     await this.#markAbandonedRuns();
     const id = randomUUID();
     const now = this.#now();
-    const acquired = await this.#store.acquireLease(
+    const acquired = await this.#stores.reconciliations.acquireLease(
       {
         name: RECONCILIATION_LEASE,
         holder: this.#holder,
@@ -207,7 +213,7 @@ export class Reconciler {
     );
     // Re-check after the await: two local callers may race to here.
     if (!acquired || this.#active) {
-      const lease = await this.#store.getLease(RECONCILIATION_LEASE);
+      const lease = await this.#stores.reconciliations.getLease(RECONCILIATION_LEASE);
       throw new DomainError(
         'reconciliation_running',
         `Reconciliation ${lease?.runId ?? '(unknown)'} is running (lease held until ${lease?.expiresAt ?? '?'})`,
@@ -225,7 +231,7 @@ export class Reconciler {
       startedAt: null,
       finishedAt: null,
     }));
-    const run = await this.#store.insertReconciliation({
+    const run = await this.#stores.reconciliations.insertReconciliation({
       id,
       trigger,
       state: 'running',
@@ -250,26 +256,26 @@ export class Reconciler {
   /** Resolves with the run once it is no longer running. */
   async whenFinished(id: string): Promise<ReconciliationRecord> {
     if (this.#active?.id === id) return this.#active.done;
-    const run = await this.#store.getReconciliation(id);
+    const run = await this.#stores.reconciliations.getReconciliation(id);
     if (!run) throw new DomainError('reconciliation_not_found', `Reconciliation ${id} not found`);
     return run;
   }
 
   async get(id: string): Promise<ReconciliationRecord> {
-    const run = await this.#store.getReconciliation(id);
+    const run = await this.#stores.reconciliations.getReconciliation(id);
     if (!run) throw new DomainError('reconciliation_not_found', `Reconciliation ${id} not found`);
     return run;
   }
 
-  list(q: Parameters<Store['listReconciliations']>[0]): Promise<ReconciliationRecord[]> {
-    return this.#store.listReconciliations(q);
+  list(q: Parameters<ReconciliationStore['listReconciliations']>[0]): Promise<ReconciliationRecord[]> {
+    return this.#stores.reconciliations.listReconciliations(q);
   }
 
   async #managedAccounts(): Promise<AccountRecord[]> {
     const out: AccountRecord[] = [];
     let after: string | undefined;
     for (;;) {
-      const page = await this.#store.listAccounts({
+      const page = await this.#stores.accounts.listAccounts({
         limit: 200,
         ...(after ? { afterAccountId: after } : {}),
       });
@@ -281,9 +287,9 @@ export class Reconciler {
 
   /** Runs left `running` whose lease is gone, expired or names another run: their process died. */
   async #markAbandonedRuns(): Promise<void> {
-    const running = await this.#store.listReconciliations({ limit: 100, state: 'running' });
+    const running = await this.#stores.reconciliations.listReconciliations({ limit: 100, state: 'running' });
     if (running.length === 0) return;
-    const lease = await this.#store.getLease(RECONCILIATION_LEASE);
+    const lease = await this.#stores.reconciliations.getLease(RECONCILIATION_LEASE);
     const now = this.#now();
     for (const run of running) {
       if (this.#active?.id === run.id) continue;
@@ -298,7 +304,7 @@ export class Reconciler {
             }
           : a,
       );
-      const marked = await this.#store.updateReconciliation(
+      const marked = await this.#stores.reconciliations.updateReconciliation(
         run.id,
         {
           state: 'interrupted',
@@ -327,7 +333,7 @@ export class Reconciler {
     const renew = setInterval(
       () => {
         const expiresAt = new Date(this.#now().getTime() + this.#leaseTtlMs).toISOString();
-        this.#store.renewLease(RECONCILIATION_LEASE, this.#holder, expiresAt).then(
+        this.#stores.reconciliations.renewLease(RECONCILIATION_LEASE, this.#holder, expiresAt).then(
           (ok) => {
             if (!ok && !leaseLost) {
               leaseLost = true;
@@ -345,7 +351,10 @@ export class Reconciler {
       const snapshot = outcomes.map((o) => ({ ...o }));
       saving = saving
         .then(() =>
-          this.#store.updateReconciliation(run.id, { accounts: snapshot, totals: totalsOf(snapshot) }),
+          this.#stores.reconciliations.updateReconciliation(run.id, {
+            accounts: snapshot,
+            totals: totalsOf(snapshot),
+          }),
         )
         .catch((err) => this.#log.warn({ err }, 'could not save reconciliation progress'));
     };
@@ -396,7 +405,7 @@ export class Reconciler {
     }
     const notifications = interrupted ? [] : await this.#notify(run, outcomes);
     const finishedAt = this.#now().toISOString();
-    await this.#store.updateReconciliation(run.id, {
+    await this.#stores.reconciliations.updateReconciliation(run.id, {
       state: interrupted ? 'interrupted' : 'succeeded',
       finishedAt,
       accounts: outcomes,
@@ -409,8 +418,10 @@ export class Reconciler {
           }
         : null,
     });
-    await this.#store.releaseLease(RECONCILIATION_LEASE, this.#holder).catch(() => undefined);
-    const after = (await this.#store.getReconciliation(run.id))!;
+    await this.#stores.reconciliations
+      .releaseLease(RECONCILIATION_LEASE, this.#holder)
+      .catch(() => undefined);
+    const after = (await this.#stores.reconciliations.getReconciliation(run.id))!;
     this.#log.info(
       { reconciliationId: run.id, state: after.state, totals: after.totals },
       'reconciliation finished',
@@ -445,7 +456,7 @@ export class Reconciler {
       });
     }
     // The policy is read now, not at the start of the run: a change made meanwhile applies.
-    const policy = (await this.#store.getAccount(account.accountId))?.remediationPolicy ?? 'report';
+    const policy = (await this.#stores.accounts.getAccount(account.accountId))?.remediationPolicy ?? 'report';
     if (!shouldRemediate(policy, report.report)) return { ...base, outcome: 'drifted' };
 
     await this.#runOperation(account, 'apply', signal, outcome).catch((err: unknown) => {
@@ -526,7 +537,7 @@ export class Reconciler {
   }
 
   async #reportOf(op: OperationRecord) {
-    const report = await this.#store.getDriftReportByOperation(op.id);
+    const report = await this.#stores.drift.getDriftReportByOperation(op.id);
     if (!report) {
       throw new AccountFailure({
         code: 'drift_report_missing',
@@ -542,7 +553,7 @@ export class Reconciler {
     outcomes: ReconciliationAccountOutcome[],
   ): Promise<ReconciliationNotification[]> {
     if (!this.#notifier) return [];
-    const previous = (await this.#store.listReconciliations({ limit: 20 })).find(
+    const previous = (await this.#stores.reconciliations.listReconciliations({ limit: 20 })).find(
       (r) => r.id !== run.id && r.seq < run.seq && r.state !== 'running',
     );
     const before = new Map(previous?.accounts.map((a) => [a.accountId, new Set(a.findings)]) ?? []);

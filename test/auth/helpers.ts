@@ -11,8 +11,10 @@ import type { AuthConfig, OidcConfig } from '../../src/auth/config.ts';
 import { testAuthConfig } from '../../src/auth/config.ts';
 import { createSecurity, type Security, wireSecurity } from '../../src/auth/wire.ts';
 import { AppError, InternalError } from '../../src/errors.ts';
+import { migrate } from '../../src/store/migrations.ts';
+import { openMigratedDatabase } from '../../src/store/open.ts';
 import type { SqlDatabase } from '../../src/store/sql.ts';
-import { SqliteDatabase } from '../../src/store/sqlite.ts';
+import { createStores } from '../../src/stores.ts';
 
 export const ISSUER = 'https://idp.example.test/realms/portal';
 export const AUDIENCE = 'trailwarden';
@@ -126,11 +128,12 @@ export async function buildTestApp(
     db?: SqlDatabase;
   } = {},
 ): Promise<TestApp> {
-  const db = opts.db ?? new SqliteDatabase(':memory:');
+  const db = opts.db ?? (await openMigratedDatabase('sqlite::memory:'));
+  if (opts.db) await migrate(opts.db);
   const clock = { now: new Date() };
   const auth = testAuthConfig(opts.auth);
   const security = await createSecurity({
-    db,
+    stores: createStores(db, { now: () => clock.now }),
     auth,
     dataDir: opts.dataDir ?? '/nonexistent',
     now: () => clock.now,

@@ -3,8 +3,8 @@
 // RATE_LIMIT_MAX in all, not twice it. And the counters' SQL works on SQLite too.
 import t from 'tap';
 import { SqlRateLimitCounters } from '../../src/auth/rate-limit-store.ts';
+import { openMigratedDatabase } from '../../src/store/open.ts';
 import { PostgresDatabase } from '../../src/store/postgres.ts';
-import { SqliteDatabase } from '../../src/store/sqlite.ts';
 import { scratchPostgres } from '../helpers/databases.ts';
 import { ACCOUNT_A, bearer, buildTestApp, serviceToken } from './helpers.ts';
 
@@ -38,11 +38,10 @@ t.test('two replicas on one PostgreSQL share one budget per principal', async (t
 });
 
 t.test('counters: a window counts, then starts over (SQLite)', async (t) => {
-  const db = new SqliteDatabase(':memory:');
+  const db = await openMigratedDatabase('sqlite::memory:');
   t.teardown(() => db.close());
   let now = 1_000_000;
   const counters = new SqlRateLimitCounters(db, () => now);
-  await counters.init();
   t.same(await counters.hit('p:one', 1000), { current: 1, ttl: 1000 });
   now += 400;
   t.same(await counters.hit('p:one', 1000), { current: 2, ttl: 600 });

@@ -9,7 +9,7 @@ import { describeAccess, listRouteAccess } from '../../src/auth/access.ts';
 import { testAuthConfig } from '../../src/auth/config.ts';
 import { createSecurity, wireSecurity } from '../../src/auth/wire.ts';
 import { testConfig } from '../../src/config.ts';
-import { SqlStore } from '../../src/store/sql-store.ts';
+import { openStores } from '../../src/stores.ts';
 import {
   ACCOUNT,
   alarmCatalog,
@@ -112,17 +112,17 @@ t.test('every route of the app declares its access, as listed here', async (t) =
 });
 
 t.test('a route that declares nothing makes the real app fail to start', async (t) => {
-  const store = await SqlStore.open('sqlite::memory:');
+  const store = await openStores('sqlite::memory:');
   t.teardown(() => store.close());
   const security = await createSecurity({
-    db: store.database,
+    stores: store,
     auth: testAuthConfig(),
     dataDir: '/nonexistent',
   });
   await t.rejects(
     buildApp({
       config: testConfig(),
-      store,
+      stores: store,
       engine: new ControllableEngine(),
       alarmCatalog,
       beforeRoutes: async (instance) => {

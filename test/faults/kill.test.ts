@@ -11,7 +11,7 @@ import { type FSWatcher, mkdirSync, watch } from 'node:fs';
 import { basename, join } from 'node:path';
 import t from 'tap';
 import { typeSlug } from '../../src/sandbox/state.ts';
-import { freshStore } from '../helpers/databases.ts';
+import { resetPublicSchema } from '../helpers/databases.ts';
 import { tempDir } from '../helpers/engine.ts';
 import { followEvents } from '../helpers/service.ts';
 import {
@@ -156,7 +156,7 @@ t.test(
   'kill the whole process group at resource changes: recovery converges, nothing orphaned',
   async (t) => {
     const dataDir = await tempDir(t, 'trailwarden-faults-');
-    if (databaseUrl) await (await freshStore(databaseUrl)).close();
+    if (databaseUrl) await resetPublicSchema(databaseUrl);
     let service = await start(dataDir);
     t.teardown(() => service.killGroup());
     const outcomes: string[] = [];

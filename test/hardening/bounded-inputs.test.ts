@@ -7,7 +7,7 @@ import { buildApp } from '../../src/app.ts';
 import { testAuthConfig } from '../../src/auth/config.ts';
 import { createSecurity, wireSecurity } from '../../src/auth/wire.ts';
 import { testConfig } from '../../src/config.ts';
-import { SqlStore } from '../../src/store/sql-store.ts';
+import { openStores } from '../../src/stores.ts';
 import { alarmCatalog, ControllableEngine } from '../api/helpers.ts';
 
 type Schema = Record<string, unknown>;
@@ -64,15 +64,15 @@ export function unboundedPaths(schema: unknown, at: string, part: string): strin
 
 async function appWithRoutes(): Promise<{ app: FastifyInstance; routes: RouteOptions[] }> {
   const routes: RouteOptions[] = [];
-  const store = await SqlStore.open('sqlite::memory:');
+  const store = await openStores('sqlite::memory:');
   const security = await createSecurity({
-    db: store.database,
+    stores: store,
     auth: testAuthConfig(),
     dataDir: '/nonexistent',
   });
   const app = await buildApp({
     config: testConfig(),
-    store,
+    stores: store,
     engine: new ControllableEngine(),
     alarmCatalog,
     beforeRoutes: async (instance) => {

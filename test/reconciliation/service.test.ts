@@ -4,16 +4,20 @@
 import t from 'tap';
 import { parseConfigEnv } from '../../src/config.ts';
 import { RECONCILIATION_LEASE, Reconciler } from '../../src/reconciliation/service.ts';
-import type { Store } from '../../src/store/types.ts';
+import type { Stores } from '../../src/stores.ts';
 import { type EngineCall, makeApp, openTestStore, putTrail } from '../api/helpers.ts';
 import { baselineRefresh, edit, logGroup, trail } from '../drift/engine-events.ts';
 
 const IDS = ['100000000001', '100000000002', '100000000003', '100000000004'];
 
-async function managed(app: Awaited<ReturnType<typeof makeApp>>['app'], store: Store, ids: string[]) {
+async function managed(app: Awaited<ReturnType<typeof makeApp>>['app'], store: Stores, ids: string[]) {
   for (const id of ids) {
     await putTrail(app, id);
-    await store.updateAccount(id, { status: 'applied', appliedVersion: 1 }, new Date().toISOString());
+    await store.accounts.updateAccount(
+      id,
+      { status: 'applied', appliedVersion: 1 },
+      new Date().toISOString(),
+    );
   }
 }
 
@@ -99,7 +103,11 @@ t.test('POST /v1/reconciliations: 202 + Location, 409 while running, bounded con
     [run.id],
   );
   t.equal(list.nextCursor, null);
-  t.equal((await store.getLease(RECONCILIATION_LEASE)) ?? null, null, 'the lease is released');
+  t.equal(
+    (await store.reconciliations.getLease(RECONCILIATION_LEASE)) ?? null,
+    null,
+    'the lease is released',
+  );
 
   const missing = await app.inject({
     method: 'GET',
@@ -173,7 +181,7 @@ t.test('one run at a time across processes; an expired lease marks the dead run 
   const store = await openTestStore();
   const now = Date.now();
   // Another process holds a live lease for its run.
-  await store.insertReconciliation({
+  await store.reconciliations.insertReconciliation({
     id: '11111111-1111-4111-8111-111111111111',
     trigger: 'schedule',
     state: 'running',
@@ -186,7 +194,7 @@ t.test('one run at a time across processes; an expired lease marks the dead run 
     error: null,
   });
   t.ok(
-    await store.acquireLease(
+    await store.reconciliations.acquireLease(
       {
         name: RECONCILIATION_LEASE,
         holder: 'other-host:1',
@@ -200,14 +208,21 @@ t.test('one run at a time across processes; an expired lease marks the dead run 
   const busy = await first.app.inject({ method: 'POST', url: '/v1/reconciliations' });
   t.equal(busy.statusCode, 409, 'the other process holds the lease');
   t.match(busy.json().detail, /11111111-1111-4111-8111-111111111111/);
-  t.equal((await store.getReconciliation('11111111-1111-4111-8111-111111111111'))?.state, 'running');
+  t.equal(
+    (await store.reconciliations.getReconciliation('11111111-1111-4111-8111-111111111111'))?.state,
+    'running',
+  );
   await first.app.close();
 
   // That process died: its lease expires. A restart marks its run interrupted and can run again.
-  await store.renewLease(RECONCILIATION_LEASE, 'other-host:1', new Date(now - 1).toISOString());
+  await store.reconciliations.renewLease(
+    RECONCILIATION_LEASE,
+    'other-host:1',
+    new Date(now - 1).toISOString(),
+  );
   const second = await makeApp({ store, engine: first.engine });
   t.teardown(() => second.app.close());
-  const dead = await store.getReconciliation('11111111-1111-4111-8111-111111111111');
+  const dead = await store.reconciliations.getReconciliation('11111111-1111-4111-8111-111111111111');
   t.equal(dead?.state, 'interrupted');
   t.equal(dead?.error?.code, 'interrupted_by_restart');
   const res = await second.app.inject({ method: 'POST', url: '/v1/reconciliations' });
@@ -224,12 +239,12 @@ t.test('the lease is renewed while a run lasts', async (t) => {
   await managed(app, store, [IDS[0]!]);
   const run = (await app.inject({ method: 'POST', url: '/v1/reconciliations' })).json();
   const call = await engine.nextCall();
-  const firstExpiry = (await store.getLease(RECONCILIATION_LEASE))!.expiresAt;
+  const firstExpiry = (await store.reconciliations.getLease(RECONCILIATION_LEASE))!.expiresAt;
   // Wait for a renewal (an observed change of the row), not for a fixed time.
   let renewed = firstExpiry;
   while (renewed === firstExpiry) {
     await new Promise((resolve) => setImmediate(resolve));
-    renewed = (await store.getLease(RECONCILIATION_LEASE))!.expiresAt;
+    renewed = (await store.reconciliations.getLease(RECONCILIATION_LEASE))!.expiresAt;
   }
   t.ok(renewed > firstExpiry, 'expiry moved forward');
   clean(call);
@@ -239,7 +254,7 @@ t.test('the lease is renewed while a run lasts', async (t) => {
 t.test('the schedule starts runs by itself, in the configured time zone', async (t) => {
   const store = await openTestStore();
   const reconciler = new Reconciler({
-    store,
+    stores: store,
     operations: { driftCheck: () => Promise.reject(new Error('unused')) } as never,
     logger: { child: () => silent, info() {}, warn() {}, error() {} },
     concurrency: 1,

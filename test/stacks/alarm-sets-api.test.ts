@@ -5,7 +5,7 @@ import { buildApp } from '../../src/app.ts';
 import { testAuthConfig } from '../../src/auth/config.ts';
 import { createSecurity, wireSecurity } from '../../src/auth/wire.ts';
 import { testConfig } from '../../src/config.ts';
-import { SqlStore } from '../../src/store/sql-store.ts';
+import { openStores } from '../../src/stores.ts';
 import { alarmCatalog, getAlarmSet, PATTERN_PROFILES } from '../../stacks/alarms/catalog.ts';
 import { ControllableEngine } from '../api/helpers.ts';
 
@@ -21,15 +21,15 @@ interface Listed {
 }
 
 t.test('GET /v1/alarm-sets returns each entry with its profile patterns and control ids', async (t) => {
-  const store = await SqlStore.open('sqlite::memory:');
+  const store = await openStores('sqlite::memory:');
   const security = await createSecurity({
-    db: store.database,
+    stores: store,
     auth: testAuthConfig(),
     dataDir: '/nonexistent',
   });
   const app = await buildApp({
     config: testConfig(),
-    store,
+    stores: store,
     engine: new ControllableEngine(),
     alarmCatalog,
     beforeRoutes: (instance) => wireSecurity(instance, security, { openApiSecurity: true }),

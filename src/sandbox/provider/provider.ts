@@ -4,6 +4,7 @@
 // SDK answers Configure/CheckConfig/DiffConfig itself and never shows them to the Provider object).
 import { randomBytes } from 'node:crypto';
 import type * as provider from '@pulumi/pulumi/provider/index.js';
+import { getResource, getTaggedResources } from '../lookups.ts';
 import { type PolicyDocumentArgs, policyError, renderPolicyDocument } from '../policy.ts';
 import {
   AwsApiError,
@@ -17,6 +18,8 @@ import {
   validateInputs,
 } from '../resources.ts';
 import { isGlobalType, type Props, SandboxState } from '../state.ts';
+
+const str = (v: unknown) => (typeof v === 'string' && v ? v : undefined);
 
 export const DEFAULT_ACCOUNT_ID = '123456789012';
 const DEFAULTS_KEY = '__defaults';
@@ -505,6 +508,10 @@ export class SandboxAwsProvider implements provider.Provider {
         const doc = renderPolicyDocument(args as PolicyDocumentArgs);
         return { outputs: { ...args, ...doc } };
       }
+      case 'aws:cloudcontrol/getResource:getResource':
+        return { outputs: getResource(this.state, accountId, str(args.region) ?? region, args) };
+      case 'aws:resourcegroupstaggingapi/getResources:getResources':
+        return { outputs: getTaggedResources(this.state, accountId, str(args.region) ?? region, args) };
       default:
         throw new Error(`the sandbox aws provider does not implement function ${token}`);
     }
