@@ -20,11 +20,8 @@ export interface Stores {
   reconciliations: ReconciliationStore;
   tokens: TokenStore;
   audit: AuditStore;
-  /**
-   * The per-principal rate-limit counters, shared where replicas share the database (PostgreSQL);
-   * undefined on SQLite, whose one process counts in memory.
-   */
-  rateLimits: SqlRateLimitCounters | undefined;
+  /** PostgreSQL only (several replicas): the rate-limit counters they share; SQLite counts in memory. */
+  rateLimits?: SqlRateLimitCounters;
   /**
    * Runs fn with stores that share one transaction: writes to several aggregates commit together or
    * not at all (nested transactions of a store join it).
@@ -51,7 +48,7 @@ export function createStores(db: SqlDatabase, opts: StoreOptions = {}): Stores {
     reconciliations: new SqlReconciliationStore(db),
     tokens: new SqlTokenStore(db, clock),
     audit: new SqlAuditStore(db, clock),
-    rateLimits: db.dialect === 'postgres' ? new SqlRateLimitCounters(db) : undefined,
+    ...(db.dialect === 'postgres' ? { rateLimits: new SqlRateLimitCounters(db) } : {}),
     transaction: (fn) => db.transaction((tx) => fn(createStores(joinTransaction(tx, db.dialect), opts))),
     ping: async () => {
       await db.all('SELECT 1 AS ok');

@@ -3,6 +3,7 @@
 // gets RATE_LIMIT_MAX per window in all, not N times it. One upsert per request, atomic in both
 // databases (PostgreSQL locks the row; SQLite serializes writers). Used with PostgreSQL, the
 // multi-replica store; with SQLite (one process) the plugin's in-memory store is as good and cheaper.
+// The table rate_limit_windows comes from a migration (src/store/migrations.ts).
 import type { SqlDatabase } from '../store/sql.ts';
 
 type Callback = (error: Error | null, result?: { current: number; ttl: number }) => void;

@@ -36,7 +36,7 @@ export interface Security {
  * never the token.
  */
 export async function createSecurity(deps: {
-  /** The token and audit stores, and the shared rate-limit counters when the database is shared. */
+  /** The token and audit stores (their tables are created by the migrations). */
   stores: { tokens: TokenStore; audit: AuditStore; rateLimits?: SqlRateLimitCounters | undefined };
   auth: AuthConfig;
   dataDir: string;
@@ -47,6 +47,7 @@ export async function createSecurity(deps: {
   now?: () => Date;
 }): Promise<Security> {
   const { tokens, audit } = deps.stores;
+  // Replicas share PostgreSQL, so they share the counters there; one SQLite process counts in memory.
   const rateLimitCounters = deps.stores.rateLimits;
   let bootstrapHash: string | undefined;
   if (!deps.auth.bootstrap.disabled) {

@@ -3,8 +3,12 @@
 // recorded in the database, and a signed summary sent to the webhooks when there is news.
 //
 // Only one reconciliation runs at a time, across processes and restarts: a lease row (holder +
-// expiry) in the database, renewed while the run lasts. A run left `running` whose lease expired
-// (its process died) is marked `interrupted` at start and before a new run takes the lease.
+// expiry) in the database, renewed while the run lasts. One run, many workers: the run's drift checks
+// and remediations are operations in the shared queue, claimed by whichever replica has capacity; the
+// lease holder only coordinates. A run left `running` whose lease expired (its replica died) is taken
+// over by another replica (each looks every half lease): it takes the lease, redoes the accounts
+// still pending (their outcomes and totals so far are in the run's row) and sends the webhook once
+// the run completes.
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { Cron } from 'croner';
@@ -14,7 +18,7 @@ import type { DriftReportStore } from '../drift/store.ts';
 import { DomainError } from '../errors.ts';
 import type { QueueLogger } from '../operations/queue.ts';
 import { type OperationService, RECONCILER_PRINCIPAL } from '../operations/service.ts';
-import type { OperationError, OperationRecord } from '../operations/store.ts';
+import { FINAL_OPERATION_STATES, type OperationError, type OperationRecord } from '../operations/store.ts';
 import type { Notifier } from './notify.ts';
 import type {
   ReconciliationAccountOutcome,
@@ -25,6 +29,9 @@ import type {
 } from './store.ts';
 
 export const RECONCILIATION_LEASE = 'reconciliation';
+
+/** How often a run looks in the database for an operation another replica runs. */
+const SETTLED_POLL_MS = 1000;
 
 /** The stores a reconciliation reads and writes (its operations go through OperationService). */
 export interface ReconcilerStores {
@@ -122,6 +129,7 @@ export class Reconciler {
   #cron: Cron | undefined;
   #active: ActiveRun | undefined;
   #stopping = false;
+  #watch: NodeJS.Timeout | undefined;
 
   constructor(opts: ReconcilerOptions) {
     this.#stores = opts.stores;
@@ -145,9 +153,15 @@ export class Reconciler {
     return this.#cron?.nextRun() ?? null;
   }
 
-  /** Marks runs left by dead processes interrupted, then starts the schedule. */
+  /** Takes over a run a dead replica left, watches for more, then starts the schedule. */
   async start(): Promise<void> {
-    await this.#markAbandonedRuns();
+    await this.#takeOverAbandonedRun();
+    // Every half lease: a run whose coordinator died is continued by the first replica to notice.
+    this.#watch ??= setInterval(
+      () => void this.#takeOverAbandonedRun(),
+      Math.max(500, Math.floor(this.#leaseTtlMs / 2)),
+    );
+    this.#watch.unref();
     if (this.#cronExpr && !this.#cron) {
       this.#cron = new Cron(this.#cronExpr, { timezone: this.#timezone, protect: true }, () =>
         this.#scheduled(),
@@ -180,6 +194,8 @@ export class Reconciler {
     this.#stopping = true;
     this.#cron?.stop();
     this.#cron = undefined;
+    if (this.#watch) clearInterval(this.#watch);
+    this.#watch = undefined;
     const active = this.#active;
     if (!active) return;
     active.controller.abort(new Error('service shutting down'));
@@ -199,7 +215,12 @@ export class Reconciler {
     if (this.#active) {
       throw new DomainError('reconciliation_running', `Reconciliation ${this.#active.id} is running`);
     }
-    await this.#markAbandonedRuns();
+    await this.#takeOverAbandonedRun();
+    // A run a dead replica left is continued first (the await may have begun it).
+    const continued = this.#active as ActiveRun | undefined;
+    if (continued) {
+      throw new DomainError('reconciliation_running', `Reconciliation ${continued.id} is running`);
+    }
     const id = randomUUID();
     const now = this.#now();
     const acquired = await this.#stores.reconciliations.acquireLease(
@@ -243,14 +264,18 @@ export class Reconciler {
       notifications: [],
       error: null,
     });
+    this.#begin(run, accounts);
+    this.#log.info({ reconciliationId: id, trigger, accounts: accounts.length }, 'reconciliation started');
+    return run;
+  }
+
+  #begin(run: ReconciliationRecord, accounts: (AccountRecord | undefined)[]): void {
     const controller = new AbortController();
-    const active: ActiveRun = { id, controller, done: Promise.resolve(run) };
+    const active: ActiveRun = { id: run.id, controller, done: Promise.resolve(run) };
     active.done = this.#execute(run, accounts, controller.signal).finally(() => {
       if (this.#active === active) this.#active = undefined;
     });
     this.#active = active;
-    this.#log.info({ reconciliationId: id, trigger, accounts: accounts.length }, 'reconciliation started');
-    return run;
   }
 
   /** Resolves with the run once it is no longer running. */
@@ -285,47 +310,75 @@ export class Reconciler {
     }
   }
 
-  /** Runs left `running` whose lease is gone, expired or names another run: their process died. */
-  async #markAbandonedRuns(): Promise<void> {
-    const running = await this.#stores.reconciliations.listReconciliations({ limit: 100, state: 'running' });
-    if (running.length === 0) return;
-    const lease = await this.#stores.reconciliations.getLease(RECONCILIATION_LEASE);
-    const now = this.#now();
-    for (const run of running) {
-      if (this.#active?.id === run.id) continue;
-      const alive = lease && lease.runId === run.id && Date.parse(lease.expiresAt) > now.getTime();
-      if (alive) continue;
-      const accounts = run.accounts.map((a) =>
-        a.outcome === 'pending'
-          ? {
-              ...a,
-              outcome: 'skipped' as const,
-              error: { code: 'interrupted', message: 'The reconciliation stopped before this account' },
-            }
-          : a,
-      );
-      const marked = await this.#stores.reconciliations.updateReconciliation(
-        run.id,
-        {
-          state: 'interrupted',
-          finishedAt: now.toISOString(),
-          accounts,
-          totals: totalsOf(accounts),
-          error: {
-            code: 'interrupted_by_restart',
-            message: `The process running it (${run.holder}) stopped; its lease expired`,
+  /**
+   * A run left `running` whose lease expired (or names another run): its coordinator died. This replica
+   * takes the lease (one replica wins) and continues the run: accounts already done keep their
+   * outcome, the pending ones are checked again (an operation the dead coordinator was waiting for
+   * ran, or was interrupted, on its own; a fresh drift check says where the account stands now).
+   */
+  async #takeOverAbandonedRun(): Promise<void> {
+    if (this.#active || this.#stopping) return;
+    try {
+      const running = await this.#stores.reconciliations.listReconciliations({
+        limit: 100,
+        state: 'running',
+      });
+      if (running.length === 0) return;
+      const lease = await this.#stores.reconciliations.getLease(RECONCILIATION_LEASE);
+      const now = this.#now();
+      for (const run of running) {
+        const alive = lease && lease.runId === run.id && Date.parse(lease.expiresAt) > now.getTime();
+        if (alive || this.#active) continue;
+        const acquired = await this.#stores.reconciliations.acquireLease(
+          {
+            name: RECONCILIATION_LEASE,
+            holder: this.#holder,
+            runId: run.id,
+            expiresAt: new Date(now.getTime() + this.#leaseTtlMs).toISOString(),
           },
-        },
-        { ifState: 'running' },
-      );
-      if (marked)
-        this.#log.warn({ reconciliationId: run.id, holder: run.holder }, 'reconciliation interrupted');
+          now.toISOString(),
+        );
+        if (!acquired || this.#active) continue;
+        // The lease may have been taken and released by another replica that finished the run meanwhile.
+        const current = await this.#stores.reconciliations.getReconciliation(run.id);
+        if (current?.state !== 'running') {
+          await this.#stores.reconciliations
+            .releaseLease(RECONCILIATION_LEASE, this.#holder)
+            .catch(() => undefined);
+          continue;
+        }
+        const accounts = await Promise.all(
+          current.accounts.map((a) =>
+            a.outcome === 'pending'
+              ? this.#stores.accounts.getAccount(a.accountId)
+              : Promise.resolve(undefined),
+          ),
+        );
+        // Outcomes in flight when the coordinator died start over (the operation ids stay listed).
+        const resumed = {
+          ...current,
+          accounts: current.accounts.map((a) => (a.outcome === 'pending' ? { ...a, startedAt: null } : a)),
+        };
+        this.#log.warn(
+          {
+            reconciliationId: run.id,
+            previousHolder: current.holder,
+            pending: current.accounts.filter((a) => a.outcome === 'pending').length,
+          },
+          'took over a reconciliation whose coordinator stopped',
+        );
+        this.#begin(resumed, accounts);
+        return;
+      }
+    } catch (err) {
+      this.#log.warn({ err }, 'could not look for an abandoned reconciliation');
     }
   }
 
+  /** `accounts[i]` is the account of `run.accounts[i]`; undefined where that outcome is already final. */
   async #execute(
     run: ReconciliationRecord,
-    accounts: AccountRecord[],
+    accounts: (AccountRecord | undefined)[],
     signal: AbortSignal,
   ): Promise<ReconciliationRecord> {
     const outcomes = run.accounts.map((a) => ({ ...a }));
@@ -359,12 +412,14 @@ export class Reconciler {
         .catch((err) => this.#log.warn({ err }, 'could not save reconciliation progress'));
     };
 
+    // Only the outcomes still pending (all of them in a new run; the rest in one taken over).
+    const todo = outcomes.flatMap((o, i) => (o.outcome === 'pending' && accounts[i] ? [i] : []));
     let next = 0;
     const worker = async () => {
       while (!signal.aborted && !leaseLost) {
-        const index = next++;
-        const account = accounts[index];
-        if (!account) return;
+        const index = todo[next++];
+        if (index === undefined) return;
+        const account = accounts[index]!;
         const outcome = outcomes[index]!;
         outcome.startedAt = this.#now().toISOString();
         try {
@@ -390,7 +445,7 @@ export class Reconciler {
       }
     };
     try {
-      await Promise.all(Array.from({ length: Math.min(this.#concurrency, accounts.length) }, worker));
+      await Promise.all(Array.from({ length: Math.min(this.#concurrency, todo.length) }, worker));
     } finally {
       clearInterval(renew);
     }
@@ -517,21 +572,37 @@ export class Reconciler {
     return final;
   }
 
+  /**
+   * The operation once final. The queue says so at once for operations this replica runs; one that
+   * another replica claimed is seen in the database (polled: the database is the truth).
+   */
   #settled(id: string, signal: AbortSignal): Promise<OperationRecord> {
     return new Promise((resolve, reject) => {
+      let poll: NodeJS.Timeout | undefined;
+      const finish = (fn: () => void) => {
+        clearInterval(poll);
+        signal.removeEventListener('abort', onAbort);
+        fn();
+      };
       const onAbort = () =>
-        reject(new AccountFailure({ code: 'interrupted', message: 'reconciliation stopped while waiting' }));
+        finish(() =>
+          reject(
+            new AccountFailure({ code: 'interrupted', message: 'reconciliation stopped while waiting' }),
+          ),
+        );
       if (signal.aborted) return onAbort();
       signal.addEventListener('abort', onAbort, { once: true });
+      poll = setInterval(() => {
+        this.#operations.get(id).then(
+          (op) => {
+            if (op && FINAL_OPERATION_STATES.includes(op.state)) finish(() => resolve(op));
+          },
+          () => undefined,
+        );
+      }, SETTLED_POLL_MS);
       this.#operations.settled(id).then(
-        (op) => {
-          signal.removeEventListener('abort', onAbort);
-          resolve(op);
-        },
-        (err) => {
-          signal.removeEventListener('abort', onAbort);
-          reject(err);
-        },
+        (op) => finish(() => resolve(op)),
+        (err) => finish(() => reject(err)),
       );
     });
   }

@@ -138,8 +138,14 @@ export const MIGRATIONS: readonly string[] = [
     created_by_name TEXT,
     PRIMARY KEY (account_id, version)
   );`,
-  // The per-principal rate-limit windows replicas share (auth/rate-limit-store.ts).
-  `CREATE TABLE IF NOT EXISTS rate_limit_windows (
+  // Several replicas (README "Running several replicas"): a running operation names the replica that
+  // holds it and until when (its lease); one account never has two running operations, whichever
+  // replicas claim them; the rate-limit counters the replicas share.
+  `ALTER TABLE operations ADD COLUMN claimed_by TEXT;
+  ALTER TABLE operations ADD COLUMN lease_expires_at TEXT;
+  CREATE UNIQUE INDEX operations_one_running_per_account ON operations (account_id) WHERE state = 'running';
+  CREATE INDEX operations_lease_idx ON operations (state, lease_expires_at);
+  CREATE TABLE rate_limit_windows (
     limit_key TEXT PRIMARY KEY,
     count INTEGER NOT NULL,
     window_ends BIGINT NOT NULL

@@ -11,7 +11,6 @@ import type { AuthConfig, OidcConfig } from '../../src/auth/config.ts';
 import { testAuthConfig } from '../../src/auth/config.ts';
 import { createSecurity, type Security, wireSecurity } from '../../src/auth/wire.ts';
 import { AppError, InternalError } from '../../src/errors.ts';
-import { migrate } from '../../src/store/migrations.ts';
 import { openMigratedDatabase } from '../../src/store/open.ts';
 import type { SqlDatabase } from '../../src/store/sql.ts';
 import { createStores } from '../../src/stores.ts';
@@ -124,12 +123,11 @@ export async function buildTestApp(
     logger?: Logger;
     dataDir?: string;
     extraRoutes?: (app: FastifyInstance) => void;
-    /** Default: a fresh in-memory SQLite. */
+    /** Default: a fresh in-memory SQLite. A given one must be migrated (openMigratedDatabase). */
     db?: SqlDatabase;
   } = {},
 ): Promise<TestApp> {
   const db = opts.db ?? (await openMigratedDatabase('sqlite::memory:'));
-  if (opts.db) await migrate(opts.db);
   const clock = { now: new Date() };
   const auth = testAuthConfig(opts.auth);
   const security = await createSecurity({

@@ -4,7 +4,6 @@
 import t from 'tap';
 import { SqlRateLimitCounters } from '../../src/auth/rate-limit-store.ts';
 import { openMigratedDatabase } from '../../src/store/open.ts';
-import { PostgresDatabase } from '../../src/store/postgres.ts';
 import { scratchPostgres } from '../helpers/databases.ts';
 import { ACCOUNT_A, bearer, buildTestApp, serviceToken } from './helpers.ts';
 
@@ -19,8 +18,8 @@ t.test('two replicas on one PostgreSQL share one budget per principal', async (t
   // Each app closes its own pool when the test ends; teardowns run last-in first-out, so the database,
   // registered first, goes after them.
   t.teardown(() => scratch.drop());
-  const a = await buildTestApp(t, { auth, db: new PostgresDatabase(scratch.url) });
-  const b = await buildTestApp(t, { auth, db: new PostgresDatabase(scratch.url) });
+  const a = await buildTestApp(t, { auth, db: await openMigratedDatabase(scratch.url) });
+  const b = await buildTestApp(t, { auth, db: await openMigratedDatabase(scratch.url) });
   const token = await serviceToken(a.security, ['viewer']);
   const other = await serviceToken(a.security, ['viewer']);
   const get = (app: typeof a.app, tok: string) =>
