@@ -1,6 +1,7 @@
 // The audit aggregate: the append-only audit_log table and its head row. The API never updates or
 // deletes entries: this module has no code that does.
 import { randomUUID } from 'node:crypto';
+import { canonicalJson } from '../canonical-json.ts';
 import {
   type Row,
   type SqlDatabase,
@@ -9,7 +10,6 @@ import {
   strOrNull,
   whereClause,
 } from '../store/sql.ts';
-import { canonicalJson } from './canonical.ts';
 import {
   type AuditEntry,
   type AuditInput,

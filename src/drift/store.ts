@@ -1,6 +1,6 @@
 // The drift aggregate: the stored drift reports (the DriftReport document of report.ts, kept as JSON).
 import { fromJson, type Row, type SqlDatabase, strOrNull, whereClause } from '../store/sql.ts';
-import type { DriftReport } from './report.ts';
+import type { DriftReport } from './schemas.ts';
 
 export interface DriftReportRecord {
   id: string;
