@@ -72,7 +72,6 @@ export class LeaseKeeper {
     const still = new Set(kept);
     for (const id of ids) {
       if (still.has(id) || !this.#held.has(id)) continue;
-      this.#opts.log.error({ operationId: id, holder: this.#opts.holder }, 'operation lease lost: aborting');
       this.release(id);
       this.#opts.onLost(id);
     }

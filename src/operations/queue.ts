@@ -212,8 +212,13 @@ export class OperationQueue extends EventEmitter<OperationEventMap> {
         now: this.#now,
         log: this.#log,
         onLost: (id) => {
+          // An operation this replica recovered was just marked interrupted: nothing runs to abort.
           const running = this.#running.get(id);
           if (running && !running.controller.signal.aborted) {
+            this.#log.error(
+              { operationId: id },
+              'operation lease lost: another replica took it over; aborting',
+            );
             running.abortReason = 'lease-lost';
             running.controller.abort(new Error('operation lease lost'));
           }
