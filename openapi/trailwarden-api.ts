@@ -844,8 +844,23 @@ export interface components {
         };
         /** OperationError */
         OperationError: {
-            /** @description Stable code (the engine's own code when it gives one, else engine_error) */
-            code: string;
+            /**
+             * @description Stable code (the engine's own code when it gives one, else engine_error):
+             *     - `engine_failed`: The Pulumi engine reported a failure; engineMessage has its diagnostics (e.g. an AWS error)
+             *     - `engine_error`: Any other failure while running the operation; the logs have it under the operation id
+             *     - `stack_locked`: The account's stack is locked by another update (another process, or one that crashed)
+             *     - `cancelled`: Cancelled by request, while running or before it started
+             *     - `pulumi_cli_missing`: The Pulumi CLI the service needs is not installed (npm run pulumi-cli installs it)
+             *     - `engine_not_ready`: Readiness (aws mode) failed: CLI version, aws plugin or credentials; the message names the fix
+             *     - `preview_stale`: The account or its trail request changed since the preview this apply was confirmed from
+             *     - `interrupted_by_restart`: The service stopped while the operation ran; the message says what recovery did to the stack. Retry it
+             *     - `interrupted_by_shutdown`: The service was shut down while the operation ran. Retry it
+             *     - `approval_rejected`: An approver rejected the operation; the message carries their reason
+             *     - `drift_report_failed`: The drift check ran but its report could not be built or stored
+             *     - `operation_hook_failed`: The engine finished but what its feature keeps of the run (a drift report, the account) could not be stored; retry the operation
+             * @enum {unknown}
+             */
+            code: "engine_failed" | "engine_error" | "stack_locked" | "cancelled" | "pulumi_cli_missing" | "engine_not_ready" | "preview_stale" | "interrupted_by_restart" | "interrupted_by_shutdown" | "approval_rejected" | "drift_report_failed" | "operation_hook_failed";
             /** @description What went wrong */
             message: string;
             /** @description What the engine itself said (diagnostics or CLI output), when it adds to message */
@@ -2574,7 +2589,7 @@ export interface operations {
                      *         "changeSummary": {},
                      *         "outputs": {},
                      *         "error": {
-                     *           "code": "string",
+                     *           "code": "engine_failed",
                      *           "message": "string"
                      *         },
                      *         "cancelRequested": true,
@@ -2759,7 +2774,7 @@ export interface operations {
                      *         "changeSummary": {},
                      *         "outputs": {},
                      *         "error": {
-                     *           "code": "string",
+                     *           "code": "engine_failed",
                      *           "message": "string"
                      *         },
                      *         "cancelRequested": true,
@@ -2817,7 +2832,7 @@ export interface operations {
                      *         "changeSummary": {},
                      *         "outputs": {},
                      *         "error": {
-                     *           "code": "string",
+                     *           "code": "engine_failed",
                      *           "message": "string"
                      *         },
                      *         "cancelRequested": true,
@@ -3045,7 +3060,7 @@ export interface operations {
                      *       "changeSummary": {},
                      *       "outputs": {},
                      *       "error": {
-                     *         "code": "string",
+                     *         "code": "engine_failed",
                      *         "message": "string"
                      *       },
                      *       "cancelRequested": true,
@@ -4105,7 +4120,7 @@ export interface operations {
                      *           "changeSummary": {},
                      *           "outputs": {},
                      *           "error": {
-                     *             "code": "string",
+                     *             "code": "engine_failed",
                      *             "message": "string"
                      *           },
                      *           "cancelRequested": true,
@@ -4452,7 +4467,7 @@ export interface operations {
                      *       "changeSummary": {},
                      *       "outputs": {},
                      *       "error": {
-                     *         "code": "string",
+                     *         "code": "engine_failed",
                      *         "message": "string"
                      *       },
                      *       "cancelRequested": true,
@@ -4715,7 +4730,7 @@ export interface operations {
                      *       "changeSummary": {},
                      *       "outputs": {},
                      *       "error": {
-                     *         "code": "string",
+                     *         "code": "engine_failed",
                      *         "message": "string"
                      *       },
                      *       "cancelRequested": true,
@@ -5117,7 +5132,7 @@ export interface operations {
                      *       "changeSummary": {},
                      *       "outputs": {},
                      *       "error": {
-                     *         "code": "string",
+                     *         "code": "engine_failed",
                      *         "message": "string"
                      *       },
                      *       "cancelRequested": true,
@@ -5293,7 +5308,7 @@ export interface operations {
                     /**
                      * @example {
                      *       "event": "state",
-                     *       "data": "{\"id\":\"0f8fad5b-d9cb-469f-a165-70867728950e\",\"accountId\":\"string\",\"kind\":\"preview\",\"state\":\"pending-approval\",\"specVersion\":1,\"retryOf\":\"string\",\"createdAt\":\"2026-11-30T03:00:00.000Z\",\"startedAt\":\"2026-11-30T03:00:00.000Z\",\"finishedAt\":\"2026-11-30T03:00:00.000Z\",\"durationMs\":1,\"changeSummary\":{},\"outputs\":{},\"error\":{\"code\":\"string\",\"message\":\"string\"},\"cancelRequested\":true,\"requestedBy\":\"string\",\"approvedBy\":\"string\",\"links\":{\"self\":\"string\",\"events\":\"string\"}}"
+                     *       "data": "{\"id\":\"0f8fad5b-d9cb-469f-a165-70867728950e\",\"accountId\":\"string\",\"kind\":\"preview\",\"state\":\"pending-approval\",\"specVersion\":1,\"retryOf\":\"string\",\"createdAt\":\"2026-11-30T03:00:00.000Z\",\"startedAt\":\"2026-11-30T03:00:00.000Z\",\"finishedAt\":\"2026-11-30T03:00:00.000Z\",\"durationMs\":1,\"changeSummary\":{},\"outputs\":{},\"error\":{\"code\":\"engine_failed\",\"message\":\"string\"},\"cancelRequested\":true,\"requestedBy\":\"string\",\"approvedBy\":\"string\",\"links\":{\"self\":\"string\",\"events\":\"string\"}}"
                      *     }
                      */
                     "text/event-stream": {
@@ -5455,7 +5470,7 @@ export interface operations {
                      *       "changeSummary": {},
                      *       "outputs": {},
                      *       "error": {
-                     *         "code": "string",
+                     *         "code": "engine_failed",
                      *         "message": "string"
                      *       },
                      *       "cancelRequested": true,
@@ -5671,7 +5686,7 @@ export interface operations {
                      *       "changeSummary": {},
                      *       "outputs": {},
                      *       "error": {
-                     *         "code": "string",
+                     *         "code": "engine_failed",
                      *         "message": "string"
                      *       },
                      *       "cancelRequested": true,
@@ -5891,7 +5906,7 @@ export interface operations {
                      *       "changeSummary": {},
                      *       "outputs": {},
                      *       "error": {
-                     *         "code": "string",
+                     *         "code": "engine_failed",
                      *         "message": "string"
                      *       },
                      *       "cancelRequested": true,
@@ -6111,7 +6126,7 @@ export interface operations {
                      *       "changeSummary": {},
                      *       "outputs": {},
                      *       "error": {
-                     *         "code": "string",
+                     *         "code": "engine_failed",
                      *         "message": "string"
                      *       },
                      *       "cancelRequested": true,
@@ -6305,6 +6320,76 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "operation": {
+                     *             "id": "0f8fad5b-d9cb-469f-a165-70867728950e",
+                     *             "accountId": "123456789012",
+                     *             "kind": "apply",
+                     *             "state": "pending-approval",
+                     *             "specVersion": 4,
+                     *             "retryOf": null,
+                     *             "createdAt": "2026-11-30T03:00:00.000Z",
+                     *             "startedAt": null,
+                     *             "finishedAt": null,
+                     *             "durationMs": null,
+                     *             "changeSummary": null,
+                     *             "outputs": null,
+                     *             "error": null,
+                     *             "cancelRequested": false,
+                     *             "requestedBy": "user:alice",
+                     *             "approvedBy": null,
+                     *             "links": {
+                     *               "self": "/v1/operations/0f8fad5b-d9cb-469f-a165-70867728950e",
+                     *               "events": "/v1/operations/0f8fad5b-d9cb-469f-a165-70867728950e/events"
+                     *             },
+                     *             "requestedByName": "Alice",
+                     *             "previewId": "7c9e6679-7425-40de-944b-e07fc1f90ae7"
+                     *           },
+                     *           "requestedBy": "user:alice",
+                     *           "requestedByName": "Alice",
+                     *           "appliedVersion": 3,
+                     *           "diff": [
+                     *             {
+                     *               "path": "/dataEvents/s3",
+                     *               "before": "all",
+                     *               "after": null
+                     *             }
+                     *           ],
+                     *           "reasons": [
+                     *             "/dataEvents/s3: removes S3 data events (weakens the evidence of object access)"
+                     *           ],
+                     *           "preview": {
+                     *             "id": "7c9e6679-7425-40de-944b-e07fc1f90ae7",
+                     *             "accountId": "123456789012",
+                     *             "kind": "preview",
+                     *             "state": "succeeded",
+                     *             "specVersion": 4,
+                     *             "retryOf": null,
+                     *             "createdAt": "2026-11-30T03:00:00.000Z",
+                     *             "startedAt": "2026-11-30T03:00:01.000Z",
+                     *             "finishedAt": "2026-11-30T03:01:12.000Z",
+                     *             "durationMs": 71000,
+                     *             "changeSummary": {
+                     *               "update": 1,
+                     *               "same": 43
+                     *             },
+                     *             "outputs": null,
+                     *             "error": null,
+                     *             "cancelRequested": false,
+                     *             "requestedBy": "user:alice",
+                     *             "approvedBy": null,
+                     *             "links": {
+                     *               "self": "/v1/operations/7c9e6679-7425-40de-944b-e07fc1f90ae7",
+                     *               "events": "/v1/operations/7c9e6679-7425-40de-944b-e07fc1f90ae7/events"
+                     *             }
+                     *           }
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": {
                         items: {
                             operation: components["schemas"]["Operation"];
@@ -6436,6 +6521,67 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "operationId": "7c9e6679-7425-40de-944b-e07fc1f90ae7",
+                     *       "accountId": "123456789012",
+                     *       "kind": "preview",
+                     *       "state": "succeeded",
+                     *       "specVersion": 4,
+                     *       "counts": {
+                     *         "create": 0,
+                     *         "update": 1,
+                     *         "replace": 0,
+                     *         "delete": 0,
+                     *         "same": 43
+                     *       },
+                     *       "groups": [
+                     *         {
+                     *           "key": "trail:eu-west-1",
+                     *           "title": "Trail in eu-west-1",
+                     *           "region": "eu-west-1",
+                     *           "counts": {
+                     *             "create": 0,
+                     *             "update": 1,
+                     *             "replace": 0,
+                     *             "delete": 0,
+                     *             "same": 0
+                     *           },
+                     *           "resources": [
+                     *             {
+                     *               "urn": "urn:pulumi:123456789012::trailwarden::trailwarden:baseline:AccountTrailBaseline$trailwarden:trail:AccountTrail$aws:cloudtrail/trail:Trail::baseline-trail",
+                     *               "type": "aws:cloudtrail/trail:Trail",
+                     *               "name": "baseline-trail",
+                     *               "change": "update",
+                     *               "properties": [
+                     *                 {
+                     *                   "path": "advancedEventSelectors[1]",
+                     *                   "kind": "delete",
+                     *                   "replaces": false,
+                     *                   "old": {
+                     *                     "name": "S3 data events"
+                     *                   },
+                     *                   "new": null
+                     *                 }
+                     *               ]
+                     *             }
+                     *           ]
+                     *         }
+                     *       ],
+                     *       "approval": {
+                     *         "required": true,
+                     *         "reasons": [
+                     *           "/dataEvents/s3: removes S3 data events"
+                     *         ]
+                     *       },
+                     *       "costs": [
+                     *         {
+                     *           "item": "insights",
+                     *           "detail": "CloudTrail Insights is billed per 100,000 events analysed"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": components["schemas"]["Plan"];
                 };
             };
@@ -6609,7 +6755,7 @@ export interface operations {
                      *       "changeSummary": {},
                      *       "outputs": {},
                      *       "error": {
-                     *         "code": "string",
+                     *         "code": "engine_failed",
                      *         "message": "string"
                      *       },
                      *       "cancelRequested": true,
@@ -6834,6 +6980,80 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "b3f1c2d4-5e6f-4a7b-8c9d-0e1f2a3b4c5d",
+                     *           "accountId": "123456789012",
+                     *           "operationId": "0f8fad5b-d9cb-469f-a165-70867728950e",
+                     *           "checkedAt": "2026-11-30T03:15:00.000Z",
+                     *           "clean": false,
+                     *           "severity": "critical",
+                     *           "counts": {
+                     *             "critical": 1,
+                     *             "high": 0,
+                     *             "low": 0
+                     *           },
+                     *           "resources": [
+                     *             {
+                     *               "urn": "urn:pulumi:123456789012::trailwarden::trailwarden:baseline:AccountTrailBaseline$trailwarden:trail:AccountTrail$aws:cloudtrail/trail:Trail::baseline-trail",
+                     *               "type": "aws:cloudtrail/trail:Trail",
+                     *               "name": "baseline-trail",
+                     *               "id": "arn:aws:cloudtrail:eu-west-1:123456789012:trail/trailwarden-123456789012",
+                     *               "operation": "modified",
+                     *               "severity": "critical",
+                     *               "rule": "trail-logging-stopped",
+                     *               "reason": "Trail logging stopped (StopLogging)",
+                     *               "properties": [
+                     *                 {
+                     *                   "path": "enableLogging",
+                     *                   "change": "changed",
+                     *                   "expected": true,
+                     *                   "actual": false,
+                     *                   "severity": "critical",
+                     *                   "rule": "trail-logging-stopped",
+                     *                   "reason": "Trail logging stopped (StopLogging)"
+                     *                 }
+                     *               ]
+                     *             }
+                     *           ],
+                     *           "unverified": [],
+                     *           "findings": [
+                     *             {
+                     *               "id": "alarm-topic-unsubscribed",
+                     *               "severity": "high",
+                     *               "reason": "Nobody receives the alarms: the alarm topic has no confirmed subscription",
+                     *               "urn": "urn:pulumi:123456789012::trailwarden::trailwarden:baseline:AccountTrailBaseline$trailwarden:alarms:AlarmSet$aws:sns/topic:Topic::baseline-alarms-topic"
+                     *             }
+                     *           ],
+                     *           "alarmDelivery": {
+                     *             "topicUrn": "urn:pulumi:123456789012::trailwarden::trailwarden:baseline:AccountTrailBaseline$trailwarden:alarms:AlarmSet$aws:sns/topic:Topic::baseline-alarms-topic",
+                     *             "unconfirmedTopics": [
+                     *               {
+                     *                 "urn": "urn:pulumi:123456789012::trailwarden::trailwarden:baseline:AccountTrailBaseline$trailwarden:alarms:AlarmSet$aws:sns/topic:Topic::baseline-alarms-topic",
+                     *                 "region": "eu-west-1",
+                     *                 "count": 1
+                     *               }
+                     *             ],
+                     *             "subscriptions": [
+                     *               {
+                     *                 "urn": "urn:pulumi:123456789012::trailwarden::trailwarden:baseline:AccountTrailBaseline$trailwarden:alarms:AlarmSet$aws:sns/topic:Topic::baseline-alarms-topic-sub-0",
+                     *                 "protocol": "email",
+                     *                 "endpoint": "secops@example.com",
+                     *                 "pendingConfirmation": true,
+                     *                 "region": "eu-west-1"
+                     *               }
+                     *             ]
+                     *           },
+                     *           "links": {
+                     *             "operation": "/v1/operations/0f8fad5b-d9cb-469f-a165-70867728950e"
+                     *           }
+                     *         }
+                     *       ],
+                     *       "nextCursor": null
+                     *     }
+                     */
                     "application/json": {
                         items: components["schemas"]["StoredDriftReport"][];
                         /** @description Pass as cursor to get the next page; null on the last page */
@@ -6990,7 +7210,7 @@ export interface operations {
                      *       "changeSummary": {},
                      *       "outputs": {},
                      *       "error": {
-                     *         "code": "string",
+                     *         "code": "engine_failed",
                      *         "message": "string"
                      *       },
                      *       "cancelRequested": true,

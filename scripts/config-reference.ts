@@ -37,7 +37,10 @@ export const MEANINGS: Record<string, { meaning: string; default?: string }> = {
   MANAGEMENT_ACCOUNT_ID: { meaning: 'The only account allowed an organization trail', default: 'none' },
   ROLE_ARN_TEMPLATE: { meaning: 'Role the engine assumes in each account (`{accountId}` is replaced)' },
   EXTERNAL_ID: { meaning: 'External id sent when assuming that role', default: 'none' },
-  MAX_CONCURRENT_OPERATIONS: { meaning: 'Engine operations at once, across accounts (one per account)' },
+  MAX_CONCURRENT_OPERATIONS: {
+    meaning: 'Engine operations at once, across accounts (one per account)',
+    default: 'one per core, fewer if memory holds less (384 MB each after 512 MB for the service)',
+  },
   LOG_LEVEL: { meaning: 'pino log level' },
   SHUTDOWN_TIMEOUT_MS: {
     meaning: 'How long SIGTERM waits for running operations before they are aborted (`interrupted`)',
@@ -46,7 +49,10 @@ export const MEANINGS: Record<string, { meaning: string; default?: string }> = {
     meaning: 'When the nightly reconciliation runs (cron, croner syntax); `off` disables it',
   },
   RECONCILE_TZ: { meaning: 'IANA time zone of `RECONCILE_CRON`' },
-  RECONCILE_CONCURRENCY: { meaning: 'Accounts a reconciliation checks at once' },
+  RECONCILE_CONCURRENCY: {
+    meaning: 'Accounts a reconciliation checks at once',
+    default: 'as MAX_CONCURRENT_OPERATIONS',
+  },
   RECONCILE_LEASE_TTL_MS: {
     meaning: 'The reconciliation lease (one runner across replicas) expires this long after its last renewal',
   },

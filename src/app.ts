@@ -49,6 +49,7 @@ import { OperationService } from './operations/service.ts';
 import { webhookNotifier } from './reconciliation/notify.ts';
 import { reconciliationRoutes } from './reconciliation/routes.ts';
 import { Reconciler } from './reconciliation/service.ts';
+import { RetentionSweeper } from './retention/service.ts';
 import type { Stores } from './stores.ts';
 import { webPlugin } from './web/plugin.ts';
 
@@ -151,7 +152,6 @@ const NAMED_BY_TITLE = new Set([
   'FleetDrift',
   'Reconciliation',
   'AlarmSet',
-  'Problem',
   'Plan',
 ]);
 
@@ -385,15 +385,24 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
         : undefined,
   });
   app.decorate('reconciler', reconciler);
+  // Storage retention: the service applies RETENTION_DAYS itself (and compacts clean drift checks).
+  const retention = new RetentionSweeper({
+    store: stores.retention,
+    retentionDays: config.retentionDays,
+    intervalMs: config.retentionSweepIntervalMs,
+    log: app.log,
+  });
   app.addHook('onReady', async () => {
     await queue.start();
     await reconciler.start();
+    retention.start();
   });
   // The reconciliation stops taking accounts first, then the queue winds down.
   app.addHook('preClose', async () => {
     void reconciler.stop(config.shutdownTimeoutMs);
   });
   app.addHook('onClose', async () => {
+    await retention.stop();
     await queue.stop(config.shutdownTimeoutMs);
     await reconciler.stop(config.shutdownTimeoutMs);
     // Whatever the engine started and is still running (a CLI that ignored the cancel, plugins).
@@ -438,11 +447,24 @@ function optionalBodies<D>(doc: D): D {
       .filter((e) => e.optionalBody)
       .map((e) => e.operationId),
   );
+  // Hand-written 200 examples go in here, after @fastify/swagger's schema conversion: that walks
+  // examples too and would turn an example's `properties` array into an object.
+  const examples = new Map(
+    Object.values(OPERATIONS)
+      .filter((e) => e.example !== undefined)
+      .map((e) => [e.operationId, e.example]),
+  );
   const paths = (doc as { paths?: Record<string, Record<string, unknown>> }).paths ?? {};
   for (const ops of Object.values(paths))
     for (const op of Object.values(ops)) {
-      const o = op as { operationId?: string; requestBody?: { required?: boolean } };
+      const o = op as {
+        operationId?: string;
+        requestBody?: { required?: boolean };
+        responses?: Record<string, { content?: Record<string, { example?: unknown }> }>;
+      };
       if (o.requestBody && o.operationId && optional.has(o.operationId)) o.requestBody.required = false;
+      const media = o.responses?.['200']?.content?.['application/json'];
+      if (media && o.operationId && examples.has(o.operationId)) media.example = examples.get(o.operationId);
     }
   return doc;
 }

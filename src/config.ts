@@ -3,6 +3,7 @@
 // clone does its main job without an AWS account, and says so everywhere; the image sets aws).
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { availableParallelism, totalmem } from 'node:os';
 import path from 'node:path';
 import { Cron } from 'croner';
 import { type Static, type TObject, Type } from 'typebox';
@@ -51,7 +52,7 @@ export const ConfigEnv = Type.Object({
     default: DEFAULT_ROLE_ARN_TEMPLATE,
   }),
   EXTERNAL_ID: Type.Optional(Type.String({ minLength: 2, maxLength: 1224 })),
-  MAX_CONCURRENT_OPERATIONS: Type.Integer({ minimum: 1, maximum: 64, default: 4 }),
+  MAX_CONCURRENT_OPERATIONS: Type.Optional(Type.Integer({ minimum: 1, maximum: 64 })),
   TRAILWARDEN_REPLICA_ID: Type.Optional(
     Type.String({
       pattern: '^[A-Za-z0-9._:-]{1,128}$',
@@ -84,8 +85,21 @@ export const ConfigEnv = Type.Object({
     default: 'UTC',
     description: 'IANA time zone of RECONCILE_CRON',
   }),
-  RECONCILE_CONCURRENCY: Type.Integer({ minimum: 1, maximum: 64, default: 4 }),
+  RECONCILE_CONCURRENCY: Type.Optional(Type.Integer({ minimum: 1, maximum: 64 })),
   RECONCILE_LEASE_TTL_MS: Type.Integer({ minimum: 1000, default: 60000 }),
+  RETENTION_DAYS: Type.Integer({
+    minimum: 1,
+    maximum: 36500,
+    default: 90,
+    description:
+      "Operation events and drift reports older than this are deleted (operations themselves and each account's latest report stay)",
+  }),
+  RETENTION_SWEEP_INTERVAL_MS: Type.Integer({
+    minimum: 60000,
+    maximum: 86400000,
+    default: 3600000,
+    description: 'How often the service applies RETENTION_DAYS and compacts the events of clean drift checks',
+  }),
   WEBHOOK_URLS: Type.Optional(Type.String({ description: 'Comma-separated http(s) URLs' })),
   WEBHOOK_SECRET: Type.Optional(Type.String({ minLength: 16 })),
   WEBHOOK_SECRET_FILE: Type.Optional(Type.String({ minLength: 1 })),
@@ -178,12 +192,15 @@ export interface Config {
   reconcileConcurrency: number;
   /** The reconciliation lease expires this long after its last renewal. */
   reconcileLeaseTtlMs: number;
+  /** Operation events and drift reports are kept this many days (the service sweeps them itself). */
+  retentionDays: number;
+  retentionSweepIntervalMs: number;
   webhookUrls: string[];
   /** Secret: never log it or return it. */
   webhookSecret: string | undefined;
   /** Timeouts and caps of the HTTP server. */
   http: HttpLimits;
-  /** PULUMI_BACKEND_URL; undefined: the DIY backend under DATA_DIR/state. */
+  /** PULUMI_BACKEND_URL; undefined: the DIY backend under DATA_DIR/state (one replica only). */
   pulumiBackendUrl: string | undefined;
   /** The engine's PULUMI_HOME: the variable, else DATA_DIR/pulumi-home (plugins live under it). */
   pulumiHome: string;
@@ -414,6 +431,23 @@ export function ensurePrivateDirectory(dir: string): void {
   if (ours && (st.mode & 0o1000) === 0 && (st.mode & 0o007) !== 0) chmodSync(dir, st.mode & 0o770);
 }
 
+// What one engine operation at a time costs in memory (MB): the Pulumi CLI (≈ 120 MB RSS), the
+// inline program's share of the service heap and headroom (bench/results: peak RSS per operation).
+const MB_PER_OPERATION = 384;
+// The service itself with nothing running (its heap, @pulumi/aws loaded, SQLite).
+const MB_FOR_SERVICE = 512;
+
+/**
+ * The default of MAX_CONCURRENT_OPERATIONS and RECONCILE_CONCURRENCY: one operation per core (an
+ * operation keeps about one core busy: the CLI's engine, the provider, the program in this
+ * process; on 2 cores concurrency 2 already saturates both and 4 only added memory and latency,
+ * issue 15), fewer when memory cannot hold that many, at least 1.
+ */
+export function defaultConcurrency(cores = availableParallelism(), memoryBytes = totalmem()): number {
+  const byMemory = Math.floor((memoryBytes / 2 ** 20 - MB_FOR_SERVICE) / MB_PER_OPERATION);
+  return Math.max(1, Math.min(64, cores, byMemory));
+}
+
 /** Reads and validates the configuration; creates DATA_DIR and the passphrase file if needed. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const e = parseConfigEnv(env);
@@ -433,7 +467,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     managementAccountId: e.MANAGEMENT_ACCOUNT_ID,
     roleArnTemplate: e.ROLE_ARN_TEMPLATE,
     externalId: e.EXTERNAL_ID,
-    maxConcurrentOperations: e.MAX_CONCURRENT_OPERATIONS,
+    maxConcurrentOperations: e.MAX_CONCURRENT_OPERATIONS ?? defaultConcurrency(),
     replicaId: e.TRAILWARDEN_REPLICA_ID ?? resolveReplicaId(dataDir),
     operationLeaseTtlMs: e.OPERATION_LEASE_TTL_MS,
     logLevel: e.LOG_LEVEL,
@@ -441,8 +475,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     reconcileCron: e.RECONCILE_CRON === 'off' ? null : e.RECONCILE_CRON,
     reconcileTimezone: e.RECONCILE_TZ,
-    reconcileConcurrency: e.RECONCILE_CONCURRENCY,
+    reconcileConcurrency: e.RECONCILE_CONCURRENCY ?? defaultConcurrency(),
     reconcileLeaseTtlMs: e.RECONCILE_LEASE_TTL_MS,
+    retentionDays: e.RETENTION_DAYS,
+    retentionSweepIntervalMs: e.RETENTION_SWEEP_INTERVAL_MS,
     webhookUrls: webhookUrlsOf(e.WEBHOOK_URLS),
     webhookSecret: resolveWebhookSecret(e),
     http: {
@@ -505,6 +541,8 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     reconcileTimezone: 'UTC',
     reconcileConcurrency: 4,
     reconcileLeaseTtlMs: 60000,
+    retentionDays: 90,
+    retentionSweepIntervalMs: 3600000,
     webhookUrls: [],
     webhookSecret: undefined,
     http: DEFAULT_HTTP_LIMITS,

@@ -153,6 +153,38 @@ export function codesForStatus(status: number): ErrorCode[] {
 }
 
 /**
+ * Every `code` an operation's `error` can carry (GET /v1/operations/{id}: a failed, cancelled or
+ * interrupted operation). These are outcomes of work, not HTTP answers: no status. The one source of
+ * the OperationError `code` enum in the OpenAPI document; test/contract/error-catalogue.test.ts fails
+ * when the sources set a code that is not here.
+ */
+export const OPERATION_ERROR_CATALOGUE = {
+  engine_failed:
+    'The Pulumi engine reported a failure; engineMessage has its diagnostics (e.g. an AWS error)',
+  engine_error: 'Any other failure while running the operation; the logs have it under the operation id',
+  stack_locked: "The account's stack is locked by another update (another process, or one that crashed)",
+  cancelled: 'Cancelled by request, while running or before it started',
+  pulumi_cli_missing: 'The Pulumi CLI the service needs is not installed (npm run pulumi-cli installs it)',
+  engine_not_ready:
+    'Readiness (aws mode) failed: CLI version, aws plugin or credentials; the message names the fix',
+  preview_stale: 'The account or its trail request changed since the preview this apply was confirmed from',
+  interrupted_by_restart:
+    'The service stopped while the operation ran; the message says what recovery did to the stack. Retry it',
+  interrupted_by_shutdown: 'The service was shut down while the operation ran. Retry it',
+  approval_rejected: 'An approver rejected the operation; the message carries their reason',
+  drift_report_failed: 'The drift check ran but its report could not be built or stored',
+  operation_hook_failed:
+    'The engine finished but what its feature keeps of the run (a drift report, the account) could not be stored; retry the operation',
+} as const satisfies Record<string, string>;
+
+export type OperationErrorCode = keyof typeof OPERATION_ERROR_CATALOGUE;
+export const OPERATION_ERROR_CODES = Object.keys(OPERATION_ERROR_CATALOGUE) as OperationErrorCode[];
+
+export function isOperationErrorCode(code: unknown): code is OperationErrorCode {
+  return typeof code === 'string' && Object.hasOwn(OPERATION_ERROR_CATALOGUE, code);
+}
+
+/**
  * Fastify's (and its plugins') own client errors, mapped to catalogue codes so clients see one vocabulary.
  * Anything else Fastify answers with a 4xx becomes `bad_request` (or its status' only code).
  */

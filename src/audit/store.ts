@@ -67,8 +67,10 @@ export class SqlAuditStore implements AuditStore {
   }
 
   /**
-   * Appends one entry. Serialized: the transaction first takes the head row (a row lock on PostgreSQL;
-   * SQLite's BEGIN IMMEDIATE already excludes other writers), reads the tail, inserts, moves the head.
+   * Appends one entry. Serialized inside the database, so the chain stays one with several replicas
+   * writing: the transaction first takes the head row (a row lock on PostgreSQL, held until commit; a
+   * waiting writer then reads the committed tail, READ COMMITTED; SQLite's BEGIN IMMEDIATE already
+   * excludes other writers), reads the tail, inserts, moves the head. test/store/concurrency.test.ts.
    */
   append(input: AuditInput): Promise<AuditEntry> {
     const p = this.#db.transaction((tx) => this.#appendIn(tx, input));

@@ -1,7 +1,8 @@
 // The engine adapter: one Pulumi stack per AWS account, driven in-process through the
 // Automation API with an inline program. This is the only module that talks to the CLI.
 import { createHash } from 'node:crypto';
-import { mkdir, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { access, mkdir, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import * as pulumi from '@pulumi/pulumi';
 import {
@@ -9,16 +10,23 @@ import {
   ConcurrentUpdateError,
   type EngineEvent,
   LocalWorkspace,
-  type OutputMap,
   type PulumiCommand,
   type PulumiFn,
-  type Stack,
-  type UpResult,
+  Stack,
 } from '@pulumi/pulumi/automation/index.js';
 import { canonicalJson } from '../audit/canonical.ts';
 import type { ResolvedTrailRequest } from '../trail-request/schema.ts';
 import { EngineError, OperationCancelledError, PreviewStaleError, StackLockedError } from './errors.ts';
-import { type AccountInventory, OWNER_TAGGED_TYPES, ownerTags, wantedOf } from './inventory.ts';
+import {
+  type AccountInventory,
+  type Found,
+  LOOKED_UP_TYPES,
+  type Lookups,
+  lookupProgram,
+  OWNER_TAGGED_TYPES,
+  ownerTags,
+  wantedOf,
+} from './inventory.ts';
 import { type EngineProcesses, explicitEnvCommand, inheritableEnv } from './processes.ts';
 import { getPulumiCommand } from './pulumi-cli.ts';
 import {
@@ -26,6 +34,7 @@ import {
   emptyReport,
   fileLocks,
   findDuplicates,
+  lookUpForRecovery,
   type RecoveryReport,
   repairFileCheckpoint,
   resolvePendingCreates,
@@ -56,6 +65,11 @@ export interface SandboxEngineOptions {
   stateDir: string;
   /** Directory holding the `pulumi-resource-aws` sandbox plugin, put first on the CLI's PATH. */
   pluginBinDir: string;
+  /**
+   * The port of a long-running sandbox provider the engine attaches to instead of starting the
+   * plugin for each operation (PULUMI_DEBUG_PROVIDERS); called as each CLI command starts.
+   */
+  attachedProviderPort?: () => Promise<number>;
 }
 
 export interface AccountStacksOptions {
@@ -106,6 +120,58 @@ const RETAINED_TYPES = new Set([
 const ACCOUNT_ID = /^[0-9]{12}$/;
 const PLAN_ID = /^[0-9a-f-]{36}$/;
 
+// The Pulumi runtime's per-run state: an inline program runs in an AsyncLocalStorage store of its
+// own (automation/server.js run()). Not in the SDK's typings.
+const sdkRequire = createRequire(import.meta.url);
+const runtimeState = sdkRequire('@pulumi/pulumi/runtime/state.js') as {
+  getStore(): { settings: RunClients };
+};
+interface Closable {
+  close(): void;
+}
+interface RunClients {
+  monitor?: Closable;
+  engine?: Closable;
+  [PROBES]?: Closable[];
+}
+const PROBES = Symbol('trailwarden.callbackProbes');
+
+// A run that registers a resource transform starts a callbacks server and a client that probes it
+// with `invoke` until it answers (runtime/callbacks.js); the SDK never closes that client. Each
+// probe is noted in its run's settings (the probe runs in the run's async context) to be closed.
+const probed = sdkRequire('@pulumi/pulumi/proto/callback_grpc_pb.js').CallbacksClient.prototype as {
+  invoke: (this: Closable, ...args: unknown[]) => unknown;
+};
+const sdkInvoke = probed.invoke;
+probed.invoke = function (this: Closable, ...args: unknown[]) {
+  const settings = runtimeState.getStore().settings;
+  settings[PROBES] ??= [];
+  if (!settings[PROBES].includes(this)) settings[PROBES].push(this);
+  return sdkInvoke.apply(this, args);
+};
+
+/**
+ * Closes the gRPC clients an inline program's run opened: to the engine, and the callbacks probe.
+ * The runtime's disconnect (runtime/settings.js disconnectSync) closes only its module-level
+ * clients, never those of a run's local store, so each run left channels behind whose timers
+ * (grpc-js callRefTimer, in the run's async context) kept the whole run reachable: its resources,
+ * outputs and state. The service's memory grew with every operation and was never returned.
+ */
+function closeRunClients(runs: RunClients[]): void {
+  for (const settings of runs.splice(0)) {
+    for (const client of [settings.monitor, settings.engine, ...(settings[PROBES] ?? [])]) {
+      try {
+        client?.close();
+      } catch {
+        // already closed
+      }
+    }
+    settings.monitor = undefined;
+    settings.engine = undefined;
+    settings[PROBES] = [];
+  }
+}
+
 export class AccountStacks implements TrailEngine {
   readonly #opts: AccountStacksOptions;
   readonly #projectName: string;
@@ -113,6 +179,8 @@ export class AccountStacks implements TrailEngine {
   readonly #stacks = new Map<string, Promise<Stack>>();
   // Tail of each account's chain of operations: two operations on one account never overlap.
   readonly #tails = new Map<string, Promise<unknown>>();
+  // The runtime settings of each account's inline program runs, closed when its operation ends.
+  readonly #runs = new Map<string, RunClients[]>();
   #closing = false;
 
   constructor(opts: AccountStacksOptions) {
@@ -135,7 +203,7 @@ export class AccountStacks implements TrailEngine {
   }
 
   preview(accountId: string, request: ResolvedTrailRequest, opts: RunOptions = {}): Promise<OperationResult> {
-    return this.#run('preview', accountId, opts, async (stack, common) => {
+    return this.#run('preview', accountId, opts, async (stack, common, seen) => {
       stack.workspace.program = this.#program(accountId, request);
       // Refresh as the apply does: the preview must show what the apply will do to the account as
       // it is now (drift included), not to the state recorded at the last apply. The update plan is
@@ -149,14 +217,15 @@ export class AccountStacks implements TrailEngine {
       });
       return {
         changeSummary: summarize(result.changeSummary),
-        outputs: await plainOutputs(stack),
+        // A preview changes nothing: the outputs are the recorded ones, as `stack output` gives them.
+        outputs: seen.recordedOutputs,
         stateEtag: await stateEtag(stack),
       };
     });
   }
 
   up(accountId: string, request: ResolvedTrailRequest, opts: RunOptions = {}): Promise<OperationResult> {
-    return this.#run('apply', accountId, opts, async (stack, common) => {
+    return this.#run('apply', accountId, opts, async (stack, common, seen) => {
       // Re-onboarding: the bucket and key a decommission kept are adopted, never created twice.
       stack.workspace.program = await this.#adopting(
         stack,
@@ -184,16 +253,12 @@ export class AccountStacks implements TrailEngine {
       }
       // Refresh first: converging means correcting what changed out of band, which a plain
       // up (diffing against the recorded state) would not see.
-      let result: UpResult;
       try {
-        result = await stack.up({ ...common, refresh: true, ...(plan ? { plan } : {}) });
+        await stack.up({ ...common, refresh: true, ...(plan ? { plan } : {}) });
       } finally {
         if (plan) await rm(plan, { force: true });
       }
-      return {
-        changeSummary: summarize(result.summary.resourceChanges),
-        outputs: plainOutputMap(result.outputs),
-      };
+      return { changeSummary: summarize(seen.summary), outputs: seen.outputs };
     });
   }
 
@@ -202,21 +267,19 @@ export class AccountStacks implements TrailEngine {
     request: ResolvedTrailRequest,
     opts: RunOptions = {},
   ): Promise<OperationResult> {
-    return this.#run('refresh-preview', accountId, opts, async (stack, common) => {
+    return this.#run('refresh-preview', accountId, opts, async (stack, common, seen) => {
       stack.workspace.program = this.#program(accountId, request);
+      // One CLI process per drift check: `refresh --preview-only`, nothing before or after it.
       const result = await stack.previewRefresh(common);
-      return { changeSummary: summarize(result.changeSummary), outputs: await plainOutputs(stack) };
+      return { changeSummary: summarize(result.changeSummary), outputs: seen.recordedOutputs };
     });
   }
 
   refresh(accountId: string, request: ResolvedTrailRequest, opts: RunOptions = {}): Promise<OperationResult> {
-    return this.#run('refresh', accountId, opts, async (stack, common) => {
+    return this.#run('refresh', accountId, opts, async (stack, common, seen) => {
       stack.workspace.program = this.#program(accountId, request);
-      const result = await stack.refresh(common);
-      return {
-        changeSummary: summarize(result.summary.resourceChanges),
-        outputs: await plainOutputs(stack),
-      };
+      await stack.refresh(common);
+      return { changeSummary: summarize(seen.summary), outputs: seen.outputs };
     });
   }
 
@@ -225,10 +288,10 @@ export class AccountStacks implements TrailEngine {
     _request: ResolvedTrailRequest,
     opts: DestroyOptions = {},
   ): Promise<OperationResult> {
-    return this.#run('destroy', accountId, opts, async (stack, common) => {
+    return this.#run('destroy', accountId, opts, async (stack, common, seen) => {
       if (opts.retainData === false) {
-        const result = await stack.destroy(common);
-        return { changeSummary: summarize(result.summary.resourceChanges), outputs: {} };
+        await stack.destroy(common);
+        return { changeSummary: summarize(seen.summary), outputs: {} };
       }
       // Keeping the data: a destroy targeted at everything but the log bucket, the key and what
       // holds them (their components and providers). They stay in the account AND in the stack,
@@ -250,8 +313,8 @@ export class AccountStacks implements TrailEngine {
         .map((r) => r.urn);
       const changeSummary: ChangeSummary = {};
       if (targets.length) {
-        const result = await stack.destroy({ ...common, target: targets });
-        Object.assign(changeSummary, summarize(result.summary.resourceChanges));
+        await stack.destroy({ ...common, target: targets });
+        Object.assign(changeSummary, summarize(seen.summary));
         delete changeSummary.same;
       }
       if (kept.length) changeSummary.kept = kept.length;
@@ -305,6 +368,9 @@ export class AccountStacks implements TrailEngine {
         if (/no update|not currently/i.test(String((err as Error).message))) report.lockReleased = true;
         else report.problems.push(`cancel: ${engineLines(String((err as Error).message))}`);
       }
+      // Other DIY backends (s3://, test/engine/recovery-s3.test.ts): `cancel` deletes every lock
+      // object of the stack (pkg/backend/diy/backend.go CancelCurrentUpdate), so its success is the
+      // release; and nothing needs repair there, as a PUT is atomic and metadata is no side file.
       if (fileRoot) {
         // Verified on disk, not assumed: the previous process is gone, so no lock can be live.
         const left = await fileLocks(fileRoot, stackName);
@@ -316,33 +382,38 @@ export class AccountStacks implements TrailEngine {
       const deployment = (state.deployment ?? {}) as Deployment;
       const pending = deployment.pending_operations?.length ?? 0;
       const inventory = this.#opts.inventory;
-      if (pending) {
-        if (inventory) {
-          resolvePendingCreates(deployment, accountId, stackName, inventory, report);
-        } else {
-          for (const op of deployment.pending_operations ?? []) {
-            if (op.type === 'creating')
-              report.pendingCreates.push({
-                urn: op.resource.urn,
-                type: op.resource.type,
-                outcome: 'unresolved',
-              });
-            else report.otherPendingOperations++;
-          }
-          deployment.pending_operations = deployment.pending_operations?.filter(
-            (op) => op.type !== 'creating',
+      // Asked of the account before the state changes: what was being created, and look-alikes of
+      // the generated-id resources the state has (a second key). A preview can run with pending
+      // operations in the checkpoint (the engine warns and plans from the resources).
+      // Only when something was being created: the engine records a pending create before it calls
+      // the provider, so a resource the state lacks (a second key) can only come from one, or from a
+      // checkpoint restored from an older copy. Otherwise recovery spares the account the look-up.
+      const creating =
+        deployment.pending_operations?.some((op) => op.type === 'creating') ||
+        report.checkpointRepairs.some((r) => r.startsWith('restored'));
+      let found = new Map<string, Found | undefined>();
+      if (inventory && creating) {
+        try {
+          found = await lookUpForRecovery(
+            deployment,
+            accountId,
+            stackName,
+            inventory,
+            this.#lookups(stack, accountId),
           );
+        } catch (err) {
+          report.problems.push(`looking the account up: ${engineLines(String((err as Error).message))}`);
         }
+      }
+      if (pending) {
+        resolvePendingCreates(deployment, found, report);
         await stack.importStack(state);
         // Reads every resource as it is now: imported ones get their real properties (and go again
         // if the provider finds nothing), pending updates and deletes are settled.
         await stack.refresh({ color: 'never' });
         report.refreshed = true;
       }
-      if (inventory) {
-        const after = pending ? ((await stack.exportStack()).deployment as Deployment) : deployment;
-        findDuplicates(after, accountId, stackName, inventory, report);
-      }
+      findDuplicates(deployment, found, report);
       return report;
     });
   }
@@ -371,6 +442,25 @@ export class AccountStacks implements TrailEngine {
   }
 
   /**
+   * Runs lookup calls against the account through a preview of a program that only calls the aws
+   * provider's functions (real AWS in aws mode, the sandbox provider in sandbox mode): one code
+   * path for both modes. A preview writes nothing; it runs while the caller holds the account.
+   */
+  #lookups(stack: Stack, accountId: string): Lookups {
+    return async (calls) => {
+      const { program, answers } = lookupProgram(accountId, this.#opts.assumeRoleFor?.(accountId), calls);
+      const previous = stack.workspace.program;
+      stack.workspace.program = program;
+      try {
+        await stack.preview({ color: 'never' });
+      } finally {
+        stack.workspace.program = previous;
+      }
+      return answers;
+    };
+  }
+
+  /**
    * The program for an apply, with `import` on every resource it would create that the account
    * already has (an account onboarded again over the bucket and key its decommission kept, or a
    * stack whose state was lost). Only looked at while the state lacks the key or the bucket.
@@ -382,29 +472,54 @@ export class AccountStacks implements TrailEngine {
     const types = new Set((deployment.resources ?? []).map((r) => r.type));
     if (types.has('aws:kms/key:Key') && types.has('aws:s3/bucket:Bucket')) return program;
     const stackName = this.stackName(accountId);
-    const planned: ReturnType<typeof wantedOf>[] = [];
+    const planned: { urn: string; type: string; inputs: Record<string, unknown>; provider?: string }[] = [];
+    const regions = new Map<string, string>();
     stack.workspace.program = program;
     await stack.preview({
       color: 'never',
       signal: opts.signal,
       onEvent: (event) => {
         const meta = event.resourcePreEvent?.metadata;
+        const state = meta?.new ?? meta?.old;
+        // Providers, created or kept: the Region each resource will be created in.
+        if (
+          meta &&
+          state &&
+          meta.type.startsWith('pulumi:providers:') &&
+          typeof state.inputs?.region === 'string'
+        )
+          regions.set(meta.urn, state.inputs.region);
         if (meta?.op === 'create' && !meta.type.startsWith('pulumi:') && meta.new?.custom)
-          planned.push(wantedOf({ urn: meta.urn, type: meta.type, inputs: meta.new.inputs ?? {} }));
+          planned.push({
+            urn: meta.urn,
+            type: meta.type,
+            inputs: meta.new.inputs ?? {},
+            provider: meta.new.provider,
+          });
       },
     });
+    // Only what a create would refuse as a duplicate needs adopting; the others are overwritten.
+    const wanted = planned
+      .filter((p) => LOOKED_UP_TYPES.has(p.type))
+      .map((p) => {
+        // A provider reference is `<urn>::<id>` (the id unknown while a preview plans its create).
+        const providerUrn = p.provider?.slice(0, p.provider.lastIndexOf('::'));
+        return wantedOf(p, providerUrn ? regions.get(providerUrn) : undefined);
+      });
+    if (!wanted.length) return program;
+    const found = await inventory.findAll(accountId, stackName, wanted, this.#lookups(stack, accountId));
     const adopt = new Map<string, string>();
-    for (const wanted of planned) {
-      const found = inventory.find(accountId, stackName, wanted);
+    wanted.forEach((w, i) => {
+      const hit = found[i];
       // Only what was seen in the account: an import of something absent fails the apply.
-      if (!found?.verified || !found.ids[0]) continue;
-      adopt.set(`${wanted.type}::${wanted.name}`, found.ids[0]);
-      if (found.ids.length > 1)
+      if (!hit?.verified || !hit.ids[0]) return;
+      adopt.set(`${w.type}::${w.name}`, hit.ids[0]);
+      if (hit.ids.length > 1)
         opts.log?.warn(
-          { accountId, urn: wanted.urn, adopted: found.ids[0], duplicates: found.ids.slice(1) },
+          { accountId, urn: w.urn, adopted: hit.ids[0], duplicates: hit.ids.slice(1) },
           'duplicate resources in the account',
         );
-    }
+    });
     if (!adopt.size) return program;
     opts.log?.info({ accountId, adopted: Object.fromEntries(adopt) }, 'adopting resources the account has');
     return async () => {
@@ -420,14 +535,16 @@ export class AccountStacks implements TrailEngine {
     kind: OperationKind,
     accountId: string,
     opts: RunOptions,
-    body: (stack: Stack, common: CommonOpts) => Promise<Omit<OperationResult, 'kind'>>,
+    body: (stack: Stack, common: CommonOpts, seen: SeenInEvents) => Promise<Omit<OperationResult, 'kind'>>,
   ): Promise<OperationResult> {
     if (!ACCOUNT_ID.test(accountId)) throw new TypeError(`not an AWS account id: ${accountId}`);
     return this.#serialized(accountId, async () => {
       if (opts.signal?.aborted) throw new OperationCancelledError();
       const diagnostics: string[] = [];
+      const seen = new SeenInEvents();
       const common: CommonOpts = {
         onEvent: (event) => {
+          seen.add(event);
           const diag = event.diagnosticEvent;
           if (diag?.severity === 'error') diagnostics.push(diag.message.trim());
           const step = event.resOutputsEvent?.metadata ?? event.resOpFailedEvent?.metadata;
@@ -452,7 +569,7 @@ export class AccountStacks implements TrailEngine {
       opts.log?.info({ accountId, kind }, 'engine operation started');
       try {
         const stack = await this.#stack(accountId);
-        const result = { kind, ...(await body(stack, common)) };
+        const result = { kind, ...(await body(stack, common, seen)) };
         opts.log?.info(
           { accountId, kind, ms: Date.now() - started, changes: result.changeSummary },
           'engine operation finished',
@@ -496,11 +613,13 @@ export class AccountStacks implements TrailEngine {
     const fn = async () => {
       await mkdir(this.#markerDir(), { recursive: true, mode: 0o700 });
       await writeFile(marker, `${process.pid}\n`, { mode: 0o600 });
-      const result = await body().catch((err: unknown) => {
-        // Killed by close(): the CLI had no chance to release its lock; the next start recovers.
-        if (this.#closing) throw err;
-        return rm(marker, { force: true }).then(() => Promise.reject(err));
-      });
+      const result = await body()
+        .finally(() => closeRunClients(this.#runs.get(accountId) ?? []))
+        .catch((err: unknown) => {
+          // Killed by close(): the CLI had no chance to release its lock; the next start recovers.
+          if (this.#closing) throw err;
+          return rm(marker, { force: true }).then(() => Promise.reject(err));
+        });
       // A run that got to its end (success or a reported failure) clears it; a kill does not.
       await rm(marker, { force: true });
       return result;
@@ -534,7 +653,7 @@ export class AccountStacks implements TrailEngine {
       assumeRole: this.#opts.assumeRoleFor?.(accountId),
     });
     const stackName = this.stackName(accountId);
-    return async () => {
+    return this.#tracked(accountId, async () => {
       // Resources whose id AWS generates (KMS keys) carry their stack and logical name, so that one
       // created by an update that was killed can be found again (recovery, re-onboarding).
       pulumi.runtime.registerResourceTransform((args) =>
@@ -552,6 +671,16 @@ export class AccountStacks implements TrailEngine {
           : undefined,
       );
       return program();
+    });
+  }
+
+  /** The program, noting the runtime settings of each run so that its clients get closed. */
+  #tracked(accountId: string, program: PulumiFn): PulumiFn {
+    return async () => {
+      const runs = this.#runs.get(accountId) ?? [];
+      this.#runs.set(accountId, runs);
+      runs.push(runtimeState.getStore().settings);
+      return program();
     };
   }
 
@@ -560,12 +689,14 @@ export class AccountStacks implements TrailEngine {
       this.#command = undefined;
       throw err;
     });
+    const attached = this.#opts.sandbox?.attachedProviderPort;
     // The CLI gets an explicit environment: no service secret reaches it or its plugins.
     return this.#command.then((cmd) =>
       explicitEnvCommand(
         cmd,
         this.#opts.childEnv ?? inheritableEnv(),
         this.#opts.processes?.runId ?? 'unmarked',
+        attached && (async () => ({ PULUMI_DEBUG_PROVIDERS: `aws:${await attached()}` })),
       ),
     );
   }
@@ -606,26 +737,53 @@ export class AccountStacks implements TrailEngine {
       envVars.TRAILWARDEN_SANDBOX_DIR = sandbox.stateDir;
       envVars.TRAILWARDEN_SANDBOX_ACCOUNT_ID = accountId;
     }
-    return LocalWorkspace.createOrSelectStack(
-      {
-        projectName: this.#projectName,
-        stackName: this.stackName(accountId),
-        // Replaced before each operation with the program of the request at hand.
-        program: async () => ({}),
+    const workspace = await LocalWorkspace.create({
+      workDir,
+      pulumiHome,
+      pulumiCommand: await this.#cli(),
+      envVars,
+      secretsProvider,
+      projectSettings: {
+        name: this.#projectName,
+        runtime: 'nodejs',
+        backend: { url: this.backendUrl },
       },
-      {
-        workDir,
-        pulumiHome,
-        pulumiCommand: await this.#cli(),
-        envVars,
-        secretsProvider,
-        projectSettings: {
-          name: this.#projectName,
-          runtime: 'nodejs',
-          backend: { url: this.backendUrl },
-        },
-      },
-    );
+      // Replaced before each operation with the program of the request at hand.
+      program: this.#tracked(accountId, async () => ({})),
+    });
+    const stackName = this.stackName(accountId);
+    let stack: Stack;
+    if (await this.#checkpointExists(accountId)) {
+      // Every command names its stack (--stack), so selecting an existing one is a CLI process
+      // (≈ 0.2 s, once per account and service process: every check of a fleet run) for nothing.
+      workspace.selectStack = async () => {};
+      stack = await Stack.select(stackName, workspace);
+    } else {
+      stack = await Stack.createOrSelect(stackName, workspace);
+    }
+    // The operation's own event stream carries its summary and the stack outputs (SeenInEvents):
+    // the follow-up `stack output` (twice) and `stack history` the Automation API runs after up,
+    // refresh and destroy would be three more CLI processes, each deriving the passphrase key.
+    return Object.assign(stack, {
+      outputs: async () => ({}),
+      info: async () => undefined,
+    });
+  }
+
+  /** DIY file backend: whether the stack's checkpoint is on disk (other backends: unknown, false). */
+  async #checkpointExists(accountId: string): Promise<boolean> {
+    if (!this.backendUrl.startsWith('file://')) return false;
+    const dir = join(this.backendUrl.slice('file://'.length), '.pulumi', 'stacks', this.#projectName);
+    for (const name of [`${accountId}.json`, `${accountId}.json.gz`]) {
+      if (
+        await access(join(dir, name)).then(
+          () => true,
+          () => false,
+        )
+      )
+        return true;
+    }
+    return false;
   }
 }
 
@@ -639,8 +797,33 @@ function summarize(changes: Record<string, number> | undefined): ChangeSummary {
   return Object.fromEntries(Object.entries(changes ?? {}).filter(([, n]) => n > 0));
 }
 
-function plainOutputMap(outputs: OutputMap): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(outputs).map(([k, v]) => [k, v.secret ? '[secret]' : v.value]));
+/**
+ * What an operation's own event stream says: its change summary (the summary event, as `stack
+ * history` records it) and the stack outputs, from the root stack resource's step events: the
+ * recorded ones (its old state) and those after the operation (its new state). The engine masks
+ * secret values as "[secret]" there, as the service did with `stack output`.
+ */
+class SeenInEvents {
+  summary: Record<string, number> | undefined;
+  #old: Record<string, unknown> | undefined;
+  #new: Record<string, unknown> | undefined;
+
+  add(event: EngineEvent): void {
+    if (event.summaryEvent) this.summary = event.summaryEvent.resourceChanges as Record<string, number>;
+    const meta = event.resOutputsEvent?.metadata ?? event.resourcePreEvent?.metadata;
+    if (meta?.type !== 'pulumi:pulumi:Stack') return;
+    if (meta.old?.outputs) this.#old ??= meta.old.outputs;
+    if (meta.new?.outputs && event.resOutputsEvent) this.#new = meta.new.outputs;
+  }
+
+  get recordedOutputs(): Record<string, unknown> {
+    return { ...(this.#old ?? {}) };
+  }
+
+  /** After an operation that ran the program (up) or read the account (refresh). */
+  get outputs(): Record<string, unknown> {
+    return { ...(this.#new ?? this.#old ?? {}) };
+  }
 }
 
 /**
@@ -651,10 +834,6 @@ async function stateEtag(stack: Stack): Promise<string> {
   const exported = await stack.exportStack();
   const resources = (exported.deployment as { resources?: unknown } | undefined)?.resources ?? [];
   return createHash('sha256').update(canonicalJson(resources)).digest('hex').slice(0, 32);
-}
-
-async function plainOutputs(stack: Stack): Promise<Record<string, unknown>> {
-  return plainOutputMap(await stack.outputs());
 }
 
 // The CLI's stderr carries the engine's own words on lines that start with "error:".

@@ -89,6 +89,8 @@ export function explicitEnvCommand(
   command: PulumiCommand,
   base: Record<string, string>,
   runId: string,
+  /** Variables known only when a command starts (the port of an attached provider). */
+  atStart?: () => Promise<Record<string, string>>,
 ): PulumiCommand {
   const wrapped = Object.create(command) as PulumiCommand & {
     run: (
@@ -100,9 +102,14 @@ export function explicitEnvCommand(
       signal?: AbortSignal,
     ) => Promise<CommandResult>;
   };
-  wrapped.run = (args, cwd, additionalEnv, onOutput, onError, signal) => {
+  wrapped.run = async (args, cwd, additionalEnv, onOutput, onError, signal) => {
     if (!args.includes('--non-interactive')) args.push('--non-interactive');
-    const env: Record<string, string> = { ...base, ...additionalEnv, [RUN_MARKER]: runId };
+    const env: Record<string, string> = {
+      ...base,
+      ...additionalEnv,
+      ...(atStart ? await atStart() : {}),
+      [RUN_MARKER]: runId,
+    };
     // As the Automation API does: the CLI's own directory first, for its bundled plugins.
     if (isAbsolute(command.command))
       env.PATH = `${dirname(command.command)}:${additionalEnv.PATH ?? base.PATH ?? ''}`;

@@ -9,7 +9,7 @@
 // file: an empty side file (a kill between create and write) makes every load fail with EOF.
 import { readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { AccountInventory } from './inventory.ts';
+import type { AccountInventory, Found, Lookups, WantedResource } from './inventory.ts';
 import { GENERATED_ID_TYPES, wantedOf } from './inventory.ts';
 
 export interface PendingCreateOutcome {
@@ -214,6 +214,40 @@ export interface Deployment {
   [key: string]: unknown;
 }
 
+/** The Region of each aws provider of a deployment, by provider reference (`<urn>::<id>`). */
+function providerRegions(deployment: Deployment): Map<string, string> {
+  const regions = new Map<string, string>();
+  for (const r of deployment.resources ?? [])
+    if (r.type.startsWith('pulumi:providers:') && r.id && typeof r.inputs?.region === 'string')
+      regions.set(`${r.urn}::${r.id}`, r.inputs.region);
+  return regions;
+}
+
+/**
+ * Looks up, in one go, what recovery needs from the account: every pending create, and every
+ * generated-id resource of the state (for duplicates). Keyed by URN; undefined: not looked up.
+ */
+export async function lookUpForRecovery(
+  deployment: Deployment,
+  accountId: string,
+  stackName: string,
+  inventory: AccountInventory,
+  lookups: Lookups,
+): Promise<Map<string, Found | undefined>> {
+  const regions = providerRegions(deployment);
+  const wanted: WantedResource[] = [];
+  const add = (r: StateResource) => {
+    if (!r.type.startsWith('pulumi:') && !wanted.some((w) => w.urn === r.urn))
+      wanted.push(wantedOf(r, r.provider ? regions.get(r.provider) : undefined));
+  };
+  for (const op of deployment.pending_operations ?? []) if (op.type === 'creating') add(op.resource);
+  // Aliases too: of several keys, the one an alias points at is the one in use.
+  for (const r of deployment.resources ?? [])
+    if (r.id && (GENERATED_ID_TYPES.has(r.type) || r.type === 'aws:kms/alias:Alias')) add(r);
+  const found = wanted.length ? await inventory.findAll(accountId, stackName, wanted, lookups) : [];
+  return new Map(wanted.map((w, i) => [w.urn, found[i]]));
+}
+
 /**
  * Why not `pulumi refresh --import-pending-creates URN ID` (v3.260): the CLI only retypes the
  * pending operation as "importing" (pkg/cmd/pulumi/operations/refresh.go); the engine never reads
@@ -222,15 +256,14 @@ export interface Deployment {
  * state, still in the account). Moving it into the resources with its id, then refreshing, does
  * what the flag promises.
  *
- * Resolves the pending creates of a deployment against the account, in place: a resource found
- * moves into the state with its id (the following refresh reads its real properties, and drops it
- * if the provider finds nothing), one not found is cleared. Returns whether the deployment changed.
+ * Resolves the pending creates of a deployment against what the account holds (`found`, from
+ * lookUpForRecovery), in place: a resource found moves into the state with its id (the following
+ * refresh reads its real properties, and drops it if the provider finds nothing), one not found is
+ * cleared. Returns whether the deployment changed.
  */
 export function resolvePendingCreates(
   deployment: Deployment,
-  accountId: string,
-  stackName: string,
-  inventory: AccountInventory,
+  found: Map<string, Found | undefined>,
   report: RecoveryReport,
 ): boolean {
   const pending = deployment.pending_operations ?? [];
@@ -248,20 +281,14 @@ export function resolvePendingCreates(
       continue;
     }
     const res = op.resource;
-    let found: ReturnType<AccountInventory['find']>;
-    try {
-      found = inventory.find(accountId, stackName, wantedOf(res));
-    } catch (err) {
-      report.problems.push(`looking up ${res.urn}: ${(err as Error).message}`);
-      found = undefined;
-    }
-    const ids = (found?.ids ?? []).filter((id) => !taken.has(`${res.type}\0${id}`));
-    if (!found) {
+    const hit = found.get(res.urn);
+    const ids = (hit?.ids ?? []).filter((id) => !taken.has(`${res.type}\0${id}`));
+    if (!hit) {
       report.pendingCreates.push({ urn: res.urn, type: res.type, outcome: 'unresolved' });
       continue;
     }
     if (!ids.length) {
-      report.pendingCreates.push({ urn: res.urn, type: res.type, outcome: 'cleared', by: found.by });
+      report.pendingCreates.push({ urn: res.urn, type: res.type, outcome: 'cleared', by: hit.by });
       continue;
     }
     const [id, ...others] = ids as [string, ...string[]];
@@ -269,7 +296,7 @@ export function resolvePendingCreates(
     // Nothing in the state can depend on a resource still being created, so appending keeps the
     // resource list in dependency order.
     resources.push({ ...res, id, outputs: res.outputs ?? {} });
-    report.pendingCreates.push({ urn: res.urn, type: res.type, outcome: 'imported', id, by: found.by });
+    report.pendingCreates.push({ urn: res.urn, type: res.type, outcome: 'imported', id, by: hit.by });
     if (others.length && GENERATED_ID_TYPES.has(res.type))
       report.duplicates.push({ urn: res.urn, type: res.type, kept: id, duplicates: others });
   }
@@ -280,16 +307,13 @@ export function resolvePendingCreates(
 /** Generated-id resources of the state that have look-alikes in the account (e.g. a second key). */
 export function findDuplicates(
   deployment: Deployment,
-  accountId: string,
-  stackName: string,
-  inventory: AccountInventory,
+  found: Map<string, Found | undefined>,
   report: RecoveryReport,
 ): void {
   for (const res of deployment.resources ?? []) {
     if (!res.id || !GENERATED_ID_TYPES.has(res.type)) continue;
     if (report.duplicates.some((d) => d.urn === res.urn)) continue;
-    const found = inventory.find(accountId, stackName, wantedOf(res));
-    const others = (found?.ids ?? []).filter((id) => id !== res.id);
+    const others = (found.get(res.urn)?.ids ?? []).filter((id) => id !== res.id);
     if (others.length)
       report.duplicates.push({ urn: res.urn, type: res.type, kept: res.id, duplicates: others });
   }

@@ -6,6 +6,8 @@
 // `problems` lists the error statuses beyond the ones every route of its kind gets (400 always; 401/403
 // with an access declaration; 413/415 with a body; 429 under the rate limit); see contract.ts.
 
+import { APPROVALS_EXAMPLE, DRIFT_REPORTS_EXAMPLE, PLAN_EXAMPLE } from './examples.ts';
+
 export type ProblemStatus = 404 | 409 | 412 | 428 | 503;
 
 export interface OperationEntry {
@@ -18,6 +20,8 @@ export interface OperationEntry {
   problems?: ProblemStatus[];
   /** The body is optional (validated only when sent); @fastify/swagger would mark it required. */
   optionalBody?: boolean;
+  /** The 200 answer's example, where the builder in contract.ts cannot derive one (src/openapi/examples.ts). */
+  example?: unknown;
 }
 
 export const OPERATIONS: Readonly<Record<string, OperationEntry>> = {
@@ -170,6 +174,7 @@ export const OPERATIONS: Readonly<Record<string, OperationEntry>> = {
     summary: 'Drift reports of the account, newest first',
     ok: 'A page of drift reports',
     problems: [404],
+    example: DRIFT_REPORTS_EXAMPLE,
   },
   'POST /v1/accounts/:accountId/drift-reports/:reportId/converge': {
     operationId: 'convergeDrift',
@@ -185,12 +190,14 @@ export const OPERATIONS: Readonly<Record<string, OperationEntry>> = {
     summary: 'The plan of a preview: changes grouped by component, with old and new values',
     ok: 'The plan',
     problems: [404, 409],
+    example: PLAN_EXAMPLE,
   },
   'GET /v1/approvals': {
     operationId: 'listApprovals',
     tag: 'operations',
     summary: 'Operations waiting for an approval the caller may give, with the spec diff and the preview',
     ok: 'The waiting operations',
+    example: APPROVALS_EXAMPLE,
   },
   'GET /v1/drift': {
     operationId: 'getFleetDrift',

@@ -19,13 +19,13 @@ import type {
   RunOptions,
   TrailEngine,
 } from '../engine/types.ts';
-import { DomainError } from '../errors.ts';
+import { DomainError, isOperationErrorCode, type OperationErrorCode } from '../errors.ts';
 import type { ResolvedTrailRequest } from '../trail-request/schema.ts';
 import { LeaseKeeper } from './leases.ts';
 import {
   FINAL_OPERATION_STATES,
+  type NewOperationEvent,
   type OperationError,
-  type OperationEventRecord,
   type OperationOptions,
   type OperationRecord,
   type OperationState,
@@ -167,9 +167,11 @@ function retryOptions(options: OperationOptions): OperationOptions {
 }
 
 /** The engine's code and message (EngineError carries what the engine itself said as engineMessage). */
-function errorOf(err: unknown, fallbackCode: string): OperationError {
+function errorOf(err: unknown, fallbackCode: OperationErrorCode | ''): OperationError {
   const e = err as { code?: unknown; message?: unknown; engineMessage?: unknown } | undefined;
-  const code = typeof e?.code === 'string' && e.code ? e.code : fallbackCode;
+  // Only catalogued codes reach the caller (the OperationError enum); a Node or library code
+  // (ENOENT, ERR_…) would be a value no client knows.
+  const code = isOperationErrorCode(e?.code) ? e.code : fallbackCode;
   const message = typeof e?.message === 'string' && e.message ? e.message : String(err);
   const engineMessage = typeof e?.engineMessage === 'string' && e.engineMessage ? e.engineMessage : undefined;
   return engineMessage && engineMessage !== message ? { code, message, engineMessage } : { code, message };
@@ -417,7 +419,7 @@ export class OperationQueue extends EventEmitter<OperationEventMap> {
       };
     } catch (err) {
       this.#log.error({ err, accountId }, 'recovery of the stack failed');
-      const e = errorOf(err, 'recovery_failed');
+      const e = errorOf(err, '');
       return {
         code: INTERRUPTED_BY_RESTART.code,
         message: RECOVERY_FAILED,
@@ -719,15 +721,15 @@ export class OperationQueue extends EventEmitter<OperationEventMap> {
     log.info({}, 'operation started');
     this.emit('started', op);
 
-    // Events are persisted in order, in batches; `events` tells local readers to look.
-    const buffer: OperationEventRecord[] = [];
+    // Events are persisted in order, in batches (the database numbers them); `events` tells local
+    // readers to look.
+    const buffer: NewOperationEvent[] = [];
     // Kept in memory too when a hook asks (a drift check builds its report from them).
     const kept: EngineEvent[] | undefined = this.#hooksOf(op.kind).some((h) => h.keepEvents) ? [] : undefined;
-    let seq = 0;
     let persisted: Promise<void> = Promise.resolve();
     const onEvent = (event: EngineEvent) => {
       kept?.push(event);
-      buffer.push({ operationId: op.id, seq: ++seq, createdAt: this.#iso(), event });
+      buffer.push({ operationId: op.id, createdAt: this.#iso(), event });
       if (buffer.length > 1) return;
       persisted = persisted.then(async () => {
         const batch = buffer.splice(0);

@@ -3,7 +3,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { assertIfMatch } from '../accounts/etag.ts';
-import { AccountParams, IfMatch, TrailRequestSchema } from '../accounts/schemas.ts';
+import { AccountParams, IfMatchHeaders, TrailRequestSchema } from '../accounts/schemas.ts';
 import type { AccountStore } from '../accounts/store.ts';
 import { hiddenOperation, operationAccount } from '../auth/locators.ts';
 import { requirePrincipal } from '../auth/plugin.ts';
@@ -268,7 +268,7 @@ export const operationRoutes: FastifyPluginAsyncTypebox<{
               : ''),
           params: AccountParams,
           querystring: isApply ? ApplyQuery : WaitOnly,
-          headers: Type.Object({ 'if-match': Type.Optional(IfMatch) }),
+          headers: IfMatchHeaders,
           // Keyed by media type: a call without a body (no content-type) is not validated against it.
           ...(isPreview
             ? {

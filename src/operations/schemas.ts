@@ -2,6 +2,12 @@
 import { Type } from 'typebox';
 import { type CoverageReport, coverageReport } from '../../stacks/coverage.ts';
 import { CoverageReportSchema } from '../coverage/schemas.ts';
+import {
+  isOperationErrorCode,
+  OPERATION_ERROR_CATALOGUE,
+  OPERATION_ERROR_CODES,
+  type OperationErrorCode,
+} from '../errors.ts';
 import { OPERATION_STATES, type OperationRecord } from './store.ts';
 
 export const OperationKindSchema = Type.Enum(
@@ -20,8 +26,10 @@ export const OperationStateSchema = Type.Enum(OPERATION_STATES, {
 
 export const OperationErrorSchema = Type.Object(
   {
-    code: Type.String({
-      description: "Stable code (the engine's own code when it gives one, else engine_error)",
+    code: Type.Enum(OPERATION_ERROR_CODES, {
+      description:
+        "Stable code (the engine's own code when it gives one, else engine_error):\n" +
+        OPERATION_ERROR_CODES.map((c) => `- \`${c}\`: ${OPERATION_ERROR_CATALOGUE[c]}`).join('\n'),
     }),
     message: Type.String({ description: 'What went wrong' }),
     engineMessage: Type.Optional(
@@ -108,7 +116,7 @@ export interface OperationView {
   durationMs: number | null;
   changeSummary: Record<string, number> | null;
   outputs: Record<string, unknown> | null;
-  error: { code: string; message: string; engineMessage?: string } | null;
+  error: { code: OperationErrorCode; message: string; engineMessage?: string } | null;
   coverage?: CoverageReport;
   cancelRequested: boolean;
   requestedBy: string | null;
@@ -155,7 +163,10 @@ export function operationView(op: OperationRecord): OperationView {
     durationMs: op.startedAt && op.finishedAt ? Date.parse(op.finishedAt) - Date.parse(op.startedAt) : null,
     changeSummary: op.changeSummary,
     outputs: op.outputs,
-    error: op.error,
+    // A record written before the catalogue (or by a newer replica) shows as engine_error.
+    error: op.error
+      ? { ...op.error, code: isOperationErrorCode(op.error.code) ? op.error.code : 'engine_error' }
+      : null,
     // The report of the spec the preview ran on (pure: no subscription state, that is the account's).
     ...(op.kind === 'preview' ? { coverage: coverageReport(op.spec) } : {}),
     cancelRequested: op.cancelRequested,

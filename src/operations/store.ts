@@ -6,6 +6,7 @@ import {
   assignments,
   fromJson,
   joinTransaction,
+  nextSeq,
   type Row,
   type SqlDatabase,
   type SqlExecutor,
@@ -102,10 +103,14 @@ export interface NewOperation {
 
 export interface OperationEventRecord {
   operationId: string;
+  /** The event's number within its operation: 1, 2, … in the order appended (given by the database). */
   seq: number;
   createdAt: string;
   event: unknown;
 }
+
+/** An event to append: the database numbers it (a seq given by the caller is not used). */
+export type NewOperationEvent = Omit<OperationEventRecord, 'seq'>;
 
 export type OperationPatch = Partial<
   Pick<
@@ -169,7 +174,11 @@ export interface OperationStore extends OperationLeaseStore {
     opts?: { ifState?: OperationState; account?: AccountChange },
   ): Promise<boolean>;
 
-  appendOperationEvents(events: OperationEventRecord[]): Promise<void>;
+  /**
+   * Appends events in order, numbered per operation by the database (one counter row per operation,
+   * locked while the batch is written): concurrent writers get no duplicate and leave no gap.
+   */
+  appendOperationEvents(events: readonly NewOperationEvent[]): Promise<OperationEventRecord[]>;
   listOperationEvents(operationId: string, afterSeq: number): Promise<OperationEventRecord[]>;
 }
 
@@ -251,9 +260,10 @@ export class SqlOperationStore implements OperationStore {
       await tx.run(
         `INSERT INTO operations (id, seq, account_id, kind, state, spec, spec_version, options, retry_of, created_at,
            requested_by, requested_by_owner)
-         VALUES (?, (SELECT COALESCE(MAX(seq), 0) + 1 FROM operations), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         [
           op.id,
+          await nextSeq(tx, this.#db.dialect, 'operations'),
           op.accountId,
           op.kind,
           op.state ?? 'queued',
@@ -416,15 +426,34 @@ export class SqlOperationStore implements OperationStore {
     });
   }
 
-  async appendOperationEvents(events: OperationEventRecord[]): Promise<void> {
-    if (events.length === 0) return;
-    await this.#db.transaction(async (tx) => {
+  async appendOperationEvents(events: readonly NewOperationEvent[]): Promise<OperationEventRecord[]> {
+    if (events.length === 0) return [];
+    const counts = new Map<string, number>();
+    for (const e of events) counts.set(e.operationId, (counts.get(e.operationId) ?? 0) + 1);
+    return this.#db.transaction(async (tx) => {
+      // Reserve each operation's numbers first: the upsert locks its counter row until commit.
+      const next = new Map<string, number>();
+      for (const [operationId, n] of counts) {
+        const [row] = await tx.all<{ last_seq: number | string }>(
+          `INSERT INTO operation_event_counters (operation_id, last_seq) VALUES (?, ?)
+           ON CONFLICT (operation_id) DO UPDATE
+             SET last_seq = operation_event_counters.last_seq + excluded.last_seq
+           RETURNING last_seq`,
+          [operationId, n],
+        );
+        next.set(operationId, Number(row!.last_seq) - n + 1);
+      }
+      const stored: OperationEventRecord[] = [];
       for (const e of events) {
+        const seq = next.get(e.operationId)!;
+        next.set(e.operationId, seq + 1);
         await tx.run(
           'INSERT INTO operation_events (operation_id, seq, created_at, event) VALUES (?, ?, ?, ?)',
-          [e.operationId, e.seq, e.createdAt, JSON.stringify(e.event)],
+          [e.operationId, seq, e.createdAt, JSON.stringify(e.event)],
         );
+        stored.push({ operationId: e.operationId, seq, createdAt: e.createdAt, event: e.event });
       }
+      return stored;
     });
   }
 

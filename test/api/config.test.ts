@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import t from 'tap';
-import { loadConfig, roleForAccount, testConfig } from '../../src/config.ts';
+import { defaultConcurrency, loadConfig, roleForAccount, testConfig } from '../../src/config.ts';
 import { ConfigError } from '../../src/errors.ts';
 
 function tempDir(t: { teardown(fn: () => void): void }) {
@@ -21,7 +21,7 @@ t.test('defaults run out of the box; the passphrase is generated once, 0600, and
     databaseUrl: `sqlite:${path.join(dir, 'trailwarden.db')}`,
     mode: 'sandbox',
     sandbox: true,
-    maxConcurrentOperations: 4,
+    maxConcurrentOperations: defaultConcurrency(),
     logLevel: 'info',
     roleArnTemplate: 'arn:aws:iam::{accountId}:role/TrailwardenDeployer',
   });

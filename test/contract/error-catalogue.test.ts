@@ -10,6 +10,9 @@ import {
   type ErrorCode,
   FASTIFY_ERROR_CODES,
   fromFrameworkError,
+  OPERATION_ERROR_CATALOGUE,
+  OPERATION_ERROR_CODES,
+  type OperationErrorCode,
 } from '../../src/errors.ts';
 
 const srcDir = join(import.meta.dirname, '..', '..', 'src');
@@ -106,3 +109,43 @@ t.test('the catalogue describes every code', async (t) => {
     t.ok(entry.meaning.length > 10, `${code}: has a meaning`);
   }
 });
+
+t.test(
+  "every operation error code the sources set is catalogued, and the document's enum is the catalogue",
+  async (t) => {
+    const found = new Map<string, string>();
+    for (const file of sources(srcDir)) {
+      const text = readFileSync(file, 'utf8');
+      const where = relative(srcDir, file);
+      // Engine errors carry theirs as a field: `readonly code = 'stack_locked'` (errors of other
+      // places, such as invalid_config at boot, never reach an operation; a feature's operation
+      // hooks, e.g. the drift report's, fail the operation with theirs).
+      if (where.startsWith('engine/') || where.endsWith('operation-hooks.ts'))
+        for (const m of text.matchAll(/readonly code(?::\s*string)?\s*=\s*'([a-z_]+)'/g))
+          found.set(m[1]!, where);
+      if (!where.startsWith('operations/')) continue;
+      // The queue writes the rest: `code: 'interrupted_by_restart'`, and errorOf(err, 'fallback').
+      for (const m of text.matchAll(/\bcode:\s*'([a-z_]+)'/g)) found.set(m[1]!, where);
+      for (const m of text.matchAll(/errorOf\(\s*\w+,\s*'([a-z_]+)'/g)) found.set(m[1]!, where);
+    }
+    // An AppError thrown by the engine's readiness guard fails the operation with its own code.
+    found.set('engine_not_ready', 'health/prerequisites.ts');
+    t.ok(found.size >= 10, `${found.size} operation codes found in the sources`);
+    for (const [code, where] of found)
+      t.ok(
+        OPERATION_ERROR_CATALOGUE[code as OperationErrorCode],
+        `${code} (${where}) is in OPERATION_ERROR_CATALOGUE`,
+      );
+    for (const [code, meaning] of Object.entries(OPERATION_ERROR_CATALOGUE))
+      t.ok(meaning.length > 10, `${code}: has a meaning`);
+
+    const doc = JSON.parse(readFileSync(join(srcDir, '..', 'openapi', 'openapi.json'), 'utf8')) as {
+      components: {
+        schemas: Record<string, { properties: Record<string, { enum?: string[]; description?: string }> }>;
+      };
+    };
+    const code = doc.components.schemas.OperationError?.properties.code;
+    t.same(code?.enum, OPERATION_ERROR_CODES, 'OperationError.code is the catalogue, in order');
+    for (const c of OPERATION_ERROR_CODES) t.match(code?.description, `\`${c}\``, `${c} is described`);
+  },
+);

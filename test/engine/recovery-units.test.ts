@@ -3,20 +3,48 @@
 import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import t from 'tap';
-import { SandboxInventory } from '../../src/engine/inventory.ts';
+import { ApiInventory, type Lookups } from '../../src/engine/inventory.ts';
 import { explicitEnvCommand, inheritableEnv } from '../../src/engine/processes.ts';
 import {
   type Deployment,
   describeRecovery,
   emptyReport,
   findDuplicates,
+  lookUpForRecovery,
   repairFileCheckpoint,
   resolvePendingCreates,
 } from '../../src/engine/recovery.ts';
+import { getResource, getTaggedResources } from '../../src/sandbox/lookups.ts';
 import { SandboxState } from '../../src/sandbox/state.ts';
 import { tempDir } from '../helpers/engine.ts';
 
 const account = '444455556666';
+
+/** The lookup APIs answered by the sandbox directly (what its provider's functions answer). */
+function sandboxLookups(state: SandboxState, accountId: string): Lookups {
+  return async (calls) =>
+    calls.map((c) => {
+      try {
+        if (c.api === 'tagging:GetResources') {
+          const out = getTaggedResources(state, accountId, c.region, {
+            resourceTypeFilters: [c.resourceType],
+            tagFilters: Object.entries(c.tags).map(([key, value]) => ({ key, values: [value] })),
+          });
+          return {
+            arns: (out.resourceTagMappingLists as { resourceArn: string }[]).map((m) => m.resourceArn),
+          };
+        }
+        const out = getResource(state, accountId, c.region, {
+          typeName: c.typeName,
+          identifier: c.identifier,
+        });
+        return { properties: JSON.parse(String(out.properties)) };
+      } catch (err) {
+        if ((err as Error).name === 'ResourceNotFoundException') return {};
+        throw err;
+      }
+    });
+}
 const stackName = `organization/trailwarden/${account}`;
 
 t.test(
@@ -71,7 +99,7 @@ t.test(
         accountId: account,
         region: 'eu-west-1',
         inputs: { tags },
-        outputs: { tagsAll: tags },
+        outputs: { tagsAll: tags, arn: `arn:aws:kms:eu-west-1:${account}:key/${id}` },
       });
     sandbox.put({
       type: 'aws:kms/alias:Alias',
@@ -92,7 +120,20 @@ t.test(
     const urn = (type: string, name: string) => `urn:pulumi:${account}::trailwarden::${type}::${name}`;
     const deployment: Deployment = {
       resources: [
-        { urn: urn('pulumi:providers:aws', 'aws'), type: 'pulumi:providers:aws', custom: true, id: 'p' },
+        {
+          urn: urn('pulumi:providers:aws', 'aws'),
+          type: 'pulumi:providers:aws',
+          custom: true,
+          id: 'p',
+          inputs: { region: 'eu-west-1' },
+        },
+        {
+          urn: urn('aws:kms/alias:Alias', 'alias'),
+          type: 'aws:kms/alias:Alias',
+          id: 'alias/x',
+          inputs: { name: 'alias/x', targetKeyId: 'key-2' },
+          provider: `${urn('pulumi:providers:aws', 'aws')}::p`,
+        },
       ],
       pending_operations: [
         {
@@ -101,6 +142,7 @@ t.test(
             urn: urn('aws:kms/key:Key', 'baseline-key-key'),
             type: 'aws:kms/key:Key',
             inputs: { tags },
+            provider: `${urn('pulumi:providers:aws', 'aws')}::p`,
           },
         },
         {
@@ -117,14 +159,21 @@ t.test(
             urn: urn('aws:iam/role:Role', 'r'),
             type: 'aws:iam/role:Role',
             inputs: { name: 'never-created' },
+            provider: `${urn('pulumi:providers:aws', 'aws')}::p`,
           },
         },
         { type: 'updating', resource: { urn: urn('aws:sns/topic:Topic', 't'), type: 'aws:sns/topic:Topic' } },
       ],
     };
     const report = emptyReport(account);
-    const inventory = new SandboxInventory(dir);
-    t.ok(resolvePendingCreates(deployment, account, stackName, inventory, report));
+    const found = await lookUpForRecovery(
+      deployment,
+      account,
+      stackName,
+      new ApiInventory(),
+      sandboxLookups(sandbox, account),
+    );
+    t.ok(resolvePendingCreates(deployment, found, report));
     t.same(
       report.pendingCreates.map((p) => [p.type, p.outcome, p.id]),
       [
@@ -136,7 +185,7 @@ t.test(
     );
     t.same(
       deployment.resources?.map((r) => r.id),
-      ['p', 'key-2', 'the-bucket'],
+      ['p', 'alias/x', 'key-2', 'the-bucket'],
     );
     t.same(
       deployment.pending_operations?.map((o) => o.type),
@@ -151,7 +200,7 @@ t.test(
         duplicates: ['key-1'],
       },
     ]);
-    findDuplicates(deployment, account, stackName, inventory, report);
+    findDuplicates(deployment, found, report);
     t.equal(report.duplicates.length, 1, 'reported once');
     t.match(describeRecovery({ ...report, lockReleased: true }), /DUPLICATE aws:kms\/key:Key/);
   },

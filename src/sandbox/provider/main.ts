@@ -7,7 +7,7 @@
 // object our own configure/checkConfig/diffConfig/diff handlers; every other RPC stays the SDK's.
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { SandboxAwsProvider } from './provider.ts';
+import { connection, SandboxAwsProvider } from './provider.ts';
 
 const require = createRequire(import.meta.url);
 const sdkRequire = createRequire(require.resolve('@pulumi/pulumi/provider/server.js'));
@@ -20,6 +20,7 @@ const { main } =
 type Callback = (err: unknown, resp?: unknown) => void;
 type Struct = { toJavaScript(): Record<string, unknown> } | undefined;
 interface Call {
+  getPeer(): string;
   request: {
     getUrn(): string;
     getId(): string;
@@ -119,7 +120,7 @@ const makeHandlers = (sdk: Impl) => ({
     try {
       const vars: Record<string, string> = {};
       for (const [k, v] of call.request.getVariablesMap().entries()) vars[k] = v;
-      sandbox.configure(vars);
+      sandbox.configure(vars, call.request.getUrn() || undefined);
       const resp = new provproto.ConfigureResponse();
       // Plain values only: the engine strips secrets and resource references before calling us and
       // re-marks outputs as secret by property name. Preview support: the engine sends creates and
@@ -194,12 +195,24 @@ grpc.Server.prototype.addService = function (
   const patched = Object.assign(
     Object.create(implementation as object),
     makeHandlers(implementation as Impl),
-  );
-  return addService.call(this, service, patched);
+  ) as Impl;
+  // Every RPC runs in the context of its engine connection (provider.ts `connection`): an attached
+  // provider serves several engines and engine provider instances at once, each configured apart.
+  const inContext: Impl = Object.create(patched);
+  for (const [name, attrs] of Object.entries(service)) {
+    const key = (attrs as { originalName?: string }).originalName ?? name;
+    const handler = patched[key] ?? patched[name];
+    if (typeof handler !== 'function') continue;
+    inContext[key] = function (this: Impl, call: Call, cb: Callback) {
+      return connection.run(call.getPeer(), () => handler.call(this, call, cb));
+    };
+  }
+  return addService.call(this, service, inContext as unknown as typeof implementation);
 };
 
 // The engine starts us in a process group of our own, so a kill of its group does not reach us:
-// exit once our parent (the engine) is gone, instead of serving nobody for ever.
+// exit once our parent (the engine, or the service that started us as its attached provider) is
+// gone, instead of serving nobody for ever.
 const engineParent = process.ppid;
 setInterval(() => {
   if (process.ppid !== engineParent) process.exit(0);

@@ -2,8 +2,10 @@
 // aws resources Trailwarden uses, backed by SandboxState on disk instead of an AWS account.
 // Provider configuration arrives through configure() (wired in main.ts, because the Node provider
 // SDK answers Configure/CheckConfig/DiffConfig itself and never shows them to the Provider object).
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomBytes } from 'node:crypto';
 import type * as provider from '@pulumi/pulumi/provider/index.js';
+import { getResource, getTaggedResources } from '../lookups.ts';
 import { type PolicyDocumentArgs, policyError, renderPolicyDocument } from '../policy.ts';
 import {
   AwsApiError,
@@ -15,10 +17,22 @@ import {
   type ResourceSpec,
   UNKNOWN,
   validateInputs,
-} from '../resources.ts';
+} from '../resources/index.ts';
 import { isGlobalType, type Props, SandboxState } from '../state.ts';
 
+const str = (v: unknown) => (typeof v === 'string' && v ? v : undefined);
+
 export const DEFAULT_ACCOUNT_ID = '123456789012';
+
+/**
+ * The engine connection a call came in on (main.ts sets it around every RPC). One long-running
+ * provider serves every engine of the service (attached mode, PULUMI_DEBUG_PROVIDERS): each engine
+ * provider instance dials its own gRPC connection and configures it, so configuration is kept per
+ * connection. Outside a call (unit tests, one engine per process) there is one configuration.
+ */
+export const connection = new AsyncLocalStorage<string>();
+// Connections are not announced when they close; the oldest configurations are dropped beyond this.
+const MAX_CONNECTIONS = 4096;
 const DEFAULTS_KEY = '__defaults';
 const SECRET_SIG = '4dabf18193072939515e22adb298388d';
 const SECRET_VALUE_SIG = '1b47061264138c4ac30d75fd1eb44270';
@@ -73,6 +87,7 @@ function decodeConfigValue(v: unknown): unknown {
 export function parseProviderConfig(
   raw: Record<string, unknown>,
   env: NodeJS.ProcessEnv = process.env,
+  providerUrn?: string,
 ): SandboxConfig {
   const get = (k: string) => decodeConfigValue(unwrapSecrets(raw[k] ?? raw[`aws:config:${k}`]));
   const allowed = get('allowedAccountIds');
@@ -81,7 +96,11 @@ export function parseProviderConfig(
   const role = Array.isArray(assumeRoles) ? (assumeRoles[0] as Props | undefined) : undefined;
   const roleArn = typeof role?.roleArn === 'string' ? role.roleArn : undefined;
   const roleAccount = roleArn ? /^arn:aws[\w-]*:iam::(\d{12}):/.exec(roleArn)?.[1] : undefined;
-  const accountId = allowedIds[0] ?? roleAccount ?? env.TRAILWARDEN_SANDBOX_ACCOUNT_ID ?? DEFAULT_ACCOUNT_ID;
+  // A stack per account, named by its id (src/engine): an attached provider, which serves every
+  // stack and so has no TRAILWARDEN_SANDBOX_ACCOUNT_ID, reads the account from the provider's URN.
+  const stackAccount = /^urn:pulumi:(\d{12})::/.exec(providerUrn ?? '')?.[1];
+  const accountId =
+    allowedIds[0] ?? roleAccount ?? env.TRAILWARDEN_SANDBOX_ACCOUNT_ID ?? stackAccount ?? DEFAULT_ACCOUNT_ID;
   if (roleAccount && allowedIds.length > 0 && !allowedIds.includes(roleAccount)) {
     throw new Error(`AWS account ID not allowed: ${roleAccount}`);
   }
@@ -146,13 +165,19 @@ export class SandboxAwsProvider implements provider.Provider {
   readonly version: string;
   readonly state: SandboxState;
   private readonly env: NodeJS.ProcessEnv;
-  private config: SandboxConfig;
+  #unconnected: SandboxConfig;
+  readonly #byConnection = new Map<string, SandboxConfig>();
 
   constructor(opts: SandboxProviderOptions = {}) {
     this.env = opts.env ?? process.env;
     this.version = opts.version ?? '0.0.0';
     this.state = opts.state ?? new SandboxState(this.env.TRAILWARDEN_SANDBOX_DIR || undefined);
-    this.config = parseProviderConfig({}, this.env);
+    this.#unconnected = parseProviderConfig({}, this.env);
+  }
+
+  private get config(): SandboxConfig {
+    const key = connection.getStore();
+    return (key === undefined ? undefined : this.#byConnection.get(key)) ?? this.#unconnected;
   }
 
   get configuration(): SandboxConfig {
@@ -160,8 +185,17 @@ export class SandboxAwsProvider implements provider.Provider {
   }
 
   /** Called with the engine's ConfigureRequest variables (`aws:config:<key>` -> string). */
-  configure(variables: Record<string, unknown>): void {
-    this.config = parseProviderConfig(variables, this.env);
+  configure(variables: Record<string, unknown>, providerUrn?: string): void {
+    const config = parseProviderConfig(variables, this.env, providerUrn);
+    const key = connection.getStore();
+    if (key === undefined) {
+      this.#unconnected = config;
+      return;
+    }
+    this.#byConnection.delete(key);
+    this.#byConnection.set(key, config);
+    if (this.#byConnection.size > MAX_CONNECTIONS)
+      this.#byConnection.delete(this.#byConnection.keys().next().value as string);
   }
 
   /** CheckConfig: validates the provider's inputs; returns them unchanged. */
@@ -505,6 +539,10 @@ export class SandboxAwsProvider implements provider.Provider {
         const doc = renderPolicyDocument(args as PolicyDocumentArgs);
         return { outputs: { ...args, ...doc } };
       }
+      case 'aws:cloudcontrol/getResource:getResource':
+        return { outputs: getResource(this.state, accountId, str(args.region) ?? region, args) };
+      case 'aws:resourcegroupstaggingapi/getResources:getResources':
+        return { outputs: getTaggedResources(this.state, accountId, str(args.region) ?? region, args) };
       default:
         throw new Error(`the sandbox aws provider does not implement function ${token}`);
     }

@@ -1,0 +1,314 @@
+// `npm run bench`: the figures of issue 15, measured in one self-contained run (sandbox mode, each
+// part with a fresh service and data dir, the service started as a child process). Parts:
+//   ratio   one drift check at a time, interleaved with the bare CLI's `refresh --preview-only` of
+//           the same stack: the service's check time over the CLI's, and CPU per check;
+//   memory  service RSS over applies and previews one at a time (after 20 applies, growth per op);
+//   http    GET /v1/accounts/{id}/trail (authenticated), /healthz and a bare Fastify route, with
+//           autocannon, 10 connections;
+//   fleet   N accounts applied, then one reconciliation timed: wall, accounts/min, CPU-s per
+//           account, peak RSS (default N = 200; --n1000 adds a run at 1,000).
+// Writes bench/results/<date>-<machine>.json (machine cores, memory, load average: on a shared
+// machine the figures are contended, and the JSON says so) and prints a summary.
+//
+//   npm run bench                                 all parts, fleet at N = 200
+//   npm run bench -- --parts ratio,http           some parts
+//   npm run bench -- --accounts 50 --n1000        fleet at 50 and at 1,000
+import { spawn } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, hostname, loadavg, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import {
+  bareRefresh,
+  freePort,
+  quantile,
+  ROOT,
+  round,
+  rssKb,
+  type Service,
+  sampleMemory,
+  sleep,
+  slope,
+  startService,
+  treeCpuSeconds,
+} from './lib.ts';
+
+const { values: args } = parseArgs({
+  options: {
+    parts: { type: 'string', default: 'ratio,memory,http,fleet' },
+    accounts: { type: 'string', default: '200' },
+    n1000: { type: 'boolean', default: false },
+    rounds: { type: 'string', default: '10' },
+    'memory-ops': { type: 'string', default: '40' },
+    'http-seconds': { type: 'string', default: '10' },
+    concurrency: { type: 'string' },
+    keep: { type: 'boolean', default: false },
+  },
+});
+const parts = new Set(args.parts!.split(','));
+const FLEET_N = Number(args.accounts);
+const ROUNDS = Number(args.rounds);
+const MEMORY_OPS = Number(args['memory-ops']);
+const HTTP_SECONDS = Number(args['http-seconds']);
+// Unset: the service's own default (one per core, src/config.ts).
+const concurrencyEnv: Record<string, string> = args.concurrency
+  ? { MAX_CONCURRENT_OPERATIONS: args.concurrency, RECONCILE_CONCURRENCY: args.concurrency }
+  : {};
+
+const accountId = (i: number) => String(100000000000 + i + 1);
+const log = (msg: string) => console.log(`[${new Date().toISOString().slice(11, 19)}] ${msg}`);
+
+async function applyAll(service: Service, ids: string[], onEach?: () => void): Promise<void> {
+  const ops: string[] = [];
+  for (const id of ids) ops.push(await service.applyAccount(id));
+  for (const op of ops) {
+    await service.finished(op);
+    onEach?.();
+  }
+}
+
+// ---- ratio ------------------------------------------------------------------------------------
+
+async function ratioPart() {
+  const service = await startService({ env: concurrencyEnv, keep: args.keep });
+  try {
+    const ids = [0, 1, 2].map(accountId);
+    await applyAll(service, ids);
+    // One warm-up of each side (first CLI start, page cache), not counted.
+    await service.finished(
+      (await service.api<{ id: string }>('POST', `/v1/accounts/${ids[0]}/drift-checks`)).body.id,
+    );
+    await bareRefresh(service.dataDir, ids[0]!);
+    const check: number[] = [];
+    const bare: number[] = [];
+    const checkCpu: number[] = [];
+    for (let r = 0; r < ROUNDS; r++) {
+      const id = ids[r % ids.length]!;
+      const cpu0 = treeCpuSeconds(service.pid);
+      const op = await service.finished(
+        (await service.api<{ id: string }>('POST', `/v1/accounts/${id}/drift-checks`)).body.id,
+      );
+      checkCpu.push(treeCpuSeconds(service.pid) - cpu0);
+      check.push(op.durationMs ?? Number.NaN);
+      bare.push(await bareRefresh(service.dataDir, id));
+      log(`ratio round ${r + 1}/${ROUNDS}: check ${op.durationMs} ms, bare ${Math.round(bare.at(-1)!)} ms`);
+    }
+    const checkMedian = quantile(check, 0.5);
+    const bareMedian = quantile(bare, 0.5);
+    return {
+      rounds: ROUNDS,
+      driftCheckMs: { median: Math.round(checkMedian), runs: check },
+      bareCliRefreshMs: { median: Math.round(bareMedian), runs: bare.map(Math.round) },
+      serviceToBareRatio: round(checkMedian / bareMedian, 2),
+      cpuSecondsPerCheck: {
+        median: round(quantile(checkCpu, 0.5), 2),
+        runs: checkCpu.map((c) => round(c, 2)),
+      },
+    };
+  } finally {
+    await service.stop();
+  }
+}
+
+// ---- memory -----------------------------------------------------------------------------------
+
+async function memoryPart() {
+  const service = await startService({ env: concurrencyEnv, keep: args.keep });
+  try {
+    const mb = () => round(rssKb(service.pid) / 1024, 1);
+    const ids = [0, 1, 2, 3].map(accountId);
+    const idle = mb();
+    const afterApply: number[] = [];
+    // 20 applies one at a time over four accounts (the first creates, the others converge).
+    for (let i = 0; i < 20; i++) {
+      await service.finished(
+        await service.applyAccount(ids[i % ids.length]!, { tags: { round: String(i) } }),
+      );
+      afterApply.push(mb());
+    }
+    const previews: number[] = [];
+    for (let i = 0; i < MEMORY_OPS; i++) {
+      const id = ids[i % ids.length]!;
+      const op = await service.api<{ id: string }>('POST', `/v1/accounts/${id}/trail/previews`);
+      await service.finished(op.body.id);
+      previews.push(mb());
+      if ((i + 1) % 10 === 0)
+        log(`memory: ${i + 1}/${MEMORY_OPS} previews, service RSS ${previews.at(-1)} MB`);
+    }
+    // The first operations load @pulumi/aws and warm the heap; growth is the slope after them.
+    const steady = previews.slice(Math.floor(previews.length / 4));
+    return {
+      serviceRssMb: {
+        idle,
+        after20Applies: afterApply.at(-1),
+        afterApplies: afterApply,
+        afterPreviews: previews,
+        final: previews.at(-1),
+      },
+      growthPerPreviewMb: round(slope(steady), 2),
+      growthPerApplyMb: round(slope(afterApply.slice(5)), 2),
+      previews: MEMORY_OPS,
+    };
+  } finally {
+    await service.stop();
+  }
+}
+
+// ---- http -------------------------------------------------------------------------------------
+
+async function loadImport(name: string): Promise<unknown> {
+  try {
+    return await import(name);
+  } catch {
+    return undefined;
+  }
+}
+
+interface CannonResult {
+  requests: { average: number };
+  latency: { p50: number; p99: number; average: number };
+  non2xx: number;
+  errors: number;
+}
+
+async function cannon(url: string, headers: Record<string, string>): Promise<Record<string, number>> {
+  const mod = (await loadImport('autocannon')) as { default: (o: object) => Promise<CannonResult> };
+  const r = await mod.default({ url, headers, connections: 10, duration: HTTP_SECONDS });
+  return {
+    rps: Math.round(r.requests.average),
+    p50Ms: r.latency.p50,
+    p99Ms: r.latency.p99,
+    non2xx: r.non2xx,
+    errors: r.errors,
+  };
+}
+
+/** A bare Fastify `hello` in a process of its own: the framework's ceiling on this machine now. */
+async function bareFastify(): Promise<{ url: string; stop: () => void }> {
+  const port = await freePort();
+  const code = `
+    const app = (await import('fastify')).default();
+    app.get('/hello', async () => ({ hello: 'world' }));
+    await app.listen({ port: ${port}, host: '127.0.0.1' });
+    console.log('ready');`;
+  const child = spawn(process.execPath, ['--input-type=module', '-e', code], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  await new Promise<void>((resolve) => child.stdout!.once('data', () => resolve()));
+  return { url: `http://127.0.0.1:${port}/hello`, stop: () => child.kill('SIGKILL') };
+}
+
+async function httpPart() {
+  if (!(await loadImport('autocannon')))
+    return { skipped: 'autocannon is not installed (devDependency added with the read-path work)' };
+  const service = await startService({ env: concurrencyEnv, keep: args.keep });
+  const bare = await bareFastify();
+  try {
+    const id = accountId(0);
+    await service.finished(await service.applyAccount(id));
+    const auth = { authorization: `Bearer ${service.token}` };
+    const trail = await cannon(`${service.base}/v1/accounts/${id}/trail`, auth);
+    log(`http: trail ${trail.rps} rps, p99 ${trail.p99Ms} ms`);
+    const healthz = await cannon(`${service.base}/healthz`, {});
+    const fastify = await cannon(bare.url, {});
+    log(`http: healthz ${healthz.rps} rps, bare fastify ${fastify.rps} rps`);
+    return { connections: 10, seconds: HTTP_SECONDS, trail, healthz, bareFastify: fastify };
+  } finally {
+    bare.stop();
+    await service.stop();
+  }
+}
+
+// ---- fleet ------------------------------------------------------------------------------------
+
+async function fleetPart(n: number) {
+  const service = await startService({ env: concurrencyEnv, keep: args.keep });
+  try {
+    const ids = Array.from({ length: n }, (_, i) => accountId(i));
+    const setupStarted = performance.now();
+    let applied = 0;
+    await applyAll(service, ids, () => {
+      if (++applied % 25 === 0 || applied === n) log(`fleet ${n}: applied ${applied}/${n}`);
+    });
+    const setupMs = performance.now() - setupStarted;
+    const memory = sampleMemory(service.pid);
+    const cpu0 = treeCpuSeconds(service.pid);
+    const started = performance.now();
+    const run = await service.api<{ id: string }>('POST', '/v1/reconciliations');
+    let done: { state: string; totals: Record<string, number> };
+    for (;;) {
+      const { body } = await service.api<typeof done>('GET', `/v1/reconciliations/${run.body.id}`);
+      if (body.state !== 'running') {
+        done = body;
+        break;
+      }
+      await sleep(200);
+    }
+    const wallMs = performance.now() - started;
+    const cpuSeconds = treeCpuSeconds(service.pid) - cpu0;
+    const peaks = memory.stop();
+    log(`fleet ${n}: reconciled in ${(wallMs / 1000).toFixed(1)} s (${done.state})`);
+    return {
+      accounts: n,
+      setupApplyMs: Math.round(setupMs),
+      reconciliation: { state: done.state, totals: done.totals },
+      wallMs: Math.round(wallMs),
+      wallMinutes: round(wallMs / 60000, 2),
+      accountsPerMinute: round(n / (wallMs / 60000), 1),
+      cpuSecondsPerAccount: round(cpuSeconds / n, 2),
+      peakRssMb: peaks,
+    };
+  } finally {
+    await service.stop();
+  }
+}
+
+// ---- main -------------------------------------------------------------------------------------
+
+async function main() {
+  const startedAt = new Date();
+  const result: Record<string, unknown> = {
+    date: startedAt.toISOString(),
+    machine: {
+      hostname: hostname(),
+      cpus: cpus().length,
+      cpuModel: cpus()[0]?.model,
+      memoryMb: Math.round(totalmem() / 2 ** 20),
+      loadAverageAtStart: loadavg().map((l) => round(l, 2)),
+    },
+    settings: { concurrency: args.concurrency ?? 'service default (src/config.ts defaultConcurrency)' },
+    partSeconds: {} as Record<string, number>,
+  };
+  const timed = async (name: string, fn: () => Promise<unknown>) => {
+    log(`${name}: starting`);
+    const t0 = performance.now();
+    result[name] = await fn();
+    (result.partSeconds as Record<string, number>)[name] = Math.round((performance.now() - t0) / 1000);
+    log(`${name}: done in ${(result.partSeconds as Record<string, number>)[name]} s`);
+  };
+  if (parts.has('ratio')) await timed('ratio', ratioPart);
+  if (parts.has('memory')) await timed('memory', memoryPart);
+  if (parts.has('http')) await timed('http', httpPart);
+  if (parts.has('fleet')) await timed(`fleet${FLEET_N}`, () => fleetPart(FLEET_N));
+  if (args.n1000) await timed('fleet1000', () => fleetPart(1000));
+  const machine = result.machine as Record<string, unknown>;
+  machine.loadAverageAtEnd = loadavg().map((l) => round(l, 2));
+  // Load above the core count means other work shared the CPUs: the figures are contended.
+  machine.contended = Math.max(...(machine.loadAverageAtStart as number[]), ...loadavg()) > cpus().length;
+
+  const dir = join(ROOT, 'bench', 'results');
+  mkdirSync(dir, { recursive: true });
+  const file = join(
+    dir,
+    `${startedAt.toISOString().slice(0, 10)}-${hostname().replace(/[^\w.-]/g, '_')}.json`,
+  );
+  writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
+  console.log(JSON.stringify(result, null, 2));
+  log(`wrote ${file}`);
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exitCode = 1;
+});
