@@ -5,10 +5,10 @@
 //   - GET /healthz of the same service (no authentication);
 //   - GET / of a bare Fastify app (the framework's own speed on this machine).
 // Each server is a child process; autocannon runs in this one. The service's rate limit is raised out
-// of the way (it still runs on every request). Prints JSON; `--out FILE` writes it too.
+// of the way (it still runs on every request), and so is its cap of requests per connection. Prints JSON; `--out FILE` writes it too.
 // perfeng's `npm run bench` calls measureReadPath().
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
@@ -27,6 +27,11 @@ export interface RouteFigures {
   requests: number;
   non2xx: number;
   errors: number;
+  /**
+   * CPU time the server process spent per request during the measured run (user + system, from
+   * /proc): unlike the rate, it holds up on a machine other work keeps busy.
+   */
+  serverCpuMicrosPerRequest: number | null;
 }
 
 export interface ReadPathResult {
@@ -76,15 +81,32 @@ function stop(child: ChildProcess): Promise<void> {
   });
 }
 
+/** User + system CPU time of a process in microseconds (Linux /proc), null elsewhere. */
+function cpuMicros(pid: number | undefined): number | null {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    // utime and stime are fields 14 and 15 of stat, 12 and 13 after the command name.
+    const ticks = Number(fields[11]) + Number(fields[12]);
+    return (ticks * 1_000_000) / CLOCK_TICKS;
+  } catch {
+    return null;
+  }
+}
+
+// USER_HZ: 100 on every Linux the service runs on (getconf CLK_TCK).
+const CLOCK_TICKS = 100;
+
 async function run(
   url: string,
-  opts: { connections: number; duration: number; headers?: Record<string, string> },
+  opts: { connections: number; duration: number; headers?: Record<string, string>; pid?: number | undefined },
 ): Promise<RouteFigures> {
   const once = (duration: number) =>
     autocannon({ url, connections: opts.connections, duration, headers: opts.headers ?? {} });
   // Warm-up: JIT, the authentication cache, SQLite's page cache.
   await once(Math.min(3, opts.duration));
+  const cpuBefore = cpuMicros(opts.pid);
   const r = await once(opts.duration);
+  const cpuAfter = cpuMicros(opts.pid);
   return {
     url,
     requestsPerSecond: Math.round(r.requests.average),
@@ -92,6 +114,10 @@ async function run(
     requests: r.requests.total,
     non2xx: r.non2xx,
     errors: r.errors,
+    serverCpuMicrosPerRequest:
+      cpuBefore === null || cpuAfter === null || r.requests.total === 0
+        ? null
+        : Math.round((cpuAfter - cpuBefore) / r.requests.total),
   };
 }
 
@@ -131,6 +157,8 @@ export async function measureReadPath(
       TRAILWARDEN_BOOTSTRAP_TOKEN_FILE: tokenFile,
       RECONCILE_CRON: 'off',
       RATE_LIMIT_MAX: '1000000000',
+      // autocannon keeps its connections; past 1000 requests on one the service would answer 503.
+      HTTP_MAX_REQUESTS_PER_SOCKET: '0',
     },
   });
   const bare = spawn(
@@ -157,9 +185,14 @@ export async function measureReadPath(
       expiresInDays: 1,
     });
     const headers = { authorization: `Bearer ${String(created['token'])}` };
-    const trail = await run(`${base}/v1/accounts/${ACCOUNT}/trail`, { connections, duration, headers });
-    const healthz = await run(`${base}/healthz`, { connections, duration });
-    const bareFastify = await run(`http://127.0.0.1:${barePort}/`, { connections, duration });
+    const trail = await run(`${base}/v1/accounts/${ACCOUNT}/trail`, {
+      connections,
+      duration,
+      headers,
+      pid: service.pid,
+    });
+    const healthz = await run(`${base}/healthz`, { connections, duration, pid: service.pid });
+    const bareFastify = await run(`http://127.0.0.1:${barePort}/`, { connections, duration, pid: bare.pid });
     return {
       at: new Date().toISOString(),
       machine: { cpus: cpus().length, memoryBytes: totalmem(), node: process.version },

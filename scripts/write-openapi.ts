@@ -7,7 +7,7 @@ import { testAuthConfig } from '../src/auth/config.ts';
 import { createSecurity, wireSecurity } from '../src/auth/wire.ts';
 import { testConfig } from '../src/config.ts';
 import type { TrailEngine } from '../src/engine/types.ts';
-import { SqlStore } from '../src/store/sql-store.ts';
+import { openStores } from '../src/stores.ts';
 import { clientTypes } from './client-types.ts';
 
 const notUsed = () => Promise.reject(new Error('the OpenAPI writer runs no operations'));
@@ -22,16 +22,16 @@ const engine: TrailEngine = {
 };
 const alarmCatalog: AlarmCatalog = { list: () => [], has: () => false };
 
-const store = await SqlStore.open('sqlite::memory:');
+const store = await openStores('sqlite::memory:');
 // Security wired as in src/main.ts: its routes, and `security` on every declared route.
 const security = await createSecurity({
-  db: store.database,
+  stores: store,
   auth: testAuthConfig(),
   dataDir: '/nonexistent',
 });
 const app = await buildApp({
   config: testConfig(),
-  store,
+  stores: store,
   engine,
   alarmCatalog,
   beforeRoutes: (instance) => wireSecurity(instance, security, { openApiSecurity: true }),

@@ -9,7 +9,6 @@ import { accountHistoryRoutes } from './accounts/history-routes.ts';
 import { accountOperationHook } from './accounts/operation-hooks.ts';
 import { accountRoutes } from './accounts/routes.ts';
 import { AccountService } from './accounts/service.ts';
-import { SpecVersionStore } from './accounts/spec-versions.ts';
 import type { AlarmCatalog } from './alarm-sets/catalog.ts';
 import { alarmSetRoutes } from './alarm-sets/routes.ts';
 import { OPENAPI_SECURITY_SCHEMES } from './auth/access.ts';
@@ -50,8 +49,7 @@ import { OperationService } from './operations/service.ts';
 import { webhookNotifier } from './reconciliation/notify.ts';
 import { reconciliationRoutes } from './reconciliation/routes.ts';
 import { Reconciler } from './reconciliation/service.ts';
-import type { SqlDatabase } from './store/sql.ts';
-import type { Store } from './store/types.ts';
+import type { Stores } from './stores.ts';
 import { webPlugin } from './web/plugin.ts';
 
 declare module 'fastify' {
@@ -63,7 +61,7 @@ declare module 'fastify' {
 
 export interface AppDeps {
   config: Config;
-  store: Store;
+  stores: Stores;
   engine: TrailEngine;
   alarmCatalog: AlarmCatalog;
   logger?: Logger;
@@ -153,7 +151,6 @@ const NAMED_BY_TITLE = new Set([
   'FleetDrift',
   'Reconciliation',
   'AlarmSet',
-  'Problem',
   'Plan',
 ]);
 
@@ -229,7 +226,7 @@ function toAppError(err: FastifyError | Error, log: FastifyInstance['log']): App
 }
 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
-  const { config, store, engine, alarmCatalog } = deps;
+  const { config, stores, engine, alarmCatalog } = deps;
   const logger = deps.logger ?? createLogger(config);
 
   // Slow or idle clients are closed (timeouts below) and counted; connections are capped (ConnectionGuard).
@@ -345,13 +342,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.get('/openapi.json', { config: { public: true }, schema: { hide: true } }, async () => app.swagger());
 
   const queue = new OperationQueue({
-    store,
+    stores,
     engine,
     logger: app.log,
     maxConcurrent: config.maxConcurrentOperations,
   });
   // What an operation's end means for the account and its drift is theirs to say.
-  queue.use(accountOperationHook(store), ...driftOperationHooks(store));
+  queue.use(accountOperationHook(stores), ...driftOperationHooks(stores));
   app.decorate('operationQueue', queue);
 
   // With security wired (beforeRoutes → wireSecurity), applies and decommissions follow its approval policy.
@@ -365,14 +362,14 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       probeInstanceMetadata: () => probeInstanceMetadata(),
     });
   const operations = new OperationService(
-    store,
+    stores,
     queue,
     security ? { config: security.auth.approval, accountGroups: security.auth.accountGroups } : undefined,
     () => prerequisites.assertReady(),
   );
   // Remediation and the reconciler's drift checks follow the same approval rules as every request.
   const reconciler = new Reconciler({
-    store,
+    stores,
     operations,
     logger: app.log,
     concurrency: config.reconcileConcurrency,
@@ -400,25 +397,27 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     await engine.close?.();
   });
 
-  // Versions of trail requests live next to the accounts (SqlStore); another Store keeps only the current one.
-  const database = (store as { database?: SqlDatabase }).database;
-  const versions = database ? new SpecVersionStore(database) : undefined;
-  await versions?.init();
-  const accounts = new AccountService({ store, operations, config, alarmCatalog, versions });
+  const accounts = new AccountService({
+    stores,
+    operations,
+    config,
+    alarmCatalog,
+    versions: stores.specVersions,
+  });
 
   await app.register(accountRoutes, { accounts, operations });
-  await app.register(coverageRoutes, { coverage: new CoverageService(store) });
-  await app.register(accountHistoryRoutes, { store, versions });
-  await app.register(operationRoutes, { operations, store, queue });
-  await app.register(planRoutes, { store, operations });
+  await app.register(coverageRoutes, { coverage: new CoverageService(stores) });
+  await app.register(accountHistoryRoutes, { stores, versions: stores.specVersions });
+  await app.register(operationRoutes, { operations, stores, queue });
+  await app.register(planRoutes, { stores, operations });
   await app.register(driftRoutes, {
-    drift: new DriftService(store),
+    drift: new DriftService(stores),
     operations,
     ...(security ? { accountGroups: security.auth.accountGroups } : {}),
   });
   await app.register(reconciliationRoutes, { reconciler });
   await app.register(alarmSetRoutes, { alarmCatalog });
-  await app.register(healthRoutes, { store, prerequisites });
+  await app.register(healthRoutes, { ping: () => stores.ping(), prerequisites });
   await app.register(webPlugin, { managementAccountId: config.managementAccountId, mode: config.mode });
 
   // The pino-typed instance is a FastifyInstance with a narrower logger type.

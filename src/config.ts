@@ -39,15 +39,6 @@ export const ConfigEnv = Type.Object({
   TRAILWARDEN_SANDBOX: Type.Optional(Type.Boolean()),
   PULUMI_CONFIG_PASSPHRASE: Type.Optional(Type.String({ minLength: 1 })),
   PULUMI_CONFIG_PASSPHRASE_FILE: Type.Optional(Type.String({ minLength: 1 })),
-  // Several replicas share one state bucket: https://www.pulumi.com/docs/iac/concepts/state-and-backends/
-  PULUMI_BACKEND_URL: Type.Optional(
-    Type.String({
-      pattern: '^(file|s3|gs|azblob)://',
-      maxLength: 2048,
-      description:
-        'Pulumi DIY state backend (s3://bucket?region=… for several replicas); default file://DATA_DIR/state',
-    }),
-  ),
   PULUMI_SECRETS_PROVIDER: Type.String({
     pattern: '^(passphrase|awskms://.+|gcpkms://.+|azurekeyvault://.+|hashivault://.+)$',
     maxLength: 2048,
@@ -138,6 +129,14 @@ export const ConfigEnv = Type.Object({
     description: 'Requests per keep-alive connection (0: no limit)',
   }),
   // The engine's locations (src/engine/index.ts reads them from Config, never from the environment).
+  // Several replicas share one state bucket: https://www.pulumi.com/docs/iac/concepts/state-and-backends/
+  PULUMI_BACKEND_URL: Type.Optional(
+    Type.String({
+      pattern: '^(file|s3|gs|azblob)://',
+      maxLength: 2048,
+      description: 'Any Pulumi DIY backend (`s3://bucket?region=…` for several replicas, `file://…`)',
+    }),
+  ),
   PULUMI_HOME: Type.Optional(Type.String({ minLength: 1, description: "The engine's plugins and settings" })),
   TRAILWARDEN_SANDBOX_DIR: Type.Optional(
     Type.String({ minLength: 1, description: "Sandbox provider's AWS-shaped state" }),
@@ -159,8 +158,6 @@ export interface Config {
   sandbox: boolean;
   /** Secret: never log it. Empty when a KMS secrets provider is configured. */
   pulumiConfigPassphrase: string;
-  /** PULUMI_BACKEND_URL; undefined: file://<dataDir>/state (one replica only). */
-  pulumiBackendUrl: string | undefined;
   /** `passphrase` or a KMS URL (awskms://…): how new stacks encrypt their secrets. */
   pulumiSecretsProvider: string;
   managementAccountId: string | undefined;
@@ -187,6 +184,8 @@ export interface Config {
   webhookSecret: string | undefined;
   /** Timeouts and caps of the HTTP server. */
   http: HttpLimits;
+  /** PULUMI_BACKEND_URL; undefined: the DIY backend under DATA_DIR/state (one replica only). */
+  pulumiBackendUrl: string | undefined;
   /** The engine's PULUMI_HOME: the variable, else DATA_DIR/pulumi-home (plugins live under it). */
   pulumiHome: string;
   /** The sandbox provider's state root: TRAILWARDEN_SANDBOX_DIR, else DATA_DIR/sandbox/state. */

@@ -8,7 +8,7 @@ import { assertSecured, createSecurity, type Security, wireSecurity } from './au
 import { loadConfig, SANDBOX_NOTICE } from './config.ts';
 import { createEngine } from './engine/index.ts';
 import { ConfigError } from './errors.ts';
-import { SqlStore } from './store/sql-store.ts';
+import { openStores } from './stores.ts';
 
 async function main(): Promise<void> {
   let config: ReturnType<typeof loadConfig>;
@@ -24,10 +24,10 @@ async function main(): Promise<void> {
     throw err;
   }
   const logger = createLogger(config);
-  const store = await SqlStore.open(config.databaseUrl);
+  const stores = await openStores(config.databaseUrl);
   let security: Security;
   try {
-    security = await createSecurity({ db: store.database, auth, dataDir: config.dataDir, log: logger });
+    security = await createSecurity({ stores, auth, dataDir: config.dataDir, log: logger });
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(`trailwarden: ${err.message}\n`);
@@ -38,7 +38,7 @@ async function main(): Promise<void> {
   const engine = await createEngine(config);
   const app = await buildApp({
     config,
-    store,
+    stores,
     engine,
     alarmCatalog,
     logger,
@@ -60,7 +60,7 @@ async function main(): Promise<void> {
     // operations get shutdownTimeoutMs to finish before they are aborted (and end `interrupted`).
     try {
       await app.close();
-      await store.close();
+      await stores.close();
       logger.info('stopped');
       process.exit(0);
     } catch (err) {

@@ -5,9 +5,10 @@ import { Type } from 'typebox';
 import { NotFoundError, problemResponses } from '../errors.ts';
 import { CursorSchema, decodeSeqCursor, encodeSeqCursor, NextCursorSchema } from '../openapi/cursor.ts';
 import { OperationKindSchema, OperationSchema, operationView } from '../operations/schemas.ts';
-import { OPERATION_STATES, type Store } from '../store/types.ts';
+import { OPERATION_STATES, type OperationStore } from '../operations/store.ts';
 import { AccountParams } from './schemas.ts';
 import type { SpecVersionStore } from './spec-versions.ts';
+import type { AccountStore } from './store.ts';
 
 const PageQuery = Type.Object(
   {
@@ -43,11 +44,11 @@ const decode = (cursor: string | undefined): number | undefined =>
   cursor === undefined ? undefined : decodeSeqCursor(cursor);
 
 export const accountHistoryRoutes: FastifyPluginAsyncTypebox<{
-  store: Store;
-  versions: SpecVersionStore | undefined;
-}> = async (app, { store, versions }) => {
+  stores: { accounts: AccountStore; operations: OperationStore };
+  versions: SpecVersionStore;
+}> = async (app, { stores, versions }) => {
   const requireAccount = async (accountId: string) => {
-    const account = await store.getAccount(accountId);
+    const account = await stores.accounts.getAccount(accountId);
     if (!account) throw new NotFoundError('trail_request', `Account ${accountId} has no trail request`);
     return account;
   };
@@ -72,7 +73,7 @@ export const accountHistoryRoutes: FastifyPluginAsyncTypebox<{
       await requireAccount(accountId);
       const limit = req.query.limit ?? 20;
       const before = decode(req.query.cursor);
-      const all = (await store.listAccountOperations(accountId, OPERATION_STATES))
+      const all = (await stores.operations.listAccountOperations(accountId, OPERATION_STATES))
         .filter((op) => (req.query.kind ? op.kind === req.query.kind : true))
         .filter((op) => (before === undefined ? true : op.seq < before))
         .sort((a, b) => b.seq - a.seq);
@@ -100,9 +101,7 @@ export const accountHistoryRoutes: FastifyPluginAsyncTypebox<{
       const account = await requireAccount(req.params.accountId);
       const limit = req.query.limit ?? 20;
       const before = decode(req.query.cursor);
-      const rows = versions
-        ? await versions.list(account.accountId, { limit: limit + 1, beforeVersion: before })
-        : [];
+      const rows = await versions.list(account.accountId, { limit: limit + 1, beforeVersion: before });
       // The current version is always there, even when it was stored before versions were kept.
       if (
         (before === undefined || account.specVersion < before) &&

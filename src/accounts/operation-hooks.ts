@@ -2,9 +2,9 @@
 // and after; the applied version and the stack outputs after an apply. Plugged into the queue at
 // wiring time (app.ts), stored in one transaction with the operation's final state.
 import type { OperationHook } from '../operations/queue.ts';
-import type { Store } from '../store/types.ts';
+import type { AccountStore } from './store.ts';
 
-export function accountOperationHook(store: Pick<Store, 'getAccount'>): OperationHook {
+export function accountOperationHook(stores: { accounts: AccountStore }): OperationHook {
   return {
     kinds: ['apply', 'destroy'],
     started: (op) => (op.kind === 'apply' ? { status: 'applying' } : { status: 'decommissioning' }),
@@ -12,7 +12,7 @@ export function accountOperationHook(store: Pick<Store, 'getAccount'>): Operatio
       if (op.kind === 'apply') {
         if (state !== 'succeeded' || !result) return { status: 'failed' };
         // The stored spec changed while the apply ran: applied, but not the current version.
-        const current = (await store.getAccount(op.accountId))?.specVersion;
+        const current = (await stores.accounts.getAccount(op.accountId))?.specVersion;
         return {
           status: current === undefined || current === op.specVersion ? 'applied' : 'pending',
           appliedVersion: op.specVersion,

@@ -11,7 +11,7 @@ import {
   AccountParams,
   AccountSummarySchema,
   ExternalTrailsSchema,
-  IfMatch,
+  IfMatchHeaders,
   TrailRequestSchema,
   TrailStateSchema,
 } from './schemas.ts';
@@ -20,26 +20,6 @@ import type { AccountService } from './service.ts';
 const ETagHeader = {
   etag: { type: 'string', description: 'Version of the trail request; send it as If-Match' },
 } as const;
-
-const IfMatchHeaders = Type.Object({
-  'if-match': Type.Optional(
-    Type.String({
-      ...IfMatch,
-      description: 'ETag from a previous GET/PUT; 412 when the trail request changed since',
-    }),
-  ),
-});
-
-const PutIfMatchHeaders = Type.Object({
-  'if-match': Type.Optional(
-    Type.String({
-      ...IfMatch,
-      description:
-        'ETag from a previous GET/PUT. Required to update an existing trail request (428 without it, 412 ' +
-        'when it names another version); not needed to create one.',
-    }),
-  ),
-});
 
 export const accountRoutes: FastifyPluginAsyncTypebox<{
   accounts: AccountService;
@@ -79,7 +59,7 @@ export const accountRoutes: FastifyPluginAsyncTypebox<{
           'Updating an existing trail request needs If-Match with its ETag: 428 without it (no lost updates), ' +
           '412 when it names another version. Creating needs none. Nothing is deployed until an apply.',
         params: AccountParams,
-        headers: PutIfMatchHeaders,
+        headers: IfMatchHeaders,
         body: TrailRequestSchema,
         response: {
           200: {

@@ -11,19 +11,19 @@ import {
 import { decodeKeyCursor, encodeKeyCursor } from '../openapi/cursor.ts';
 import { type OperationView, operationView } from '../operations/schemas.ts';
 import type { OperationService } from '../operations/service.ts';
-import type {
-  AccountRecord,
-  AccountStatus,
-  DriftSeverity,
-  ExternalTrail,
-  OperationRecord,
-  SaveSpecOutcome,
-  Store,
-} from '../store/types.ts';
+import type { OperationRecord, OperationStore } from '../operations/store.ts';
 import { InvalidTrailRequestError, resolveTrailRequest } from '../trail-request/resolve.ts';
 import type { ResolvedTrailRequest } from '../trail-request/schema.ts';
 import { assertIfMatch, etagOf } from './etag.ts';
 import type { SpecVersionStore } from './spec-versions.ts';
+import type {
+  AccountRecord,
+  AccountStatus,
+  AccountStore,
+  DriftSeverity,
+  ExternalTrail,
+  SaveSpecOutcome,
+} from './store.ts';
 import { checkTrailRequest } from './validate-trail-request.ts';
 
 export interface TrailState {
@@ -65,14 +65,14 @@ function driftOf(account: AccountRecord): { severity: DriftSeverity; checkedAt: 
 }
 
 export class AccountService {
-  readonly #store: Store;
+  readonly #stores: { accounts: AccountStore; operations: OperationStore };
   readonly #operations: OperationService;
   readonly #config: Config;
   readonly #alarmCatalog: AlarmCatalog;
   readonly #versions: SpecVersionStore | undefined;
 
   constructor(deps: {
-    store: Store;
+    stores: { accounts: AccountStore; operations: OperationStore };
     operations: OperationService;
     config: Config;
     alarmCatalog: AlarmCatalog;
@@ -80,7 +80,7 @@ export class AccountService {
     versions?: SpecVersionStore | undefined;
   }) {
     this.#versions = deps.versions;
-    this.#store = deps.store;
+    this.#stores = deps.stores;
     this.#operations = deps.operations;
     this.#config = deps.config;
     this.#alarmCatalog = deps.alarmCatalog;
@@ -101,7 +101,7 @@ export class AccountService {
       accountId,
       managementAccountId: this.#config.managementAccountId,
       alarmCatalog: this.#alarmCatalog,
-      externalTrails: await this.#store.getExternalTrails(accountId),
+      externalTrails: await this.#stores.accounts.getExternalTrails(accountId),
     });
     if (issues.length > 0) throw new ValidationFailedError(issues);
     return spec;
@@ -117,7 +117,7 @@ export class AccountService {
     const spec = await this.resolveSpec(accountId, body);
 
     let ifVersion: number | undefined;
-    const current = await this.#store.getAccount(accountId);
+    const current = await this.#stores.accounts.getAccount(accountId);
     if (ifMatch !== undefined) {
       assertIfMatch(ifMatch, current?.specVersion, `the trail request of ${accountId}`);
       ifVersion = current?.specVersion;
@@ -130,7 +130,7 @@ export class AccountService {
     } else {
       ifVersion = 0; // a create: stale (412) if another create won the race
     }
-    const { outcome, account } = await this.#store.saveSpec(accountId, spec, {
+    const { outcome, account } = await this.#stores.accounts.saveSpec(accountId, spec, {
       ifVersion,
       now: new Date().toISOString(),
     });
@@ -153,7 +153,7 @@ export class AccountService {
   }
 
   async getTrail(accountId: string): Promise<TrailState> {
-    const account = await this.#store.getAccount(accountId);
+    const account = await this.#stores.accounts.getAccount(accountId);
     if (!account) throw new NotFoundError('trail_request', `Account ${accountId} has no trail request`);
     return this.#stateOf(account);
   }
@@ -178,7 +178,7 @@ export class AccountService {
     let rows: AccountRecord[] = [];
     // A caller scoped to some accounts sees only those: read on until the page is full or the rows end.
     for (;;) {
-      const batch = await this.#store.listAccounts({
+      const batch = await this.#stores.accounts.listAccounts({
         limit: limit + 1,
         ...(after === undefined ? {} : { afterAccountId: after }),
         ...filter,
@@ -196,8 +196,8 @@ export class AccountService {
 
   /** 404 (as remediation-policy) for an account the service knows nothing about: no trail request, no trails recorded. */
   async getExternalTrails(accountId: string): Promise<ExternalTrail[]> {
-    const trails = await this.#store.getExternalTrails(accountId);
-    if (trails.length === 0 && !(await this.#store.getAccount(accountId))) {
+    const trails = await this.#stores.accounts.getExternalTrails(accountId);
+    if (trails.length === 0 && !(await this.#stores.accounts.getAccount(accountId))) {
       throw new NotFoundError('account', `Account ${accountId} has no trail request and no external trails`);
     }
     return trails;
@@ -213,12 +213,14 @@ export class AccountService {
       }
       names.add(t.name);
     }
-    await this.#store.replaceExternalTrails(accountId, trails);
-    return this.#store.getExternalTrails(accountId);
+    await this.#stores.accounts.replaceExternalTrails(accountId, trails);
+    return this.#stores.accounts.getExternalTrails(accountId);
   }
 
   async #lastOperation(account: AccountRecord): Promise<OperationRecord | undefined> {
-    return account.lastOperationId ? this.#store.getOperation(account.lastOperationId) : undefined;
+    return account.lastOperationId
+      ? this.#stores.operations.getOperation(account.lastOperationId)
+      : undefined;
   }
 
   async #stateOf(account: AccountRecord): Promise<TrailState> {

@@ -4,8 +4,8 @@ import { coverageReport, unacknowledgedGapIssues } from '../../stacks/coverage.t
 import { baselineRequestIssues } from '../../stacks/request-rules.ts';
 import type { AlarmCatalog } from '../alarm-sets/catalog.ts';
 import type { FieldIssue } from '../errors.ts';
-import type { ExternalTrail } from '../store/types.ts';
 import { AWS_REGIONS, type AwsRegion, type ResolvedTrailRequest } from '../trail-request/schema.ts';
+import type { ExternalTrail } from './store.ts';
 
 /** CloudTrail's quota: trails per region, multi-region trails included. */
 export const MAX_TRAILS_PER_REGION = 5;

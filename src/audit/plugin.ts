@@ -7,8 +7,9 @@ import { Type } from 'typebox';
 import { problemResponses } from '../errors.ts';
 import { CursorSchema, decodeSeqCursor, encodeSeqCursor, NextCursorSchema } from '../openapi/cursor.ts';
 import type { Actor, OperationEventMap } from '../operations/queue.ts';
-import type { OperationRecord } from '../store/types.ts';
-import type { AuditInput, AuditLog } from './log.ts';
+import type { OperationRecord } from '../operations/store.ts';
+import type { AuditInput } from './log.ts';
+import type { AuditStore } from './store.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -20,7 +21,7 @@ declare module 'fastify' {
 export const MUTATING_METHODS: readonly string[] = ['POST', 'PUT', 'PATCH', 'DELETE'];
 
 export interface AuditPluginOptions {
-  audit: AuditLog;
+  audit: AuditStore;
 }
 
 function accountFromParams(params: unknown): string | null {
@@ -101,7 +102,7 @@ const VerifySchema = Type.Object(
   { $id: 'AuditVerification' },
 );
 
-export const auditRoutes: FastifyPluginAsyncTypebox<{ audit: AuditLog }> = async (app, { audit }) => {
+export const auditRoutes: FastifyPluginAsyncTypebox<{ audit: AuditStore }> = async (app, { audit }) => {
   app.get(
     '/v1/audit',
     {
@@ -166,7 +167,7 @@ interface OperationEvents {
  */
 export function auditOperationQueue(
   queue: OperationEvents,
-  audit: AuditLog,
+  audit: AuditStore,
   log: { error(obj: object, msg: string): void },
 ): () => void {
   /** `state` is what the operation became; settled events carry their final state in the record. */

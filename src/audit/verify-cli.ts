@@ -8,7 +8,7 @@ import { parseConfigEnv } from '../config.ts';
 import { PostgresDatabase } from '../store/postgres.ts';
 import type { SqlDatabase } from '../store/sql.ts';
 import { SqliteDatabase } from '../store/sqlite.ts';
-import { AuditLog } from './log.ts';
+import { SqlAuditStore } from './store.ts';
 
 /** The database URL the service would use, without creating anything. */
 export function configuredDatabaseUrl(env: NodeJS.ProcessEnv): string {
@@ -34,7 +34,7 @@ export async function main(
   try {
     const { values } = parseArgs({ args: argv, options: { 'database-url': { type: 'string' } } });
     db = openDatabase(values['database-url'] ?? configuredDatabaseUrl(env));
-    const result = await new AuditLog(db).verify();
+    const result = await new SqlAuditStore(db).verify();
     out(JSON.stringify(result));
     return result.ok ? 0 : 1;
   } catch (err) {

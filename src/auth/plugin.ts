@@ -12,13 +12,8 @@ import {
 import { ForbiddenError, UnauthorizedError } from './errors.ts';
 import type { JwtVerifier } from './jwt.ts';
 import { type AccountGroups, accountScope, canAccessAccount, hasRole, type Principal } from './principal.ts';
-import {
-  BOOTSTRAP_PRINCIPAL,
-  hashToken,
-  isServiceTokenShaped,
-  type ServiceTokenStore,
-  sameHash,
-} from './tokens.ts';
+import type { TokenStore } from './token-store.ts';
+import { BOOTSTRAP_PRINCIPAL, hashToken, isServiceTokenShaped, sameHash } from './tokens.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -64,7 +59,7 @@ function validUntil(token: string, principal: Principal): number {
  * not remembered.
  */
 export function createAuthenticator(opts: {
-  serviceTokens: ServiceTokenStore;
+  serviceTokens: Pick<TokenStore, 'authenticate'>;
   jwt?: JwtVerifier | undefined;
   /** SHA-256 hex of the bootstrap admin token; undefined when bootstrap is disabled. */
   bootstrapHash?: string | undefined;

@@ -3,13 +3,8 @@
 // gets RATE_LIMIT_MAX per window in all, not N times it. One upsert per request, atomic in both
 // databases (PostgreSQL locks the row; SQLite serializes writers). Used with PostgreSQL, the
 // multi-replica store; with SQLite (one process) the plugin's in-memory store is as good and cheaper.
+// The table rate_limit_windows comes from a migration (src/store/migrations.ts).
 import type { SqlDatabase } from '../store/sql.ts';
-
-const SCHEMA = `CREATE TABLE IF NOT EXISTS rate_limit_windows (
-  limit_key TEXT PRIMARY KEY,
-  count INTEGER NOT NULL,
-  window_ends BIGINT NOT NULL
-)`;
 
 type Callback = (error: Error | null, result?: { current: number; ttl: number }) => void;
 
@@ -28,10 +23,6 @@ export class SqlRateLimitCounters {
   constructor(db: SqlDatabase, now: () => number = Date.now) {
     this.#db = db;
     this.#now = now;
-  }
-
-  async init(): Promise<void> {
-    await this.#db.exec(SCHEMA);
   }
 
   /** Counts one request of `key`; the count in its window and the ms until the window ends. */

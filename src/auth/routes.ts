@@ -4,7 +4,7 @@ import { Type } from 'typebox';
 import { BadRequestError, NotFoundError, problemResponses } from '../errors.ts';
 import { requirePrincipal } from './plugin.ts';
 import { type AccountGroups, ROLES } from './principal.ts';
-import { type ServiceTokenRecord, type ServiceTokenStore, tokenStatus } from './tokens.ts';
+import { type ServiceTokenRecord, type TokenStore, tokenStatus } from './token-store.ts';
 
 export const AccountGrant = Type.String({
   pattern: '^([0-9]{12}|\\*|group:[A-Za-z0-9_.-]{1,64})$',
@@ -56,7 +56,7 @@ function view(t: ServiceTokenRecord, now = new Date()) {
 }
 
 export const serviceTokenRoutes: FastifyPluginAsyncTypebox<{
-  tokens: ServiceTokenStore;
+  tokens: TokenStore;
   maxDays: number;
   accountGroups?: AccountGroups;
   /** Called once a token is revoked (the authentication cache forgets it). */

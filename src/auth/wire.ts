@@ -3,17 +3,16 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { FastifyBaseLogger, FastifyInstance, RawServerDefault } from 'fastify';
 import type { JWTVerifyGetKey } from 'jose';
-import { AuditLog } from '../audit/log.ts';
 import { auditPlugin, auditRoutes } from '../audit/plugin.ts';
-import { PostgresDatabase } from '../store/postgres.ts';
-import type { SqlDatabase } from '../store/sql.ts';
+import type { AuditStore } from '../audit/store.ts';
 import type { AuthConfig } from './config.ts';
 import { hardeningPlugin } from './hardening.ts';
 import { createJwtVerifier } from './jwt.ts';
 import { type Authenticator, authPlugin, createAuthenticator } from './plugin.ts';
-import { rateLimitStoreClass, SqlRateLimitCounters } from './rate-limit-store.ts';
+import { rateLimitStoreClass, type SqlRateLimitCounters } from './rate-limit-store.ts';
 import { serviceTokenRoutes } from './routes.ts';
-import { resolveBootstrapToken, ServiceTokenStore } from './tokens.ts';
+import type { TokenStore } from './token-store.ts';
+import { resolveBootstrapToken } from './tokens.ts';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -24,36 +23,32 @@ declare module 'fastify' {
 
 export interface Security {
   auth: AuthConfig;
-  tokens: ServiceTokenStore;
-  audit: AuditLog;
+  tokens: TokenStore;
+  audit: AuditStore;
   authenticator: Authenticator;
   /** PostgreSQL (several replicas): rate-limit counters shared through the database. */
   rateLimitCounters?: SqlRateLimitCounters;
 }
 
 /**
- * Creates the tables (idempotent), resolves the bootstrap token (file from the environment, or generated
+ * Resolves the bootstrap token (file from the environment, or generated
  * once into DATA_DIR/secrets/bootstrap-token) and the OIDC verifier. Logs where the bootstrap token is,
  * never the token.
  */
 export async function createSecurity(deps: {
-  db: SqlDatabase;
+  /** The token and audit stores (their tables are created by the migrations). */
+  stores: { tokens: TokenStore; audit: AuditStore; rateLimits?: SqlRateLimitCounters | undefined };
   auth: AuthConfig;
   dataDir: string;
   log?: { info(obj: object, msg: string): void; warn(obj: object, msg: string): void };
   /** Tests: a key resolver instead of the configured JWKS. */
   jwtGetKey?: JWTVerifyGetKey;
+  /** The authentication cache's clock (tests move it; the stores have their own). */
   now?: () => Date;
 }): Promise<Security> {
-  const clock = deps.now ? { now: deps.now } : {};
-  const tokens = new ServiceTokenStore(deps.db, clock);
-  const audit = new AuditLog(deps.db, clock);
-  await tokens.init();
-  await audit.init();
+  const { tokens, audit } = deps.stores;
   // Replicas share PostgreSQL, so they share the counters there; one SQLite process counts in memory.
-  const rateLimitCounters =
-    deps.db instanceof PostgresDatabase ? new SqlRateLimitCounters(deps.db) : undefined;
-  await rateLimitCounters?.init();
+  const rateLimitCounters = deps.stores.rateLimits;
   let bootstrapHash: string | undefined;
   if (!deps.auth.bootstrap.disabled) {
     const b = resolveBootstrapToken({ tokenFile: deps.auth.bootstrap.tokenFile, dataDir: deps.dataDir });

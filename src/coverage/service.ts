@@ -2,8 +2,10 @@
 // latest read of them: the drift check (refresh) or the apply (which refreshes first), whichever
 // is newer.
 import { type CoverageReport, coverageReport, type SubscriptionState } from '../../stacks/coverage.ts';
+import type { AccountRecord, AccountStore } from '../accounts/store.ts';
+import type { DriftReportStore } from '../drift/store.ts';
 import { NotFoundError } from '../errors.ts';
-import type { AccountRecord, Store } from '../store/types.ts';
+import type { OperationStore } from '../operations/store.ts';
 
 export interface AccountCoverage extends CoverageReport {
   accountId: string;
@@ -30,13 +32,13 @@ function subscriptionsFromOutputs(outputs: Record<string, unknown> | null): Subs
 }
 
 export class CoverageService {
-  readonly #store: Store;
-  constructor(store: Store) {
-    this.#store = store;
+  readonly #stores: { accounts: AccountStore; operations: OperationStore; drift: DriftReportStore };
+  constructor(stores: { accounts: AccountStore; operations: OperationStore; drift: DriftReportStore }) {
+    this.#stores = stores;
   }
 
   async forAccount(accountId: string): Promise<AccountCoverage> {
-    const account = await this.#store.getAccount(accountId);
+    const account = await this.#stores.accounts.getAccount(accountId);
     if (!account) throw new NotFoundError('trail_request', `Account ${accountId} has no trail request`);
     const { subscriptions, readFrom } = await this.#subscriptions(account);
     return {
@@ -55,10 +57,10 @@ export class CoverageService {
     if (account.appliedVersion === null || account.status === 'decommissioned')
       return { subscriptions: undefined, readFrom: null };
     const fromApply = subscriptionsFromOutputs(account.outputs);
-    const [latest] = await this.#store.listDriftReports(account.accountId, { limit: 1 });
+    const [latest] = await this.#stores.drift.listDriftReports(account.accountId, { limit: 1 });
     const delivery = latest?.report.alarmDelivery;
     const last = account.lastOperationId
-      ? await this.#store.getOperation(account.lastOperationId)
+      ? await this.#stores.operations.getOperation(account.lastOperationId)
       : undefined;
     const applyAt = last?.kind === 'apply' && last.state === 'succeeded' ? last.finishedAt : null;
     const reportIsNewer = latest && (!applyAt || latest.checkedAt >= applyAt);

@@ -3,9 +3,10 @@
 // decommission leaves nothing managed, so no report describes the account any more. Plugged into the
 // queue at wiring time (app.ts).
 import { randomUUID } from 'node:crypto';
+import type { DriftSeverity } from '../accounts/store.ts';
 import type { OperationHook } from '../operations/queue.ts';
-import type { DriftSeverity, Store } from '../store/types.ts';
 import { buildDriftReport, type DriftReport } from './report.ts';
+import type { DriftReportStore } from './store.ts';
 
 /** The account's drift state from its latest report: none when clean, unknown when resources went unread. */
 export function driftSeverityOfReport(report: DriftReport): DriftSeverity {
@@ -21,7 +22,7 @@ class DriftReportFailed extends Error {
   }
 }
 
-export function driftOperationHooks(store: Pick<Store, 'insertDriftReport'>): OperationHook[] {
+export function driftOperationHooks(stores: { drift: DriftReportStore }): OperationHook[] {
   const driftCheck: OperationHook = {
     kinds: ['refresh-preview'],
     keepEvents: true,
@@ -30,7 +31,7 @@ export function driftOperationHooks(store: Pick<Store, 'insertDriftReport'>): Op
       let report: DriftReport;
       try {
         report = buildDriftReport({ accountId: op.accountId, events, checkedAt: now, operationId: op.id });
-        await store.insertDriftReport({
+        await stores.drift.insertDriftReport({
           id: randomUUID(),
           accountId: op.accountId,
           operationId: op.id,

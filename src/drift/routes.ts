@@ -1,13 +1,18 @@
 // Drift: checks (operations), an account's report history, the fleet view and remediation policies.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import { AccountParams, AccountStatusSchema, DriftSeveritySchema, IfMatch } from '../accounts/schemas.ts';
+import {
+  AccountParams,
+  AccountStatusSchema,
+  DriftSeveritySchema,
+  IfMatchHeaders,
+} from '../accounts/schemas.ts';
+import { REMEDIATION_POLICIES } from '../accounts/store.ts';
 import { problemResponses } from '../errors.ts';
 import { CursorSchema, decodeKeyCursor, encodeKeyCursor, NextCursorSchema } from '../openapi/cursor.ts';
 import { enqueueHandler } from '../operations/enqueue-route.ts';
 import { acceptedOperation, OperationAccepted, WaitQuery } from '../operations/schemas.ts';
 import type { OperationService } from '../operations/service.ts';
-import { REMEDIATION_POLICIES } from '../store/types.ts';
 import { DriftCounts, DriftReport } from './report.ts';
 import type { DriftService } from './service.ts';
 
@@ -149,7 +154,7 @@ export const driftRoutes: FastifyPluginAsyncTypebox<{
           'answers 308 to here.)',
         params: AccountParams,
         querystring: Type.Object({ wait: Type.Optional(WaitQuery) }, { additionalProperties: false }),
-        headers: Type.Object({ 'if-match': Type.Optional(IfMatch) }),
+        headers: IfMatchHeaders,
         response: { 202: OperationAccepted, ...problemResponses(400, 404, 409, 412) },
       },
     },

@@ -1,15 +1,16 @@
 // Reading stored drift reports: an account's history and the fleet view (latest report per account).
-import { NotFoundError, ValidationFailedError } from '../errors.ts';
-import { decodeSeqCursor, encodeSeqCursor } from '../openapi/cursor.ts';
+
 import {
   type AccountStatus,
-  type DriftReportRecord,
+  type AccountStore,
   type DriftSeverity,
   REMEDIATION_POLICIES,
   type RemediationPolicy,
-  type Store,
-} from '../store/types.ts';
+} from '../accounts/store.ts';
+import { NotFoundError, ValidationFailedError } from '../errors.ts';
+import { decodeSeqCursor, encodeSeqCursor } from '../openapi/cursor.ts';
 import type { DriftReport } from './report.ts';
+import type { DriftReportRecord, DriftReportStore } from './store.ts';
 
 export type StoredDriftReportView = DriftReport & { id: string; links?: { operation: string } };
 
@@ -36,13 +37,13 @@ export interface FleetAccountDrift {
 }
 
 export class DriftService {
-  readonly #store: Store;
-  constructor(store: Store) {
-    this.#store = store;
+  readonly #stores: { accounts: AccountStore; drift: DriftReportStore };
+  constructor(stores: { accounts: AccountStore; drift: DriftReportStore }) {
+    this.#stores = stores;
   }
 
   async #requireAccount(accountId: string) {
-    const account = await this.#store.getAccount(accountId);
+    const account = await this.#stores.accounts.getAccount(accountId);
     if (!account) throw new NotFoundError('trail_request', `Account ${accountId} has no trail request`);
     return account;
   }
@@ -54,11 +55,11 @@ export class DriftService {
     await this.#requireAccount(accountId);
     // The report of one drift check (the operation's links.driftReport): a page of one, or none.
     if (q.operationId !== undefined) {
-      const rec = await this.#store.getDriftReportByOperation(q.operationId);
+      const rec = await this.#stores.drift.getDriftReportByOperation(q.operationId);
       return { items: rec && rec.accountId === accountId ? [driftReportView(rec)] : [], nextCursor: null };
     }
     const limit = q.limit ?? 20;
-    const rows = await this.#store.listDriftReports(accountId, {
+    const rows = await this.#stores.drift.listDriftReports(accountId, {
       limit: limit + 1,
       ...(q.cursor ? { beforeSeq: decodeSeqCursor(q.cursor) } : {}),
     });
@@ -75,12 +76,12 @@ export class DriftService {
     counts: Record<DriftSeverity, number>;
     accounts: FleetAccountDrift[];
   }> {
-    const latest = new Map((await this.#store.latestDriftReports()).map((r) => [r.accountId, r]));
+    const latest = new Map((await this.#stores.drift.latestDriftReports()).map((r) => [r.accountId, r]));
     const counts: Record<DriftSeverity, number> = { critical: 0, high: 0, low: 0, none: 0, unknown: 0 };
     const accounts: FleetAccountDrift[] = [];
     let after: string | undefined;
     for (;;) {
-      const page = await this.#store.listAccounts({
+      const page = await this.#stores.accounts.listAccounts({
         limit: 500,
         ...(after ? { afterAccountId: after } : {}),
       });
@@ -121,7 +122,11 @@ export class DriftService {
     if (!REMEDIATION_POLICIES.includes(policy)) {
       throw new ValidationFailedError([{ path: '/policy', message: 'is not a remediation policy' }]);
     }
-    await this.#store.updateAccount(accountId, { remediationPolicy: policy }, new Date().toISOString());
+    await this.#stores.accounts.updateAccount(
+      accountId,
+      { remediationPolicy: policy },
+      new Date().toISOString(),
+    );
     return { accountId, policy };
   }
 }

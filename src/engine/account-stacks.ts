@@ -368,6 +368,9 @@ export class AccountStacks implements TrailEngine {
         if (/no update|not currently/i.test(String((err as Error).message))) report.lockReleased = true;
         else report.problems.push(`cancel: ${engineLines(String((err as Error).message))}`);
       }
+      // Other DIY backends (s3://, test/engine/recovery-s3.test.ts): `cancel` deletes every lock
+      // object of the stack (pkg/backend/diy/backend.go CancelCurrentUpdate), so its success is the
+      // release; and nothing needs repair there, as a PUT is atomic and metadata is no side file.
       if (fileRoot) {
         // Verified on disk, not assumed: the previous process is gone, so no lock can be live.
         const left = await fileLocks(fileRoot, stackName);
@@ -382,8 +385,14 @@ export class AccountStacks implements TrailEngine {
       // Asked of the account before the state changes: what was being created, and look-alikes of
       // the generated-id resources the state has (a second key). A preview can run with pending
       // operations in the checkpoint (the engine warns and plans from the resources).
+      // Only when something was being created: the engine records a pending create before it calls
+      // the provider, so a resource the state lacks (a second key) can only come from one, or from a
+      // checkpoint restored from an older copy. Otherwise recovery spares the account the look-up.
+      const creating =
+        deployment.pending_operations?.some((op) => op.type === 'creating') ||
+        report.checkpointRepairs.some((r) => r.startsWith('restored'));
       let found = new Map<string, Found | undefined>();
-      if (inventory) {
+      if (inventory && creating) {
         try {
           found = await lookUpForRecovery(
             deployment,

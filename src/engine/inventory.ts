@@ -10,7 +10,7 @@
 
 import * as aws from '@pulumi/aws';
 import type * as pulumi from '@pulumi/pulumi';
-import { RESOURCE_SPECS } from '../sandbox/resources.ts';
+import { RESOURCE_SPECS } from '../sandbox/resources/index.ts';
 import type { Props } from '../sandbox/state.ts';
 
 /** Tags that name the stack and logical name of a resource whose id AWS generates. */

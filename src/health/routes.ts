@@ -2,7 +2,6 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { MODES, SANDBOX_NOTICE } from '../config.ts';
 import { NotReadyError, ProblemSchema } from '../errors.ts';
-import type { Store } from '../store/types.ts';
 import { describeFailures, type Prerequisites } from './prerequisites.ts';
 
 const Check = Type.Object({
@@ -12,10 +11,10 @@ const Check = Type.Object({
   fix: Type.Optional(Type.String({ description: 'The command or setting that provides what is missing' })),
 });
 
-export const healthRoutes: FastifyPluginAsyncTypebox<{ store: Store; prerequisites: Prerequisites }> = async (
-  app,
-  opts,
-) => {
+export const healthRoutes: FastifyPluginAsyncTypebox<{
+  ping: () => Promise<void>;
+  prerequisites: Prerequisites;
+}> = async (app, opts) => {
   const { prerequisites } = opts;
 
   app.get(
@@ -56,7 +55,7 @@ export const healthRoutes: FastifyPluginAsyncTypebox<{ store: Store; prerequisit
     async (req) => {
       const checks: { name: string; ok: boolean; detail?: string; fix?: string }[] = [];
       try {
-        await opts.store.ping();
+        await opts.ping();
         checks.push({ name: 'database', ok: true });
       } catch (err) {
         req.log.warn({ err }, 'readiness: database unreachable');

@@ -5,28 +5,19 @@
 //     (Fastify checks the URL, and the body of any method that has one), 401 and 403 when it declares
 //     access, 413 and 415 when it takes a body, 429 with Retry-After (the rate limit covers every route),
 //     and the statuses its table entry lists (404, 409, 412, 503);
-//   - a description of its success answer instead of "Default Response";
-//   - one If-Match schema on every route that reads it (an empty one is a 400 on the field, not a 412).
+//   - a description of its success answer instead of "Default Response".
+// (The one If-Match schema is src/accounts/schemas.ts IfMatchHeaders, which every route that reads it uses.)
 // It also answers 405 with Allow (problem+json) for a method a known path does not have.
 import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
-import { type TSchema, Type } from 'typebox';
+import type { TSchema } from 'typebox';
 import { Value } from 'typebox/value';
 import { AppError, ERROR_CATALOGUE, type ErrorCode, ProblemSchema } from '../errors.ts';
 import { OPERATIONS, type OperationEntry } from './operations.ts';
 
 const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
-/**
- * `*`, or a comma-separated list of (weak or strong) entity tags (RFC 9110 section 13.1.1). An empty one is
- * refused on the field (400); any other value that names no current version is 412, as the RFC has it
- * (a list that matches nothing is a false condition), so the schema needs no pattern for it.
- */
-export const IfMatchSchema = Type.String({
-  minLength: 1,
-  maxLength: 200,
-  description:
-    'ETag from a previous GET/PUT (e.g. "v3"), a comma-separated list of them, or *; 412 when none names the current version. Required to update an existing trail request (428 without it); not needed to create one.',
-});
+/** The problem document, registered once (installContract) and referenced by every error answer. */
+export const PROBLEM_ID = 'Problem';
 
 const EXAMPLE_DETAIL: Record<number, { code: ErrorCode; detail: string; errors?: object[] }> = {
   400: {
@@ -101,7 +92,7 @@ export function problemResponse(status: number) {
   return {
     description: `${STATUS_DESCRIPTION[status] ?? 'Error'}. Codes: ${codes.map((c) => `\`${c}\``).join(', ')}`,
     ...(headers ? { headers } : {}),
-    content: { 'application/problem+json': { schema: ProblemSchema, example } },
+    content: { 'application/problem+json': { schema: { $ref: `${PROBLEM_ID}#` }, example } },
   };
 }
 
@@ -218,13 +209,6 @@ function withOkDescription(r: unknown, description: string): unknown {
   return { description, content: { 'application/json': withExample({ schema: res }) } };
 }
 
-/** Replaces an `if-match` header schema by the RFC syntax (a copy: the route's objects may be shared). */
-function withIfMatchSyntax(headers: unknown): unknown {
-  const h = headers as { properties?: Record<string, unknown> } | undefined;
-  if (!h?.properties || !('if-match' in h.properties)) return headers;
-  return { ...h, properties: { ...h.properties, 'if-match': IfMatchSchema } };
-}
-
 function isDocumented(route: RouteOptions, skipPrefixes: readonly string[]): boolean {
   if ((route.schema as { hide?: boolean } | undefined)?.hide) return false;
   return !skipPrefixes.some((p) => route.url === p || route.url.startsWith(`${p}/`));
@@ -272,6 +256,8 @@ export function installContract(
 ): void {
   const skipPrefixes = opts.skipPrefixes ?? ['/docs'];
   const table = { ...OPERATIONS, ...opts.operations };
+  // One Problem schema for the whole app: the document names it once, every error answer refers to it.
+  app.addSchema({ ...ProblemSchema, $id: PROBLEM_ID });
   // Routes without an entry, reported together when the app gets ready (so ready()/listen() fail).
   const unnamed: string[] = [];
   app.addHook('onReady', async () => {
@@ -314,7 +300,6 @@ export function installContract(
       operationId: entry.operationId,
       tags: [entry.tag],
       summary: (schema['summary'] as string | undefined) ?? entry.summary,
-      ...(schema.headers ? { headers: withIfMatchSyntax(schema.headers) } : {}),
       response,
     };
   });

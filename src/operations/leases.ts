@@ -4,7 +4,7 @@
 // it is no longer running) aborts its run: someone else has taken over, and two engines must never
 // work on one stack. A lease that expires means its replica died (or hung past the lease): another
 // replica takes it over, recovers the stack as a restart would, and reports the operation interrupted.
-import type { OperationRecord } from '../store/types.ts';
+import type { OperationRecord } from './store.ts';
 
 /** What the lease keeper needs from the store (the operations store implements it). */
 export interface OperationLeaseStore {

@@ -6,10 +6,10 @@ import { Type } from 'typebox';
 import { operationAccount } from '../auth/locators.ts';
 import { buildPlan, PLAN_CHANGES } from '../engine/plan.ts';
 import { ConflictError, problemResponses } from '../errors.ts';
-import type { Store } from '../store/types.ts';
 import { costNotes } from '../trail-request/costs.ts';
 import { OperationStateSchema } from './schemas.ts';
 import type { OperationService } from './service.ts';
+import type { OperationStore } from './store.ts';
 
 const Change = Type.Enum([...PLAN_CHANGES, 'same'] as const);
 const Counts = Type.Object(Object.fromEntries([...PLAN_CHANGES, 'same'].map((k) => [k, Type.Integer()])));
@@ -59,14 +59,14 @@ export const PlanSchema = Type.Object(
   { $id: 'Plan', title: 'Plan' },
 );
 
-export const planRoutes: FastifyPluginAsyncTypebox<{ store: Store; operations: OperationService }> = async (
-  app,
-  { store, operations },
-) => {
+export const planRoutes: FastifyPluginAsyncTypebox<{
+  stores: { operations: OperationStore };
+  operations: OperationService;
+}> = async (app, { stores, operations }) => {
   app.get(
     '/v1/operations/:operationId/plan',
     {
-      config: { access: { role: 'viewer', account: operationAccount(store) } },
+      config: { access: { role: 'viewer', account: operationAccount(stores) } },
       schema: {
         tags: ['operations'],
         summary: 'What a preview plans (or an apply changed), grouped by component, with old and new values',
@@ -90,7 +90,7 @@ export const planRoutes: FastifyPluginAsyncTypebox<{ store: Store; operations: O
           'operation_not_finished',
           `Operation ${op.id} is ${op.state}; its plan comes when it ends`,
         );
-      const events = (await store.listOperationEvents(op.id, 0)).map((e) => e.event);
+      const events = (await stores.operations.listOperationEvents(op.id, 0)).map((e) => e.event);
       const plan = buildPlan(events);
       return {
         operationId: op.id,

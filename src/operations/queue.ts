@@ -10,6 +10,7 @@
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { setTimeout as delay } from 'node:timers/promises';
+import type { AccountPatch, AccountStore } from '../accounts/store.ts';
 import { describeRecovery } from '../engine/recovery.ts';
 import type {
   EngineEvent,
@@ -19,17 +20,16 @@ import type {
   TrailEngine,
 } from '../engine/types.ts';
 import { DomainError, isOperationErrorCode, type OperationErrorCode } from '../errors.ts';
+import type { ResolvedTrailRequest } from '../trail-request/schema.ts';
 import {
-  type AccountPatch,
   FINAL_OPERATION_STATES,
   type OperationError,
   type OperationEventRecord,
   type OperationOptions,
   type OperationRecord,
   type OperationState,
-  type Store,
-} from '../store/types.ts';
-import type { ResolvedTrailRequest } from '../trail-request/schema.ts';
+  type OperationStore,
+} from './store.ts';
 
 export interface QueueLogger {
   child(bindings: Record<string, unknown>): QueueLogger;
@@ -110,8 +110,14 @@ export interface OperationHook {
   finished?(run: FinishedRun): AccountPatch | undefined | Promise<AccountPatch | undefined>;
 }
 
+/** The stores the queue reads and writes. */
+export interface QueueStores {
+  accounts: AccountStore;
+  operations: OperationStore;
+}
+
 export interface OperationQueueOptions {
-  store: Store;
+  stores: QueueStores;
   engine: TrailEngine;
   logger: QueueLogger;
   maxConcurrent: number;
@@ -167,7 +173,7 @@ function errorOf(err: unknown, fallbackCode: OperationErrorCode | ''): Operation
 
 /** Runs operations; tells what happened through OperationEventMap's events. */
 export class OperationQueue extends EventEmitter<OperationEventMap> {
-  readonly #store: Store;
+  readonly #stores: QueueStores;
   readonly #engine: TrailEngine;
   readonly #log: QueueLogger;
   readonly #maxConcurrent: number;
@@ -184,7 +190,7 @@ export class OperationQueue extends EventEmitter<OperationEventMap> {
   constructor(opts: OperationQueueOptions) {
     super();
     this.setMaxListeners(0);
-    this.#store = opts.store;
+    this.#stores = opts.stores;
     this.#engine = opts.engine;
     this.#log = opts.logger;
     this.#maxConcurrent = opts.maxConcurrent;
@@ -252,7 +258,7 @@ export class OperationQueue extends EventEmitter<OperationEventMap> {
     // Recovery first, report after: an operation is marked interrupted only once its account's
     // stack is usable again, and its record says what recovery did.
     const recovered = new Map<string, OperationError>();
-    for (const op of await this.#store.listOperationsInState('running')) {
+    for (const op of await this.#stores.operations.listOperationsInState('running')) {
       let error = recovered.get(op.accountId);
       if (!error) {
         error = await this.#recover(op.accountId);
@@ -264,14 +270,14 @@ export class OperationQueue extends EventEmitter<OperationEventMap> {
       } catch (err) {
         this.#log.error({ err, operationId: op.id }, 'an operation hook failed on an interrupted operation');
       }
-      const marked = await this.#store.updateOperation(
+      const marked = await this.#stores.operations.updateOperation(
         op.id,
         { state: 'interrupted', finishedAt: this.#iso(), error },
         { ifState: 'running', account: { accountId: op.accountId, patch, now: this.#iso() } },
       );
       if (!marked) continue;
       this.#log.warn({ operationId: op.id, accountId: op.accountId }, 'operation interrupted by restart');
-      const after = await this.#store.getOperation(op.id);
+      const after = await this.#stores.operations.getOperation(op.id);
       if (after) this.emit('settled', after);
     }
     // An engine run killed with no operation left running (a recovery, or an operation whose row
@@ -322,7 +328,7 @@ export class OperationQueue extends EventEmitter<OperationEventMap> {
   }
 
   async enqueue(input: EnqueueInput): Promise<OperationRecord> {
-    const op = await this.#store.insertOperation(
+    const op = await this.#stores.operations.insertOperation(
       {
         id: randomUUID(),
         accountId: input.accountId,
@@ -363,7 +369,7 @@ export class OperationQueue extends EventEmitter<OperationEventMap> {
     by: Actor,
     reason?: string,
   ): Promise<OperationRecord> {
-    const op = await this.#store.getOperation(id);
+    const op = await this.#stores.operations.getOperation(id);
     if (!op) throw new DomainError('operation_not_found', `Operation ${id} not found`);
     // Who decided and why stay on the operation (shown with it), next to approvedBy.
     const options = {
@@ -384,14 +390,14 @@ export class OperationQueue extends EventEmitter<OperationEventMap> {
               message: `Rejected by ${by.name ?? by.id}${reason ? `: ${reason}` : ''}`,
             },
           };
-    const done = await this.#store.updateOperation(id, patch, { ifState: 'pending-approval' });
+    const done = await this.#stores.operations.updateOperation(id, patch, { ifState: 'pending-approval' });
     if (!done) {
       throw new DomainError(
         'operation_not_pending_approval',
-        `Operation ${id} is ${(await this.#store.getOperation(id))?.state ?? op.state}, not pending-approval`,
+        `Operation ${id} is ${(await this.#stores.operations.getOperation(id))?.state ?? op.state}, not pending-approval`,
       );
     }
-    const after = (await this.#store.getOperation(id))!;
+    const after = (await this.#stores.operations.getOperation(id))!;
     this.#log.info(
       { operationId: id, accountId: op.accountId, decision, by: by.id },
       'operation approval decided',
@@ -404,10 +410,10 @@ export class OperationQueue extends EventEmitter<OperationEventMap> {
 
   /** Queued: cancelled at once. Running here: the engine is told to cancel via the AbortSignal. */
   async cancel(id: string): Promise<OperationRecord> {
-    let op = await this.#store.getOperation(id);
+    let op = await this.#stores.operations.getOperation(id);
     if (!op) throw new DomainError('operation_not_found', `Operation ${id} not found`);
     if (op.state === 'queued' || op.state === 'pending-approval') {
-      const cancelled = await this.#store.updateOperation(
+      const cancelled = await this.#stores.operations.updateOperation(
         id,
         {
           state: 'cancelled',
@@ -416,7 +422,7 @@ export class OperationQueue extends EventEmitter<OperationEventMap> {
         },
         { ifState: op.state },
       );
-      const after = (await this.#store.getOperation(id))!;
+      const after = (await this.#stores.operations.getOperation(id))!;
       if (cancelled) {
         this.emit('settled', after);
         this.#pump();
@@ -426,13 +432,13 @@ export class OperationQueue extends EventEmitter<OperationEventMap> {
       op = after;
     }
     if (op.state === 'running') {
-      await this.#store.updateOperation(id, { cancelRequested: true }, { ifState: 'running' });
+      await this.#stores.operations.updateOperation(id, { cancelRequested: true }, { ifState: 'running' });
       const running = this.#running.get(id);
       if (running && !running.controller.signal.aborted) {
         running.abortReason = 'cancel';
         running.controller.abort(new Error('cancelled by request'));
       }
-      return (await this.#store.getOperation(id))!;
+      return (await this.#stores.operations.getOperation(id))!;
     }
     throw new DomainError('operation_finished', `Operation ${id} is already ${op.state}`);
   }
@@ -447,7 +453,7 @@ export class OperationQueue extends EventEmitter<OperationEventMap> {
       needsApproval?: (op: OperationRecord) => boolean | Promise<boolean>;
     } = {},
   ): Promise<OperationRecord> {
-    const op = await this.#store.getOperation(id);
+    const op = await this.#stores.operations.getOperation(id);
     if (!op) throw new DomainError('operation_not_found', `Operation ${id} not found`);
     if (op.state !== 'failed' && op.state !== 'cancelled' && op.state !== 'interrupted') {
       throw new DomainError(
@@ -477,7 +483,7 @@ export class OperationQueue extends EventEmitter<OperationEventMap> {
         resolve(op);
       };
       this.on('settled', onSettled);
-      this.#store.getOperation(id).then(
+      this.#stores.operations.getOperation(id).then(
         (op) => {
           if (!op) {
             this.off('settled', onSettled);
@@ -510,7 +516,7 @@ export class OperationQueue extends EventEmitter<OperationEventMap> {
       };
       this.on('started', onEvent);
       this.on('settled', onEvent);
-      this.#store.getOperation(id).then((op) => {
+      this.#stores.operations.getOperation(id).then((op) => {
         if (op?.state !== 'queued') done();
       }, reject);
     });
@@ -552,7 +558,7 @@ export class OperationQueue extends EventEmitter<OperationEventMap> {
         this.#pumpAgain = false;
         const free = this.#maxConcurrent - this.#running.size;
         if (free <= 0 || this.#stopping) break;
-        const claimed = await this.#store.claimRunnable(free, this.#iso());
+        const claimed = await this.#stores.operations.claimRunnable(free, this.#iso());
         for (const op of claimed) this.#run(op);
       } while (this.#pumpAgain);
     })()
@@ -577,7 +583,7 @@ export class OperationQueue extends EventEmitter<OperationEventMap> {
 
   async #execute(op: OperationRecord, running: RunningOperation, log: QueueLogger): Promise<void> {
     const startPatch = this.#startPatch(op);
-    if (startPatch) await this.#store.updateAccount(op.accountId, startPatch, this.#iso());
+    if (startPatch) await this.#stores.accounts.updateAccount(op.accountId, startPatch, this.#iso());
     log.info({}, 'operation started');
     this.emit('started', op);
 
@@ -594,7 +600,7 @@ export class OperationQueue extends EventEmitter<OperationEventMap> {
       persisted = persisted.then(async () => {
         const batch = buffer.splice(0);
         try {
-          await this.#store.appendOperationEvents(batch);
+          await this.#stores.operations.appendOperationEvents(batch);
           this.emit('events', op.id);
         } catch (err) {
           log.warn({ err }, 'could not persist operation events');
@@ -606,7 +612,7 @@ export class OperationQueue extends EventEmitter<OperationEventMap> {
     const runOpts: RunOptions = { onEvent, signal: running.controller.signal, log: engineLog };
     // A cancel may arrive through another replica: it sets cancel_requested in the database.
     const cancelWatch = setInterval(() => {
-      this.#store.getOperation(op.id).then(
+      this.#stores.operations.getOperation(op.id).then(
         (current) => {
           if (current?.cancelRequested && !running.controller.signal.aborted) {
             running.abortReason = 'cancel';
@@ -657,7 +663,7 @@ export class OperationQueue extends EventEmitter<OperationEventMap> {
       }
     }
     const now = this.#iso();
-    await this.#store.updateOperation(
+    await this.#stores.operations.updateOperation(
       op.id,
       {
         state,
@@ -678,7 +684,7 @@ export class OperationQueue extends EventEmitter<OperationEventMap> {
       },
     );
     log.info({ state }, 'operation finished');
-    const after = await this.#store.getOperation(op.id);
+    const after = await this.#stores.operations.getOperation(op.id);
     if (after) this.emit('settled', after);
   }
 

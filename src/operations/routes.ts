@@ -3,7 +3,8 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { assertIfMatch } from '../accounts/etag.ts';
-import { AccountParams, IfMatch, TrailRequestSchema } from '../accounts/schemas.ts';
+import { AccountParams, IfMatchHeaders, TrailRequestSchema } from '../accounts/schemas.ts';
+import type { AccountStore } from '../accounts/store.ts';
 import { hiddenOperation, operationAccount } from '../auth/locators.ts';
 import { requirePrincipal } from '../auth/plugin.ts';
 import type { OperationKind } from '../engine/types.ts';
@@ -16,7 +17,6 @@ import {
   eventLevel,
   operationEventStreamSchema,
 } from '../openapi/events.ts';
-import { FINAL_OPERATION_STATES, type OperationRecord, type Store } from '../store/types.ts';
 import { enqueueHandler } from './enqueue-route.ts';
 import type { OperationQueue } from './queue.ts';
 import {
@@ -28,6 +28,7 @@ import {
   WaitQuery,
 } from './schemas.ts';
 import type { OperationService } from './service.ts';
+import { FINAL_OPERATION_STATES, type OperationRecord, type OperationStore } from './store.ts';
 
 const OperationParams = Type.Object({ operationId: Type.String({ format: 'uuid', maxLength: 36 }) });
 const WaitOnly = Type.Object({ wait: Type.Optional(WaitQuery) }, { additionalProperties: false });
@@ -146,7 +147,7 @@ function wantsJson(req: FastifyRequest): boolean {
 async function streamEvents(
   req: FastifyRequest,
   reply: FastifyReply,
-  store: Store,
+  stores: { accounts: AccountStore; operations: OperationStore },
   queue: OperationQueue,
   op: OperationRecord,
   openStreams: Set<() => void>,
@@ -188,14 +189,14 @@ async function streamEvents(
   try {
     while (!closed) {
       dirty = false;
-      const current = await store.getOperation(op.id);
+      const current = await stores.operations.getOperation(op.id);
       const finished = !current || FINAL_OPERATION_STATES.includes(current.state);
       if (current && !finished && current.state !== lastState) {
         res.write(`event: state\ndata: ${JSON.stringify(operationView(current))}\n\n`);
         lastState = current.state;
       }
       // Read events after the state: once final, every event is already persisted.
-      for (const e of await store.listOperationEvents(op.id, after)) {
+      for (const e of await stores.operations.listOperationEvents(op.id, after)) {
         res.write(`id: ${e.seq}\nevent: engine-event\ndata: ${JSON.stringify(e.event)}\n\n`);
         after = e.seq;
       }
@@ -227,11 +228,11 @@ async function streamEvents(
 
 export const operationRoutes: FastifyPluginAsyncTypebox<{
   operations: OperationService;
-  store: Store;
+  stores: { accounts: AccountStore; operations: OperationStore };
   queue: OperationQueue;
-}> = async (app, { operations, store, queue }) => {
+}> = async (app, { operations, stores, queue }) => {
   // The account of /v1/operations/:operationId, for the access checks (unknown id: only all-account callers).
-  const byOperation = operationAccount(store);
+  const byOperation = operationAccount(stores);
   // On shutdown, open streams end at once (clients reconnect with Last-Event-ID), so closing the
   // server does not wait for long operations to finish.
   const openStreams = new Set<() => void>();
@@ -267,7 +268,7 @@ export const operationRoutes: FastifyPluginAsyncTypebox<{
               : ''),
           params: AccountParams,
           querystring: isApply ? ApplyQuery : WaitOnly,
-          headers: Type.Object({ 'if-match': Type.Optional(IfMatch) }),
+          headers: IfMatchHeaders,
           // Keyed by media type: a call without a body (no content-type) is not validated against it.
           ...(isPreview
             ? {
@@ -286,7 +287,7 @@ export const operationRoutes: FastifyPluginAsyncTypebox<{
         if (isPreview && req.body !== undefined && req.body !== null) {
           if (!operations.resolveDraft) throw new Error('draft previews need the account service');
           if (req.headers['if-match'] !== undefined) {
-            const account = await store.getAccount(accountId);
+            const account = await stores.accounts.getAccount(accountId);
             assertIfMatch(req.headers['if-match'], account?.specVersion, `the trail request of ${accountId}`);
           }
           const draft = await operations.resolveDraft(accountId, req.body);
@@ -383,14 +384,14 @@ export const operationRoutes: FastifyPluginAsyncTypebox<{
     },
     async (req, reply) => {
       const op = await operations.get(req.params.operationId);
-      if (!wantsJson(req)) return streamEvents(req, reply, store, queue, op, openStreams);
+      if (!wantsJson(req)) return streamEvents(req, reply, stores, queue, op, openStreams);
       const q = req.query;
       const from = q.cursor !== undefined ? decodeSeqCursor(q.cursor) : (q.after ?? 0);
       const min = EVENT_LEVELS.indexOf((q.level ?? 'info') as EventLevel);
       const limit = q.limit ?? EVENTS_PAGE_DEFAULT;
       const done = FINAL_OPERATION_STATES.includes(op.state);
       // Read the state before the events: once final, every event is already persisted.
-      const stored = await store.listOperationEvents(op.id, from);
+      const stored = await stores.operations.listOperationEvents(op.id, from);
       const page: { seq: number; createdAt: string; level: EventLevel; event: Record<string, unknown> }[] =
         [];
       let more = false;

@@ -8,7 +8,7 @@ import {
   OPERATION_ERROR_CODES,
   type OperationErrorCode,
 } from '../errors.ts';
-import { OPERATION_STATES, type OperationRecord } from '../store/types.ts';
+import { OPERATION_STATES, type OperationRecord } from './store.ts';
 
 export const OperationKindSchema = Type.Enum(
   ['preview', 'apply', 'refresh-preview', 'refresh', 'destroy'] as const,

@@ -2,21 +2,22 @@
 // the form, a drift report's converge, the reconciler's remediation, retries) comes through here, so
 // one set of approval rules (src/auth/approval.ts) decides what waits for an approver.
 import { assertIfMatch } from '../accounts/etag.ts';
+import type { AccountRecord, AccountStore } from '../accounts/store.ts';
 import { canonicalJson } from '../audit/canonical.ts';
 import { canApprove, needsApproval, weakeningChanges } from '../auth/approval.ts';
 import type { ApprovalConfig } from '../auth/config.ts';
 import type { AccountGroups, Principal } from '../auth/principal.ts';
+import type { DriftReportStore } from '../drift/store.ts';
 import type { OperationKind } from '../engine/types.ts';
 import { DomainError } from '../errors.ts';
+import type { ResolvedTrailRequest } from '../trail-request/schema.ts';
+import type { Actor, OperationQueue } from './queue.ts';
 import {
-  type AccountRecord,
   OPERATION_STATES,
   type OperationOptions,
   type OperationRecord,
-  type Store,
-} from '../store/types.ts';
-import type { ResolvedTrailRequest } from '../trail-request/schema.ts';
-import type { Actor, OperationQueue } from './queue.ts';
+  type OperationStore,
+} from './store.ts';
 
 /** The four-eyes policy (src/auth/approval.ts); without it (an app built without security) nothing waits. */
 export interface ApprovalPolicy {
@@ -91,8 +92,15 @@ function decommissionedError(accountId: string, kind: OperationKind): DomainErro
   );
 }
 
+/** The stores the operation service reads and writes. */
+export interface OperationServiceStores {
+  accounts: AccountStore;
+  operations: OperationStore;
+  drift: DriftReportStore;
+}
+
 export class OperationService {
-  readonly #store: Store;
+  readonly #stores: OperationServiceStores;
   readonly #queue: OperationQueue;
   readonly #approval: ApprovalPolicy | undefined;
   /** Throws (503) when the engine lacks what an operation needs (src/health/prerequisites.ts). */
@@ -104,12 +112,12 @@ export class OperationService {
   resolveDraft: ((accountId: string, body: unknown) => Promise<ResolvedTrailRequest>) | undefined;
 
   constructor(
-    store: Store,
+    stores: OperationServiceStores,
     queue: OperationQueue,
     approval?: ApprovalPolicy,
     preflight?: () => Promise<void>,
   ) {
-    this.#store = store;
+    this.#stores = stores;
     this.#queue = queue;
     this.#approval = approval;
     this.#preflight = preflight;
@@ -117,11 +125,11 @@ export class OperationService {
 
   /** The spec last applied to the account (its succeeded apply of the applied version), if any. */
   async appliedSpec(accountId: string): Promise<ResolvedTrailRequest | undefined> {
-    const account = await this.#store.getAccount(accountId);
+    const account = await this.#stores.accounts.getAccount(accountId);
     if (!account || account.appliedVersion === null || account.status === 'decommissioned') return undefined;
     // Every change of the spec bumps its version: the stored spec of the applied version is the applied one.
     if (account.specVersion === account.appliedVersion) return account.spec;
-    const applies = (await this.#store.listAccountOperations(accountId, ['succeeded'])).filter(
+    const applies = (await this.#stores.operations.listAccountOperations(accountId, ['succeeded'])).filter(
       (op) => op.kind === 'apply' && op.specVersion === account.appliedVersion,
     );
     return applies.at(-1)?.spec;
@@ -165,7 +173,7 @@ export class OperationService {
   }
 
   async #account(accountId: string): Promise<AccountRecord> {
-    const account = await this.#store.getAccount(accountId);
+    const account = await this.#stores.accounts.getAccount(accountId);
     if (!account) {
       throw new DomainError(
         'trail_request_not_found',
@@ -239,7 +247,7 @@ export class OperationService {
     draft: ResolvedTrailRequest,
     opts: { wait?: boolean; principal?: Requester | null },
   ): Promise<OperationRecord> {
-    const account = await this.#store.getAccount(accountId);
+    const account = await this.#stores.accounts.getAccount(accountId);
     return this.#enqueue({
       account: { accountId },
       kind: 'preview',
@@ -263,7 +271,7 @@ export class OperationService {
     opts: { wait?: boolean; principal?: Requester | null },
   ): Promise<OperationRecord> {
     const account = await this.#account(accountId);
-    const reports = await this.#store.listDriftReports(accountId, { limit: 100 });
+    const reports = await this.#stores.drift.listDriftReports(accountId, { limit: 100 });
     if (!reports.some((r) => r.id === driftReportId)) {
       throw new DomainError(
         'drift_report_not_found',
@@ -299,7 +307,7 @@ export class OperationService {
     previewId: string,
     opts: { wait?: boolean; principal?: Requester | null },
   ): Promise<OperationRecord> {
-    const preview = await this.#store.getOperation(previewId);
+    const preview = await this.#stores.operations.getOperation(previewId);
     if (!preview || preview.accountId !== account.accountId || preview.kind !== 'preview') {
       throw new DomainError('preview_not_found', `Account ${account.accountId} has no preview ${previewId}`);
     }
@@ -322,7 +330,9 @@ export class OperationService {
       }
       specVersion = account.specVersion;
     }
-    const since = (await this.#store.listAccountOperations(account.accountId, OPERATION_STATES)).filter(
+    const since = (
+      await this.#stores.operations.listAccountOperations(account.accountId, OPERATION_STATES)
+    ).filter(
       (op) =>
         op.seq > preview.seq &&
         STATE_CHANGING.includes(op.kind) &&
@@ -389,11 +399,11 @@ export class OperationService {
   async pendingSpec(
     accountId: string,
   ): Promise<{ specVersion: number; appliedVersion: number | null; waitingOperationIds: string[] } | null> {
-    const account = await this.#store.getAccount(accountId);
+    const account = await this.#stores.accounts.getAccount(accountId);
     if (!account || account.specVersion === account.appliedVersion) return null;
-    const waiting = (await this.#store.listAccountOperations(accountId, ['pending-approval'])).filter(
-      (op) => op.kind === 'apply',
-    );
+    const waiting = (
+      await this.#stores.operations.listAccountOperations(accountId, ['pending-approval'])
+    ).filter((op) => op.kind === 'apply');
     return {
       specVersion: account.specVersion,
       appliedVersion: account.appliedVersion,
@@ -413,11 +423,11 @@ export class OperationService {
 
   /** Operations waiting for approval that this principal may approve, oldest first, with what to judge them by. */
   async pendingApprovals(principal: Principal): Promise<PendingApproval[]> {
-    const waiting = await this.#store.listOperationsInState('pending-approval');
+    const waiting = await this.#stores.operations.listOperationsInState('pending-approval');
     const out: PendingApproval[] = [];
     for (const op of waiting) {
       if (!this.#approvalCheck(op, principal).ok) continue;
-      const account = await this.#store.getAccount(op.accountId);
+      const account = await this.#stores.accounts.getAccount(op.accountId);
       const applied = (await this.appliedSpec(op.accountId)) ?? null;
       out.push({
         operation: op,
@@ -438,11 +448,12 @@ export class OperationService {
   }
 
   async #previewOf(op: OperationRecord): Promise<OperationRecord | null> {
-    if (op.options.previewId) return (await this.#store.getOperation(op.options.previewId)) ?? null;
+    if (op.options.previewId)
+      return (await this.#stores.operations.getOperation(op.options.previewId)) ?? null;
     const spec = canonicalJson(op.spec);
-    const previews = (await this.#store.listAccountOperations(op.accountId, ['succeeded'])).filter(
-      (p) => p.kind === 'preview' && canonicalJson(p.spec) === spec,
-    );
+    const previews = (
+      await this.#stores.operations.listAccountOperations(op.accountId, ['succeeded'])
+    ).filter((p) => p.kind === 'preview' && canonicalJson(p.spec) === spec);
     return previews.at(-1) ?? null;
   }
 
@@ -471,7 +482,7 @@ export class OperationService {
       );
     }
     // What an approver sees (GET …/trail) is the current spec: approve only an apply of that one.
-    const account = await this.#store.getAccount(op.accountId);
+    const account = await this.#stores.accounts.getAccount(op.accountId);
     if (decision === 'approve' && op.kind === 'apply' && account?.specVersion !== op.specVersion) {
       throw new DomainError(
         'spec_changed',
@@ -483,7 +494,7 @@ export class OperationService {
   }
 
   async get(id: string): Promise<OperationRecord> {
-    const op = await this.#store.getOperation(id);
+    const op = await this.#stores.operations.getOperation(id);
     if (!op) throw new DomainError('operation_not_found', `Operation ${id} not found`);
     return op;
   }
@@ -500,8 +511,8 @@ export class OperationService {
   async retry(id: string, opts: { wait?: boolean; principal?: Requester | null }): Promise<OperationRecord> {
     const { principal } = opts;
     // A retry of an old apply or destroy must not act on an account decommissioned since.
-    const op = await this.#store.getOperation(id);
-    const account = op ? await this.#store.getAccount(op.accountId) : undefined;
+    const op = await this.#stores.operations.getOperation(id);
+    const account = op ? await this.#stores.accounts.getAccount(op.accountId) : undefined;
     if (op && account?.status === 'decommissioned') throw decommissionedError(op.accountId, op.kind);
     await this.#preflight?.();
     return this.#queue.retry(id, {

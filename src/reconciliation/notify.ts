@@ -1,7 +1,7 @@
 // Sends a reconciliation summary to every configured webhook, signed with the shared secret
 // (src/notify/webhook.ts). The secret stays in this closure: never logged, never returned.
 import { sendSignedWebhook } from '../notify/webhook.ts';
-import type { ReconciliationNotification } from '../store/types.ts';
+import type { ReconciliationNotification } from './store.ts';
 
 export interface Notifier {
   send(body: unknown): Promise<ReconciliationNotification[]>;

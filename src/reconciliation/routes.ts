@@ -3,8 +3,8 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { problemResponses } from '../errors.ts';
 import { CursorSchema, decodeSeqCursor, encodeSeqCursor, NextCursorSchema } from '../openapi/cursor.ts';
-import { RECONCILIATION_OUTCOMES, RECONCILIATION_STATES, type ReconciliationRecord } from '../store/types.ts';
 import { type Reconciler, totalsOf } from './service.ts';
+import { RECONCILIATION_OUTCOMES, RECONCILIATION_STATES, type ReconciliationRecord } from './store.ts';
 
 // A copy without $id: the shared OperationError schema may appear once per response schema only.
 const OperationErrorSchema = Type.Object({

@@ -3,32 +3,45 @@
 // recorded in the database, and a signed summary sent to the webhooks when there is news.
 //
 // Only one reconciliation runs at a time, across processes and restarts: a lease row (holder +
-// expiry) in the database, renewed while the run lasts. A run left `running` whose lease expired
-// (its process died) is marked `interrupted` at start and before a new run takes the lease.
+// expiry) in the database, renewed while the run lasts. One run, many workers: the run's drift checks
+// and remediations are operations in the shared queue, claimed by whichever replica has capacity; the
+// lease holder only coordinates. A run left `running` whose lease expired (its replica died) is taken
+// over by another replica (each looks every half lease): it takes the lease, redoes the accounts
+// still pending (their outcomes and totals so far are in the run's row) and sends the webhook once
+// the run completes.
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { Cron } from 'croner';
+import type { AccountRecord, AccountStore, RemediationPolicy } from '../accounts/store.ts';
 import type { DriftReport } from '../drift/report.ts';
+import type { DriftReportStore } from '../drift/store.ts';
 import { DomainError } from '../errors.ts';
 import type { QueueLogger } from '../operations/queue.ts';
 import { type OperationService, RECONCILER_PRINCIPAL } from '../operations/service.ts';
+import { FINAL_OPERATION_STATES, type OperationError, type OperationRecord } from '../operations/store.ts';
+import type { Notifier } from './notify.ts';
 import type {
-  AccountRecord,
-  OperationError,
-  OperationRecord,
   ReconciliationAccountOutcome,
   ReconciliationNotification,
   ReconciliationRecord,
+  ReconciliationStore,
   ReconciliationTotals,
-  RemediationPolicy,
-  Store,
-} from '../store/types.ts';
-import type { Notifier } from './notify.ts';
+} from './store.ts';
 
 export const RECONCILIATION_LEASE = 'reconciliation';
 
+/** How often a run looks in the database for an operation another replica runs. */
+const SETTLED_POLL_MS = 1000;
+
+/** The stores a reconciliation reads and writes (its operations go through OperationService). */
+export interface ReconcilerStores {
+  accounts: AccountStore;
+  drift: DriftReportStore;
+  reconciliations: ReconciliationStore;
+}
+
 export interface ReconcilerOptions {
-  store: Store;
+  stores: ReconcilerStores;
   /**
    * The app's OperationService (with its approval policy): the reconciler's drift checks and
    * remediations go through it like every other request, as RECONCILER_PRINCIPAL.
@@ -103,7 +116,7 @@ interface ActiveRun {
 }
 
 export class Reconciler {
-  readonly #store: Store;
+  readonly #stores: ReconcilerStores;
   readonly #operations: OperationService;
   readonly #log: QueueLogger;
   readonly #concurrency: number;
@@ -116,9 +129,10 @@ export class Reconciler {
   #cron: Cron | undefined;
   #active: ActiveRun | undefined;
   #stopping = false;
+  #watch: NodeJS.Timeout | undefined;
 
   constructor(opts: ReconcilerOptions) {
-    this.#store = opts.store;
+    this.#stores = opts.stores;
     this.#operations = opts.operations;
     this.#log = opts.logger.child({ component: 'reconciler' });
     this.#concurrency = opts.concurrency;
@@ -139,9 +153,15 @@ export class Reconciler {
     return this.#cron?.nextRun() ?? null;
   }
 
-  /** Marks runs left by dead processes interrupted, then starts the schedule. */
+  /** Takes over a run a dead replica left, watches for more, then starts the schedule. */
   async start(): Promise<void> {
-    await this.#markAbandonedRuns();
+    await this.#takeOverAbandonedRun();
+    // Every half lease: a run whose coordinator died is continued by the first replica to notice.
+    this.#watch ??= setInterval(
+      () => void this.#takeOverAbandonedRun(),
+      Math.max(500, Math.floor(this.#leaseTtlMs / 2)),
+    );
+    this.#watch.unref();
     if (this.#cronExpr && !this.#cron) {
       this.#cron = new Cron(this.#cronExpr, { timezone: this.#timezone, protect: true }, () =>
         this.#scheduled(),
@@ -174,6 +194,8 @@ export class Reconciler {
     this.#stopping = true;
     this.#cron?.stop();
     this.#cron = undefined;
+    if (this.#watch) clearInterval(this.#watch);
+    this.#watch = undefined;
     const active = this.#active;
     if (!active) return;
     active.controller.abort(new Error('service shutting down'));
@@ -193,10 +215,15 @@ export class Reconciler {
     if (this.#active) {
       throw new DomainError('reconciliation_running', `Reconciliation ${this.#active.id} is running`);
     }
-    await this.#markAbandonedRuns();
+    await this.#takeOverAbandonedRun();
+    // A run a dead replica left is continued first (the await may have begun it).
+    const continued = this.#active as ActiveRun | undefined;
+    if (continued) {
+      throw new DomainError('reconciliation_running', `Reconciliation ${continued.id} is running`);
+    }
     const id = randomUUID();
     const now = this.#now();
-    const acquired = await this.#store.acquireLease(
+    const acquired = await this.#stores.reconciliations.acquireLease(
       {
         name: RECONCILIATION_LEASE,
         holder: this.#holder,
@@ -207,7 +234,7 @@ export class Reconciler {
     );
     // Re-check after the await: two local callers may race to here.
     if (!acquired || this.#active) {
-      const lease = await this.#store.getLease(RECONCILIATION_LEASE);
+      const lease = await this.#stores.reconciliations.getLease(RECONCILIATION_LEASE);
       throw new DomainError(
         'reconciliation_running',
         `Reconciliation ${lease?.runId ?? '(unknown)'} is running (lease held until ${lease?.expiresAt ?? '?'})`,
@@ -225,7 +252,7 @@ export class Reconciler {
       startedAt: null,
       finishedAt: null,
     }));
-    const run = await this.#store.insertReconciliation({
+    const run = await this.#stores.reconciliations.insertReconciliation({
       id,
       trigger,
       state: 'running',
@@ -237,39 +264,43 @@ export class Reconciler {
       notifications: [],
       error: null,
     });
+    this.#begin(run, accounts);
+    this.#log.info({ reconciliationId: id, trigger, accounts: accounts.length }, 'reconciliation started');
+    return run;
+  }
+
+  #begin(run: ReconciliationRecord, accounts: (AccountRecord | undefined)[]): void {
     const controller = new AbortController();
-    const active: ActiveRun = { id, controller, done: Promise.resolve(run) };
+    const active: ActiveRun = { id: run.id, controller, done: Promise.resolve(run) };
     active.done = this.#execute(run, accounts, controller.signal).finally(() => {
       if (this.#active === active) this.#active = undefined;
     });
     this.#active = active;
-    this.#log.info({ reconciliationId: id, trigger, accounts: accounts.length }, 'reconciliation started');
-    return run;
   }
 
   /** Resolves with the run once it is no longer running. */
   async whenFinished(id: string): Promise<ReconciliationRecord> {
     if (this.#active?.id === id) return this.#active.done;
-    const run = await this.#store.getReconciliation(id);
+    const run = await this.#stores.reconciliations.getReconciliation(id);
     if (!run) throw new DomainError('reconciliation_not_found', `Reconciliation ${id} not found`);
     return run;
   }
 
   async get(id: string): Promise<ReconciliationRecord> {
-    const run = await this.#store.getReconciliation(id);
+    const run = await this.#stores.reconciliations.getReconciliation(id);
     if (!run) throw new DomainError('reconciliation_not_found', `Reconciliation ${id} not found`);
     return run;
   }
 
-  list(q: Parameters<Store['listReconciliations']>[0]): Promise<ReconciliationRecord[]> {
-    return this.#store.listReconciliations(q);
+  list(q: Parameters<ReconciliationStore['listReconciliations']>[0]): Promise<ReconciliationRecord[]> {
+    return this.#stores.reconciliations.listReconciliations(q);
   }
 
   async #managedAccounts(): Promise<AccountRecord[]> {
     const out: AccountRecord[] = [];
     let after: string | undefined;
     for (;;) {
-      const page = await this.#store.listAccounts({
+      const page = await this.#stores.accounts.listAccounts({
         limit: 200,
         ...(after ? { afterAccountId: after } : {}),
       });
@@ -279,47 +310,75 @@ export class Reconciler {
     }
   }
 
-  /** Runs left `running` whose lease is gone, expired or names another run: their process died. */
-  async #markAbandonedRuns(): Promise<void> {
-    const running = await this.#store.listReconciliations({ limit: 100, state: 'running' });
-    if (running.length === 0) return;
-    const lease = await this.#store.getLease(RECONCILIATION_LEASE);
-    const now = this.#now();
-    for (const run of running) {
-      if (this.#active?.id === run.id) continue;
-      const alive = lease && lease.runId === run.id && Date.parse(lease.expiresAt) > now.getTime();
-      if (alive) continue;
-      const accounts = run.accounts.map((a) =>
-        a.outcome === 'pending'
-          ? {
-              ...a,
-              outcome: 'skipped' as const,
-              error: { code: 'interrupted', message: 'The reconciliation stopped before this account' },
-            }
-          : a,
-      );
-      const marked = await this.#store.updateReconciliation(
-        run.id,
-        {
-          state: 'interrupted',
-          finishedAt: now.toISOString(),
-          accounts,
-          totals: totalsOf(accounts),
-          error: {
-            code: 'interrupted_by_restart',
-            message: `The process running it (${run.holder}) stopped; its lease expired`,
+  /**
+   * A run left `running` whose lease expired (or names another run): its coordinator died. This replica
+   * takes the lease (one replica wins) and continues the run: accounts already done keep their
+   * outcome, the pending ones are checked again (an operation the dead coordinator was waiting for
+   * ran, or was interrupted, on its own; a fresh drift check says where the account stands now).
+   */
+  async #takeOverAbandonedRun(): Promise<void> {
+    if (this.#active || this.#stopping) return;
+    try {
+      const running = await this.#stores.reconciliations.listReconciliations({
+        limit: 100,
+        state: 'running',
+      });
+      if (running.length === 0) return;
+      const lease = await this.#stores.reconciliations.getLease(RECONCILIATION_LEASE);
+      const now = this.#now();
+      for (const run of running) {
+        const alive = lease && lease.runId === run.id && Date.parse(lease.expiresAt) > now.getTime();
+        if (alive || this.#active) continue;
+        const acquired = await this.#stores.reconciliations.acquireLease(
+          {
+            name: RECONCILIATION_LEASE,
+            holder: this.#holder,
+            runId: run.id,
+            expiresAt: new Date(now.getTime() + this.#leaseTtlMs).toISOString(),
           },
-        },
-        { ifState: 'running' },
-      );
-      if (marked)
-        this.#log.warn({ reconciliationId: run.id, holder: run.holder }, 'reconciliation interrupted');
+          now.toISOString(),
+        );
+        if (!acquired || this.#active) continue;
+        // The lease may have been taken and released by another replica that finished the run meanwhile.
+        const current = await this.#stores.reconciliations.getReconciliation(run.id);
+        if (current?.state !== 'running') {
+          await this.#stores.reconciliations
+            .releaseLease(RECONCILIATION_LEASE, this.#holder)
+            .catch(() => undefined);
+          continue;
+        }
+        const accounts = await Promise.all(
+          current.accounts.map((a) =>
+            a.outcome === 'pending'
+              ? this.#stores.accounts.getAccount(a.accountId)
+              : Promise.resolve(undefined),
+          ),
+        );
+        // Outcomes in flight when the coordinator died start over (the operation ids stay listed).
+        const resumed = {
+          ...current,
+          accounts: current.accounts.map((a) => (a.outcome === 'pending' ? { ...a, startedAt: null } : a)),
+        };
+        this.#log.warn(
+          {
+            reconciliationId: run.id,
+            previousHolder: current.holder,
+            pending: current.accounts.filter((a) => a.outcome === 'pending').length,
+          },
+          'took over a reconciliation whose coordinator stopped',
+        );
+        this.#begin(resumed, accounts);
+        return;
+      }
+    } catch (err) {
+      this.#log.warn({ err }, 'could not look for an abandoned reconciliation');
     }
   }
 
+  /** `accounts[i]` is the account of `run.accounts[i]`; undefined where that outcome is already final. */
   async #execute(
     run: ReconciliationRecord,
-    accounts: AccountRecord[],
+    accounts: (AccountRecord | undefined)[],
     signal: AbortSignal,
   ): Promise<ReconciliationRecord> {
     const outcomes = run.accounts.map((a) => ({ ...a }));
@@ -327,7 +386,7 @@ export class Reconciler {
     const renew = setInterval(
       () => {
         const expiresAt = new Date(this.#now().getTime() + this.#leaseTtlMs).toISOString();
-        this.#store.renewLease(RECONCILIATION_LEASE, this.#holder, expiresAt).then(
+        this.#stores.reconciliations.renewLease(RECONCILIATION_LEASE, this.#holder, expiresAt).then(
           (ok) => {
             if (!ok && !leaseLost) {
               leaseLost = true;
@@ -345,17 +404,22 @@ export class Reconciler {
       const snapshot = outcomes.map((o) => ({ ...o }));
       saving = saving
         .then(() =>
-          this.#store.updateReconciliation(run.id, { accounts: snapshot, totals: totalsOf(snapshot) }),
+          this.#stores.reconciliations.updateReconciliation(run.id, {
+            accounts: snapshot,
+            totals: totalsOf(snapshot),
+          }),
         )
         .catch((err) => this.#log.warn({ err }, 'could not save reconciliation progress'));
     };
 
+    // Only the outcomes still pending (all of them in a new run; the rest in one taken over).
+    const todo = outcomes.flatMap((o, i) => (o.outcome === 'pending' && accounts[i] ? [i] : []));
     let next = 0;
     const worker = async () => {
       while (!signal.aborted && !leaseLost) {
-        const index = next++;
-        const account = accounts[index];
-        if (!account) return;
+        const index = todo[next++];
+        if (index === undefined) return;
+        const account = accounts[index]!;
         const outcome = outcomes[index]!;
         outcome.startedAt = this.#now().toISOString();
         try {
@@ -381,7 +445,7 @@ export class Reconciler {
       }
     };
     try {
-      await Promise.all(Array.from({ length: Math.min(this.#concurrency, accounts.length) }, worker));
+      await Promise.all(Array.from({ length: Math.min(this.#concurrency, todo.length) }, worker));
     } finally {
       clearInterval(renew);
     }
@@ -396,7 +460,7 @@ export class Reconciler {
     }
     const notifications = interrupted ? [] : await this.#notify(run, outcomes);
     const finishedAt = this.#now().toISOString();
-    await this.#store.updateReconciliation(run.id, {
+    await this.#stores.reconciliations.updateReconciliation(run.id, {
       state: interrupted ? 'interrupted' : 'succeeded',
       finishedAt,
       accounts: outcomes,
@@ -409,8 +473,10 @@ export class Reconciler {
           }
         : null,
     });
-    await this.#store.releaseLease(RECONCILIATION_LEASE, this.#holder).catch(() => undefined);
-    const after = (await this.#store.getReconciliation(run.id))!;
+    await this.#stores.reconciliations
+      .releaseLease(RECONCILIATION_LEASE, this.#holder)
+      .catch(() => undefined);
+    const after = (await this.#stores.reconciliations.getReconciliation(run.id))!;
     this.#log.info(
       { reconciliationId: run.id, state: after.state, totals: after.totals },
       'reconciliation finished',
@@ -445,7 +511,7 @@ export class Reconciler {
       });
     }
     // The policy is read now, not at the start of the run: a change made meanwhile applies.
-    const policy = (await this.#store.getAccount(account.accountId))?.remediationPolicy ?? 'report';
+    const policy = (await this.#stores.accounts.getAccount(account.accountId))?.remediationPolicy ?? 'report';
     if (!shouldRemediate(policy, report.report)) return { ...base, outcome: 'drifted' };
 
     await this.#runOperation(account, 'apply', signal, outcome).catch((err: unknown) => {
@@ -506,27 +572,43 @@ export class Reconciler {
     return final;
   }
 
+  /**
+   * The operation once final. The queue says so at once for operations this replica runs; one that
+   * another replica claimed is seen in the database (polled: the database is the truth).
+   */
   #settled(id: string, signal: AbortSignal): Promise<OperationRecord> {
     return new Promise((resolve, reject) => {
+      let poll: NodeJS.Timeout | undefined;
+      const finish = (fn: () => void) => {
+        clearInterval(poll);
+        signal.removeEventListener('abort', onAbort);
+        fn();
+      };
       const onAbort = () =>
-        reject(new AccountFailure({ code: 'interrupted', message: 'reconciliation stopped while waiting' }));
+        finish(() =>
+          reject(
+            new AccountFailure({ code: 'interrupted', message: 'reconciliation stopped while waiting' }),
+          ),
+        );
       if (signal.aborted) return onAbort();
       signal.addEventListener('abort', onAbort, { once: true });
+      poll = setInterval(() => {
+        this.#operations.get(id).then(
+          (op) => {
+            if (op && FINAL_OPERATION_STATES.includes(op.state)) finish(() => resolve(op));
+          },
+          () => undefined,
+        );
+      }, SETTLED_POLL_MS);
       this.#operations.settled(id).then(
-        (op) => {
-          signal.removeEventListener('abort', onAbort);
-          resolve(op);
-        },
-        (err) => {
-          signal.removeEventListener('abort', onAbort);
-          reject(err);
-        },
+        (op) => finish(() => resolve(op)),
+        (err) => finish(() => reject(err)),
       );
     });
   }
 
   async #reportOf(op: OperationRecord) {
-    const report = await this.#store.getDriftReportByOperation(op.id);
+    const report = await this.#stores.drift.getDriftReportByOperation(op.id);
     if (!report) {
       throw new AccountFailure({
         code: 'drift_report_missing',
@@ -542,7 +624,7 @@ export class Reconciler {
     outcomes: ReconciliationAccountOutcome[],
   ): Promise<ReconciliationNotification[]> {
     if (!this.#notifier) return [];
-    const previous = (await this.#store.listReconciliations({ limit: 20 })).find(
+    const previous = (await this.#stores.reconciliations.listReconciliations({ limit: 20 })).find(
       (r) => r.id !== run.id && r.seq < run.seq && r.state !== 'running',
     );
     const before = new Map(previous?.accounts.map((a) => [a.accountId, new Set(a.findings)]) ?? []);

@@ -1,4 +1,4 @@
-// Primitives shared by the resource table (resources.ts) and the rule table (rules.ts): the
+// Primitives shared by the resource table (resources/) and the rule table (rules.ts): the
 // engine's unknown marker, AWS-shaped errors, the per-call context and lookups across the state.
 import { randomUUID } from 'node:crypto';
 import type { Props, SandboxRecord, SandboxState } from './state.ts';

@@ -3,7 +3,7 @@
 // <root>/<accountId>/<type-slug>/<encoded id>.json for global ones (IAM, S3 bucket names), as in AWS:
 // a log group named x in eu-west-1 and one in us-east-1 are two resources. Every write goes to a unique temp file in the
 // same directory and is renamed into place, so concurrent provider processes (one per stack/account)
-// never see a torn file. Nothing here knows about resource semantics; see resources.ts for that.
+// never see a torn file. Nothing here knows about resource semantics; see resources/ for that.
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';

@@ -1,4 +1,4 @@
-// Schema migrations, applied in order, each once. Plain SQL that SQLite and PostgreSQL both accept:
+// Schema migrations, applied in order, each once; every table is created here. Plain SQL that SQLite and PostgreSQL both accept:
 // TEXT timestamps (ISO 8601, UTC), JSON as TEXT, booleans as INTEGER 0/1, no autoincrement.
 import type { SqlDatabase } from './sql.ts';
 
@@ -91,6 +91,65 @@ export const MIGRATIONS: readonly string[] = [
   `ALTER TABLE operations ADD COLUMN requested_by TEXT;
   ALTER TABLE operations ADD COLUMN requested_by_owner TEXT;
   ALTER TABLE operations ADD COLUMN approved_by TEXT;`,
+  // The tables the audit trail, service tokens and spec versions used to create for themselves at start-up
+  // (CREATE TABLE IF NOT EXISTS): IF NOT EXISTS here adopts them in databases that already have them.
+  `CREATE TABLE IF NOT EXISTS audit_log (
+    seq BIGINT PRIMARY KEY,
+    id TEXT NOT NULL UNIQUE,
+    at TEXT NOT NULL,
+    actor TEXT NOT NULL,
+    actor_name TEXT,
+    action TEXT NOT NULL,
+    account_id TEXT,
+    request_id TEXT,
+    outcome TEXT NOT NULL,
+    details TEXT,
+    prev_hash TEXT NOT NULL,
+    hash TEXT NOT NULL
+  );
+  CREATE INDEX IF NOT EXISTS audit_log_account_idx ON audit_log (account_id, seq);
+  CREATE INDEX IF NOT EXISTS audit_log_actor_idx ON audit_log (actor, seq);
+  CREATE TABLE IF NOT EXISTS audit_head (
+    id INTEGER PRIMARY KEY,
+    seq BIGINT NOT NULL,
+    hash TEXT NOT NULL
+  );
+  INSERT INTO audit_head (id, seq, hash)
+    SELECT 1, 0, '0000000000000000000000000000000000000000000000000000000000000000'
+    WHERE NOT EXISTS (SELECT 1 FROM audit_head WHERE id = 1);
+  CREATE TABLE IF NOT EXISTS service_tokens (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    token_hash TEXT NOT NULL,
+    roles TEXT NOT NULL,
+    accounts TEXT NOT NULL,
+    created_by TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    expires_at TEXT NOT NULL,
+    revoked_at TEXT,
+    revoked_by TEXT
+  );
+  CREATE TABLE IF NOT EXISTS spec_versions (
+    account_id TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    spec TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    created_by TEXT,
+    created_by_name TEXT,
+    PRIMARY KEY (account_id, version)
+  );`,
+  // Several replicas (README "Running several replicas"): a running operation names the replica that
+  // holds it and until when (its lease); one account never has two running operations, whichever
+  // replicas claim them; the rate-limit counters the replicas share.
+  `ALTER TABLE operations ADD COLUMN claimed_by TEXT;
+  ALTER TABLE operations ADD COLUMN lease_expires_at TEXT;
+  CREATE UNIQUE INDEX operations_one_running_per_account ON operations (account_id) WHERE state = 'running';
+  CREATE INDEX operations_lease_idx ON operations (state, lease_expires_at);
+  CREATE TABLE rate_limit_windows (
+    limit_key TEXT PRIMARY KEY,
+    count INTEGER NOT NULL,
+    window_ends BIGINT NOT NULL
+  );`,
 ];
 
 export async function migrate(db: SqlDatabase): Promise<void> {

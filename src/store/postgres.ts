@@ -21,6 +21,7 @@ function executor(client: pg.Pool | pg.PoolClient): SqlExecutor {
 }
 
 export class PostgresDatabase implements SqlDatabase {
+  readonly dialect = 'postgres' as const;
   readonly #pool: pg.Pool;
   readonly #direct: SqlExecutor;
 

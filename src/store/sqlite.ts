@@ -19,6 +19,7 @@ function createPrivately(file: string): void {
 }
 
 export class SqliteDatabase implements SqlDatabase {
+  readonly dialect = 'sqlite' as const;
   readonly #db: DatabaseSync;
   // One connection: statements outside a transaction wait for it, or they would join it.
   #tail: Promise<unknown> = Promise.resolve();

@@ -7,7 +7,7 @@ import { ACCOUNT, alarmCatalog, ControllableEngine, openTestStore } from './help
 t.test('beforeRoutes: its hooks apply to every route and its routes are in the document', async (t) => {
   const app = await buildApp({
     config: testConfig(),
-    store: await openTestStore(),
+    stores: await openTestStore(),
     engine: new ControllableEngine(),
     alarmCatalog,
     // A route of its own needs its name in the operation table (src/openapi/operations.ts).

@@ -18,8 +18,8 @@ import type {
   TrailEngine,
 } from '../../src/engine/types.ts';
 import type { Prerequisites } from '../../src/health/prerequisites.ts';
-import { SqlStore } from '../../src/store/sql-store.ts';
-import type { Store } from '../../src/store/types.ts';
+import type { Stores } from '../../src/stores.ts';
+import { openStores } from '../../src/stores.ts';
 import type { ResolvedTrailRequest } from '../../src/trail-request/schema.ts';
 
 export const ACCOUNT = '111122223333';
@@ -157,7 +157,7 @@ export class ControllableEngine extends EventEmitter implements TrailEngine {
 
 export interface TestApp {
   app: FastifyInstance;
-  store: Store;
+  store: Stores;
   engine: ControllableEngine;
   config: Config;
   security: Security;
@@ -170,8 +170,8 @@ export interface TestApp {
   tokenFor(roles: Role[], accounts?: string[], createdBy?: string): Promise<string>;
 }
 
-export async function openTestStore(): Promise<Store> {
-  return SqlStore.open('sqlite::memory:');
+export async function openTestStore(): Promise<Stores> {
+  return openStores('sqlite::memory:');
 }
 
 /**
@@ -187,13 +187,6 @@ export function withDefaultAuthorization(app: FastifyInstance, token: string): v
   };
 }
 
-/** The SQL connection of the store: security keeps its tables (tokens, audit) in the same database. */
-function databaseOf(store: Store): SqlStore['database'] {
-  const db = (store as Partial<SqlStore>).database;
-  if (!db) throw new Error('makeApp needs a SqlStore: security keeps its tables in the same database');
-  return db;
-}
-
 /**
  * The app wired as src/main.ts wires it (auth, hardening, audit), with an admin service token that
  * every `app.inject` sends by default: a test that sets its own authorization header (or `null`, to
@@ -202,7 +195,7 @@ function databaseOf(store: Store): SqlStore['database'] {
 export async function makeApp(
   opts: {
     config?: Partial<Config>;
-    store?: Store;
+    store?: Stores;
     engine?: ControllableEngine;
     auth?: Partial<AuthConfig>;
     /** The real catalog (stacks/alarms/catalog.ts) for tests of alarm sets; a small fake otherwise. */
@@ -214,13 +207,13 @@ export async function makeApp(
   const store = opts.store ?? (await openTestStore());
   const engine = opts.engine ?? new ControllableEngine();
   const security = await createSecurity({
-    db: databaseOf(store),
+    stores: store,
     auth: testAuthConfig(opts.auth),
     dataDir: '/nonexistent',
   });
   const app = await buildApp({
     config,
-    store,
+    stores: store,
     engine,
     alarmCatalog: opts.alarmCatalog ?? alarmCatalog,
     beforeRoutes: (instance) => wireSecurity(instance, security, { openApiSecurity: true }),

@@ -21,7 +21,7 @@ t.test('request id honoured and returned; operation id on engine lines; secrets 
   const engine = new ControllableEngine();
   const app = await buildApp({
     config,
-    store: await openTestStore(),
+    stores: await openTestStore(),
     engine,
     alarmCatalog,
     logger: createLogger(config, stream),
@@ -67,13 +67,13 @@ t.test('an unknown error is a generic 500 problem, logged with its cause, no sta
   const store = await openTestStore();
   const app = await buildApp({
     config,
-    store,
+    stores: store,
     engine: new ControllableEngine(),
     alarmCatalog,
     logger: createLogger(config, stream),
   });
   t.teardown(() => app.close());
-  store.getAccount = async () => {
+  store.accounts.getAccount = async () => {
     throw new Error('disk I/O error at /secret/path');
   };
   const res = await app.inject({ method: 'GET', url: `/v1/accounts/${ACCOUNT}/trail` });
@@ -95,7 +95,7 @@ t.test(
     const engine = new ControllableEngine();
     const app = await buildApp({
       config,
-      store: await openTestStore(),
+      stores: await openTestStore(),
       engine,
       alarmCatalog,
       logger: createLogger(config, stream),

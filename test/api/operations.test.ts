@@ -398,8 +398,8 @@ t.test('closing the app ends open event streams without waiting for the operatio
   const reading = new Promise<void>((resolve) => {
     streamRead = resolve;
   });
-  const listEvents = store.listOperationEvents.bind(store);
-  store.listOperationEvents = async (...args) => {
+  const listEvents = store.operations.listOperationEvents.bind(store.operations);
+  store.operations.listOperationEvents = async (...args) => {
     const events = await listEvents(...args);
     streamRead();
     return events;
@@ -410,5 +410,5 @@ t.test('closing the app ends open event streams without waiting for the operatio
   const res = await stream;
   t.match(res.body, /^event: state\n.*\n\nid: 1\n/);
   t.notMatch(res.body, /event: end/, 'no end event: the operation did not end, the client reconnects');
-  t.equal((await store.getOperation(op.id))?.state, 'interrupted');
+  t.equal((await store.operations.getOperation(op.id))?.state, 'interrupted');
 });

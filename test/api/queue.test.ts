@@ -6,7 +6,7 @@ import path from 'node:path';
 import { pino } from 'pino';
 import t from 'tap';
 import { INTERRUPTED_BY_RESTART, OperationQueue } from '../../src/operations/queue.ts';
-import { SqlStore } from '../../src/store/sql-store.ts';
+import { openStores } from '../../src/stores.ts';
 import { resolveTrailRequest } from '../../src/trail-request/resolve.ts';
 import { ControllableEngine, makeApp, openTestStore, putTrail } from './helpers.ts';
 
@@ -75,7 +75,7 @@ t.test(
     const [a, b] = accounts as [string, string];
 
     // First process: one apply running (its engine call never returns), one queued behind it.
-    const store1 = await SqlStore.open(databaseUrl);
+    const store1 = await openStores(databaseUrl);
     const first = await makeApp({ store: store1 });
     await putTrail(first.app, a);
     await putTrail(first.app, b);
@@ -84,7 +84,7 @@ t.test(
     runningCall.emit({ sequence: 1, timestamp: 1 } as never);
     await new Promise<void>((resolve) => first.app.operationQueue.once('events', () => resolve()));
     const queued = await apply(first.app, a);
-    t.equal((await store1.getOperation(queued.id))?.state, 'queued');
+    t.equal((await store1.operations.getOperation(queued.id))?.state, 'queued');
     // The process dies: nothing is finished or cleaned up (the store file stays as it is).
     first.app.operationQueue.removeAllListeners();
     await store1.close();
@@ -92,7 +92,7 @@ t.test(
     await first.app.operationQueue.stop(0);
 
     // Second process on the same database.
-    const store2 = await SqlStore.open(databaseUrl);
+    const store2 = await openStores(databaseUrl);
     const engine2 = new ControllableEngine();
     const second = await makeApp({ store: store2, engine: engine2 });
     t.teardown(async () => {
@@ -153,8 +153,12 @@ t.test('shutdown waits for running operations up to the bound, then interrupts t
   const closed = app.close();
   finishingCall.succeed();
   await closed;
-  t.equal((await store.getOperation(finishing.id))?.state, 'succeeded', 'finished within the bound');
-  const interrupted = await store.getOperation(hanging.id);
+  t.equal(
+    (await store.operations.getOperation(finishing.id))?.state,
+    'succeeded',
+    'finished within the bound',
+  );
+  const interrupted = await store.operations.getOperation(hanging.id);
   t.equal(interrupted?.state, 'interrupted');
   t.equal(interrupted?.error?.code, 'interrupted_by_shutdown');
   t.equal(hangingCall.opts?.signal?.aborted, true);
@@ -164,7 +168,7 @@ t.test('a cancel recorded in the database by another replica reaches the running
   const store = await openTestStore();
   const engine = new ControllableEngine();
   const queue = new OperationQueue({
-    store,
+    stores: store,
     engine,
     logger: pino({ level: 'silent' }),
     maxConcurrent: 2,
@@ -173,13 +177,13 @@ t.test('a cancel recorded in the database by another replica reaches the running
   t.teardown(() => queue.stop(0));
   await queue.start();
   const [a] = accounts as [string];
-  const { account } = await store.saveSpec(a, resolveTrailRequest({ homeRegion: 'us-east-1' }), {
+  const { account } = await store.accounts.saveSpec(a, resolveTrailRequest({ homeRegion: 'us-east-1' }), {
     now: new Date().toISOString(),
   });
   const op = await queue.enqueue({ accountId: a, kind: 'apply', spec: account!.spec, specVersion: 1 });
   const call = await engine.nextCall();
   // What POST /cancel does on a replica that does not run the operation.
-  await store.updateOperation(op.id, { cancelRequested: true }, { ifState: 'running' });
+  await store.operations.updateOperation(op.id, { cancelRequested: true }, { ifState: 'running' });
   const ended = await queue.settled(op.id);
   t.equal(ended.state, 'cancelled');
   t.equal(call.opts?.signal?.aborted, true);

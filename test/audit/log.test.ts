@@ -3,21 +3,21 @@ import { EventEmitter } from 'node:events';
 import { join } from 'node:path';
 import t from 'tap';
 import { canonicalJson } from '../../src/audit/canonical.ts';
-import { AuditLog, entryHash, GENESIS_HASH } from '../../src/audit/log.ts';
+import { entryHash, GENESIS_HASH } from '../../src/audit/log.ts';
 import { auditOperationQueue } from '../../src/audit/plugin.ts';
+import { type AuditStore, SqlAuditStore } from '../../src/audit/store.ts';
 import { main } from '../../src/audit/verify-cli.ts';
-import { SqliteDatabase } from '../../src/store/sqlite.ts';
+import { openMigratedDatabase } from '../../src/store/open.ts';
 import { tempDir } from '../helpers/engine.ts';
 
 async function fresh(t: { teardown: (fn: () => unknown) => void }, file = ':memory:') {
-  const db = new SqliteDatabase(file);
+  const db = await openMigratedDatabase(`sqlite:${file}`);
   t.teardown(() => db.close());
-  const audit = new AuditLog(db);
-  await audit.init();
+  const audit = new SqlAuditStore(db);
   return { db, audit };
 }
 
-async function fill(audit: AuditLog, n: number) {
+async function fill(audit: AuditStore, n: number) {
   for (let i = 1; i <= n; i++) {
     await audit.append({
       actor: `oidc:user${i % 3}`,

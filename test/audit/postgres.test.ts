@@ -3,8 +3,9 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import t from 'tap';
-import { AuditLog } from '../../src/audit/log.ts';
-import { ServiceTokenStore } from '../../src/auth/tokens.ts';
+import { SqlAuditStore } from '../../src/audit/store.ts';
+import { SqlTokenStore } from '../../src/auth/token-store.ts';
+import { migrate } from '../../src/store/migrations.ts';
 import { PostgresDatabase } from '../../src/store/postgres.ts';
 
 const url = process.env['TEST_DATABASE_URL'];
@@ -28,9 +29,9 @@ if (!url?.startsWith('postgres')) {
   t.test(
     'postgres: concurrent appends from two connections keep one chain; tampering is found',
     async (t) => {
-      const audit = new AuditLog(db);
-      await audit.init();
-      await audit.init(); // idempotent
+      await migrate(db);
+      await migrate(db); // idempotent
+      const audit = new SqlAuditStore(db);
       // The pool has up to 10 connections: these transactions really run concurrently.
       await Promise.all(
         Array.from({ length: 50 }, (_, i) =>
@@ -54,8 +55,8 @@ if (!url?.startsWith('postgres')) {
   );
 
   t.test('postgres: service tokens', async (t) => {
-    const tokens = new ServiceTokenStore(db);
-    await tokens.init();
+    await migrate(db);
+    const tokens = new SqlTokenStore(db);
     const { token, record } = await tokens.create({
       name: 'ci',
       roles: ['requester'],

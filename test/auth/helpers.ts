@@ -11,8 +11,9 @@ import type { AuthConfig, OidcConfig } from '../../src/auth/config.ts';
 import { testAuthConfig } from '../../src/auth/config.ts';
 import { createSecurity, type Security, wireSecurity } from '../../src/auth/wire.ts';
 import { AppError, InternalError } from '../../src/errors.ts';
+import { openMigratedDatabase } from '../../src/store/open.ts';
 import type { SqlDatabase } from '../../src/store/sql.ts';
-import { SqliteDatabase } from '../../src/store/sqlite.ts';
+import { createStores } from '../../src/stores.ts';
 
 export const ISSUER = 'https://idp.example.test/realms/portal';
 export const AUDIENCE = 'trailwarden';
@@ -122,15 +123,15 @@ export async function buildTestApp(
     logger?: Logger;
     dataDir?: string;
     extraRoutes?: (app: FastifyInstance) => void;
-    /** Default: a fresh in-memory SQLite. */
+    /** Default: a fresh in-memory SQLite. A given one must be migrated (openMigratedDatabase). */
     db?: SqlDatabase;
   } = {},
 ): Promise<TestApp> {
-  const db = opts.db ?? new SqliteDatabase(':memory:');
+  const db = opts.db ?? (await openMigratedDatabase('sqlite::memory:'));
   const clock = { now: new Date() };
   const auth = testAuthConfig(opts.auth);
   const security = await createSecurity({
-    db,
+    stores: createStores(db, { now: () => clock.now }),
     auth,
     dataDir: opts.dataDir ?? '/nonexistent',
     now: () => clock.now,

@@ -5,7 +5,8 @@ import t from 'tap';
 import { testAuthConfig } from '../../src/auth/config.ts';
 import { mergeRedactPaths, SECRET_REDACT_PATHS } from '../../src/auth/hardening.ts';
 import { createSecurity } from '../../src/auth/wire.ts';
-import { SqliteDatabase } from '../../src/store/sqlite.ts';
+import { openMigratedDatabase } from '../../src/store/open.ts';
+import { createStores } from '../../src/stores.ts';
 import { tempDir } from '../helpers/engine.ts';
 import {
   ACCOUNT_A,
@@ -109,10 +110,10 @@ t.test('tokens and the passphrase never reach the logs', async (t) => {
 t.test('creating the bootstrap token logs where it is, not what it is', async (t) => {
   const { logger, text } = capture();
   const dataDir = await tempDir(t);
-  const db = new SqliteDatabase(':memory:');
+  const db = await openMigratedDatabase('sqlite::memory:');
   t.teardown(() => db.close());
   await createSecurity({
-    db,
+    stores: createStores(db),
     auth: testAuthConfig({ bootstrap: { disabled: false, tokenFile: undefined } }),
     dataDir,
     log: logger,

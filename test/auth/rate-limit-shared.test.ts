@@ -3,8 +3,7 @@
 // RATE_LIMIT_MAX in all, not twice it. And the counters' SQL works on SQLite too.
 import t from 'tap';
 import { SqlRateLimitCounters } from '../../src/auth/rate-limit-store.ts';
-import { PostgresDatabase } from '../../src/store/postgres.ts';
-import { SqliteDatabase } from '../../src/store/sqlite.ts';
+import { openMigratedDatabase } from '../../src/store/open.ts';
 import { scratchPostgres } from '../helpers/databases.ts';
 import { ACCOUNT_A, bearer, buildTestApp, serviceToken } from './helpers.ts';
 
@@ -19,8 +18,8 @@ t.test('two replicas on one PostgreSQL share one budget per principal', async (t
   // Each app closes its own pool when the test ends; teardowns run last-in first-out, so the database,
   // registered first, goes after them.
   t.teardown(() => scratch.drop());
-  const a = await buildTestApp(t, { auth, db: new PostgresDatabase(scratch.url) });
-  const b = await buildTestApp(t, { auth, db: new PostgresDatabase(scratch.url) });
+  const a = await buildTestApp(t, { auth, db: await openMigratedDatabase(scratch.url) });
+  const b = await buildTestApp(t, { auth, db: await openMigratedDatabase(scratch.url) });
   const token = await serviceToken(a.security, ['viewer']);
   const other = await serviceToken(a.security, ['viewer']);
   const get = (app: typeof a.app, tok: string) =>
@@ -38,11 +37,10 @@ t.test('two replicas on one PostgreSQL share one budget per principal', async (t
 });
 
 t.test('counters: a window counts, then starts over (SQLite)', async (t) => {
-  const db = new SqliteDatabase(':memory:');
+  const db = await openMigratedDatabase('sqlite::memory:');
   t.teardown(() => db.close());
   let now = 1_000_000;
   const counters = new SqlRateLimitCounters(db, () => now);
-  await counters.init();
   t.same(await counters.hit('p:one', 1000), { current: 1, ttl: 1000 });
   now += 400;
   t.same(await counters.hit('p:one', 1000), { current: 2, ttl: 600 });

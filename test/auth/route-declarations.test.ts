@@ -4,12 +4,17 @@ import t, { type Test } from 'tap';
 import { describeAccess, listRouteAccess } from '../../src/auth/access.ts';
 import { testAuthConfig } from '../../src/auth/config.ts';
 import { createSecurity, wireSecurity } from '../../src/auth/wire.ts';
-import { SqliteDatabase } from '../../src/store/sqlite.ts';
+import { openMigratedDatabase } from '../../src/store/open.ts';
+import { createStores } from '../../src/stores.ts';
 import { buildTestApp } from './helpers.ts';
 
 async function bareApp(t: Test): Promise<FastifyInstance> {
-  const db = new SqliteDatabase(':memory:');
-  const security = await createSecurity({ db, auth: testAuthConfig(), dataDir: '/nonexistent' });
+  const db = await openMigratedDatabase('sqlite::memory:');
+  const security = await createSecurity({
+    stores: createStores(db),
+    auth: testAuthConfig(),
+    dataDir: '/nonexistent',
+  });
   const app = Fastify();
   await wireSecurity(app, security);
   t.teardown(async () => {
@@ -98,8 +103,12 @@ t.test('routes under the public prefixes (swagger-ui) need no declaration', asyn
 });
 
 t.test('routes registered before the plugins fail closed at runtime', async (t) => {
-  const db = new SqliteDatabase(':memory:');
-  const security = await createSecurity({ db, auth: testAuthConfig(), dataDir: '/nonexistent' });
+  const db = await openMigratedDatabase('sqlite::memory:');
+  const security = await createSecurity({
+    stores: createStores(db),
+    auth: testAuthConfig(),
+    dataDir: '/nonexistent',
+  });
   const app = Fastify();
   t.teardown(async () => {
     await app.close();
@@ -119,8 +128,12 @@ t.test('routes registered before the plugins fail closed at runtime', async (t) 
 });
 
 t.test('plugins registered out of order make startup fail (fastify-plugin dependencies)', async (t) => {
-  const db = new SqliteDatabase(':memory:');
-  const security = await createSecurity({ db, auth: testAuthConfig(), dataDir: '/nonexistent' });
+  const db = await openMigratedDatabase('sqlite::memory:');
+  const security = await createSecurity({
+    stores: createStores(db),
+    auth: testAuthConfig(),
+    dataDir: '/nonexistent',
+  });
   t.teardown(() => db.close());
   const { auditPlugin } = await import('../../src/audit/plugin.ts');
   const { authPlugin } = await import('../../src/auth/plugin.ts');

@@ -4,20 +4,9 @@
 
 import t from 'tap';
 import { Type } from 'typebox';
-import { buildApp } from '../../src/app.ts';
 import { describeAccess, listRouteAccess } from '../../src/auth/access.ts';
-import { testAuthConfig } from '../../src/auth/config.ts';
-import { createSecurity, wireSecurity } from '../../src/auth/wire.ts';
-import { testConfig } from '../../src/config.ts';
-import { SqlStore } from '../../src/store/sql-store.ts';
-import {
-  ACCOUNT,
-  alarmCatalog,
-  ControllableEngine,
-  makeApp,
-  OTHER_ACCOUNT,
-  putTrail,
-} from '../api/helpers.ts';
+import { ACCOUNT, makeApp, OTHER_ACCOUNT, putTrail } from '../api/helpers.ts';
+import { appWithRoutes, documentOperations } from '../helpers/routes.ts';
 
 /** What every route of the app declares (HEAD routes mirror their GET). */
 const EXPECTED: Record<string, string> = {
@@ -102,34 +91,20 @@ t.test('every route of the app declares its access, as listed here', async (t) =
     components: Record<string, unknown>;
   };
   t.ok((doc.components['securitySchemes'] as Record<string, unknown>)['bearerAuth']);
-  for (const [path, ops] of Object.entries(doc.paths)) {
-    for (const [method, op] of Object.entries(ops)) {
-      if (path.startsWith('/v1/'))
-        t.same(op.security, [{ bearerAuth: [] }], `${method} ${path} in the document`);
-      else t.notOk(op.security, `${method} ${path} is public in the document`);
-    }
+  for (const { path, method, op } of documentOperations(doc)) {
+    if (path.startsWith('/v1/'))
+      t.same(op.security, [{ bearerAuth: [] }], `${method} ${path} in the document`);
+    else t.notOk(op.security, `${method} ${path} is public in the document`);
   }
 });
 
 t.test('a route that declares nothing makes the real app fail to start', async (t) => {
-  const store = await SqlStore.open('sqlite::memory:');
-  t.teardown(() => store.close());
-  const security = await createSecurity({
-    db: store.database,
-    auth: testAuthConfig(),
-    dataDir: '/nonexistent',
-  });
   await t.rejects(
-    buildApp({
-      config: testConfig(),
-      store,
-      engine: new ControllableEngine(),
-      alarmCatalog,
-      beforeRoutes: async (instance) => {
-        await wireSecurity(instance, security, { openApiSecurity: true });
+    appWithRoutes({
+      extraRoutes: (instance) => {
         instance.get('/v1/forgotten', { schema: { response: { 200: Type.Object({}) } } }, async () => ({}));
       },
-    }).then((app) => app.ready()),
+    }),
     /route GET \/v1\/forgotten declares no access/,
   );
 });

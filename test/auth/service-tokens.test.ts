@@ -4,7 +4,8 @@ import t from 'tap';
 import { testAuthConfig } from '../../src/auth/config.ts';
 import { hashToken, resolveBootstrapToken } from '../../src/auth/tokens.ts';
 import { createSecurity, wireSecurity } from '../../src/auth/wire.ts';
-import { SqliteDatabase } from '../../src/store/sqlite.ts';
+import { openMigratedDatabase } from '../../src/store/open.ts';
+import { createStores } from '../../src/stores.ts';
 import { ACCOUNT_A, ACCOUNT_B, bearer, buildTestApp, serviceToken } from './helpers.ts';
 
 t.test('create → use → revoke → 401', async (t) => {
@@ -153,11 +154,11 @@ t.test(
   'a verified token is remembered briefly: a revocation is immediate here, within the TTL elsewhere',
   async (t) => {
     // Two replicas on one database, each with its own authentication cache (AUTH_CACHE_TTL_MS 5000).
-    const db = new SqliteDatabase(':memory:');
+    const db = await openMigratedDatabase('sqlite::memory:');
     const clock = { now: new Date() };
     const replica = async () => {
       const security = await createSecurity({
-        db,
+        stores: createStores(db, { now: () => clock.now }),
         auth: testAuthConfig({ authCacheTtlMs: 5000 }),
         dataDir: '/nonexistent',
         now: () => clock.now,

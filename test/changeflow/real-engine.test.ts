@@ -15,7 +15,7 @@ import { testConfig } from '../../src/config.ts';
 import { AccountStacks } from '../../src/engine/account-stacks.ts';
 import { installSandboxPlugin } from '../../src/sandbox/plugin.ts';
 import { SandboxState } from '../../src/sandbox/state.ts';
-import { SqlStore } from '../../src/store/sql-store.ts';
+import { openStores } from '../../src/stores.ts';
 import { alarmCatalog } from '../../stacks/alarms/catalog.ts';
 import { tempDir } from '../helpers/engine.ts';
 
@@ -46,11 +46,11 @@ t.test('the change flow on the real engine', async (t) => {
     sandbox: { stateDir: state.root, pluginBinDir: await installSandboxPlugin(`${dir}/bin`) },
     programFor: (await import('../../stacks/program.ts')).accountTrailProgram,
   });
-  const store = await SqlStore.open('sqlite::memory:');
-  const security = await createSecurity({ db: store.database, auth: testAuthConfig(), dataDir: dir });
+  const store = await openStores('sqlite::memory:');
+  const security = await createSecurity({ stores: store, auth: testAuthConfig(), dataDir: dir });
   const app: FastifyInstance = await buildApp({
     config: testConfig({ dataDir: dir, maxConcurrentOperations: 2, reconcileConcurrency: 2 }),
-    store,
+    stores: store,
     engine,
     alarmCatalog,
     beforeRoutes: (instance) => wireSecurity(instance, security, { openApiSecurity: true }),

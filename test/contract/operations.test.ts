@@ -7,14 +7,10 @@ import type { InjectOptions } from 'fastify';
 import t from 'tap';
 import { Type } from 'typebox';
 import { Value } from 'typebox/value';
-import { buildApp } from '../../src/app.ts';
-import { testAuthConfig } from '../../src/auth/config.ts';
-import { createSecurity, wireSecurity } from '../../src/auth/wire.ts';
-import { testConfig } from '../../src/config.ts';
 import { ERROR_CATALOGUE, ProblemSchema } from '../../src/errors.ts';
 import { OPERATIONS } from '../../src/openapi/operations.ts';
-import { SqlStore } from '../../src/store/sql-store.ts';
-import { ACCOUNT, alarmCatalog, ControllableEngine, makeApp, putTrail } from '../api/helpers.ts';
+import { ACCOUNT, makeApp, putTrail } from '../api/helpers.ts';
+import { appWithRoutes, documentOperations } from '../helpers/routes.ts';
 
 type Doc = {
   paths: Record<string, Record<string, Record<string, unknown>>>;
@@ -45,18 +41,16 @@ t.test('every operation has a unique operationId, a tag and a summary from the o
   const doc = app.swagger() as unknown as Doc;
   const ids = new Set<string>();
   const documented = new Set<string>();
-  for (const [path, methods] of Object.entries(doc.paths)) {
-    for (const [method, op] of Object.entries(methods) as [string, Operation][]) {
-      const key = `${method.toUpperCase()} ${toFastifyPath(path)}`;
-      documented.add(key);
-      const entry = OPERATIONS[key];
-      t.ok(entry, `${key} is in src/openapi/operations.ts`);
-      t.equal(op.operationId, entry?.operationId, `${key}: operationId`);
-      t.notOk(ids.has(op.operationId ?? ''), `${op.operationId} is unique`);
-      ids.add(op.operationId ?? '');
-      t.ok(op.summary, `${key}: summary`);
-      t.same(op.tags, [entry?.tag], `${key}: tag`);
-    }
+  for (const { path, method, op } of documentOperations<Operation>(doc)) {
+    const key = `${method.toUpperCase()} ${toFastifyPath(path)}`;
+    documented.add(key);
+    const entry = OPERATIONS[key];
+    t.ok(entry, `${key} is in src/openapi/operations.ts`);
+    t.equal(op.operationId, entry?.operationId, `${key}: operationId`);
+    t.notOk(ids.has(op.operationId ?? ''), `${op.operationId} is unique`);
+    ids.add(op.operationId ?? '');
+    t.ok(op.summary, `${key}: summary`);
+    t.same(op.tags, [entry?.tag], `${key}: tag`);
   }
   t.same([...documented].sort(), Object.keys(OPERATIONS).sort(), 'no table entry names a route that is gone');
 });
@@ -65,45 +59,43 @@ t.test('every answer is documented with a schema and an example; errors as probl
   const { app } = await makeApp();
   t.teardown(() => app.close());
   const doc = app.swagger() as unknown as Doc;
-  for (const [path, methods] of Object.entries(doc.paths)) {
-    for (const [method, op] of Object.entries(methods) as [string, Operation][]) {
-      const key = `${method.toUpperCase()} ${path}`;
-      const statuses = Object.keys(op.responses);
-      // A deprecated path that moved answers a redirect (with Location) instead.
-      t.ok(
-        statuses.some((s) => s.startsWith('2') || (op.deprecated && s.startsWith('3'))),
-        `${key}: its success`,
+  for (const { path, method, op } of documentOperations<Operation>(doc)) {
+    const key = `${method.toUpperCase()} ${path}`;
+    const statuses = Object.keys(op.responses);
+    // A deprecated path that moved answers a redirect (with Location) instead.
+    t.ok(
+      statuses.some((s) => s.startsWith('2') || (op.deprecated && s.startsWith('3'))),
+      `${key}: its success`,
+    );
+    for (const [status, res] of Object.entries(op.responses)) {
+      t.not(res.description, 'Default Response', `${key} ${status}: described`);
+    }
+    for (const s of ['400', '429']) t.ok(op.responses[s], `${key}: ${s}`);
+    if (op.security) for (const s of ['401', '403']) t.ok(op.responses[s], `${key}: ${s} (authenticated)`);
+    if (op.requestBody || ['post', 'put', 'delete'].includes(method)) {
+      for (const s of ['413', '415']) t.ok(op.responses[s], `${key}: ${s} (takes a body)`);
+    }
+    t.ok(op.responses['429']?.headers?.['retry-after'], `${key}: 429 has Retry-After`);
+    for (const [status, res] of Object.entries(op.responses)) {
+      if (status.startsWith('2')) {
+        for (const [type, media] of Object.entries(res.content ?? {})) {
+          t.ok(media.example !== undefined, `${key} ${status} ${type}: an example`);
+        }
+        continue;
+      }
+      if (status.startsWith('3')) {
+        t.ok(op.deprecated, `${key} ${status}: only a deprecated path redirects`);
+        t.ok(res.headers?.['location'], `${key} ${status}: Location documented`);
+        continue;
+      }
+      const media = res.content?.['application/problem+json'];
+      t.ok(media?.schema, `${key} ${status}: problem+json schema`);
+      t.ok(Value.Check(ProblemSchema, media?.example), `${key} ${status}: the example is a Problem`);
+      t.equal(
+        (media?.example as { status?: number } | undefined)?.status,
+        Number(status),
+        `${key} ${status}: example status`,
       );
-      for (const [status, res] of Object.entries(op.responses)) {
-        t.not(res.description, 'Default Response', `${key} ${status}: described`);
-      }
-      for (const s of ['400', '429']) t.ok(op.responses[s], `${key}: ${s}`);
-      if (op.security) for (const s of ['401', '403']) t.ok(op.responses[s], `${key}: ${s} (authenticated)`);
-      if (op.requestBody || ['post', 'put', 'delete'].includes(method)) {
-        for (const s of ['413', '415']) t.ok(op.responses[s], `${key}: ${s} (takes a body)`);
-      }
-      t.ok(op.responses['429']?.headers?.['retry-after'], `${key}: 429 has Retry-After`);
-      for (const [status, res] of Object.entries(op.responses)) {
-        if (status.startsWith('2')) {
-          for (const [type, media] of Object.entries(res.content ?? {})) {
-            t.ok(media.example !== undefined, `${key} ${status} ${type}: an example`);
-          }
-          continue;
-        }
-        if (status.startsWith('3')) {
-          t.ok(op.deprecated, `${key} ${status}: only a deprecated path redirects`);
-          t.ok(res.headers?.['location'], `${key} ${status}: Location documented`);
-          continue;
-        }
-        const media = res.content?.['application/problem+json'];
-        t.ok(media?.schema, `${key} ${status}: problem+json schema`);
-        t.ok(Value.Check(ProblemSchema, media?.example), `${key} ${status}: the example is a Problem`);
-        t.equal(
-          (media?.example as { status?: number } | undefined)?.status,
-          Number(status),
-          `${key} ${status}: example status`,
-        );
-      }
     }
   }
   const codes = doc.components.schemas['Problem']?.properties?.['code']?.enum;
@@ -127,20 +119,18 @@ t.test(
     const rebased = (schema: unknown): unknown =>
       JSON.parse(JSON.stringify(schema).replaceAll('"#/components/', '"doc#/components/'));
     let checked = 0;
-    for (const [path, methods] of Object.entries(doc.paths)) {
-      for (const [method, op] of Object.entries(methods) as [string, Operation][]) {
-        for (const [status, res] of Object.entries(op.responses)) {
-          if (!status.startsWith('2')) continue;
-          const media = res.content?.['application/json'];
-          if (!media?.schema || media.example === undefined) continue;
-          const validate = ajv.compile(rebased(media.schema) as object);
-          const ok = validate(media.example);
-          t.ok(
-            ok,
-            `${method.toUpperCase()} ${path} ${status}: example valid ${ok ? '' : ajv.errorsText(validate.errors)}`,
-          );
-          checked++;
-        }
+    for (const { path, method, op } of documentOperations<Operation>(doc)) {
+      for (const [status, res] of Object.entries(op.responses)) {
+        if (!status.startsWith('2')) continue;
+        const media = res.content?.['application/json'];
+        if (!media?.schema || media.example === undefined) continue;
+        const validate = ajv.compile(rebased(media.schema) as object);
+        const ok = validate(media.example);
+        t.ok(
+          ok,
+          `${method.toUpperCase()} ${path} ${status}: example valid ${ok ? '' : ajv.errorsText(validate.errors)}`,
+        );
+        checked++;
       }
     }
     t.ok(checked >= 30, `${checked} success examples checked`);
@@ -160,21 +150,9 @@ t.test(
 );
 
 t.test('a route without a table entry stops the app from starting', async (t) => {
-  const store = await SqlStore.open('sqlite::memory:');
-  t.teardown(() => store.close());
-  const security = await createSecurity({
-    db: store.database,
-    auth: testAuthConfig(),
-    dataDir: '/nonexistent',
-  });
   await t.rejects(
-    buildApp({
-      config: testConfig(),
-      store,
-      engine: new ControllableEngine(),
-      alarmCatalog,
-      beforeRoutes: async (instance) => {
-        await wireSecurity(instance, security, { openApiSecurity: true });
+    appWithRoutes({
+      extraRoutes: (instance) => {
         instance.get(
           '/v1/unnamed',
           {
@@ -184,7 +162,7 @@ t.test('a route without a table entry stops the app from starting', async (t) =>
           async () => ({}),
         );
       },
-    }).then((app) => app.ready()),
+    }),
     /routes without an entry in src\/openapi\/operations\.ts.*GET \/v1\/unnamed/,
   );
 });

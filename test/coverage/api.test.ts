@@ -289,7 +289,7 @@ t.test('POST /v1/coverage-reports: the coverage of a request before it is stored
   t.equal(res.statusCode, 200);
   t.same(res.json().unacknowledgedGaps, KMS_BLINDED);
   t.equal(res.json().delivery.status, 'unconfirmed', 'no recipient in the request');
-  t.equal(await store.getAccount(ACCOUNT), undefined, 'nothing stored');
+  t.equal(await store.accounts.getAccount(ACCOUNT), undefined, 'nothing stored');
   const bad = await app.inject({
     method: 'POST',
     url: '/v1/coverage-reports',

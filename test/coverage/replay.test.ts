@@ -7,9 +7,9 @@
 import t from 'tap';
 import { resolveTrailRequest } from '../../src/trail-request/resolve.ts';
 import { getAlarmSet } from '../../stacks/alarms/catalog.ts';
-import { matchesFilterPattern } from '../../stacks/alarms/filter-pattern.ts';
 import { type CoverageGap, coverageReport, recordingPlan } from '../../stacks/coverage.ts';
 import { declareAccountTrail } from '../../stacks/program.ts';
+import { matchesFilterPattern } from '../helpers/filter-pattern.ts';
 import { apiCall, type CloudTrailEvent, ENTRY_FIXTURES } from '../stacks/fixtures/cloudtrail-events.ts';
 import { ACCOUNT, type Json, type Registered, run } from '../stacks/harness.ts';
 

@@ -6,35 +6,15 @@ import { join } from 'node:path';
 import t from 'tap';
 import { SandboxState } from '../../src/sandbox/state.ts';
 import { tempDir } from '../helpers/engine.ts';
-import { followEvents, type RunningService, startService } from '../helpers/service.ts';
+import { type RunningService, startService } from '../helpers/service.ts';
+import { apiOf, finished, putTrail } from './client.ts';
 
-interface Operation {
-  id: string;
-  state: string;
-  changeSummary: Record<string, number> | null;
-  outputs: Record<string, unknown> | null;
-  error: { code: string; message: string } | null;
-}
-
-const json = { 'content-type': 'application/json' };
-const spec = { homeRegion: 'eu-west-1', alarms: { set: 'essentials' } };
-
-async function finished(service: RunningService, res: Response): Promise<Operation> {
-  if (res.status !== 202) throw new Error(`expected 202, got ${res.status} ${await res.text()}`);
-  const op = (await res.json()) as Operation;
-  await followEvents(service, op.id);
-  return (await (await service.fetch(`/v1/operations/${op.id}`)).json()) as Operation;
-}
-
-async function put(service: RunningService, account: string) {
-  const current = await service.fetch(`/v1/accounts/${account}/trail`);
-  const etag = current.status === 200 ? current.headers.get('etag') : null;
-  return service.fetch(`/v1/accounts/${account}/trail`, {
-    method: 'PUT',
-    headers: { ...json, ...(etag ? { 'if-match': etag } : {}) },
-    body: JSON.stringify(spec),
-  });
-}
+const spec = { homeRegion: 'eu-west-1', alarms: { set: 'essentials' } } as const;
+const put = (service: RunningService, accountId: string) => putTrail(apiOf(service), accountId, spec);
+const apply = (service: RunningService, accountId: string) =>
+  apiOf(service).POST('/v1/accounts/{accountId}/trail/applies', { params: { path: { accountId } } });
+const decommission = (service: RunningService, accountId: string) =>
+  apiOf(service).DELETE('/v1/accounts/{accountId}/trail', { params: { path: { accountId } } });
 
 t.test('apply, DELETE (keep data), PUT, apply: the kept bucket and key are used again', async (t) => {
   const dataDir = await tempDir(t);
@@ -44,16 +24,12 @@ t.test('apply, DELETE (keep data), PUT, apply: the kept bucket and key are used 
   const sandbox = new SandboxState(join(dataDir, 'sandbox', 'state'));
   const count = (type: string) => sandbox.list({ accountId: account, type }).length;
 
-  t.equal((await put(service, account)).status, 201);
-  const applyUrl = `/v1/accounts/${account}/trail/applies`;
-  const first = await finished(service, await service.fetch(applyUrl, { method: 'POST' }));
+  t.equal((await put(service, account)).response.status, 201);
+  const first = await finished(service, await apply(service, account));
   t.equal(first.state, 'succeeded', `first apply ${JSON.stringify(first.error)}`);
   const { bucketName, keyArn } = first.outputs as { bucketName: string; keyArn: string };
 
-  const destroy = await finished(
-    service,
-    await service.fetch(`/v1/accounts/${account}/trail`, { method: 'DELETE' }),
-  );
+  const destroy = await finished(service, await decommission(service, account));
   t.equal(destroy.state, 'succeeded', `decommission ${JSON.stringify(destroy.error)}`);
   t.ok(
     (destroy.changeSummary?.kept ?? 0) > 0,
@@ -69,8 +45,13 @@ t.test('apply, DELETE (keep data), PUT, apply: the kept bucket and key are used 
     'the summary counts exactly what the account kept',
   );
 
-  t.equal((await put(service, account)).status, 200, 'onboarded again');
-  const again = await finished(service, await service.fetch(applyUrl, { method: 'POST' }));
+  const twice = await decommission(service, account);
+  t.equal(twice.response.status, 409, 'a second DELETE starts nothing');
+  t.equal(twice.error?.code, 'account_decommissioned');
+  t.equal(count('aws:kms/key:Key'), 1, 'and creates no key');
+
+  t.equal((await put(service, account)).response.status, 200, 'onboarded again');
+  const again = await finished(service, await apply(service, account));
   t.equal(again.state, 'succeeded', `re-onboarding apply ${JSON.stringify(again.error)}`);
   t.match(again.outputs, { bucketName, keyArn }, 'the same bucket and key');
   t.equal(count('aws:kms/key:Key'), 1, 'exactly one key in the account');
@@ -79,7 +60,7 @@ t.test('apply, DELETE (keep data), PUT, apply: the kept bucket and key are used 
   t.equal(trail?.outputs.s3BucketName, bucketName, 'the new trail delivers to the kept bucket');
   t.equal(trail?.outputs.kmsKeyId, keyArn, 'under the kept key');
 
-  const same = await finished(service, await service.fetch(applyUrl, { method: 'POST' }));
+  const same = await finished(service, await apply(service, account));
   t.same(Object.keys(same.changeSummary ?? {}), ['same'], 'and a further apply changes nothing');
 });
 
@@ -91,9 +72,8 @@ t.test(
     const sandbox = new SandboxState(join(dataDir, 'sandbox', 'state'));
     const first = await startService(dataDir);
     t.teardown(() => first.stop());
-    t.equal((await put(first, account)).status, 201);
-    const applyUrl = `/v1/accounts/${account}/trail/applies`;
-    const applied = await finished(first, await first.fetch(applyUrl, { method: 'POST' }));
+    t.equal((await put(first, account)).response.status, 201);
+    const applied = await finished(first, await apply(first, account));
     t.equal(applied.state, 'succeeded');
     const before = sandbox
       .list({ accountId: account })
@@ -108,7 +88,7 @@ t.test(
 
     const second = await startService(dataDir);
     t.teardown(() => second.stop());
-    const again = await finished(second, await second.fetch(applyUrl, { method: 'POST' }));
+    const again = await finished(second, await apply(second, account));
     t.equal(again.state, 'succeeded', `apply over the existing resources ${JSON.stringify(again.error)}`);
     t.ok(
       (again.changeSummary?.import ?? 0) > 0,
@@ -122,7 +102,7 @@ t.test(
       before,
       'the account holds exactly what it held: no second key, no second anything',
     );
-    const same = await finished(second, await second.fetch(applyUrl, { method: 'POST' }));
+    const same = await finished(second, await apply(second, account));
     t.same(Object.keys(same.changeSummary ?? {}), ['same'], 'and a further apply changes nothing');
   },
 );

@@ -1,14 +1,8 @@
 // Every input is bounded: each string in a request body, query, path or header schema has a maxLength
 // (or is an enum/const), each array a maxItems, each open map a maxProperties and bounded keys. Walks the
 // schemas of every route the app registers, and the served OpenAPI document.
-import type { FastifyInstance, RouteOptions } from 'fastify';
 import t from 'tap';
-import { buildApp } from '../../src/app.ts';
-import { testAuthConfig } from '../../src/auth/config.ts';
-import { createSecurity, wireSecurity } from '../../src/auth/wire.ts';
-import { testConfig } from '../../src/config.ts';
-import { SqlStore } from '../../src/store/sql-store.ts';
-import { alarmCatalog, ControllableEngine } from '../api/helpers.ts';
+import { appWithRoutes, documentOperations } from '../helpers/routes.ts';
 
 type Schema = Record<string, unknown>;
 const PARTS = ['body', 'querystring', 'params', 'headers'] as const;
@@ -62,30 +56,6 @@ export function unboundedPaths(schema: unknown, at: string, part: string): strin
   return out;
 }
 
-async function appWithRoutes(): Promise<{ app: FastifyInstance; routes: RouteOptions[] }> {
-  const routes: RouteOptions[] = [];
-  const store = await SqlStore.open('sqlite::memory:');
-  const security = await createSecurity({
-    db: store.database,
-    auth: testAuthConfig(),
-    dataDir: '/nonexistent',
-  });
-  const app = await buildApp({
-    config: testConfig(),
-    store,
-    engine: new ControllableEngine(),
-    alarmCatalog,
-    beforeRoutes: async (instance) => {
-      instance.addHook('onRoute', (route) => {
-        routes.push(route);
-      });
-      await wireSecurity(instance, security, { openApiSecurity: true });
-    },
-  });
-  await app.ready();
-  return { app, routes };
-}
-
 t.test('every request schema of every route is bounded', async (t) => {
   const { app, routes } = await appWithRoutes();
   t.teardown(() => app.close());
@@ -131,18 +101,16 @@ t.test('the served OpenAPI document shows the same bounds to clients', async (t)
   };
   const problems: string[] = [];
   let checked = 0;
-  for (const [path, ops] of Object.entries(doc.paths as Record<string, Record<string, Schema>>)) {
-    for (const [method, op] of Object.entries(ops)) {
-      for (const p of (op['parameters'] ?? []) as { name: string; in: string; schema: unknown }[]) {
-        checked++;
-        problems.push(...unboundedPaths(resolve(p.schema), `${method} ${path} ${p.in}.${p.name}`, p.in));
-      }
-      const content = (op['requestBody'] as { content?: Record<string, { schema: unknown }> } | undefined)
-        ?.content;
-      for (const [type, media] of Object.entries(content ?? {})) {
-        checked++;
-        problems.push(...unboundedPaths(resolve(media.schema), `${method} ${path} body ${type}`, 'body'));
-      }
+  for (const { path, method, op } of documentOperations<Schema>(doc)) {
+    for (const p of (op['parameters'] ?? []) as { name: string; in: string; schema: unknown }[]) {
+      checked++;
+      problems.push(...unboundedPaths(resolve(p.schema), `${method} ${path} ${p.in}.${p.name}`, p.in));
+    }
+    const content = (op['requestBody'] as { content?: Record<string, { schema: unknown }> } | undefined)
+      ?.content;
+    for (const [type, media] of Object.entries(content ?? {})) {
+      checked++;
+      problems.push(...unboundedPaths(resolve(media.schema), `${method} ${path} body ${type}`, 'body'));
     }
   }
   t.ok(checked >= 40, `${checked} parameters and bodies walked`);

@@ -8,7 +8,7 @@ import t from 'tap';
 import { testAuthConfig } from '../../src/auth/config.ts';
 import { createSecurity } from '../../src/auth/wire.ts';
 import { loadConfig } from '../../src/config.ts';
-import { SqlStore } from '../../src/store/sql-store.ts';
+import { openStores } from '../../src/stores.ts';
 
 const mode = (file: string) => statSync(file).mode & 0o777;
 
@@ -20,14 +20,14 @@ function tempDir(t: { teardown(fn: () => void): void }): string {
 
 async function start(dataDir: string) {
   const config = loadConfig({ DATA_DIR: dataDir });
-  const store = await SqlStore.open(config.databaseUrl);
+  const store = await openStores(config.databaseUrl);
   await createSecurity({
-    db: store.database,
+    stores: store,
     auth: testAuthConfig({ bootstrap: { disabled: false, tokenFile: undefined } }),
     dataDir: config.dataDir,
   });
   // Something written, so SQLite has its -wal and -shm files.
-  await store.database.exec('CREATE TABLE IF NOT EXISTS probe (x INTEGER); INSERT INTO probe VALUES (1)');
+  await store.audit.append({ actor: 'system', action: 'probe', outcome: 'ok' });
   return { config, store };
 }
 
@@ -67,7 +67,7 @@ t.test('files and directories an earlier version left open are tightened', async
 t.test('a shared sticky directory is never changed', async (t) => {
   const shared = tempDir(t);
   chmodSync(shared, 0o1777);
-  const store = await SqlStore.open(`sqlite:${path.join(shared, 'x.db')}`);
+  const store = await openStores(`sqlite:${path.join(shared, 'x.db')}`);
   t.teardown(() => store.close());
   t.equal(statSync(shared).mode & 0o7777, 0o1777, 'left as it was');
   t.equal(mode(path.join(shared, 'x.db')), 0o600, 'the database file is still 0600');

@@ -7,7 +7,7 @@ import { buildApp, createLogger } from '../../src/app.ts';
 import { type AuthConfig, testAuthConfig } from '../../src/auth/config.ts';
 import { createSecurity, type Security, wireSecurity } from '../../src/auth/wire.ts';
 import { type Config, testConfig } from '../../src/config.ts';
-import { SqlStore } from '../../src/store/sql-store.ts';
+import { openStores, type Stores } from '../../src/stores.ts';
 import { alarmCatalog, ControllableEngine } from '../api/helpers.ts';
 
 export interface ListeningApp {
@@ -15,7 +15,7 @@ export interface ListeningApp {
   url: string;
   port: number;
   security: Security;
-  store: SqlStore;
+  store: Stores;
   /** Parsed pino lines so far. */
   logs: Record<string, unknown>[];
   adminToken: string;
@@ -33,15 +33,15 @@ export async function listeningApp(
     },
   });
   const config = testConfig({ logLevel: 'info', ...opts.config });
-  const store = await SqlStore.open('sqlite::memory:');
+  const store = await openStores('sqlite::memory:');
   const security = await createSecurity({
-    db: store.database,
+    stores: store,
     auth: testAuthConfig(opts.auth),
     dataDir: '/nonexistent',
   });
   const app = await buildApp({
     config,
-    store,
+    stores: store,
     engine: new ControllableEngine(),
     alarmCatalog,
     logger: createLogger(config, sink),

@@ -86,9 +86,15 @@ export async function startMoto(): Promise<MotoServer> {
 }
 
 function client(endpoint: string, stop: () => Promise<void>): MotoServer {
+  // moto does not verify signatures, but a request without an Authorization header is anonymous, and
+  // anonymous reads of (private) objects are refused: an unsigned header names the test credentials.
+  const authorization = `AWS4-HMAC-SHA256 Credential=${MOTO_CREDENTIALS.AWS_ACCESS_KEY_ID}/20260101/us-east-1/s3/aws4_request, SignedHeaders=host, Signature=0`;
   const s3 = (method: string, path: string, body?: string) =>
-    // moto does not check signatures: a plain request is enough for the test's own look-ups.
-    fetch(`${endpoint}${path}`, { method, ...(body === undefined ? {} : { body }) });
+    fetch(`${endpoint}${path}`, {
+      method,
+      headers: { authorization },
+      ...(body === undefined ? {} : { body }),
+    });
   return {
     endpoint,
     env: { ...MOTO_CREDENTIALS },

@@ -20,7 +20,7 @@ import type { DestroyOptions, OperationResult, RunOptions, TrailEngine } from '.
 import { verifyWebhookSignature } from '../../src/notify/webhook.ts';
 import { installSandboxPlugin } from '../../src/sandbox/plugin.ts';
 import { SandboxState } from '../../src/sandbox/state.ts';
-import { SqlStore } from '../../src/store/sql-store.ts';
+import { openStores } from '../../src/stores.ts';
 import type { ResolvedTrailRequest } from '../../src/trail-request/schema.ts';
 import { alarmCatalog } from '../../stacks/alarms/catalog.ts';
 import { accountTrailProgram } from '../../stacks/program.ts';
@@ -159,9 +159,9 @@ t.test('nightly reconciliation through the real engine', async (t) => {
   );
   const hooks = await webhookReceiver();
   t.teardown(hooks.close);
-  const store = await SqlStore.open('sqlite::memory:');
+  const store = await openStores('sqlite::memory:');
   // Secured as src/main.ts secures it; every call below is an admin's.
-  const security = await createSecurity({ db: store.database, auth: testAuthConfig(), dataDir: dir });
+  const security = await createSecurity({ stores: store, auth: testAuthConfig(), dataDir: dir });
   const app = await buildApp({
     config: testConfig({
       dataDir: dir,
@@ -170,7 +170,7 @@ t.test('nightly reconciliation through the real engine', async (t) => {
       webhookUrls: [hooks.url],
       webhookSecret: SECRET,
     }),
-    store,
+    stores: store,
     engine,
     alarmCatalog,
     beforeRoutes: (instance) => wireSecurity(instance, security, { openApiSecurity: true }),
@@ -204,7 +204,7 @@ t.test('nightly reconciliation through the real engine', async (t) => {
   t.equal(appliedB.state, 'succeeded', `B applied ${JSON.stringify(appliedB.error)}`);
   // C is managed (applied once, as far as the service knows); its engine will fail.
   await app.inject({ method: 'PUT', url: `/v1/accounts/${C}/trail`, payload: { homeRegion: 'us-east-1' } });
-  await store.updateAccount(C, { status: 'applied', appliedVersion: 1 }, new Date().toISOString());
+  await store.accounts.updateAccount(C, { status: 'applied', appliedVersion: 1 }, new Date().toISOString());
 
   // ---- Behind the engine's back, in A: several critical drifts at once -----------------------
   const trail = state.list({ accountId: A, type: TRAIL })[0]!;

@@ -4,16 +4,20 @@
 import t from 'tap';
 import { parseConfigEnv } from '../../src/config.ts';
 import { RECONCILIATION_LEASE, Reconciler } from '../../src/reconciliation/service.ts';
-import type { Store } from '../../src/store/types.ts';
+import type { Stores } from '../../src/stores.ts';
 import { type EngineCall, makeApp, openTestStore, putTrail } from '../api/helpers.ts';
 import { baselineRefresh, edit, logGroup, trail } from '../drift/engine-events.ts';
 
 const IDS = ['100000000001', '100000000002', '100000000003', '100000000004'];
 
-async function managed(app: Awaited<ReturnType<typeof makeApp>>['app'], store: Store, ids: string[]) {
+async function managed(app: Awaited<ReturnType<typeof makeApp>>['app'], store: Stores, ids: string[]) {
   for (const id of ids) {
     await putTrail(app, id);
-    await store.updateAccount(id, { status: 'applied', appliedVersion: 1 }, new Date().toISOString());
+    await store.accounts.updateAccount(
+      id,
+      { status: 'applied', appliedVersion: 1 },
+      new Date().toISOString(),
+    );
   }
 }
 
@@ -99,7 +103,11 @@ t.test('POST /v1/reconciliations: 202 + Location, 409 while running, bounded con
     [run.id],
   );
   t.equal(list.nextCursor, null);
-  t.equal((await store.getLease(RECONCILIATION_LEASE)) ?? null, null, 'the lease is released');
+  t.equal(
+    (await store.reconciliations.getLease(RECONCILIATION_LEASE)) ?? null,
+    null,
+    'the lease is released',
+  );
 
   const missing = await app.inject({
     method: 'GET',
@@ -169,53 +177,64 @@ t.test('remediation that does not converge is a failure with the cause', async (
   t.match(done.accounts[0], { outcome: 'failed', severity: 'critical', error: { code: 'drift_remains' } });
 });
 
-t.test('one run at a time across processes; an expired lease marks the dead run interrupted', async (t) => {
-  const store = await openTestStore();
-  const now = Date.now();
-  // Another process holds a live lease for its run.
-  await store.insertReconciliation({
-    id: '11111111-1111-4111-8111-111111111111',
-    trigger: 'schedule',
-    state: 'running',
-    holder: 'other-host:1',
-    startedAt: new Date(now - 1000).toISOString(),
-    finishedAt: null,
-    totals: { accounts: 0, clean: 0, drifted: 0, remediated: 0, failed: 0, skipped: 0 },
-    accounts: [],
-    notifications: [],
-    error: null,
-  });
-  t.ok(
-    await store.acquireLease(
-      {
-        name: RECONCILIATION_LEASE,
-        holder: 'other-host:1',
-        runId: '11111111-1111-4111-8111-111111111111',
-        expiresAt: new Date(now + 60_000).toISOString(),
-      },
-      new Date(now).toISOString(),
-    ),
-  );
-  const first = await makeApp({ store });
-  const busy = await first.app.inject({ method: 'POST', url: '/v1/reconciliations' });
-  t.equal(busy.statusCode, 409, 'the other process holds the lease');
-  t.match(busy.json().detail, /11111111-1111-4111-8111-111111111111/);
-  t.equal((await store.getReconciliation('11111111-1111-4111-8111-111111111111'))?.state, 'running');
-  await first.app.close();
+t.test(
+  'one run at a time across processes; a run whose lease expired is taken over and completed',
+  async (t) => {
+    const store = await openTestStore();
+    const now = Date.now();
+    // Another process holds a live lease for its run.
+    await store.reconciliations.insertReconciliation({
+      id: '11111111-1111-4111-8111-111111111111',
+      trigger: 'schedule',
+      state: 'running',
+      holder: 'other-host:1',
+      startedAt: new Date(now - 1000).toISOString(),
+      finishedAt: null,
+      totals: { accounts: 0, clean: 0, drifted: 0, remediated: 0, failed: 0, skipped: 0 },
+      accounts: [],
+      notifications: [],
+      error: null,
+    });
+    t.ok(
+      await store.reconciliations.acquireLease(
+        {
+          name: RECONCILIATION_LEASE,
+          holder: 'other-host:1',
+          runId: '11111111-1111-4111-8111-111111111111',
+          expiresAt: new Date(now + 60_000).toISOString(),
+        },
+        new Date(now).toISOString(),
+      ),
+    );
+    const first = await makeApp({ store });
+    const busy = await first.app.inject({ method: 'POST', url: '/v1/reconciliations' });
+    t.equal(busy.statusCode, 409, 'the other process holds the lease');
+    t.match(busy.json().detail, /11111111-1111-4111-8111-111111111111/);
+    t.equal(
+      (await store.reconciliations.getReconciliation('11111111-1111-4111-8111-111111111111'))?.state,
+      'running',
+    );
+    await first.app.close();
 
-  // That process died: its lease expires. A restart marks its run interrupted and can run again.
-  await store.renewLease(RECONCILIATION_LEASE, 'other-host:1', new Date(now - 1).toISOString());
-  const second = await makeApp({ store, engine: first.engine });
-  t.teardown(() => second.app.close());
-  const dead = await store.getReconciliation('11111111-1111-4111-8111-111111111111');
-  t.equal(dead?.state, 'interrupted');
-  t.equal(dead?.error?.code, 'interrupted_by_restart');
-  const res = await second.app.inject({ method: 'POST', url: '/v1/reconciliations' });
-  t.equal(res.statusCode, 202);
-  const done = await second.app.reconciler.whenFinished(res.json().id);
-  t.equal(done.state, 'succeeded');
-  t.equal(done.totals.accounts, 0);
-});
+    // That process died: its lease expires. Another process (a replica, or the restart) takes the run
+    // over and completes it, then can run again.
+    await store.reconciliations.renewLease(
+      RECONCILIATION_LEASE,
+      'other-host:1',
+      new Date(now - 1).toISOString(),
+    );
+    const second = await makeApp({ store, engine: first.engine });
+    t.teardown(() => second.app.close());
+    const continued = await second.app.reconciler.whenFinished('11111111-1111-4111-8111-111111111111');
+    t.equal(continued.state, 'succeeded', 'the dead process run is completed by another');
+    t.equal(continued.error, null);
+    const res = await second.app.inject({ method: 'POST', url: '/v1/reconciliations' });
+    t.equal(res.statusCode, 202);
+    const done = await second.app.reconciler.whenFinished(res.json().id);
+    t.equal(done.state, 'succeeded');
+    t.equal(done.totals.accounts, 0);
+  },
+);
 
 t.test('the lease is renewed while a run lasts', async (t) => {
   const store = await openTestStore();
@@ -224,12 +243,12 @@ t.test('the lease is renewed while a run lasts', async (t) => {
   await managed(app, store, [IDS[0]!]);
   const run = (await app.inject({ method: 'POST', url: '/v1/reconciliations' })).json();
   const call = await engine.nextCall();
-  const firstExpiry = (await store.getLease(RECONCILIATION_LEASE))!.expiresAt;
+  const firstExpiry = (await store.reconciliations.getLease(RECONCILIATION_LEASE))!.expiresAt;
   // Wait for a renewal (an observed change of the row), not for a fixed time.
   let renewed = firstExpiry;
   while (renewed === firstExpiry) {
     await new Promise((resolve) => setImmediate(resolve));
-    renewed = (await store.getLease(RECONCILIATION_LEASE))!.expiresAt;
+    renewed = (await store.reconciliations.getLease(RECONCILIATION_LEASE))!.expiresAt;
   }
   t.ok(renewed > firstExpiry, 'expiry moved forward');
   clean(call);
@@ -239,7 +258,7 @@ t.test('the lease is renewed while a run lasts', async (t) => {
 t.test('the schedule starts runs by itself, in the configured time zone', async (t) => {
   const store = await openTestStore();
   const reconciler = new Reconciler({
-    store,
+    stores: store,
     operations: { driftCheck: () => Promise.reject(new Error('unused')) } as never,
     logger: { child: () => silent, info() {}, warn() {}, error() {} },
     concurrency: 1,
@@ -297,3 +316,64 @@ t.test('configuration: RECONCILE_CRON=off, bad cron, time zone, webhooks need a 
     'https://a.example/x, https://b.example/y',
   );
 });
+
+t.test(
+  'a run whose coordinator died: another process keeps the outcomes and checks the pending accounts',
+  async (t) => {
+    const store = await openTestStore();
+    const { app, engine } = await makeApp({ store });
+    t.teardown(() => app.close());
+    await managed(app, store, IDS.slice(0, 3));
+    const id = '22222222-2222-4222-8222-222222222222';
+    const pending = (accountId: string) => ({
+      accountId,
+      outcome: 'pending' as const,
+      severity: null,
+      findings: [],
+      driftReportId: null,
+      operationIds: [],
+      error: null,
+      startedAt: null,
+      finishedAt: null,
+    });
+    const done = { ...pending(IDS[0]!), outcome: 'clean' as const };
+    const accounts = [done, pending(IDS[1]!), pending(IDS[2]!)];
+    await store.reconciliations.insertReconciliation({
+      id,
+      trigger: 'schedule',
+      state: 'running',
+      holder: 'dead-replica:1',
+      startedAt: new Date().toISOString(),
+      finishedAt: null,
+      totals: { accounts: 3, clean: 1, drifted: 0, remediated: 0, failed: 0, skipped: 0 },
+      accounts,
+      notifications: [],
+      error: null,
+    });
+    const now = Date.now();
+    await store.reconciliations.acquireLease(
+      {
+        name: RECONCILIATION_LEASE,
+        holder: 'dead-replica:1',
+        runId: id,
+        expiresAt: new Date(now - 1).toISOString(),
+      },
+      new Date(now - 2).toISOString(),
+    );
+    // The next start (or a replica's watch) takes it over: only the two pending accounts are checked.
+    const runs = await app.inject({ method: 'POST', url: '/v1/reconciliations' });
+    t.equal(runs.statusCode, 409, 'a new run waits for the one taken over');
+    t.match(runs.json().detail, new RegExp(id));
+    clean(await engine.nextCall());
+    clean(await engine.nextCall());
+    const after = await app.reconciler.whenFinished(id);
+    t.equal(after.state, 'succeeded');
+    t.same(after.totals, { accounts: 3, clean: 3, drifted: 0, remediated: 0, failed: 0, skipped: 0 });
+    t.equal(engine.calls.length, 2, 'the account already done was not checked again');
+    t.equal(
+      (await store.reconciliations.getLease(RECONCILIATION_LEASE)) ?? null,
+      null,
+      'the lease is released',
+    );
+  },
+);

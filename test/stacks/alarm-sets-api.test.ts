@@ -1,13 +1,8 @@
 // GET /v1/alarm-sets with the real catalog, over HTTP as a viewer sees it: every entry with its
 // pattern per profile and its CIS and Security Hub control ids.
 import t from 'tap';
-import { buildApp } from '../../src/app.ts';
-import { testAuthConfig } from '../../src/auth/config.ts';
-import { createSecurity, wireSecurity } from '../../src/auth/wire.ts';
-import { testConfig } from '../../src/config.ts';
-import { SqlStore } from '../../src/store/sql-store.ts';
 import { alarmCatalog, getAlarmSet, PATTERN_PROFILES } from '../../stacks/alarms/catalog.ts';
-import { ControllableEngine } from '../api/helpers.ts';
+import { appWithRoutes } from '../helpers/routes.ts';
 
 interface Listed {
   name: string;
@@ -21,21 +16,8 @@ interface Listed {
 }
 
 t.test('GET /v1/alarm-sets returns each entry with its profile patterns and control ids', async (t) => {
-  const store = await SqlStore.open('sqlite::memory:');
-  const security = await createSecurity({
-    db: store.database,
-    auth: testAuthConfig(),
-    dataDir: '/nonexistent',
-  });
-  const app = await buildApp({
-    config: testConfig(),
-    store,
-    engine: new ControllableEngine(),
-    alarmCatalog,
-    beforeRoutes: (instance) => wireSecurity(instance, security, { openApiSecurity: true }),
-  });
+  const { app, security } = await appWithRoutes({ alarmCatalog });
   t.teardown(() => app.close());
-  await app.ready();
   const viewer = await security.tokens.create({
     name: 'viewer',
     roles: ['viewer'],

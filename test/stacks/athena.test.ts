@@ -1,7 +1,7 @@
 // The Athena component under Pulumi's mock runtime: what the program declares when a request asks
 // for Athena (and that it declares nothing when it does not).
 import t from 'tap';
-import { RESOURCE_SPECS } from '../../src/sandbox/resources.ts';
+import { RESOURCE_SPECS } from '../../src/sandbox/resources/index.ts';
 import { resolveTrailRequest } from '../../src/trail-request/resolve.ts';
 import type { TrailRequest } from '../../src/trail-request/schema.ts';
 import { athenaNames, type CloudTrailAthena, cloudTrailTableLayout } from '../../stacks/athena.ts';

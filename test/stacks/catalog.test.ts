@@ -9,7 +9,7 @@ import {
   listAlarmSets,
   PATTERN_PROFILES,
 } from '../../stacks/alarms/catalog.ts';
-import { matchesFilterPattern, parseFilterPattern } from '../../stacks/alarms/filter-pattern.ts';
+import { matchesFilterPattern, parseFilterPattern } from '../helpers/filter-pattern.ts';
 import { ENTRY_FIXTURES, SECURITY_HUB_PATTERNS } from './fixtures/cloudtrail-events.ts';
 
 t.test('the required sets exist and can be looked up', async (t) => {

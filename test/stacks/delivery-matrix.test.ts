@@ -8,9 +8,9 @@
 import t from 'tap';
 import { InvalidTrailRequestError, resolveTrailRequest } from '../../src/trail-request/resolve.ts';
 import { filterPatternOf, getAlarmSet } from '../../stacks/alarms/catalog.ts';
-import { matchesFilterPattern } from '../../stacks/alarms/filter-pattern.ts';
 import { declareAccountTrail } from '../../stacks/program.ts';
 import { GLOBAL_SERVICE_EVENTS_REGION, type TrailPlan } from '../../stacks/trail.ts';
+import { matchesFilterPattern } from '../helpers/filter-pattern.ts';
 import { apiCall, type CloudTrailEvent, consoleLogin } from './fixtures/cloudtrail-events.ts';
 import { ACCOUNT, type Registered, run } from './harness.ts';
 

@@ -26,7 +26,7 @@ for (const url of databases) {
       ['r2', '222222222222', null],
       ['r3', '111111111111', null],
     ] as const) {
-      await store.insertDriftReport({
+      await store.drift.insertDriftReport({
         id,
         accountId: account,
         operationId: null,
@@ -34,13 +34,13 @@ for (const url of databases) {
         report: report(account, severity),
       });
     }
-    const history = await store.listDriftReports('111111111111', { limit: 10 });
+    const history = await store.drift.listDriftReports('111111111111', { limit: 10 });
     t.same(
       history.map((r) => r.id),
       ['r3', 'r1'],
     );
     t.equal(history[1]?.report.severity, 'critical', 'the report document round-trips');
-    const latest = await store.latestDriftReports();
+    const latest = await store.drift.latestDriftReports();
     t.same(latest.map((r) => r.id).sort(), ['r2', 'r3']);
   });
 
@@ -54,25 +54,34 @@ for (const url of databases) {
       expiresAt,
     });
     const results = await Promise.all([
-      store.acquireLease(lease('a', '2026-01-01T00:01:00.000Z'), '2026-01-01T00:00:00.000Z'),
-      store.acquireLease(lease('b', '2026-01-01T00:01:00.000Z'), '2026-01-01T00:00:00.000Z'),
+      store.reconciliations.acquireLease(lease('a', '2026-01-01T00:01:00.000Z'), '2026-01-01T00:00:00.000Z'),
+      store.reconciliations.acquireLease(lease('b', '2026-01-01T00:01:00.000Z'), '2026-01-01T00:00:00.000Z'),
     ]);
     t.same(results.filter(Boolean).length, 1, 'exactly one of two racing holders wins');
-    const winner = (await store.getLease('reconciliation'))!.holder;
+    const winner = (await store.reconciliations.getLease('reconciliation'))!.holder;
     const loser = winner === 'a' ? 'b' : 'a';
     t.notOk(
-      await store.renewLease('reconciliation', loser, '2026-01-01T00:02:00.000Z'),
+      await store.reconciliations.renewLease('reconciliation', loser, '2026-01-01T00:02:00.000Z'),
       'the loser cannot renew',
     );
-    t.ok(await store.renewLease('reconciliation', winner, '2026-01-01T00:02:00.000Z'), 'the holder renews');
+    t.ok(
+      await store.reconciliations.renewLease('reconciliation', winner, '2026-01-01T00:02:00.000Z'),
+      'the holder renews',
+    );
     t.notOk(
-      await store.acquireLease(lease(loser, '2026-01-01T00:03:00.000Z'), '2026-01-01T00:01:30.000Z'),
+      await store.reconciliations.acquireLease(
+        lease(loser, '2026-01-01T00:03:00.000Z'),
+        '2026-01-01T00:01:30.000Z',
+      ),
       'not before it expires',
     );
     t.ok(
-      await store.acquireLease(lease(loser, '2026-01-01T00:04:00.000Z'), '2026-01-01T00:02:30.000Z'),
+      await store.reconciliations.acquireLease(
+        lease(loser, '2026-01-01T00:04:00.000Z'),
+        '2026-01-01T00:02:30.000Z',
+      ),
       'taken over once expired',
     );
-    t.equal((await store.getLease('reconciliation'))?.holder, loser);
+    t.equal((await store.reconciliations.getLease('reconciliation'))?.holder, loser);
   });
 }

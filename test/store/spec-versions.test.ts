@@ -1,7 +1,6 @@
 // The versions of trail requests, on SQLite and (with TEST_DATABASE_URL) PostgreSQL: recorded once,
 // listed newest first, paginated by version.
 import t from 'tap';
-import { SpecVersionStore } from '../../src/accounts/spec-versions.ts';
 import { resolveTrailRequest } from '../../src/trail-request/resolve.ts';
 import { databases, freshStore } from '../helpers/databases.ts';
 
@@ -9,9 +8,7 @@ for (const url of databases) {
   t.test(`spec versions on ${url.split(':')[0]}`, async (t) => {
     const store = await freshStore(url);
     t.teardown(() => store.close());
-    const versions = new SpecVersionStore(store.database);
-    await versions.init();
-    await versions.init();
+    const versions = store.specVersions;
     const spec = resolveTrailRequest({ homeRegion: 'eu-west-1' });
     for (const version of [1, 2, 3]) {
       await versions.record({

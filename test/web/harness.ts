@@ -1,4 +1,4 @@
-// The real service in sandbox mode, in-process (real SqlStore on a temp SQLite file, the real engine,
+// The real service in sandbox mode, in-process (real stores on a temp SQLite file, the real engine,
 // the queue started by listen as in main.ts), secured as main.ts secures it (auth, audit, and the
 // strict CSP of src/auth/hardening.ts the pages must live with); and a headless Debian Chromium driven
 // by playwright-core with a fresh profile.
@@ -14,8 +14,8 @@ import { createSecurity, wireSecurity } from '../../src/auth/wire.ts';
 import { testConfig } from '../../src/config.ts';
 import { createEngine } from '../../src/engine/index.ts';
 import type { OperationView } from '../../src/operations/schemas.ts';
-import { SqlStore } from '../../src/store/sql-store.ts';
-import type { OperationRecord } from '../../src/store/types.ts';
+import type { OperationRecord } from '../../src/operations/store.ts';
+import { openStores } from '../../src/stores.ts';
 import { alarmCatalog } from '../../stacks/alarms/catalog.ts';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -46,12 +46,12 @@ export async function startService(opts: { managementAccountId?: string } = {}):
   });
   const env = { ...process.env };
   delete env.TRAILWARDEN_SANDBOX_DIR;
-  const store = await SqlStore.open(config.databaseUrl);
-  const security = await createSecurity({ db: store.database, auth: testAuthConfig(), dataDir });
+  const store = await openStores(config.databaseUrl);
+  const security = await createSecurity({ stores: store, auth: testAuthConfig(), dataDir });
   const engine = await createEngine(config, env);
   const app = await buildApp({
     config,
-    store,
+    stores: store,
     engine,
     alarmCatalog,
     beforeRoutes: (instance) => wireSecurity(instance, security, { openApiSecurity: true }),

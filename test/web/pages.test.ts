@@ -149,6 +149,29 @@ if (!existsSync(CHROMIUM)) {
     },
   );
 
+  t.test('an edit of a data event scope after the coverage refreshed is what the form sends', async (t) => {
+    const { page, problems } = await browser.page(undefined, { token: service.token });
+    await page.goto(`${service.url}/`);
+    await page.waitForSelector('#request-form');
+    await page.getByLabel('AWS account id').fill(ACCOUNT);
+    await page.getByRole('button', { name: 'Add a data event scope' }).click();
+    await page.getByLabel('Kind', { exact: true }).selectOption('lambda');
+    const arns = page.getByLabel('Resource ARNs');
+    await arns.fill(`arn:aws:lambda:eu-west-1:${OTHER_ACCOUNT}:function:someone-elses-function`);
+    // Leaving the field is a change: the coverage box reads the form and asks the service.
+    const coverage = page.waitForResponse((r) => r.url().endsWith('/v1/coverage-reports'));
+    await arns.press('Tab');
+    await coverage;
+    await arns.fill('');
+    await page.getByRole('button', { name: 'Preview changes' }).click();
+    const arnError = page.locator('[data-pointer="/dataEvents/0/resources"] .error-message');
+    await arnError.waitFor();
+    t.match(await arnError.textContent(), /must list at least one/, 'the emptied field, not the old ARNs');
+    t.equal((await service.api(`/v1/accounts/${ACCOUNT}/trail`)).status, 404, 'nothing was sent');
+    t.same(problems, [], 'no script errors or CSP violations');
+    await page.close();
+  });
+
   t.test('a valid request: preview, confirmation, apply, live progress, outputs', async (t) => {
     const { page, problems } = await browser.page(undefined, { token: service.token });
     page.setDefaultTimeout(LONG);

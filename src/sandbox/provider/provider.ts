@@ -17,7 +17,7 @@ import {
   type ResourceSpec,
   UNKNOWN,
   validateInputs,
-} from '../resources.ts';
+} from '../resources/index.ts';
 import { isGlobalType, type Props, SandboxState } from '../state.ts';
 
 const str = (v: unknown) => (typeof v === 'string' && v ? v : undefined);

@@ -4,7 +4,17 @@
 import { ApiError, api, describeError } from './api.js';
 import { renderConvergeSection } from './converge.js';
 import { showAccountCoverage } from './coverage.js';
-import { announce, badge, formatDuration, formatTime, h, nextId, pageTitle, showValue } from './dom.js';
+import {
+  announce,
+  badge,
+  formatDuration,
+  formatTime,
+  h,
+  nextId,
+  pageTitle,
+  showValue,
+  tableHead,
+} from './dom.js';
 import { loadDriftReports, renderDriftReport, SEVERITY_MEANINGS, severityLegend } from './drift.js';
 import { outputsTable, settings } from './outputs.js';
 import { pagedTable } from './paged-table.js';
@@ -264,7 +274,7 @@ function specTable(spec) {
       'table',
       { class: 'outputs-table spec-table' },
       h('caption', { class: 'visually-hidden' }, 'Requested spec'),
-      h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Setting'), h('th', { scope: 'col' }, 'Value'))),
+      tableHead(['Setting', 'Value']),
       h(
         'tbody',
         {},
@@ -316,15 +326,7 @@ async function renderVersions(section, accountId) {
         'table',
         { class: 'history-table', id: 'versions-table' },
         h('caption', { class: 'visually-hidden' }, 'Versions of the trail request, newest first'),
-        h(
-          'thead',
-          {},
-          h(
-            'tr',
-            {},
-            ['Version', 'Stored by', 'When', ''].map((t) => h('th', { scope: 'col' }, t)),
-          ),
-        ),
+        tableHead(['Version', 'Stored by', 'When', '']),
         h(
           'tbody',
           {},
@@ -372,17 +374,7 @@ async function renderVersions(section, accountId) {
           'table',
           { class: 'diff-table' },
           h('caption', {}, `From version ${a.version} to version ${b.version}`),
-          h(
-            'thead',
-            {},
-            h(
-              'tr',
-              {},
-              h('th', { scope: 'col' }, 'Setting'),
-              h('th', { scope: 'col' }, `Version ${a.version}`),
-              h('th', { scope: 'col' }, `Version ${b.version}`),
-            ),
-          ),
+          tableHead(['Setting', `Version ${a.version}`, `Version ${b.version}`]),
           h(
             'tbody',
             {},

@@ -20,12 +20,34 @@ export class ApiError extends Error {
   }
 }
 
+/**
+ * @param {Record<string, string>} [headers]
+ * @returns {Record<string, string>}
+ */
 function authHeaders(headers = {}) {
   const t = token.get();
   return t ? { ...headers, authorization: `Bearer ${t}` } : headers;
 }
 
-/** api('/v1/…', { method, body, headers }) → { data, status, headers } or throws ApiError. */
+/**
+ * @typedef {object} ApiOptions
+ * @property {string} [method]
+ * @property {unknown} [body] sent as JSON
+ * @property {Record<string, string>} [headers]
+ * @property {AbortSignal} [signal]
+ */
+
+/** A fetch the caller aborted (an AbortSignal's DOMException), as opposed to a network failure. */
+export function isAbortError(err) {
+  return typeof err === 'object' && err !== null && 'name' in err && err.name === 'AbortError';
+}
+
+/**
+ * api('/v1/…', { method, body, headers }) → { data, status, headers } or throws ApiError.
+ * @param {string} path
+ * @param {ApiOptions} [options]
+ * @returns {Promise<{ data: any, status: number, headers: Headers }>}
+ */
 export async function api(path, { method = 'GET', body, headers = {}, signal } = {}) {
   const h = authHeaders({ accept: 'application/json', ...headers });
   if (body !== undefined) h['content-type'] = 'application/json';
@@ -38,7 +60,7 @@ export async function api(path, { method = 'GET', body, headers = {}, signal } =
       signal,
     });
   } catch (err) {
-    if (err?.name === 'AbortError') throw err;
+    if (isAbortError(err)) throw err;
     throw new ApiError(0, { code: 'network_error', detail: 'The service could not be reached.' });
   }
   const text = await res.text();
@@ -89,6 +111,10 @@ function parseBlock(block) {
  * for each engine event and resolves with the operation the `end` event carries. Reconnects with
  * Last-Event-ID when the stream drops before the end (a restart of the service, a proxy timeout).
  */
+/**
+ * @param {string} operationId
+ * @param {{ onEvent?: (event: any, seq: number) => void, signal?: AbortSignal }} [options]
+ */
 export async function followOperation(operationId, { onEvent = () => {}, signal } = {}) {
   let lastId = 0;
   let failures = 0;
@@ -103,7 +129,7 @@ export async function followOperation(operationId, { onEvent = () => {}, signal 
         signal,
       });
     } catch (err) {
-      if (err?.name === 'AbortError') throw err;
+      if (isAbortError(err)) throw err;
       res = null;
     }
     if (res && !res.ok) {

@@ -8,12 +8,25 @@ import { renderFleetPage } from './fleet.js';
 import { renderRequestPage } from './form.js';
 import { renderOperationPage } from './operation.js';
 
+/**
+ * An element of the page shell (index.html), which always has it.
+ * @template {HTMLElement} T
+ * @param {string} id
+ * @param {new () => T} type
+ * @returns {T}
+ */
+function shell(id, type) {
+  const el = document.getElementById(id);
+  if (!(el instanceof type)) throw new Error(`index.html has no ${type.name} #${id}`);
+  return el;
+}
+
 function setUpSignIn() {
-  const details = document.getElementById('sign-in');
-  const summary = document.getElementById('sign-in-summary');
-  const form = document.getElementById('sign-in-form');
-  const input = document.getElementById('token-input');
-  const signOut = document.getElementById('sign-out');
+  const details = shell('sign-in', HTMLDetailsElement);
+  const summary = shell('sign-in-summary', HTMLElement);
+  const form = shell('sign-in-form', HTMLFormElement);
+  const input = shell('token-input', HTMLInputElement);
+  const signOut = shell('sign-out', HTMLButtonElement);
   const refresh = () => {
     const signedIn = Boolean(token.get());
     summary.textContent = signedIn ? 'Signed in' : 'Sign in';
@@ -60,12 +73,13 @@ const ROUTES = [
 ];
 
 async function route() {
-  const main = document.getElementById('main');
+  const main = shell('main', HTMLElement);
   clear(main);
   for (const r of ROUTES) {
     const m = r.pattern.exec(location.pathname);
     if (!m) continue;
     for (const link of document.querySelectorAll('[data-nav]')) {
+      if (!(link instanceof HTMLElement)) continue;
       if (link.dataset.nav === r.nav) link.setAttribute('aria-current', 'page');
       else link.removeAttribute('aria-current');
     }
@@ -85,7 +99,7 @@ async function route() {
 
 /** The mode banner on every page: sandbox mode says plainly that AWS is not touched. */
 async function showMode() {
-  const banner = document.getElementById('mode-banner');
+  const banner = shell('mode-banner', HTMLElement);
   try {
     const res = await fetch('/assets/settings.json', { headers: { accept: 'application/json' } });
     const settings = await res.json();

@@ -2,7 +2,7 @@
 // API filters them: role, account scope, not their own), each with its requester, the spec diff
 // against the last applied spec, why it waits and the preview; approve or reject with a reason.
 import { ApiError, api, describeError } from './api.js';
-import { announce, formatTime, h, nextId, pageTitle, showValue } from './dom.js';
+import { announce, formatTime, h, nextId, pageTitle, showValue, tableHead } from './dom.js';
 import { CHANGE_KINDS } from './events.js';
 
 const LABELS = { create: 'to create', update: 'to update', replace: 'to replace', delete: 'to delete' };
@@ -72,11 +72,7 @@ function renderApproval(item) {
             'table',
             { class: 'approval-diff' },
             h('caption', {}, `Against the applied version ${item.appliedVersion ?? '(none yet)'}`),
-            h(
-              'thead',
-              {},
-              h('tr', {}, h('th', {}, 'Field'), h('th', {}, 'Applied'), h('th', {}, 'Requested')),
-            ),
+            tableHead(['Field', 'Applied', 'Requested']),
             h(
               'tbody',
               {},

@@ -2,8 +2,8 @@
 // preview's `coverage`) into an element: warnings first (acknowledged gaps, nobody receiving the
 // alarms), then each alarm of the set and each Security Hub control with covered / blind /
 // not-applicable and why. Standalone: the form and the account page only call these functions.
-import { ApiError, api, describeError } from './api.js';
-import { badge, clear, h, nextId } from './dom.js';
+import { ApiError, api, describeError, isAbortError } from './api.js';
+import { badge, clear, h, nextId, tableHead } from './dom.js';
 
 const STATUS_KIND = { covered: 'applied', blind: 'failed', 'not-applicable': 'queued' };
 const DELIVERY_TEXT = {
@@ -18,6 +18,18 @@ const regionsText = (regions) => (regions === 'all' ? 'all regions' : regions.jo
 /**
  * Fills `el` with the report. With `onAcknowledge(id, checked)`, each blind alarm gets a checkbox
  * to accept its gap (`acknowledged`: a Set of ids, checked ones).
+ */
+/**
+ * @typedef {object} CoverageOptions
+ * @property {(id: string, checked: boolean) => void} [onAcknowledge]
+ * @property {Set<string>} [acknowledged]
+ * @property {AbortSignal} [signal]
+ */
+
+/**
+ * @param {HTMLElement} el
+ * @param {any} report
+ * @param {CoverageOptions} [options]
  */
 export function renderCoverage(el, report, { onAcknowledge, acknowledged } = {}) {
   clear(el);
@@ -71,17 +83,7 @@ export function renderCoverage(el, report, { onAcknowledge, acknowledged } = {})
       'table',
       { class: 'coverage-entries' },
       h('caption', {}, 'Alarms'),
-      h(
-        'thead',
-        {},
-        h(
-          'tr',
-          {},
-          h('th', { scope: 'col' }, 'Alarm'),
-          h('th', { scope: 'col' }, 'Status'),
-          h('th', { scope: 'col' }, 'Why'),
-        ),
-      ),
+      tableHead(['Alarm', 'Status', 'Why']),
       h(
         'tbody',
         {},
@@ -124,17 +126,7 @@ export function renderCoverage(el, report, { onAcknowledge, acknowledged } = {})
       h(
         'table',
         {},
-        h(
-          'thead',
-          {},
-          h(
-            'tr',
-            {},
-            h('th', { scope: 'col' }, 'Control'),
-            h('th', { scope: 'col' }, 'Status'),
-            h('th', { scope: 'col' }, 'Why'),
-          ),
-        ),
+        tableHead(['Control', 'Status', 'Why']),
         h(
           'tbody',
           {},
@@ -176,12 +168,17 @@ export async function showAccountCoverage(el, accountId) {
 }
 
 /** The form: the coverage of a request not stored yet; quiet while the request is not valid. */
+/**
+ * @param {HTMLElement} el
+ * @param {unknown} spec
+ * @param {CoverageOptions} [opts]
+ */
 export async function showRequestCoverage(el, spec, opts = {}) {
   try {
     const { data } = await api('/v1/coverage-reports', { method: 'POST', body: spec, signal: opts.signal });
     return renderCoverage(el, data, opts);
   } catch (err) {
-    if (err?.name === 'AbortError') return null;
+    if (isAbortError(err)) return null;
     clear(el).append(
       h(
         'p',

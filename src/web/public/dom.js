@@ -69,6 +69,22 @@ export function showValue(value) {
   return JSON.stringify(value);
 }
 
+/**
+ * A table's header row: one column heading per name.
+ * @param {string[]} columns
+ */
+export function tableHead(columns) {
+  return h(
+    'thead',
+    {},
+    h(
+      'tr',
+      {},
+      columns.map((t) => h('th', { scope: 'col' }, t)),
+    ),
+  );
+}
+
 export function badge(text, kind = text) {
   return h('span', { class: `badge badge-${String(kind).replace(/[^a-z0-9-]/gi, '')}` }, text);
 }

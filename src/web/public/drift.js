@@ -1,7 +1,7 @@
 // Drift reports (DriftReport of src/drift/report.ts): each drifted resource with its properties,
 // expected (what the state recorded) vs actual (what the cloud has now).
 import { ApiError, api } from './api.js';
-import { badge, formatTime, h, showValue } from './dom.js';
+import { badge, formatTime, h, showValue, tableHead } from './dom.js';
 import { nameFromUrn } from './events.js';
 
 /** The account's drift reports, newest first: [{ report, derived }]. */
@@ -196,18 +196,7 @@ export function renderDriftReport({ report, derived }, index) {
             'table',
             { class: 'drift-table' },
             h('caption', { class: 'visually-hidden' }, `Drifted properties of ${r.name}`),
-            h(
-              'thead',
-              {},
-              h(
-                'tr',
-                {},
-                h('th', { scope: 'col' }, 'Property'),
-                h('th', { scope: 'col' }, 'Applied'),
-                h('th', { scope: 'col' }, 'Now in the account'),
-                h('th', { scope: 'col' }, 'Severity'),
-              ),
-            ),
+            tableHead(['Property', 'Applied', 'Now in the account', 'Severity']),
             h(
               'tbody',
               {},

@@ -7,7 +7,11 @@ export class FieldRegistry {
     this.fields = new Map();
   }
 
-  /** key: JSON pointer into the body, or 'params:/accountId' for the path parameter. */
+  /**
+   * key: JSON pointer into the body, or 'params:/accountId' for the path parameter.
+   * @param {string} key
+   * @param {{ wrapper: HTMLElement, controls: HTMLElement[], error: HTMLElement, describe?: unknown }} field
+   */
   register(key, { wrapper, controls, error, describe }) {
     this.fields.set(key, { key, wrapper, controls, error, describe });
   }
@@ -87,13 +91,23 @@ function describedBy(...ids) {
   return list.length ? list.join(' ') : undefined;
 }
 
-/** A single control with its label, hint and error slot. */
+/**
+ * A single control with its label, hint and error slot.
+ * @param {FieldRegistry} registry
+ * @param {string} key
+ * @param {string} labelText
+ * @param {HTMLElement} control
+ * @param {{ hint?: string, optional?: boolean, extra?: HTMLElement }} [options]
+ */
 export function field(registry, key, labelText, control, { hint, optional = false, extra } = {}) {
   control.id ||= nextId('f');
   const hintId = hint ? nextId('hint') : undefined;
   const error = h('p', { class: 'error-message', id: nextId('err'), hidden: true });
   if (hintId)
-    control.setAttribute('aria-describedby', describedBy(control.getAttribute('aria-describedby'), hintId));
+    control.setAttribute(
+      'aria-describedby',
+      describedBy(control.getAttribute('aria-describedby'), hintId) ?? hintId,
+    );
   const wrapper = h(
     'div',
     { class: 'field', 'data-pointer': key },
@@ -112,7 +126,14 @@ export function field(registry, key, labelText, control, { hint, optional = fals
   return wrapper;
 }
 
-/** A fieldset of several controls (radios, checkboxes) under one legend, one error slot. */
+/**
+ * A fieldset of several controls (radios, checkboxes) under one legend, one error slot.
+ * @param {FieldRegistry} registry
+ * @param {string} key
+ * @param {string} legendText
+ * @param {unknown[]} children
+ * @param {{ hint?: string | HTMLElement, controls?: HTMLElement[], className?: string }} [options]
+ */
 export function group(registry, key, legendText, children, { hint, controls, className = '' } = {}) {
   const hintId = hint ? nextId('hint') : undefined;
   const error = h('p', { class: 'error-message', id: nextId('err'), hidden: true });
@@ -138,7 +159,15 @@ function withId(el, id) {
   return el;
 }
 
-/** A checkbox or radio with its label after it. */
+/**
+ * A checkbox or radio with its label after it.
+ * @param {'checkbox' | 'radio'} type
+ * @param {string} name
+ * @param {string} value
+ * @param {string} labelText
+ * @param {{ checked?: boolean, hint?: string }} [options]
+ * @returns {{ row: HTMLElement, input: HTMLInputElement }}
+ */
 export function choice(type, name, value, labelText, { checked = false, hint } = {}) {
   const input = h('input', { type, name, value, id: nextId(name), checked });
   const hintId = hint ? nextId('hint') : undefined;

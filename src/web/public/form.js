@@ -80,7 +80,25 @@ export async function renderRequestPage(main) {
   heading.focus();
 }
 
+/**
+ * The version being edited, as the last GET or PUT answered it.
+ * @typedef {{ accountId: string, etag: string, specVersion: number, spec: any }} Loaded
+ */
+
+/** @typedef {{ row: HTMLElement, input: HTMLInputElement }} Choice */
+
 class RequestForm {
+  // Controls the section builders create (declared here for the type check).
+  /** @type {HTMLInputElement} */ regionsAll;
+  /** @type {HTMLInputElement} */ regionsChosen;
+  /** @type {HTMLElement} */ regionList;
+  /** @type {Choice} */ orgTrail;
+  /** @type {HTMLElement} */ orgIdField;
+  /** @type {Choice} */ mgmtRead;
+  /** @type {Choice} */ mgmtWrite;
+  /** @type {Choice} */ lockOn;
+  /** @type {HTMLElement} */ lockFields;
+
   constructor(schemas, alarmSets, settings) {
     this.schemas = schemas;
     this.doc = schemas.doc;
@@ -89,7 +107,8 @@ class RequestForm {
     this.settings = settings;
     this.fields = new FieldRegistry();
     this.dataRows = [];
-    this.loaded = null; // { accountId, etag, specVersion }
+    /** @type {Loaded | null} */
+    this.loaded = null;
     this.busy = false;
     this.plan = null;
     this.acknowledged = new Set(); // alarm ids whose gaps the user accepts (acknowledgedGaps)
@@ -471,8 +490,13 @@ class RequestForm {
     );
   }
 
+  /**
+   * Takes the data rows' values from their controls. Each row keeps its controls until the next
+   * render: a read for the coverage (on any change) that dropped them lost every later edit of a row.
+   */
   #readDataRows() {
     this.dataRows = this.dataRows.map((row) => ({
+      ...row,
       kind: row.kindEl?.value ?? row.kind,
       all: row.allEl ? row.allEl.checked : row.all,
       arns: row.arnsEl?.value ?? row.arns,
@@ -547,6 +571,11 @@ class RequestForm {
     if (focusIndex !== undefined) this.dataRows[focusIndex]?.kindEl.focus();
   }
 
+  /** The loaded version when it is this account's (an edit), else undefined (a new request). */
+  #loadedFor(accountId) {
+    return this.loaded?.accountId === accountId ? this.loaded : undefined;
+  }
+
   /** { accountId, spec } from the controls: the body the API gets. */
   read() {
     this.#readDataRows();
@@ -592,7 +621,7 @@ class RequestForm {
     if (acks.length) spec.acknowledgedGaps = acks;
     const accountId = this.accountInput.value.trim();
     // A PUT replaces the spec: keep what this form does not edit from the version being edited.
-    const kept = this.loaded?.accountId === accountId ? this.loaded.spec : undefined;
+    const kept = this.#loadedFor(accountId)?.spec;
     if (kept) {
       for (const key of ['accessLogBucket', 'securityReaders', 'tags'])
         if (kept[key] !== undefined) spec[key] = kept[key];
@@ -752,7 +781,8 @@ class RequestForm {
     try {
       // A draft: the preview stores nothing (spec, version and account status stay as they are).
       // If-Match only checks that the version this edit started from is still the stored one.
-      const ifMatch = this.loaded?.accountId === accountId ? { 'if-match': this.loaded.etag } : {};
+      const loaded = this.#loadedFor(accountId);
+      const ifMatch = loaded ? { 'if-match': loaded.etag } : undefined;
       let op;
       try {
         ({ data: op } = await api(`/v1/accounts/${accountId}/trail/previews`, {
@@ -869,7 +899,8 @@ class RequestForm {
       try {
         // Save the previewed spec (If-Match: the version this edit started from; none for a new
         // account), then apply exactly that preview: 409 if the account changed since.
-        const ifMatch = this.loaded?.accountId === accountId ? { 'if-match': this.loaded.etag } : {};
+        const loaded = this.#loadedFor(accountId);
+        const ifMatch = loaded ? { 'if-match': loaded.etag } : undefined;
         const put = await api(`/v1/accounts/${accountId}/trail`, {
           method: 'PUT',
           body: spec,

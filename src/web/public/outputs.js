@@ -1,6 +1,6 @@
 // Stack outputs as a readable table: one row per value (nested maps such as trail ARNs by region
 // become one row each), every ARN linked to its page in the AWS console.
-import { h, showValue } from './dom.js';
+import { h, showValue, tableHead } from './dom.js';
 
 const CONSOLE = {
   aws: 'console.aws.amazon.com',
@@ -35,7 +35,7 @@ export function consoleUrl(arn) {
       return `https://${r}/sns/v3/home${q}#/topic/${enc(arn)}`;
     case 'iam':
       return resource.startsWith('role/')
-        ? `https://${host}/iam/home#/roles/details/${enc(resource.split('/').at(-1))}`
+        ? `https://${host}/iam/home#/roles/details/${enc(resource.slice(resource.lastIndexOf('/') + 1))}`
         : null;
     case 'events':
       return resource.startsWith('rule/')
@@ -72,7 +72,11 @@ function cell(value) {
   return h('code', {}, showValue(value));
 }
 
-/** opts.sandbox: the ARNs exist only in the sandbox; say so next to the links. */
+/**
+ * opts.sandbox: the ARNs exist only in the sandbox; say so next to the links.
+ * @param {Record<string, unknown> | undefined} outputs
+ * @param {{ id?: string, sandbox?: boolean }} [opts]
+ */
 export function outputsTable(outputs, { id, sandbox = false } = {}) {
   const list = rows('', outputs ?? {});
   const wrap = h('div', { class: 'table-wrap' });
@@ -81,7 +85,7 @@ export function outputsTable(outputs, { id, sandbox = false } = {}) {
       'table',
       { class: 'outputs-table', ...(id ? { id } : {}) },
       h('caption', { class: 'visually-hidden' }, 'Outputs'),
-      h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Output'), h('th', { scope: 'col' }, 'Value'))),
+      tableHead(['Output', 'Value']),
       h(
         'tbody',
         {},

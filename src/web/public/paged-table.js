@@ -1,7 +1,7 @@
 // A table read a page at a time from a list endpoint: the first page on load, the next ones with a
 // "Show more" button while the API answers a nextCursor. The accounts, fleet and account pages use it.
 import { api } from './api.js';
-import { h } from './dom.js';
+import { h, tableHead } from './dom.js';
 
 /**
  * @typedef {object} PagedTableOptions
@@ -36,15 +36,7 @@ export function pagedTable(o) {
       'table',
       { class: o.className, id: o.id },
       h('caption', o.captionHidden ? { class: 'visually-hidden' } : {}, o.caption),
-      h(
-        'thead',
-        {},
-        h(
-          'tr',
-          {},
-          o.columns.map((t) => h('th', { scope: 'col' }, t)),
-        ),
-      ),
+      tableHead(o.columns),
       tbody,
     ),
   );

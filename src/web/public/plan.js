@@ -3,7 +3,7 @@
 // that changes and, for updates and replacements, each property with its old and new value. The
 // counts are the plan's own, so they agree with the lists below them.
 import { api } from './api.js';
-import { badge, h, nextId, showValue } from './dom.js';
+import { badge, h, nextId, showValue, tableHead } from './dom.js';
 
 export const CHANGES = ['create', 'update', 'replace', 'delete'];
 export const CHANGE_WORDS = {
@@ -39,17 +39,7 @@ function diffTable(resource) {
       'table',
       { class: 'diff-table' },
       h('caption', { class: 'visually-hidden' }, `Changes to ${resource.name}`),
-      h(
-        'thead',
-        {},
-        h(
-          'tr',
-          {},
-          h('th', { scope: 'col' }, 'Property'),
-          h('th', { scope: 'col' }, 'Now'),
-          h('th', { scope: 'col' }, 'After apply'),
-        ),
-      ),
+      tableHead(['Property', 'Now', 'After apply']),
       h(
         'tbody',
         {},

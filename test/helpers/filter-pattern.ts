@@ -1,6 +1,9 @@
 // A parser and evaluator for the CloudWatch Logs JSON filter-pattern syntax, so the alarm
 // catalog's patterns are tested against realistic CloudTrail events instead of trusted blindly.
 //
+// Only tests evaluate patterns (the service and the sandbox never do), so it lives beside them in
+// test/helpers with its own tests (filter-pattern.test.ts).
+//
 // Supported: `{ expr }` with `&&`, `||` (&& binds tighter, as usual; use parentheses when in
 // doubt), parentheses, selectors `$.a.b` and `$.a[0]`, `=`/`!=` on quoted or unquoted strings with
 // `*` wildcards, numeric `= != < > <= >=` on numbers in any documented form (`1000`, `+1000`,

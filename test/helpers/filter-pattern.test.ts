@@ -1,9 +1,5 @@
 import t from 'tap';
-import {
-  FilterPatternError,
-  matchesFilterPattern,
-  parseFilterPattern,
-} from '../../stacks/alarms/filter-pattern.ts';
+import { FilterPatternError, matchesFilterPattern, parseFilterPattern } from './filter-pattern.ts';
 
 const ev = {
   eventName: 'CreateTrail',
