@@ -347,6 +347,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     engine,
     logger: app.log,
     maxConcurrent: config.maxConcurrentOperations,
+    // Operations are claimed under a lease of this replica (several may share the database).
+    leases: { holder: config.replicaId, ttlMs: config.operationLeaseTtlMs },
   });
   // What an operation's end means for the account and its drift is theirs to say.
   queue.use(accountOperationHook(stores), ...driftOperationHooks(stores));

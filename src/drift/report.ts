@@ -230,7 +230,7 @@ export const SNS_SUBSCRIPTION_TYPE = 'aws:sns/topicSubscription:TopicSubscriptio
 const LIFECYCLE_PATHS: ReadonlySet<string> = new Set(['pendingConfirmation', 'confirmationWasAuthenticated']);
 
 /**
- * The alarm topic (the program's only SNS topic, stacks/alarms/alarm-topic.ts) and its
+ * The alarm topic (the program's only SNS topic, stacks/alarm-topic.ts) and its
  * subscriptions as the refresh read them (every outputs event, `same`
  * included: an email still pending confirmation is no drift, but it is a hole). pulumi-aws reads
  * `pendingConfirmation` from SNS's GetSubscriptionAttributes; a subscription the read no longer

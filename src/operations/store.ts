@@ -127,6 +127,20 @@ export type OperationPatch = Partial<
   >
 >;
 
+/** What the lease keeper needs from the store (src/operations/leases.ts). */
+export interface OperationLeaseStore {
+  /** Extends the leases `holder` still has on these running operations; returns the ids it still holds. */
+  renewOperationLeases(holder: string, ids: readonly string[], expiresAt: string): Promise<string[]>;
+  /** Running operations whose lease expired before `now` (or that never had one), oldest first. */
+  listExpiredOperations(now: string, limit: number): Promise<OperationRecord[]>;
+  /** Takes the lease of a running operation if it expired before `now` (one replica wins). */
+  takeOverOperation(id: string, holder: string, expiresAt: string, now: string): Promise<boolean>;
+  /** Running operations this holder leases (a restarted replica's own, from before its restart). */
+  listOperationsLeasedBy(holder: string): Promise<OperationRecord[]>;
+  /** Ends the holder's leases now (shutdown), so another replica recovers what it still held at once. */
+  expireOperationLeases(holder: string, now: string): Promise<number>;
+}
+
 /** An account change that commits with an operation change (or not at all). */
 export interface AccountChange {
   accountId: string;
@@ -134,7 +148,7 @@ export interface AccountChange {
   now: string;
 }
 
-export interface OperationStore {
+export interface OperationStore extends OperationLeaseStore {
   /**
    * Inserts a queued operation and records it as the account's last operation, in one transaction.
    * With requireIdle, inserts nothing and returns undefined when the account has a queued or running one.
@@ -148,7 +162,11 @@ export interface OperationStore {
    * Marks up to `limit` queued operations as running and returns them: the oldest queued operation of
    * each account that has none running. The conditional update makes a claim safe against other claimers.
    */
-  claimRunnable(limit: number, now: string): Promise<OperationRecord[]>;
+  claimRunnable(
+    limit: number,
+    now: string,
+    lease?: { holder: string; expiresAt: string },
+  ): Promise<OperationRecord[]>;
   /** Updates the operation (and the account, in the same transaction) only if it is in `ifState`. */
   updateOperation(
     id: string,
@@ -287,8 +305,19 @@ export class SqlOperationStore implements OperationStore {
     return rows.map(operationFromRow);
   }
 
-  claimRunnable(limit: number, now: string): Promise<OperationRecord[]> {
+  claimRunnable(
+    limit: number,
+    now: string,
+    lease?: { holder: string; expiresAt: string },
+  ): Promise<OperationRecord[]> {
     if (limit <= 0) return Promise.resolve([]);
+    // PostgreSQL, several replicas claiming at once: FOR UPDATE SKIP LOCKED locks the rows this claim
+    // takes and lets a concurrent claim pass over them to other work instead of queueing behind the
+    // lock (and then finding them gone); graphile-worker and pg-boss claim the same way. An account's
+    // later operation is not a candidate while an earlier one is queued (locked or not) or running,
+    // and the unique index on running operations per account (migration 5) refuses a second anyway.
+    // SQLite has no row locks: its one writer at a time serializes claims.
+    const skipLocked = this.#db.dialect === 'postgres' ? ' FOR UPDATE OF o SKIP LOCKED' : '';
     return this.#db.transaction(async (tx) => {
       // The oldest queued operation of each account with nothing running and nothing queued before it.
       const candidates = await tx.all(
@@ -299,20 +328,74 @@ export class SqlOperationStore implements OperationStore {
              WHERE p.account_id = o.account_id
                AND (p.state = 'running' OR (p.state = 'queued' AND p.seq < o.seq)))
          ORDER BY o.seq
-         LIMIT ?`,
+         LIMIT ?${skipLocked}`,
         [limit],
       );
       const claimed: OperationRecord[] = [];
       for (const row of candidates) {
         const op = operationFromRow(row);
         const { changes } = await tx.run(
-          `UPDATE operations SET state = 'running', started_at = ? WHERE id = ? AND state = 'queued'`,
-          [now, op.id],
+          `UPDATE operations SET state = 'running', started_at = ?, claimed_by = ?, lease_expires_at = ?
+           WHERE id = ? AND state = 'queued'`,
+          [now, lease?.holder ?? null, lease?.expiresAt ?? null, op.id],
         );
         if (changes === 1) claimed.push({ ...op, state: 'running', startedAt: now });
       }
       return claimed;
     });
+  }
+
+  async renewOperationLeases(holder: string, ids: readonly string[], expiresAt: string): Promise<string[]> {
+    if (ids.length === 0) return [];
+    const marks = ids.map(() => '?').join(', ');
+    await this.#db.run(
+      `UPDATE operations SET lease_expires_at = ?
+       WHERE claimed_by = ? AND state = 'running' AND id IN (${marks})`,
+      [expiresAt, holder, ...ids],
+    );
+    const rows = await this.#db.all<{ id: string }>(
+      `SELECT id FROM operations WHERE claimed_by = ? AND state = 'running' AND id IN (${marks})`,
+      [holder, ...ids],
+    );
+    return rows.map((r) => String(r.id));
+  }
+
+  async listExpiredOperations(now: string, limit: number): Promise<OperationRecord[]> {
+    const rows = await this.#db.all(
+      `SELECT * FROM operations
+       WHERE state = 'running' AND (lease_expires_at IS NULL OR lease_expires_at < ?)
+       ORDER BY seq LIMIT ?`,
+      [now, limit],
+    );
+    return rows.map(operationFromRow);
+  }
+
+  async takeOverOperation(id: string, holder: string, expiresAt: string, now: string): Promise<boolean> {
+    const { changes } = await this.#db.run(
+      `UPDATE operations SET claimed_by = ?, lease_expires_at = ?
+       WHERE id = ? AND state = 'running'
+         AND (claimed_by = ? OR lease_expires_at IS NULL OR lease_expires_at < ?)`,
+      [holder, expiresAt, id, holder, now],
+    );
+    return changes === 1;
+  }
+
+  async listOperationsLeasedBy(holder: string): Promise<OperationRecord[]> {
+    const rows = await this.#db.all(
+      `SELECT * FROM operations WHERE state = 'running' AND claimed_by = ? ORDER BY seq`,
+      [holder],
+    );
+    return rows.map(operationFromRow);
+  }
+
+  async expireOperationLeases(holder: string, now: string): Promise<number> {
+    // Just before now: the next look of any replica finds them expired.
+    const past = new Date(Date.parse(now) - 1).toISOString();
+    const { changes } = await this.#db.run(
+      `UPDATE operations SET lease_expires_at = ? WHERE state = 'running' AND claimed_by = ?`,
+      [past, holder],
+    );
+    return changes;
   }
 
   updateOperation(
