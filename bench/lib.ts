@@ -240,7 +240,20 @@ export async function startService(opts: { env?: Record<string, string>; keep?: 
     }
   };
   const applyAccount = async (accountId: string, request: Record<string, unknown> = {}) => {
-    const put = await api('PUT', `/v1/accounts/${accountId}/trail`, { homeRegion: 'us-east-1', ...request });
+    // Replacing a request needs the ETag of the one replaced.
+    const current = await fetch(`${base}/v1/accounts/${accountId}/trail`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    await current.body?.cancel();
+    const ifMatch: Record<string, string> = current.ok
+      ? { 'if-match': current.headers.get('etag') ?? '' }
+      : {};
+    const put = await api(
+      'PUT',
+      `/v1/accounts/${accountId}/trail`,
+      { homeRegion: 'us-east-1', ...request },
+      ifMatch,
+    );
     const etag = put.headers.get('etag') ?? '';
     const op = await api<{ id: string }>('POST', `/v1/accounts/${accountId}/trail/applies`, undefined, {
       'if-match': etag,

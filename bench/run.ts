@@ -13,14 +13,12 @@
 //   npm run bench                                 all parts, fleet at N = 200
 //   npm run bench -- --parts ratio,http           some parts
 //   npm run bench -- --accounts 50 --n1000        fleet at 50 and at 1,000
-import { spawn } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, hostname, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import {
   bareRefresh,
-  freePort,
   quantile,
   ROOT,
   round,
@@ -156,68 +154,15 @@ async function memoryPart() {
 
 // ---- http -------------------------------------------------------------------------------------
 
-async function loadImport(name: string): Promise<unknown> {
-  try {
-    return await import(name);
-  } catch {
-    return undefined;
-  }
-}
-
-interface CannonResult {
-  requests: { average: number };
-  latency: { p50: number; p99: number; average: number };
-  non2xx: number;
-  errors: number;
-}
-
-async function cannon(url: string, headers: Record<string, string>): Promise<Record<string, number>> {
-  const mod = (await loadImport('autocannon')) as { default: (o: object) => Promise<CannonResult> };
-  const r = await mod.default({ url, headers, connections: 10, duration: HTTP_SECONDS });
-  return {
-    rps: Math.round(r.requests.average),
-    p50Ms: r.latency.p50,
-    p99Ms: r.latency.p99,
-    non2xx: r.non2xx,
-    errors: r.errors,
-  };
-}
-
-/** A bare Fastify `hello` in a process of its own: the framework's ceiling on this machine now. */
-async function bareFastify(): Promise<{ url: string; stop: () => void }> {
-  const port = await freePort();
-  const code = `
-    const app = (await import('fastify')).default();
-    app.get('/hello', async () => ({ hello: 'world' }));
-    await app.listen({ port: ${port}, host: '127.0.0.1' });
-    console.log('ready');`;
-  const child = spawn(process.execPath, ['--input-type=module', '-e', code], {
-    cwd: ROOT,
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  await new Promise<void>((resolve) => child.stdout!.once('data', () => resolve()));
-  return { url: `http://127.0.0.1:${port}/hello`, stop: () => child.kill('SIGKILL') };
-}
-
+// The read path's own measurement (bench/read-path.ts): the service's trail route with a viewer
+// token, /healthz and a bare Fastify route, each with autocannon, in one run.
 async function httpPart() {
-  if (!(await loadImport('autocannon')))
-    return { skipped: 'autocannon is not installed (devDependency added with the read-path work)' };
-  const service = await startService({ env: concurrencyEnv, keep: args.keep });
-  const bare = await bareFastify();
-  try {
-    const id = accountId(0);
-    await service.finished(await service.applyAccount(id));
-    const auth = { authorization: `Bearer ${service.token}` };
-    const trail = await cannon(`${service.base}/v1/accounts/${id}/trail`, auth);
-    log(`http: trail ${trail.rps} rps, p99 ${trail.p99Ms} ms`);
-    const healthz = await cannon(`${service.base}/healthz`, {});
-    const fastify = await cannon(bare.url, {});
-    log(`http: healthz ${healthz.rps} rps, bare fastify ${fastify.rps} rps`);
-    return { connections: 10, seconds: HTTP_SECONDS, trail, healthz, bareFastify: fastify };
-  } finally {
-    bare.stop();
-    await service.stop();
-  }
+  const { measureReadPath } = await import('./read-path.ts');
+  const r = await measureReadPath({ connections: 10, duration: HTTP_SECONDS });
+  log(
+    `http: trail ${r.trail.requestsPerSecond} rps p99 ${r.trail.latencyMs.p99} ms, bare ${r.bareFastify.requestsPerSecond} rps`,
+  );
+  return r;
 }
 
 // ---- fleet ------------------------------------------------------------------------------------
@@ -266,46 +211,56 @@ async function fleetPart(n: number) {
 
 // ---- main -------------------------------------------------------------------------------------
 
+/**
+ * Each part's figures carry when they were taken and the machine's load average around them (above
+ * the core count: other work shared the CPUs, the figures are contended). The day's file keeps the
+ * parts of earlier runs that this run did not repeat; it is written after every part.
+ */
 async function main() {
-  const startedAt = new Date();
+  const dir = join(ROOT, 'bench', 'results');
+  mkdirSync(dir, { recursive: true });
+  const file = join(
+    dir,
+    `${new Date().toISOString().slice(0, 10)}-${hostname().replace(/[^\w.-]/g, '_')}.json`,
+  );
+  const previous = existsSync(file)
+    ? (JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>)
+    : {};
   const result: Record<string, unknown> = {
-    date: startedAt.toISOString(),
+    ...previous,
     machine: {
       hostname: hostname(),
       cpus: cpus().length,
       cpuModel: cpus()[0]?.model,
       memoryMb: Math.round(totalmem() / 2 ** 20),
-      loadAverageAtStart: loadavg().map((l) => round(l, 2)),
+      node: process.version,
     },
     settings: { concurrency: args.concurrency ?? 'service default (src/config.ts defaultConcurrency)' },
-    partSeconds: {} as Record<string, number>,
   };
   const timed = async (name: string, fn: () => Promise<unknown>) => {
     log(`${name}: starting`);
+    const at = new Date().toISOString();
+    const loadAtStart = loadavg().map((l) => round(l, 2));
     const t0 = performance.now();
-    result[name] = await fn();
-    (result.partSeconds as Record<string, number>)[name] = Math.round((performance.now() - t0) / 1000);
-    log(`${name}: done in ${(result.partSeconds as Record<string, number>)[name]} s`);
+    const figures = (await fn()) as Record<string, unknown>;
+    const seconds = Math.round((performance.now() - t0) / 1000);
+    const loadAtEnd = loadavg().map((l) => round(l, 2));
+    result[name] = {
+      at,
+      seconds,
+      loadAverage: { atStart: loadAtStart, atEnd: loadAtEnd },
+      contended: Math.max(...loadAtStart, ...loadAtEnd) > cpus().length,
+      ...figures,
+    };
+    writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
+    log(`${name}: done in ${seconds} s, wrote ${file}`);
   };
   if (parts.has('ratio')) await timed('ratio', ratioPart);
   if (parts.has('memory')) await timed('memory', memoryPart);
   if (parts.has('http')) await timed('http', httpPart);
   if (parts.has('fleet')) await timed(`fleet${FLEET_N}`, () => fleetPart(FLEET_N));
   if (args.n1000) await timed('fleet1000', () => fleetPart(1000));
-  const machine = result.machine as Record<string, unknown>;
-  machine.loadAverageAtEnd = loadavg().map((l) => round(l, 2));
-  // Load above the core count means other work shared the CPUs: the figures are contended.
-  machine.contended = Math.max(...(machine.loadAverageAtStart as number[]), ...loadavg()) > cpus().length;
-
-  const dir = join(ROOT, 'bench', 'results');
-  mkdirSync(dir, { recursive: true });
-  const file = join(
-    dir,
-    `${startedAt.toISOString().slice(0, 10)}-${hostname().replace(/[^\w.-]/g, '_')}.json`,
-  );
-  writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
   console.log(JSON.stringify(result, null, 2));
-  log(`wrote ${file}`);
 }
 
 main().catch((err) => {
