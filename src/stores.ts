@@ -2,7 +2,7 @@
 // connection and the migrations; each feature owns its store: <feature>/store.ts).
 
 import { type SpecVersionStore, SqlSpecVersionStore } from './accounts/spec-versions.ts';
-import { type AccountStore, SqlAccountStore } from './accounts/store/account-store.ts';
+import { type AccountStore, SqlAccountStore } from './accounts/store.ts';
 import { type AuditStore, SqlAuditStore } from './audit/store.ts';
 import { SqlRateLimitCounters } from './auth/rate-limit-store.ts';
 import { SqlTokenStore, type TokenStore } from './auth/token-store.ts';

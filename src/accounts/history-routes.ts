@@ -8,7 +8,7 @@ import { OperationKindSchema, OperationSchema, operationView } from '../operatio
 import { OPERATION_STATES, type OperationStore } from '../operations/store.ts';
 import { AccountParams } from '../trail-request/schema.ts';
 import type { SpecVersionStore } from './spec-versions.ts';
-import type { AccountStore } from './store/account-store.ts';
+import type { AccountStore } from './store.ts';
 
 const PageQuery = Type.Object(
   {

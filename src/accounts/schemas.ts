@@ -2,7 +2,7 @@ import { Type } from 'typebox';
 import { CursorSchema } from '../openapi/cursor.ts';
 import { OperationSchema } from '../operations/schemas.ts';
 import { AccountId, AWS_REGIONS, Region, TrailRequestSchema } from '../trail-request/schema.ts';
-import { ACCOUNT_STATUSES, DRIFT_SEVERITIES } from './store/account-store.ts';
+import { ACCOUNT_STATUSES, DRIFT_SEVERITIES } from './store.ts';
 
 export const AccountStatusSchema = Type.Enum(ACCOUNT_STATUSES, {
   description:

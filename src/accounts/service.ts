@@ -23,7 +23,7 @@ import type {
   DriftSeverity,
   ExternalTrail,
   SaveSpecOutcome,
-} from './store/account-store.ts';
+} from './store.ts';
 import { checkTrailRequest } from './validate-trail-request.ts';
 
 export interface TrailState {

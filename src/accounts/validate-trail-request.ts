@@ -4,7 +4,7 @@ import { baselineRequestIssues, coverageReport, unacknowledgedGapIssues } from '
 import type { AlarmCatalog } from '../alarm-sets/catalog.ts';
 import type { FieldIssue } from '../errors.ts';
 import { AWS_REGIONS, type AwsRegion, type ResolvedTrailRequest } from '../trail-request/schema.ts';
-import type { ExternalTrail } from './store/account-store.ts';
+import type { ExternalTrail } from './store.ts';
 
 /** CloudTrail's quota: trails per region, multi-region trails included. */
 export const MAX_TRAILS_PER_REGION = 5;

@@ -2,7 +2,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { AccountStatusSchema, DriftSeveritySchema } from '../accounts/schemas.ts';
-import { REMEDIATION_POLICIES } from '../accounts/store/account-store.ts';
+import { REMEDIATION_POLICIES } from '../accounts/store.ts';
 import { problemResponses } from '../errors.ts';
 import { CursorSchema, decodeKeyCursor, encodeKeyCursor, NextCursorSchema } from '../openapi/cursor.ts';
 import { enqueueHandler } from '../operations/enqueue-route.ts';

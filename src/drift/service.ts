@@ -6,7 +6,7 @@ import {
   type DriftSeverity,
   REMEDIATION_POLICIES,
   type RemediationPolicy,
-} from '../accounts/store/account-store.ts';
+} from '../accounts/store.ts';
 import { NotFoundError, ValidationFailedError } from '../errors.ts';
 import { decodeSeqCursor, encodeSeqCursor } from '../openapi/cursor.ts';
 import type { DriftReport } from './schemas.ts';

@@ -10,7 +10,7 @@
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { setTimeout as delay } from 'node:timers/promises';
-import type { AccountPatch, AccountStore } from '../accounts/store/account-store.ts';
+import type { AccountPatch, AccountStore } from '../accounts/store.ts';
 import { describeRecovery } from '../engine/recovery.ts';
 import type {
   EngineEvent,

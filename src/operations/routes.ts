@@ -2,7 +2,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
-import type { AccountStore } from '../accounts/store/account-store.ts';
+import type { AccountStore } from '../accounts/store.ts';
 import { hiddenOperation, operationAccount } from '../auth/locators.ts';
 import { requirePrincipal } from '../auth/plugin.ts';
 import type { OperationKind } from '../engine/types.ts';

@@ -1,7 +1,7 @@
 // Creating and reading operations; the queue runs them. Every path that changes an account (the API,
 // the form, a drift report's converge, the reconciler's remediation, retries) comes through here, so
 // one set of approval rules (src/auth/approval.ts) decides what waits for an approver.
-import type { AccountRecord, AccountStore } from '../accounts/store/account-store.ts';
+import type { AccountRecord, AccountStore } from '../accounts/store.ts';
 import { canApprove, needsApproval, weakeningChanges } from '../auth/approval.ts';
 import type { ApprovalConfig } from '../auth/config.ts';
 import type { AccountGroups, Principal } from '../auth/principal.ts';

@@ -1,6 +1,6 @@
 // The operations aggregate: queued/running/finished operations and the engine events each one emitted.
 // Claiming (claimRunnable) is a store method so that a claim stays one atomic step in the database.
-import { type AccountPatch, SqlAccountStore } from '../accounts/store/account-store.ts';
+import { type AccountPatch, SqlAccountStore } from '../accounts/store.ts';
 import type { ChangeSummary, OperationKind } from '../engine/types.ts';
 import {
   assignments,
