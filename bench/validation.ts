@@ -10,11 +10,10 @@ import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { TypeBoxValidatorCompiler } from '@fastify/type-provider-typebox';
 import type { FastifySchema } from 'fastify';
-import { TrailRequestSchema } from '../src/accounts/schemas.ts';
 import { checkTrailRequest } from '../src/accounts/validate-trail-request.ts';
 import { boundsFirst } from '../src/auth/hardening.ts';
 import { resolveTrailRequest } from '../src/trail-request/resolve.ts';
-import { AWS_REGIONS } from '../src/trail-request/schema.ts';
+import { AWS_REGIONS, TrailRequestSchema } from '../src/trail-request/schema.ts';
 import { alarmCatalog } from '../stacks/alarms/catalog.ts';
 import { largestValidRequests } from './largest-request.ts';
 

@@ -253,27 +253,6 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/v1/accounts/{accountId}/trail/drift-checks": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /**
-         * Deprecated: moved to POST /v1/accounts/{accountId}/drift-checks (308 to it)
-         * @deprecated
-         * @description Answers 308 Permanent Redirect with Location: /v1/accounts/{accountId}/drift-checks (the query string kept); nothing is queued here. Removed in the next release.
-         */
-        post: operations["createTrailDriftCheck"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
     "/v1/operations/{operationId}": {
         parameters: {
             query?: never;
@@ -445,6 +424,27 @@ export interface paths {
          * @description A refresh preview through the engine (nothing is changed): resources deleted or changed out of band. When it succeeds a drift report is stored (a clean one too) and the account drift state follows it. Returns 202 with the operation (Location: its URL); `wait=false` answers 409 instead of queueing behind another operation of the account. (The old POST /v1/accounts/{accountId}/trail/drift-checks answers 308 to here.)
          */
         post: operations["createDriftCheck"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/accounts/{accountId}/trail/drift-checks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Deprecated: moved to POST /v1/accounts/{accountId}/drift-checks (308 to it)
+         * @deprecated
+         * @description Answers 308 Permanent Redirect with Location: /v1/accounts/{accountId}/drift-checks (the query string kept); nothing is queued here. Removed in the next release.
+         */
+        post: operations["createTrailDriftCheck"];
         delete?: never;
         options?: never;
         head?: never;
@@ -4947,159 +4947,6 @@ export interface operations {
             };
         };
     };
-    createTrailDriftCheck: {
-        parameters: {
-            query?: {
-                /** @description false: answer 409 operation_in_progress when the account already has a queued or running operation, instead of queueing behind it */
-                wait?: boolean;
-            };
-            header?: never;
-            path: {
-                /**
-                 * @description AWS account id, 12 digits
-                 * @example 123456789012
-                 */
-                accountId: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Moved permanently: repeat the POST at Location */
-            308: {
-                headers: {
-                    /** @description The canonical route: /v1/accounts/{accountId}/drift-checks */
-                    location?: string;
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description Bad request: validation_failed lists each field in errors[] (JSON pointer, reason, part). Codes: `validation_failed`, `invalid_json`, `empty_json_body`, `invalid_content_length`, `bad_url`, `bad_request`, `unknown_account_group` */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "type": "https://trailwarden.dev/problems/validation_failed",
-                     *       "title": "Validation failed",
-                     *       "status": 400,
-                     *       "detail": "The request is not valid; see errors for each field.",
-                     *       "instance": "/v1/accounts/123456789012/trail",
-                     *       "code": "validation_failed",
-                     *       "errors": [
-                     *         {
-                     *           "path": "/homeRegion",
-                     *           "message": "must be one of the AWS regions"
-                     *         }
-                     *       ]
-                     *     }
-                     */
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No valid bearer token (WWW-Authenticate says why). Codes: `unauthorized` */
-            401: {
-                headers: {
-                    /** @description Bearer realm="trailwarden", error=… */
-                    "www-authenticate"?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "type": "https://trailwarden.dev/problems/unauthorized",
-                     *       "title": "Error",
-                     *       "status": 401,
-                     *       "detail": "A valid bearer token is required.",
-                     *       "instance": "/v1/accounts/123456789012/trail",
-                     *       "code": "unauthorized"
-                     *     }
-                     */
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The caller's role or account scope does not allow this. Codes: `insufficient_role`, `account_not_in_scope`, `approval_not_allowed` */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "type": "https://trailwarden.dev/problems/account_not_in_scope",
-                     *       "title": "Error",
-                     *       "status": 403,
-                     *       "detail": "You are not granted access to account 123456789012.",
-                     *       "instance": "/v1/accounts/123456789012/trail",
-                     *       "code": "account_not_in_scope"
-                     *     }
-                     */
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The body is larger than BODY_LIMIT_BYTES. Codes: `body_too_large` */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "type": "https://trailwarden.dev/problems/body_too_large",
-                     *       "title": "Error",
-                     *       "status": 413,
-                     *       "detail": "Request body is too large",
-                     *       "instance": "/v1/accounts/123456789012/trail",
-                     *       "code": "body_too_large"
-                     *     }
-                     */
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The body has a Content-Type the route does not accept (send application/json). Codes: `unsupported_media_type` */
-            415: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "type": "https://trailwarden.dev/problems/unsupported_media_type",
-                     *       "title": "Error",
-                     *       "status": 415,
-                     *       "detail": "Unsupported Media Type",
-                     *       "instance": "/v1/accounts/123456789012/trail",
-                     *       "code": "unsupported_media_type"
-                     *     }
-                     */
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Rate limited: retry after Retry-After seconds. Codes: `rate_limited` */
-            429: {
-                headers: {
-                    /** @description Seconds until the caller may send again */
-                    "retry-after"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "type": "https://trailwarden.dev/problems/rate_limited",
-                     *       "title": "Error",
-                     *       "status": 429,
-                     *       "detail": "Rate limit of 300 requests per 1 minute exceeded; retry later.",
-                     *       "instance": "/v1/accounts/123456789012/trail",
-                     *       "code": "rate_limited"
-                     *     }
-                     */
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
     getOperation: {
         parameters: {
             query?: never;
@@ -6887,6 +6734,159 @@ export interface operations {
                      *       "detail": "If-Match \"v1\" does not match the current ETag \"v2\": the trail request changed meanwhile",
                      *       "instance": "/v1/accounts/123456789012/trail",
                      *       "code": "etag_mismatch"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than BODY_LIMIT_BYTES. Codes: `body_too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://trailwarden.dev/problems/body_too_large",
+                     *       "title": "Error",
+                     *       "status": 413,
+                     *       "detail": "Request body is too large",
+                     *       "instance": "/v1/accounts/123456789012/trail",
+                     *       "code": "body_too_large"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body has a Content-Type the route does not accept (send application/json). Codes: `unsupported_media_type` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://trailwarden.dev/problems/unsupported_media_type",
+                     *       "title": "Error",
+                     *       "status": 415,
+                     *       "detail": "Unsupported Media Type",
+                     *       "instance": "/v1/accounts/123456789012/trail",
+                     *       "code": "unsupported_media_type"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited: retry after Retry-After seconds. Codes: `rate_limited` */
+            429: {
+                headers: {
+                    /** @description Seconds until the caller may send again */
+                    "retry-after"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://trailwarden.dev/problems/rate_limited",
+                     *       "title": "Error",
+                     *       "status": 429,
+                     *       "detail": "Rate limit of 300 requests per 1 minute exceeded; retry later.",
+                     *       "instance": "/v1/accounts/123456789012/trail",
+                     *       "code": "rate_limited"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    createTrailDriftCheck: {
+        parameters: {
+            query?: {
+                /** @description false: answer 409 operation_in_progress when the account already has a queued or running operation, instead of queueing behind it */
+                wait?: boolean;
+            };
+            header?: never;
+            path: {
+                /**
+                 * @description AWS account id, 12 digits
+                 * @example 123456789012
+                 */
+                accountId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Moved permanently: repeat the POST at Location */
+            308: {
+                headers: {
+                    /** @description The canonical route: /v1/accounts/{accountId}/drift-checks */
+                    location?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Bad request: validation_failed lists each field in errors[] (JSON pointer, reason, part). Codes: `validation_failed`, `invalid_json`, `empty_json_body`, `invalid_content_length`, `bad_url`, `bad_request`, `unknown_account_group` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://trailwarden.dev/problems/validation_failed",
+                     *       "title": "Validation failed",
+                     *       "status": 400,
+                     *       "detail": "The request is not valid; see errors for each field.",
+                     *       "instance": "/v1/accounts/123456789012/trail",
+                     *       "code": "validation_failed",
+                     *       "errors": [
+                     *         {
+                     *           "path": "/homeRegion",
+                     *           "message": "must be one of the AWS regions"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid bearer token (WWW-Authenticate says why). Codes: `unauthorized` */
+            401: {
+                headers: {
+                    /** @description Bearer realm="trailwarden", error=… */
+                    "www-authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://trailwarden.dev/problems/unauthorized",
+                     *       "title": "Error",
+                     *       "status": 401,
+                     *       "detail": "A valid bearer token is required.",
+                     *       "instance": "/v1/accounts/123456789012/trail",
+                     *       "code": "unauthorized"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role or account scope does not allow this. Codes: `insufficient_role`, `account_not_in_scope`, `approval_not_allowed` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://trailwarden.dev/problems/account_not_in_scope",
+                     *       "title": "Error",
+                     *       "status": 403,
+                     *       "detail": "You are not granted access to account 123456789012.",
+                     *       "instance": "/v1/accounts/123456789012/trail",
+                     *       "code": "account_not_in_scope"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];

@@ -2,9 +2,8 @@
 // (.dependency-cruiser.cjs: module cycles, src reaching into stacks internals, unresolvable imports) and
 // cycles between folders on the same import graph (type-only imports included). Exits 1 on any violation.
 //
-// A node of the folder graph is a feature folder of src/ (src/sandbox with its subfolders: a folder's
-// index may gather the files of its subfolder), or stacks/ as a whole; src/'s own files are nodes by
-// themselves, because the composition root (app.ts, main.ts) imports every feature and every feature
+// A node of the folder graph is a folder (a subfolder is a node of its own: src/accounts/store sits
+// below both accounts and operations); src/'s own files are nodes by themselves, because the composition root (app.ts, main.ts) imports every feature and every feature
 // imports the shared kernel (errors.ts, config.ts, schema-bounds.ts): lumped together they would make a
 // false cycle of everything.
 import { execFileSync } from 'node:child_process';
@@ -23,9 +22,8 @@ const ROOTS = ['src', 'stacks'];
 
 /** The node a module belongs to in the folder graph. */
 export function folderOf(file: string): string {
-  const [root, first, ...rest] = file.split('/');
-  if (root === 'src') return rest.length === 0 ? file : `src/${first}`;
-  return root ?? file;
+  const dir = path.posix.dirname(file);
+  return dir === 'src' ? file : dir;
 }
 
 /** Strongly connected components with more than one folder (Tarjan), each with the edges inside it. */

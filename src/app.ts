@@ -49,6 +49,7 @@ import { OperationService } from './operations/service.ts';
 import { webhookNotifier } from './reconciliation/notify.ts';
 import { reconciliationRoutes } from './reconciliation/routes.ts';
 import { Reconciler } from './reconciliation/service.ts';
+import { RetentionSweeper } from './retention/service.ts';
 import type { Stores } from './stores.ts';
 import { webPlugin } from './web/plugin.ts';
 
@@ -346,6 +347,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     engine,
     logger: app.log,
     maxConcurrent: config.maxConcurrentOperations,
+    // Operations are claimed under a lease of this replica (several may share the database).
+    leases: { holder: config.replicaId, ttlMs: config.operationLeaseTtlMs },
   });
   // What an operation's end means for the account and its drift is theirs to say.
   queue.use(accountOperationHook(stores), ...driftOperationHooks(stores));
@@ -382,15 +385,24 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
         : undefined,
   });
   app.decorate('reconciler', reconciler);
+  // Storage retention: the service applies RETENTION_DAYS itself (and compacts clean drift checks).
+  const retention = new RetentionSweeper({
+    store: stores.retention,
+    retentionDays: config.retentionDays,
+    intervalMs: config.retentionSweepIntervalMs,
+    log: app.log,
+  });
   app.addHook('onReady', async () => {
     await queue.start();
     await reconciler.start();
+    retention.start();
   });
   // The reconciliation stops taking accounts first, then the queue winds down.
   app.addHook('preClose', async () => {
     void reconciler.stop(config.shutdownTimeoutMs);
   });
   app.addHook('onClose', async () => {
+    await retention.stop();
     await queue.stop(config.shutdownTimeoutMs);
     await reconciler.stop(config.shutdownTimeoutMs);
     // Whatever the engine started and is still running (a CLI that ignored the cancel, plugins).

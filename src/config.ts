@@ -87,6 +87,19 @@ export const ConfigEnv = Type.Object({
   }),
   RECONCILE_CONCURRENCY: Type.Optional(Type.Integer({ minimum: 1, maximum: 64 })),
   RECONCILE_LEASE_TTL_MS: Type.Integer({ minimum: 1000, default: 60000 }),
+  RETENTION_DAYS: Type.Integer({
+    minimum: 1,
+    maximum: 36500,
+    default: 90,
+    description:
+      "Operation events and drift reports older than this are deleted (operations themselves and each account's latest report stay)",
+  }),
+  RETENTION_SWEEP_INTERVAL_MS: Type.Integer({
+    minimum: 60000,
+    maximum: 86400000,
+    default: 3600000,
+    description: 'How often the service applies RETENTION_DAYS and compacts the events of clean drift checks',
+  }),
   WEBHOOK_URLS: Type.Optional(Type.String({ description: 'Comma-separated http(s) URLs' })),
   WEBHOOK_SECRET: Type.Optional(Type.String({ minLength: 16 })),
   WEBHOOK_SECRET_FILE: Type.Optional(Type.String({ minLength: 1 })),
@@ -179,6 +192,9 @@ export interface Config {
   reconcileConcurrency: number;
   /** The reconciliation lease expires this long after its last renewal. */
   reconcileLeaseTtlMs: number;
+  /** Operation events and drift reports are kept this many days (the service sweeps them itself). */
+  retentionDays: number;
+  retentionSweepIntervalMs: number;
   webhookUrls: string[];
   /** Secret: never log it or return it. */
   webhookSecret: string | undefined;
@@ -461,6 +477,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     reconcileTimezone: e.RECONCILE_TZ,
     reconcileConcurrency: e.RECONCILE_CONCURRENCY ?? defaultConcurrency(),
     reconcileLeaseTtlMs: e.RECONCILE_LEASE_TTL_MS,
+    retentionDays: e.RETENTION_DAYS,
+    retentionSweepIntervalMs: e.RETENTION_SWEEP_INTERVAL_MS,
     webhookUrls: webhookUrlsOf(e.WEBHOOK_URLS),
     webhookSecret: resolveWebhookSecret(e),
     http: {
@@ -523,6 +541,8 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     reconcileTimezone: 'UTC',
     reconcileConcurrency: 4,
     reconcileLeaseTtlMs: 60000,
+    retentionDays: 90,
+    retentionSweepIntervalMs: 3600000,
     webhookUrls: [],
     webhookSecret: undefined,
     http: DEFAULT_HTTP_LIMITS,

@@ -1,13 +1,13 @@
 // Entry point (`npm start`): configuration, store, engine, queue, HTTP server, graceful shutdown.
 import path from 'node:path';
-import { alarmCatalog } from '../stacks/alarms/catalog.ts';
+import { alarmCatalog } from '../stacks/public.ts';
 import { buildApp, createLogger } from './app.ts';
-import { auditOperationQueue } from './audit/plugin.ts';
 import { type AuthConfig, loadAuthConfig } from './auth/config.ts';
 import { assertSecured, createSecurity, type Security, wireSecurity } from './auth/wire.ts';
 import { loadConfig, SANDBOX_NOTICE } from './config.ts';
 import { createEngine } from './engine/index.ts';
 import { ConfigError } from './errors.ts';
+import { auditOperationQueue } from './operations/audit-trail.ts';
 import { openStores } from './stores.ts';
 
 async function main(): Promise<void> {

@@ -2,13 +2,14 @@
 // connection and the migrations; each feature owns its store: <feature>/store.ts).
 
 import { type SpecVersionStore, SqlSpecVersionStore } from './accounts/spec-versions.ts';
-import { type AccountStore, SqlAccountStore } from './accounts/store.ts';
+import { type AccountStore, SqlAccountStore } from './accounts/store/account-store.ts';
 import { type AuditStore, SqlAuditStore } from './audit/store.ts';
 import { SqlRateLimitCounters } from './auth/rate-limit-store.ts';
 import { SqlTokenStore, type TokenStore } from './auth/token-store.ts';
 import { type DriftReportStore, SqlDriftReportStore } from './drift/store.ts';
 import { type OperationStore, SqlOperationStore } from './operations/store.ts';
 import { type ReconciliationStore, SqlReconciliationStore } from './reconciliation/store.ts';
+import { type RetentionStore, SqlRetentionStore } from './retention/store.ts';
 import { openMigratedDatabase } from './store/open.ts';
 import { joinTransaction, type SqlDatabase } from './store/sql.ts';
 
@@ -22,6 +23,8 @@ export interface Stores {
   audit: AuditStore;
   /** PostgreSQL only (several replicas): the rate-limit counters they share; SQLite counts in memory. */
   rateLimits?: SqlRateLimitCounters;
+  /** Storage retention's deletes and compaction (retention/service.ts). */
+  retention: RetentionStore;
   /**
    * Runs fn with stores that share one transaction: writes to several aggregates commit together or
    * not at all (nested transactions of a store join it).
@@ -49,6 +52,7 @@ export function createStores(db: SqlDatabase, opts: StoreOptions = {}): Stores {
     tokens: new SqlTokenStore(db, clock),
     audit: new SqlAuditStore(db, clock),
     ...(db.dialect === 'postgres' ? { rateLimits: new SqlRateLimitCounters(db) } : {}),
+    retention: new SqlRetentionStore(db),
     transaction: (fn) => db.transaction((tx) => fn(createStores(joinTransaction(tx, db.dialect), opts))),
     ping: async () => {
       await db.all('SELECT 1 AS ok');

@@ -1,8 +1,8 @@
 import type * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
 import type { ResolvedTrailRequest } from '../src/trail-request/schema.ts';
+import { AlarmTopic } from './alarm-topic.ts';
 import { AlarmSet } from './alarms/alarm-set.ts';
-import { AlarmTopic } from './alarms/alarm-topic.ts';
 import { CloudTrailAthena } from './athena.ts';
 import { AuditKey } from './key.ts';
 import { LogBucket } from './log-bucket.ts';

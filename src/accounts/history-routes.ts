@@ -6,9 +6,9 @@ import { NotFoundError, problemResponses } from '../errors.ts';
 import { CursorSchema, decodeSeqCursor, encodeSeqCursor, NextCursorSchema } from '../openapi/cursor.ts';
 import { OperationKindSchema, OperationSchema, operationView } from '../operations/schemas.ts';
 import { OPERATION_STATES, type OperationStore } from '../operations/store.ts';
-import { AccountParams } from './schemas.ts';
+import { AccountParams } from '../trail-request/schema.ts';
 import type { SpecVersionStore } from './spec-versions.ts';
-import type { AccountStore } from './store.ts';
+import type { AccountStore } from './store/account-store.ts';
 
 const PageQuery = Type.Object(
   {

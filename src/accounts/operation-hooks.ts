@@ -2,7 +2,7 @@
 // and after; the applied version and the stack outputs after an apply. Plugged into the queue at
 // wiring time (app.ts), stored in one transaction with the operation's final state.
 import type { OperationHook } from '../operations/queue.ts';
-import type { AccountStore } from './store.ts';
+import type { AccountStore } from './store/account-store.ts';
 
 export function accountOperationHook(stores: { accounts: AccountStore }): OperationHook {
   return {

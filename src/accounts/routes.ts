@@ -6,15 +6,8 @@ import { NextCursorSchema } from '../openapi/cursor.ts';
 import { enqueueHandler } from '../operations/enqueue-route.ts';
 import { OperationAccepted, WaitQuery } from '../operations/schemas.ts';
 import type { OperationService } from '../operations/service.ts';
-import {
-  AccountListQuery,
-  AccountParams,
-  AccountSummarySchema,
-  ExternalTrailsSchema,
-  IfMatchHeaders,
-  TrailRequestSchema,
-  TrailStateSchema,
-} from './schemas.ts';
+import { AccountParams, IfMatchHeaders, TrailRequestSchema } from '../trail-request/schema.ts';
+import { AccountListQuery, AccountSummarySchema, ExternalTrailsSchema, TrailStateSchema } from './schemas.ts';
 import type { AccountService } from './service.ts';
 
 const ETagHeader = {

@@ -1,28 +1,8 @@
 import { Type } from 'typebox';
 import { CursorSchema } from '../openapi/cursor.ts';
 import { OperationSchema } from '../operations/schemas.ts';
-import { AccountId, AWS_REGIONS, Region, TrailRequest } from '../trail-request/schema.ts';
-import { ACCOUNT_STATUSES, DRIFT_SEVERITIES } from './store.ts';
-
-/**
- * If-Match: `*`, or a comma-separated list of (weak or strong) entity tags (RFC 9110 section 13.1.1; ours
- * are "v<version>"). An empty one is refused on the field (400); any other value that names no current
- * version is 412, as the RFC has it (a list that matches nothing is a false condition), so the schema
- * needs no pattern for it. The one If-Match schema: every route that reads the header uses IfMatchHeaders.
- */
-export const IfMatch = Type.String({
-  minLength: 1,
-  maxLength: 200,
-  description:
-    'ETag from a previous GET/PUT (e.g. "v3"), a comma-separated list of them, or *; 412 when none names the current version. Required to update an existing trail request (428 without it); not needed to create one.',
-});
-
-export const IfMatchHeaders = Type.Object({ 'if-match': Type.Optional(IfMatch) });
-
-/** The shared TrailRequest schema, titled so the OpenAPI document names it (see referenceSharedSchemas). */
-export const TrailRequestSchema = { ...TrailRequest, title: 'TrailRequest' };
-
-export const AccountParams = Type.Object({ accountId: AccountId });
+import { AccountId, AWS_REGIONS, Region, TrailRequestSchema } from '../trail-request/schema.ts';
+import { ACCOUNT_STATUSES, DRIFT_SEVERITIES } from './store/account-store.ts';
 
 export const AccountStatusSchema = Type.Enum(ACCOUNT_STATUSES, {
   description:

@@ -12,9 +12,9 @@ import { decodeKeyCursor, encodeKeyCursor } from '../openapi/cursor.ts';
 import { type OperationView, operationView } from '../operations/schemas.ts';
 import type { OperationService } from '../operations/service.ts';
 import type { OperationRecord, OperationStore } from '../operations/store.ts';
+import { assertIfMatch, etagOf } from '../trail-request/etag.ts';
 import { InvalidTrailRequestError, resolveTrailRequest } from '../trail-request/resolve.ts';
 import type { ResolvedTrailRequest } from '../trail-request/schema.ts';
-import { assertIfMatch, etagOf } from './etag.ts';
 import type { SpecVersionStore } from './spec-versions.ts';
 import type {
   AccountRecord,
@@ -23,7 +23,7 @@ import type {
   DriftSeverity,
   ExternalTrail,
   SaveSpecOutcome,
-} from './store.ts';
+} from './store/account-store.ts';
 import { checkTrailRequest } from './validate-trail-request.ts';
 
 export interface TrailState {

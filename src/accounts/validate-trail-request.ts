@@ -1,11 +1,10 @@
 // Rules a trail request must meet beyond its schema. Each failure names the field (JSON pointer)
 // and says why, so the portal's form can show it next to the field.
-import { coverageReport, unacknowledgedGapIssues } from '../../stacks/coverage.ts';
-import { baselineRequestIssues } from '../../stacks/request-rules.ts';
+import { baselineRequestIssues, coverageReport, unacknowledgedGapIssues } from '../../stacks/public.ts';
 import type { AlarmCatalog } from '../alarm-sets/catalog.ts';
 import type { FieldIssue } from '../errors.ts';
 import { AWS_REGIONS, type AwsRegion, type ResolvedTrailRequest } from '../trail-request/schema.ts';
-import type { ExternalTrail } from './store.ts';
+import type { ExternalTrail } from './store/account-store.ts';
 
 /** CloudTrail's quota: trails per region, multi-region trails included. */
 export const MAX_TRAILS_PER_REGION = 5;

@@ -2,7 +2,7 @@
 // JSON of its fields and the previous entry's hash. Changing, inserting or removing an entry breaks the
 // chain at that entry; removing entries at the end is caught by the recorded head (see store.ts).
 import { createHash } from 'node:crypto';
-import { canonicalJson } from './canonical.ts';
+import { canonicalJson } from '../canonical-json.ts';
 
 export const GENESIS_HASH = '0'.repeat(64);
 

@@ -1,13 +1,11 @@
 // One audit entry per mutating call (onResponse, outcome = status code), the admin routes that read and
-// verify the trail, and the hook-up of operation state changes.
+// verify the trail. (Operation state changes are written by src/operations/audit-trail.ts.)
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { Type } from 'typebox';
 import { problemResponses } from '../errors.ts';
 import { CursorSchema, decodeSeqCursor, encodeSeqCursor, NextCursorSchema } from '../openapi/cursor.ts';
-import type { Actor, OperationEventMap } from '../operations/queue.ts';
-import type { OperationRecord } from '../operations/store.ts';
 import type { AuditInput } from './log.ts';
 import type { AuditStore } from './store.ts';
 
@@ -153,54 +151,3 @@ export const auditRoutes: FastifyPluginAsyncTypebox<{ audit: AuditStore }> = asy
     async () => audit.verify(),
   );
 };
-
-/** What this listener needs of the queue: its events, typed by OperationEventMap. */
-interface OperationEvents {
-  on<E extends keyof OperationEventMap>(event: E, fn: (...args: OperationEventMap[E]) => void): unknown;
-  off<E extends keyof OperationEventMap>(event: E, fn: (...args: OperationEventMap[E]) => void): unknown;
-}
-
-/**
- * Appends an entry for every operation state change the queue reports: `operation.<state>` with the
- * operation id and kind, and the principal who asked or decided when there is one. Returns a function
- * that stops listening.
- */
-export function auditOperationQueue(
-  queue: OperationEvents,
-  audit: AuditStore,
-  log: { error(obj: object, msg: string): void },
-): () => void {
-  /** `state` is what the operation became; settled events carry their final state in the record. */
-  const record = (op: OperationRecord, state: string, who?: Actor) => {
-    audit
-      .append({
-        actor: who?.id ?? 'system',
-        actorName: who?.name ?? null,
-        action: `operation.${state}`,
-        accountId: op.accountId,
-        outcome: state,
-        details: { operationId: op.id, kind: op.kind, ...(op.error ? { error: op.error.code } : {}) },
-      })
-      .catch((err: unknown) => log.error({ err, operationId: op.id }, 'could not append to the audit log'));
-  };
-  const onQueued = (op: OperationRecord, who: Actor | undefined) => record(op, 'queued', who);
-  const onPending = (op: OperationRecord, who: Actor | undefined) => record(op, 'pending-approval', who);
-  const onApproved = (op: OperationRecord, who: Actor) => record(op, 'approved', who);
-  const onRejected = (op: OperationRecord, who: Actor) => record(op, 'rejected', who);
-  const onStarted = (op: OperationRecord) => record(op, 'running');
-  const onSettled = (op: OperationRecord) => record(op, op.state);
-  queue.on('queued', onQueued);
-  queue.on('pending-approval', onPending);
-  queue.on('approved', onApproved);
-  queue.on('rejected', onRejected);
-  queue.on('started', onStarted);
-  queue.on('settled', onSettled);
-  return () => {
-    queue.off('queued', onQueued);
-    queue.off('pending-approval', onPending);
-    queue.off('approved', onApproved);
-    queue.off('rejected', onRejected);
-    queue.off('started', onStarted);
-    queue.off('settled', onSettled);
-  };
-}

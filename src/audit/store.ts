@@ -1,6 +1,7 @@
 // The audit aggregate: the append-only audit_log table and its head row. The API never updates or
 // deletes entries: this module has no code that does.
 import { randomUUID } from 'node:crypto';
+import { canonicalJson } from '../canonical-json.ts';
 import {
   type Row,
   type SqlDatabase,
@@ -9,7 +10,6 @@ import {
   strOrNull,
   whereClause,
 } from '../store/sql.ts';
-import { canonicalJson } from './canonical.ts';
 import {
   type AuditEntry,
   type AuditInput,
@@ -67,8 +67,10 @@ export class SqlAuditStore implements AuditStore {
   }
 
   /**
-   * Appends one entry. Serialized: the transaction first takes the head row (a row lock on PostgreSQL;
-   * SQLite's BEGIN IMMEDIATE already excludes other writers), reads the tail, inserts, moves the head.
+   * Appends one entry. Serialized inside the database, so the chain stays one with several replicas
+   * writing: the transaction first takes the head row (a row lock on PostgreSQL, held until commit; a
+   * waiting writer then reads the committed tail, READ COMMITTED; SQLite's BEGIN IMMEDIATE already
+   * excludes other writers), reads the tail, inserts, moves the head. test/store/concurrency.test.ts.
    */
   append(input: AuditInput): Promise<AuditEntry> {
     const p = this.#db.transaction((tx) => this.#appendIn(tx, input));

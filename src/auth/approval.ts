@@ -1,6 +1,6 @@
 // Four-eyes policy for applies and deletes: pure functions, no state. The operation queue keeps the
 // `pending-approval` state; these decide whether an operation needs it and who may give it.
-import { canonicalJson } from '../audit/canonical.ts';
+import { canonicalJson } from '../canonical-json.ts';
 import type { OperationKind } from '../engine/types.ts';
 import type { ResolvedTrailRequest } from '../trail-request/schema.ts';
 import type { ApprovalConfig } from './config.ts';

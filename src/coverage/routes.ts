@@ -1,11 +1,10 @@
 // GET /v1/accounts/{id}/coverage: which Security Hub controls and alarms the stored spec covers.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import { coverageReport } from '../../stacks/coverage.ts';
-import { AccountParams, TrailRequestSchema } from '../accounts/schemas.ts';
+import { CoverageReportSchema, coverageReport } from '../../stacks/public.ts';
 import { problemResponses, ValidationFailedError } from '../errors.ts';
 import { InvalidTrailRequestError, resolveTrailRequest } from '../trail-request/resolve.ts';
-import { CoverageReportSchema } from './schemas.ts';
+import { AccountParams, TrailRequestSchema } from '../trail-request/schema.ts';
 import type { CoverageService } from './service.ts';
 
 export const AccountCoverageSchema = Type.Object(

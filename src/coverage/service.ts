@@ -1,8 +1,8 @@
 // The coverage of an account's stored spec, with the alarm topic's subscriptions as the account's
 // latest read of them: the drift check (refresh) or the apply (which refreshes first), whichever
 // is newer.
-import { type CoverageReport, coverageReport, type SubscriptionState } from '../../stacks/coverage.ts';
-import type { AccountRecord, AccountStore } from '../accounts/store.ts';
+import { type CoverageReport, coverageReport, type SubscriptionState } from '../../stacks/public.ts';
+import type { AccountRecord, AccountStore } from '../accounts/store/account-store.ts';
 import type { DriftReportStore } from '../drift/store.ts';
 import { NotFoundError } from '../errors.ts';
 import type { OperationStore } from '../operations/store.ts';

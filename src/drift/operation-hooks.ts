@@ -3,9 +3,10 @@
 // decommission leaves nothing managed, so no report describes the account any more. Plugged into the
 // queue at wiring time (app.ts).
 import { randomUUID } from 'node:crypto';
-import type { DriftSeverity } from '../accounts/store.ts';
+import type { DriftSeverity } from '../accounts/store/account-store.ts';
 import type { OperationHook } from '../operations/queue.ts';
-import { buildDriftReport, type DriftReport } from './report.ts';
+import { buildDriftReport } from './report.ts';
+import type { DriftReport } from './schemas.ts';
 import type { DriftReportStore } from './store.ts';
 
 /** The account's drift state from its latest report: none when clean, unknown when resources went unread. */

@@ -1,19 +1,15 @@
 // Drift: checks (operations), an account's report history, the fleet view and remediation policies.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import {
-  AccountParams,
-  AccountStatusSchema,
-  DriftSeveritySchema,
-  IfMatchHeaders,
-} from '../accounts/schemas.ts';
-import { REMEDIATION_POLICIES } from '../accounts/store.ts';
+import { AccountStatusSchema, DriftSeveritySchema } from '../accounts/schemas.ts';
+import { REMEDIATION_POLICIES } from '../accounts/store/account-store.ts';
 import { problemResponses } from '../errors.ts';
 import { CursorSchema, decodeKeyCursor, encodeKeyCursor, NextCursorSchema } from '../openapi/cursor.ts';
 import { enqueueHandler } from '../operations/enqueue-route.ts';
 import { acceptedOperation, OperationAccepted, WaitQuery } from '../operations/schemas.ts';
 import type { OperationService } from '../operations/service.ts';
-import { DriftCounts, DriftReport } from './report.ts';
+import { AccountParams, IfMatchHeaders } from '../trail-request/schema.ts';
+import { DriftCounts, DriftReport } from './schemas.ts';
 import type { DriftService } from './service.ts';
 
 export const StoredDriftReportSchema = Type.Object(
@@ -161,6 +157,46 @@ export const driftRoutes: FastifyPluginAsyncTypebox<{
     enqueueHandler(operations, 'refresh-preview'),
   );
 
+  // The drift check moved to POST /v1/accounts/{accountId}/drift-checks; the old path answers 308 (method
+  // and body kept, RFC 9110 section 15.4.9) for one release, then goes.
+  app.post(
+    '/v1/accounts/:accountId/trail/drift-checks',
+    {
+      config: { access: { role: 'requester', account: 'params.accountId' } },
+      schema: {
+        tags: ['operations'],
+        summary: 'Deprecated: moved to POST /v1/accounts/{accountId}/drift-checks (308 to it)',
+        description:
+          'Answers 308 Permanent Redirect with Location: /v1/accounts/{accountId}/drift-checks (the query ' +
+          'string kept); nothing is queued here. Removed in the next release.',
+        deprecated: true,
+        params: AccountParams,
+        querystring: Type.Object({ wait: Type.Optional(WaitQuery) }, { additionalProperties: false }),
+        response: {
+          308: {
+            description: 'Moved: repeat the POST at Location',
+            type: 'null',
+            headers: {
+              location: {
+                type: 'string',
+                description: 'The canonical route: /v1/accounts/{accountId}/drift-checks',
+              },
+            },
+          },
+          ...problemResponses(400),
+        },
+      },
+    },
+    async (req, reply) => {
+      const query = req.url.includes('?') ? req.url.slice(req.url.indexOf('?')) : '';
+      reply
+        .code(308)
+        .header('location', `/v1/accounts/${encodeURIComponent(req.params.accountId)}/drift-checks${query}`);
+      // No body at all (the 308 schema says null so the document shows none; undefined skips serializing).
+      return reply.send(undefined as unknown as null);
+    },
+  );
+
   app.get(
     '/v1/accounts/:accountId/drift-reports',
     {
@@ -211,6 +247,7 @@ export const driftRoutes: FastifyPluginAsyncTypebox<{
       const op = await operations.convergePreview(req.params.accountId, req.params.reportId, {
         wait: req.query.wait ?? true,
         principal: req.principal,
+        hasReport: (accountId, reportId) => drift.hasReport(accountId, reportId),
       });
       return acceptedOperation(reply, op);
     },

@@ -6,10 +6,10 @@ import {
   type DriftSeverity,
   REMEDIATION_POLICIES,
   type RemediationPolicy,
-} from '../accounts/store.ts';
+} from '../accounts/store/account-store.ts';
 import { NotFoundError, ValidationFailedError } from '../errors.ts';
 import { decodeSeqCursor, encodeSeqCursor } from '../openapi/cursor.ts';
-import type { DriftReport } from './report.ts';
+import type { DriftReport } from './schemas.ts';
 import type { DriftReportRecord, DriftReportStore } from './store.ts';
 
 export type StoredDriftReportView = DriftReport & { id: string; links?: { operation: string } };
@@ -40,6 +40,12 @@ export class DriftService {
   readonly #stores: { accounts: AccountStore; drift: DriftReportStore };
   constructor(stores: { accounts: AccountStore; drift: DriftReportStore }) {
     this.#stores = stores;
+  }
+
+  /** Whether the report is one of the account's (its latest hundred, the ones a converge may start from). */
+  async hasReport(accountId: string, reportId: string): Promise<boolean> {
+    const reports = await this.#stores.drift.listDriftReports(accountId, { limit: 100 });
+    return reports.some((r) => r.id === reportId);
   }
 
   async #requireAccount(accountId: string) {

@@ -11,6 +11,9 @@
 // - Property paths are Pulumi property paths: `enableLogging`, `tags.env`,
 //   `advancedEventSelectors[0].fieldSelectors[1].equals[0]`, `tags["a.b"]`.
 
+import { isAbsent } from './property-diff.ts';
+import { pathCovers } from './property-paths.ts';
+
 export const SEVERITIES = ['low', 'high', 'critical'] as const;
 export type Severity = (typeof SEVERITIES)[number];
 
@@ -59,10 +62,6 @@ const turnedOff = (f: DriftFact): boolean => f.expected === true && f.actual !==
 const changedOrRemoved = (f: DriftFact): boolean => !isAbsent(f.expected);
 /** S3 versioning status is no longer Enabled. */
 const versioningNotEnabled = (f: DriftFact): boolean => f.actual !== 'Enabled';
-
-function isAbsent(v: unknown): boolean {
-  return v === undefined || v === null || v === '';
-}
 
 // ---- type tokens (pulumi-aws 7.x) -----------------------------------------------------------
 
@@ -462,13 +461,6 @@ function typeMatches(rule: SeverityRule, type: string): boolean {
 }
 
 /** `prefix` covers `path` when equal, or when path continues below it (`.x`, `[0]`, `["x"]`). */
-export function pathCovers(prefix: string, path: string): boolean {
-  if (path === prefix) return true;
-  if (!path.startsWith(prefix)) return false;
-  const next = path.charAt(prefix.length);
-  return next === '.' || next === '[';
-}
-
 function pathMatches(rule: SeverityRule, path: string | undefined): boolean {
   const p = rule.path;
   if (p === undefined) return path === undefined;

@@ -1,6 +1,6 @@
 // The drift aggregate: the stored drift reports (the DriftReport document of report.ts, kept as JSON).
-import { fromJson, type Row, type SqlDatabase, strOrNull, whereClause } from '../store/sql.ts';
-import type { DriftReport } from './report.ts';
+import { fromJson, nextSeq, type Row, type SqlDatabase, strOrNull, whereClause } from '../store/sql.ts';
+import type { DriftReport } from './schemas.ts';
 
 export interface DriftReportRecord {
   id: string;
@@ -43,9 +43,10 @@ export class SqlDriftReportStore implements DriftReportStore {
     return this.#db.transaction(async (tx) => {
       await tx.run(
         `INSERT INTO drift_reports (id, seq, account_id, operation_id, checked_at, clean, severity, report)
-         VALUES (?, (SELECT COALESCE(MAX(seq), 0) + 1 FROM drift_reports), ?, ?, ?, ?, ?, ?)`,
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
         [
           rec.id,
+          await nextSeq(tx, this.#db.dialect, 'drift_reports'),
           rec.accountId,
           rec.operationId,
           rec.checkedAt,

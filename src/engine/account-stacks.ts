@@ -14,7 +14,7 @@ import {
   type PulumiFn,
   Stack,
 } from '@pulumi/pulumi/automation/index.js';
-import { canonicalJson } from '../audit/canonical.ts';
+import { canonicalJson } from '../canonical-json.ts';
 import type { ResolvedTrailRequest } from '../trail-request/schema.ts';
 import { EngineError, OperationCancelledError, PreviewStaleError, StackLockedError } from './errors.ts';
 import {

@@ -1,7 +1,7 @@
 // Wires the engine adapter from the service configuration. Sandbox mode is chosen here and
 // only here, from TRAILWARDEN_MODE: it is never a fallback for a missing AWS plugin.
 import { join } from 'node:path';
-import { accountTrailProgram } from '../../stacks/program.ts';
+import { accountTrailProgram } from '../../stacks/public.ts';
 import { type Config, roleForAccount } from '../config.ts';
 import { type AttachedProvider, installSandboxPlugin, startAttachedProvider } from '../sandbox/plugin.ts';
 import { AccountStacks } from './account-stacks.ts';

@@ -4,6 +4,8 @@
 // replacements the properties that change with their old and new values (the provider's detailed
 // diff, values read from the step's old and new state). Components, providers and the stack itself
 // are not resources of the account and are not counted.
+
+import { SIG_KEY, UNKNOWN_STRING } from '../engine-values.ts';
 import type { EngineEvent } from './types.ts';
 
 export const PLAN_CHANGES = ['create', 'update', 'replace', 'delete'] as const;
@@ -43,8 +45,6 @@ export interface Plan {
   groups: PlanGroup[];
 }
 
-const UNKNOWN = '04da6b54-80e4-46f7-96ec-b56ff0331ba9';
-const SECRET_SIG = '4dabf18193072939515e22adb298388d';
 const REPLACE_OPS = new Set(['replace', 'create-replacement', 'delete-replaced', 'discard-replaced']);
 
 const COMPONENTS: Record<string, { key: string; title: string; order: number }> = {
@@ -114,10 +114,10 @@ function getAt(obj: unknown, path: string): { found: boolean; value: unknown } {
 
 /** Unknowns and secrets as words; everything else as is. */
 export function displayValue(value: unknown): unknown {
-  if (value === UNKNOWN) return '[unknown]';
+  if (value === UNKNOWN_STRING) return '[unknown]';
   if (Array.isArray(value)) return value.map(displayValue);
   if (value && typeof value === 'object') {
-    if (SECRET_SIG in value) return '[secret]';
+    if (SIG_KEY in value) return '[secret]';
     return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, displayValue(v)]));
   }
   return value;

@@ -6,7 +6,7 @@
 //     access, 413 and 415 when it takes a body, 429 with Retry-After (the rate limit covers every route),
 //     and the statuses its table entry lists (404, 409, 412, 503);
 //   - a description of its success answer instead of "Default Response".
-// (The one If-Match schema is src/accounts/schemas.ts IfMatchHeaders, which every route that reads it uses.)
+// (The one If-Match schema is src/trail-request/schema.ts IfMatchHeaders, which every route that reads it uses.)
 // It also answers 405 with Allow (problem+json) for a method a known path does not have.
 import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
 import type { TSchema } from 'typebox';

@@ -4,21 +4,7 @@
 // it is no longer running) aborts its run: someone else has taken over, and two engines must never
 // work on one stack. A lease that expires means its replica died (or hung past the lease): another
 // replica takes it over, recovers the stack as a restart would, and reports the operation interrupted.
-import type { OperationRecord } from './store.ts';
-
-/** What the lease keeper needs from the store (the operations store implements it). */
-export interface OperationLeaseStore {
-  /** Extends the leases `holder` still has on these running operations; returns the ids it still holds. */
-  renewOperationLeases(holder: string, ids: readonly string[], expiresAt: string): Promise<string[]>;
-  /** Running operations whose lease expired before `now` (or that never had one), oldest first. */
-  listExpiredOperations(now: string, limit: number): Promise<OperationRecord[]>;
-  /** Takes the lease of a running operation if it expired before `now` (one replica wins). */
-  takeOverOperation(id: string, holder: string, expiresAt: string, now: string): Promise<boolean>;
-  /** Running operations this holder leases (a restarted replica's own, from before its restart). */
-  listOperationsLeasedBy(holder: string): Promise<OperationRecord[]>;
-  /** Ends the holder's leases now (shutdown), so another replica recovers what it still held at once. */
-  expireOperationLeases(holder: string, now: string): Promise<number>;
-}
+import type { OperationLeaseStore } from './store.ts';
 
 export interface LeaseKeeperOptions {
   store: OperationLeaseStore;
@@ -86,7 +72,6 @@ export class LeaseKeeper {
     const still = new Set(kept);
     for (const id of ids) {
       if (still.has(id) || !this.#held.has(id)) continue;
-      this.#opts.log.error({ operationId: id, holder: this.#opts.holder }, 'operation lease lost: aborting');
       this.release(id);
       this.#opts.onLost(id);
     }

@@ -10,7 +10,7 @@
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { setTimeout as delay } from 'node:timers/promises';
-import type { AccountPatch, AccountStore } from '../accounts/store.ts';
+import type { AccountPatch, AccountStore } from '../accounts/store/account-store.ts';
 import { describeRecovery } from '../engine/recovery.ts';
 import type {
   EngineEvent,
@@ -21,10 +21,11 @@ import type {
 } from '../engine/types.ts';
 import { DomainError, isOperationErrorCode, type OperationErrorCode } from '../errors.ts';
 import type { ResolvedTrailRequest } from '../trail-request/schema.ts';
+import { LeaseKeeper } from './leases.ts';
 import {
   FINAL_OPERATION_STATES,
+  type NewOperationEvent,
   type OperationError,
-  type OperationEventRecord,
   type OperationOptions,
   type OperationRecord,
   type OperationState,
@@ -104,7 +105,7 @@ export interface OperationHook {
   started?(operation: OperationRecord): AccountPatch | undefined;
   /**
    * The account's state once the operation ended (also for one interrupted by a restart). Throwing on
-   * a succeeded run fails the operation with the error's code (else `operation_hook_failed`); the
+   * a succeeded run fails the operation with the error's catalogued code (else `operation_hook_failed`); the
    * hooks are then asked again with the failed state.
    */
   finished?(run: FinishedRun): AccountPatch | undefined | Promise<AccountPatch | undefined>;
@@ -124,13 +125,18 @@ export interface OperationQueueOptions {
   now?: () => Date;
   /** How often a running operation checks the database for a cancel requested through another replica. */
   cancelPollMs?: number;
+  /**
+   * Several replicas on one database (src/operations/leases.ts): operations are claimed under a lease
+   * this replica renews; another's expired lease is recovered here. Without it, one process per database.
+   */
+  leases?: { holder: string; ttlMs: number };
 }
 
 interface RunningOperation {
   controller: AbortController;
   done: Promise<void>;
-  /** Why it was aborted: a caller's cancel, or the service shutting down. */
-  abortReason?: 'cancel' | 'shutdown';
+  /** Why it was aborted: a caller's cancel, the service shutting down, or its lease taken over. */
+  abortReason?: 'cancel' | 'shutdown' | 'lease-lost';
 }
 
 export const INTERRUPTED_BY_RESTART: OperationError = {
@@ -186,6 +192,10 @@ export class OperationQueue extends EventEmitter<OperationEventMap> {
   #started = false;
   #stopping = false;
   #recovering: Promise<void> | undefined;
+  readonly #leases: LeaseKeeper | undefined;
+  #sweep: NodeJS.Timeout | undefined;
+  /** Accounts whose stack this replica is recovering (no claim, no second recovery meanwhile). */
+  readonly #recoveringAccounts = new Set<string>();
 
   constructor(opts: OperationQueueOptions) {
     super();
@@ -196,6 +206,27 @@ export class OperationQueue extends EventEmitter<OperationEventMap> {
     this.#maxConcurrent = opts.maxConcurrent;
     this.#now = opts.now ?? (() => new Date());
     this.#cancelPollMs = opts.cancelPollMs ?? 2000;
+    if (opts.leases) {
+      this.#leases = new LeaseKeeper({
+        store: opts.stores.operations,
+        holder: opts.leases.holder,
+        ttlMs: opts.leases.ttlMs,
+        now: this.#now,
+        log: this.#log,
+        onLost: (id) => {
+          // An operation this replica recovered was just marked interrupted: nothing runs to abort.
+          const running = this.#running.get(id);
+          if (running && !running.controller.signal.aborted) {
+            this.#log.error(
+              { operationId: id },
+              'operation lease lost: another replica took it over; aborting',
+            );
+            running.abortReason = 'lease-lost';
+            running.controller.abort(new Error('operation lease lost'));
+          }
+        },
+      });
+    }
   }
 
   #iso(): string {
@@ -240,6 +271,21 @@ export class OperationQueue extends EventEmitter<OperationEventMap> {
     this.#started = true;
     await this.recoverInterrupted();
     this.#pump();
+    if (this.#leases) {
+      // Work another replica queued, approved or freed, and leases of replicas that died: the
+      // database is the truth, looked at every third of a lease (local events wake the pump at once).
+      const every = Math.max(200, Math.min(this.#cancelPollMs, Math.floor(this.#leaseTtlMs() / 3)));
+      this.#sweep = setInterval(() => {
+        this.#pump();
+        void this.#recoverExpired().catch((err: unknown) =>
+          this.#log.warn({ err }, 'could not look for expired operation leases'),
+        );
+      }, every);
+    }
+  }
+
+  #leaseTtlMs(): number {
+    return this.#leases ? new Date(this.#leases.expiry()).getTime() - this.#now().getTime() : 0;
   }
 
   /**
@@ -247,43 +293,74 @@ export class OperationQueue extends EventEmitter<OperationEventMap> {
    * it can take longer than a start-up hook may): every operation left `running` is reported
    * `interrupted` once its stack is usable again. Idempotent.
    */
-  async recoverInterrupted(): Promise<void> {
-    this.#recovering ??= this.#recoverInterrupted().finally(() => {
+  async recoverInterrupted(opts: { includeLocalMarkers?: boolean } = {}): Promise<void> {
+    this.#recovering ??= this.#recoverInterrupted(opts.includeLocalMarkers ?? true).finally(() => {
       this.#recovering = undefined;
     });
     return this.#recovering;
   }
 
-  async #recoverInterrupted(): Promise<void> {
+  /**
+   * The running operations this process must recover: all of them with one process per database;
+   * with leases, its own from before a restart (same replica id) and those whose lease expired, each
+   * taken over first (one replica wins) and held while recovery runs.
+   */
+  async #orphans(): Promise<OperationRecord[]> {
+    if (!this.#leases) return this.#stores.operations.listOperationsInState('running');
+    const now = this.#iso();
+    const candidates = [
+      ...(await this.#stores.operations.listOperationsLeasedBy(this.#leases.holder)),
+      ...(await this.#stores.operations.listExpiredOperations(now, 50)),
+    ];
+    const taken: OperationRecord[] = [];
+    for (const op of candidates) {
+      if (this.#running.has(op.id) || taken.some((t) => t.id === op.id)) continue;
+      if (this.#recoveringAccounts.has(op.accountId)) continue;
+      if (
+        !(await this.#stores.operations.takeOverOperation(
+          op.id,
+          this.#leases.holder,
+          this.#leases.expiry(),
+          now,
+        ))
+      )
+        continue;
+      this.#leases.hold(op.id);
+      taken.push(op);
+    }
+    return taken;
+  }
+
+  /** The sweep: operations whose replica died are recovered here (never one this replica runs). */
+  #recoverExpired(): Promise<void> {
+    if (this.#stopping) return Promise.resolve();
+    return this.recoverInterrupted({ includeLocalMarkers: false });
+  }
+
+  async #recoverInterrupted(includeLocalMarkers: boolean): Promise<void> {
     // Recovery first, report after: an operation is marked interrupted only once its account's
     // stack is usable again, and its record says what recovery did.
     const recovered = new Map<string, OperationError>();
-    for (const op of await this.#stores.operations.listOperationsInState('running')) {
-      let error = recovered.get(op.accountId);
-      if (!error) {
-        error = await this.#recover(op.accountId);
-        recovered.set(op.accountId, error);
+    const orphans = await this.#orphans();
+    for (const op of orphans) this.#recoveringAccounts.add(op.accountId);
+    try {
+      for (const op of orphans) {
+        await this.#interrupt(op, recovered);
       }
-      let patch: AccountPatch = {};
-      try {
-        patch = await this.#endPatch({ operation: op, state: 'interrupted', events: [], now: this.#now() });
-      } catch (err) {
-        this.#log.error({ err, operationId: op.id }, 'an operation hook failed on an interrupted operation');
+    } finally {
+      for (const op of orphans) {
+        this.#recoveringAccounts.delete(op.accountId);
+        this.#leases?.release(op.id);
       }
-      const marked = await this.#stores.operations.updateOperation(
-        op.id,
-        { state: 'interrupted', finishedAt: this.#iso(), error },
-        { ifState: 'running', account: { accountId: op.accountId, patch, now: this.#iso() } },
-      );
-      if (!marked) continue;
-      this.#log.warn({ operationId: op.id, accountId: op.accountId }, 'operation interrupted by restart');
-      const after = await this.#stores.operations.getOperation(op.id);
-      if (after) this.emit('settled', after);
     }
+    if (!includeLocalMarkers) return;
     // An engine run killed with no operation left running (a recovery, or an operation whose row
     // was already final): its stack still gets recovered before new work.
     for (const accountId of (await this.#engine.unfinishedAccounts?.()) ?? []) {
       if (recovered.has(accountId)) continue;
+      // Another replica may run an operation on it by now (it took over after our lease expired):
+      // its stack is that replica's, lock included.
+      if ((await this.#stores.operations.listAccountOperations(accountId, ['running'])).length) continue;
       const error = await this.#recover(accountId);
       recovered.set(accountId, error);
       this.#log.warn(
@@ -291,6 +368,30 @@ export class OperationQueue extends EventEmitter<OperationEventMap> {
         'recovered a stack whose engine run was cut short',
       );
     }
+  }
+
+  /** Recovers the operation's stack (once per account) and reports it interrupted with what recovery did. */
+  async #interrupt(op: OperationRecord, recovered: Map<string, OperationError>): Promise<void> {
+    let error = recovered.get(op.accountId);
+    if (!error) {
+      error = await this.#recover(op.accountId);
+      recovered.set(op.accountId, error);
+    }
+    let patch: AccountPatch = {};
+    try {
+      patch = await this.#endPatch({ operation: op, state: 'interrupted', events: [], now: this.#now() });
+    } catch (err) {
+      this.#log.error({ err, operationId: op.id }, 'an operation hook failed on an interrupted operation');
+    }
+    const marked = await this.#stores.operations.updateOperation(
+      op.id,
+      { state: 'interrupted', finishedAt: this.#iso(), error },
+      { ifState: 'running', account: { accountId: op.accountId, patch, now: this.#iso() } },
+    );
+    if (!marked) return;
+    this.#log.warn({ operationId: op.id, accountId: op.accountId }, 'operation interrupted by restart');
+    const after = await this.#stores.operations.getOperation(op.id);
+    if (after) this.emit('settled', after);
   }
 
   /** Makes the account's stack usable after a crash; the error an interrupted operation reports. */
@@ -528,7 +629,32 @@ export class OperationQueue extends EventEmitter<OperationEventMap> {
    */
   async stop(timeoutMs: number): Promise<void> {
     this.#stopping = true;
+    if (this.#sweep) clearInterval(this.#sweep);
+    this.#sweep = undefined;
     await this.#pumping;
+    try {
+      await this.#drain(timeoutMs);
+    } finally {
+      await this.#handBack();
+    }
+  }
+
+  /**
+   * Leases of what still runs here after the grace (or is being recovered) expire now, so another
+   * replica recovers them at once instead of after the lease; the CLI was told to stop (SIGINT).
+   */
+  async #handBack(): Promise<void> {
+    if (!this.#leases) return;
+    this.#leases.stop();
+    try {
+      const n = await this.#stores.operations.expireOperationLeases(this.#leases.holder, this.#iso());
+      if (n) this.#log.warn({ operations: n }, 'handed back the leases of operations still running');
+    } catch (err) {
+      this.#log.warn({ err }, 'could not hand back operation leases');
+    }
+  }
+
+  async #drain(timeoutMs: number): Promise<void> {
     const all = () => Promise.allSettled([...this.#running.values()].map((r) => r.done));
     const timer = new AbortController();
     const timedOut = await Promise.race([
@@ -558,8 +684,15 @@ export class OperationQueue extends EventEmitter<OperationEventMap> {
         this.#pumpAgain = false;
         const free = this.#maxConcurrent - this.#running.size;
         if (free <= 0 || this.#stopping) break;
-        const claimed = await this.#stores.operations.claimRunnable(free, this.#iso());
-        for (const op of claimed) this.#run(op);
+        const claimed = await this.#stores.operations.claimRunnable(
+          free,
+          this.#iso(),
+          this.#leases ? { holder: this.#leases.holder, expiresAt: this.#leases.expiry() } : undefined,
+        );
+        for (const op of claimed) {
+          this.#leases?.hold(op.id);
+          this.#run(op);
+        }
       } while (this.#pumpAgain);
     })()
       .catch((err) => this.#log.error({ err }, 'operation queue could not claim work'))
@@ -577,6 +710,7 @@ export class OperationQueue extends EventEmitter<OperationEventMap> {
       .catch((err) => log.error({ err }, 'operation bookkeeping failed'))
       .finally(() => {
         this.#running.delete(op.id);
+        this.#leases?.release(op.id);
         this.#pump();
       });
   }
@@ -587,15 +721,15 @@ export class OperationQueue extends EventEmitter<OperationEventMap> {
     log.info({}, 'operation started');
     this.emit('started', op);
 
-    // Events are persisted in order, in batches; `events` tells local readers to look.
-    const buffer: OperationEventRecord[] = [];
+    // Events are persisted in order, in batches (the database numbers them); `events` tells local
+    // readers to look.
+    const buffer: NewOperationEvent[] = [];
     // Kept in memory too when a hook asks (a drift check builds its report from them).
     const kept: EngineEvent[] | undefined = this.#hooksOf(op.kind).some((h) => h.keepEvents) ? [] : undefined;
-    let seq = 0;
     let persisted: Promise<void> = Promise.resolve();
     const onEvent = (event: EngineEvent) => {
       kept?.push(event);
-      buffer.push({ operationId: op.id, seq: ++seq, createdAt: this.#iso(), event });
+      buffer.push({ operationId: op.id, createdAt: this.#iso(), event });
       if (buffer.length > 1) return;
       persisted = persisted.then(async () => {
         const batch = buffer.splice(0);
@@ -636,6 +770,10 @@ export class OperationQueue extends EventEmitter<OperationEventMap> {
       } else if (running.abortReason === 'shutdown') {
         state = 'interrupted';
         error = { ...errorOf(err, 'engine_error'), code: 'interrupted_by_shutdown' };
+      } else if (running.abortReason === 'lease-lost') {
+        // Another replica has taken the operation over (this one missed its renewals): it reports it.
+        state = 'interrupted';
+        error = { ...errorOf(err, 'engine_error'), code: 'lease_lost' };
       } else {
         state = 'failed';
         error = errorOf(err, 'engine_error');

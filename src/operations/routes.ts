@@ -2,9 +2,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
-import { assertIfMatch } from '../accounts/etag.ts';
-import { AccountParams, IfMatchHeaders, TrailRequestSchema } from '../accounts/schemas.ts';
-import type { AccountStore } from '../accounts/store.ts';
+import type { AccountStore } from '../accounts/store/account-store.ts';
 import { hiddenOperation, operationAccount } from '../auth/locators.ts';
 import { requirePrincipal } from '../auth/plugin.ts';
 import type { OperationKind } from '../engine/types.ts';
@@ -17,6 +15,8 @@ import {
   eventLevel,
   operationEventStreamSchema,
 } from '../openapi/events.ts';
+import { assertIfMatch } from '../trail-request/etag.ts';
+import { AccountParams, IfMatchHeaders, TrailRequestSchema } from '../trail-request/schema.ts';
 import { enqueueHandler } from './enqueue-route.ts';
 import type { OperationQueue } from './queue.ts';
 import {
@@ -301,46 +301,6 @@ export const operationRoutes: FastifyPluginAsyncTypebox<{
       },
     );
   }
-
-  // The drift check moved to POST /v1/accounts/{accountId}/drift-checks; the old path answers 308 (method
-  // and body kept, RFC 9110 section 15.4.9) for one release, then goes.
-  app.post(
-    '/v1/accounts/:accountId/trail/drift-checks',
-    {
-      config: { access: { role: 'requester', account: 'params.accountId' } },
-      schema: {
-        tags: ['operations'],
-        summary: 'Deprecated: moved to POST /v1/accounts/{accountId}/drift-checks (308 to it)',
-        description:
-          'Answers 308 Permanent Redirect with Location: /v1/accounts/{accountId}/drift-checks (the query ' +
-          'string kept); nothing is queued here. Removed in the next release.',
-        deprecated: true,
-        params: AccountParams,
-        querystring: WaitOnly,
-        response: {
-          308: {
-            description: 'Moved: repeat the POST at Location',
-            type: 'null',
-            headers: {
-              location: {
-                type: 'string',
-                description: 'The canonical route: /v1/accounts/{accountId}/drift-checks',
-              },
-            },
-          },
-          ...problemResponses(400),
-        },
-      },
-    },
-    async (req, reply) => {
-      const query = req.url.includes('?') ? req.url.slice(req.url.indexOf('?')) : '';
-      reply
-        .code(308)
-        .header('location', `/v1/accounts/${encodeURIComponent(req.params.accountId)}/drift-checks${query}`);
-      // No body at all (the 308 schema says null so the document shows none; undefined skips serializing).
-      return reply.send(undefined as unknown as null);
-    },
-  );
 
   app.get(
     '/v1/operations/:operationId',

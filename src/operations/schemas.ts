@@ -1,7 +1,6 @@
 // The operation resource as the API shows it, and the conversion from the stored record.
 import { Type } from 'typebox';
-import { type CoverageReport, coverageReport } from '../../stacks/coverage.ts';
-import { CoverageReportSchema } from '../coverage/schemas.ts';
+import { type CoverageReport, CoverageReportSchema, coverageReport } from '../../stacks/public.ts';
 import {
   isOperationErrorCode,
   OPERATION_ERROR_CATALOGUE,

@@ -1,15 +1,14 @@
 // Creating and reading operations; the queue runs them. Every path that changes an account (the API,
 // the form, a drift report's converge, the reconciler's remediation, retries) comes through here, so
 // one set of approval rules (src/auth/approval.ts) decides what waits for an approver.
-import { assertIfMatch } from '../accounts/etag.ts';
-import type { AccountRecord, AccountStore } from '../accounts/store.ts';
-import { canonicalJson } from '../audit/canonical.ts';
+import type { AccountRecord, AccountStore } from '../accounts/store/account-store.ts';
 import { canApprove, needsApproval, weakeningChanges } from '../auth/approval.ts';
 import type { ApprovalConfig } from '../auth/config.ts';
 import type { AccountGroups, Principal } from '../auth/principal.ts';
-import type { DriftReportStore } from '../drift/store.ts';
+import { canonicalJson } from '../canonical-json.ts';
 import type { OperationKind } from '../engine/types.ts';
 import { DomainError } from '../errors.ts';
+import { assertIfMatch } from '../trail-request/etag.ts';
 import type { ResolvedTrailRequest } from '../trail-request/schema.ts';
 import type { Actor, OperationQueue } from './queue.ts';
 import {
@@ -96,7 +95,6 @@ function decommissionedError(accountId: string, kind: OperationKind): DomainErro
 export interface OperationServiceStores {
   accounts: AccountStore;
   operations: OperationStore;
-  drift: DriftReportStore;
 }
 
 export class OperationService {
@@ -264,15 +262,19 @@ export class OperationService {
   /**
    * "Converge" from a drift report: a preview of the last applied (so approved) spec against the
    * account as it is. Its apply (POST …/applies?previewId=) then puts the account back there.
+   * Whether the account has that report is the drift feature's to say (`hasReport`).
    */
   async convergePreview(
     accountId: string,
     driftReportId: string,
-    opts: { wait?: boolean; principal?: Requester | null },
+    opts: {
+      wait?: boolean;
+      principal?: Requester | null;
+      hasReport: (accountId: string, reportId: string) => Promise<boolean>;
+    },
   ): Promise<OperationRecord> {
     const account = await this.#account(accountId);
-    const reports = await this.#stores.drift.listDriftReports(accountId, { limit: 100 });
-    if (!reports.some((r) => r.id === driftReportId)) {
+    if (!(await opts.hasReport(accountId, driftReportId))) {
       throw new DomainError(
         'drift_report_not_found',
         `Account ${accountId} has no drift report ${driftReportId}`,

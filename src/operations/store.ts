@@ -1,11 +1,12 @@
 // The operations aggregate: queued/running/finished operations and the engine events each one emitted.
 // Claiming (claimRunnable) is a store method so that a claim stays one atomic step in the database.
-import { type AccountPatch, SqlAccountStore } from '../accounts/store.ts';
+import { type AccountPatch, SqlAccountStore } from '../accounts/store/account-store.ts';
 import type { ChangeSummary, OperationKind } from '../engine/types.ts';
 import {
   assignments,
   fromJson,
   joinTransaction,
+  nextSeq,
   type Row,
   type SqlDatabase,
   type SqlExecutor,
@@ -102,10 +103,14 @@ export interface NewOperation {
 
 export interface OperationEventRecord {
   operationId: string;
+  /** The event's number within its operation: 1, 2, … in the order appended (given by the database). */
   seq: number;
   createdAt: string;
   event: unknown;
 }
+
+/** An event to append: the database numbers it (a seq given by the caller is not used). */
+export type NewOperationEvent = Omit<OperationEventRecord, 'seq'>;
 
 export type OperationPatch = Partial<
   Pick<
@@ -122,6 +127,20 @@ export type OperationPatch = Partial<
   >
 >;
 
+/** What the lease keeper needs from the store (src/operations/leases.ts). */
+export interface OperationLeaseStore {
+  /** Extends the leases `holder` still has on these running operations; returns the ids it still holds. */
+  renewOperationLeases(holder: string, ids: readonly string[], expiresAt: string): Promise<string[]>;
+  /** Running operations whose lease expired before `now` (or that never had one), oldest first. */
+  listExpiredOperations(now: string, limit: number): Promise<OperationRecord[]>;
+  /** Takes the lease of a running operation if it expired before `now` (one replica wins). */
+  takeOverOperation(id: string, holder: string, expiresAt: string, now: string): Promise<boolean>;
+  /** Running operations this holder leases (a restarted replica's own, from before its restart). */
+  listOperationsLeasedBy(holder: string): Promise<OperationRecord[]>;
+  /** Ends the holder's leases now (shutdown), so another replica recovers what it still held at once. */
+  expireOperationLeases(holder: string, now: string): Promise<number>;
+}
+
 /** An account change that commits with an operation change (or not at all). */
 export interface AccountChange {
   accountId: string;
@@ -129,7 +148,7 @@ export interface AccountChange {
   now: string;
 }
 
-export interface OperationStore {
+export interface OperationStore extends OperationLeaseStore {
   /**
    * Inserts a queued operation and records it as the account's last operation, in one transaction.
    * With requireIdle, inserts nothing and returns undefined when the account has a queued or running one.
@@ -143,7 +162,11 @@ export interface OperationStore {
    * Marks up to `limit` queued operations as running and returns them: the oldest queued operation of
    * each account that has none running. The conditional update makes a claim safe against other claimers.
    */
-  claimRunnable(limit: number, now: string): Promise<OperationRecord[]>;
+  claimRunnable(
+    limit: number,
+    now: string,
+    lease?: { holder: string; expiresAt: string },
+  ): Promise<OperationRecord[]>;
   /** Updates the operation (and the account, in the same transaction) only if it is in `ifState`. */
   updateOperation(
     id: string,
@@ -151,7 +174,11 @@ export interface OperationStore {
     opts?: { ifState?: OperationState; account?: AccountChange },
   ): Promise<boolean>;
 
-  appendOperationEvents(events: OperationEventRecord[]): Promise<void>;
+  /**
+   * Appends events in order, numbered per operation by the database (one counter row per operation,
+   * locked while the batch is written): concurrent writers get no duplicate and leave no gap.
+   */
+  appendOperationEvents(events: readonly NewOperationEvent[]): Promise<OperationEventRecord[]>;
   listOperationEvents(operationId: string, afterSeq: number): Promise<OperationEventRecord[]>;
 }
 
@@ -233,9 +260,10 @@ export class SqlOperationStore implements OperationStore {
       await tx.run(
         `INSERT INTO operations (id, seq, account_id, kind, state, spec, spec_version, options, retry_of, created_at,
            requested_by, requested_by_owner)
-         VALUES (?, (SELECT COALESCE(MAX(seq), 0) + 1 FROM operations), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         [
           op.id,
+          await nextSeq(tx, this.#db.dialect, 'operations'),
           op.accountId,
           op.kind,
           op.state ?? 'queued',
@@ -277,8 +305,19 @@ export class SqlOperationStore implements OperationStore {
     return rows.map(operationFromRow);
   }
 
-  claimRunnable(limit: number, now: string): Promise<OperationRecord[]> {
+  claimRunnable(
+    limit: number,
+    now: string,
+    lease?: { holder: string; expiresAt: string },
+  ): Promise<OperationRecord[]> {
     if (limit <= 0) return Promise.resolve([]);
+    // PostgreSQL, several replicas claiming at once: FOR UPDATE SKIP LOCKED locks the rows this claim
+    // takes and lets a concurrent claim pass over them to other work instead of queueing behind the
+    // lock (and then finding them gone); graphile-worker and pg-boss claim the same way. An account's
+    // later operation is not a candidate while an earlier one is queued (locked or not) or running,
+    // and the unique index on running operations per account (migration 5) refuses a second anyway.
+    // SQLite has no row locks: its one writer at a time serializes claims.
+    const skipLocked = this.#db.dialect === 'postgres' ? ' FOR UPDATE OF o SKIP LOCKED' : '';
     return this.#db.transaction(async (tx) => {
       // The oldest queued operation of each account with nothing running and nothing queued before it.
       const candidates = await tx.all(
@@ -289,20 +328,74 @@ export class SqlOperationStore implements OperationStore {
              WHERE p.account_id = o.account_id
                AND (p.state = 'running' OR (p.state = 'queued' AND p.seq < o.seq)))
          ORDER BY o.seq
-         LIMIT ?`,
+         LIMIT ?${skipLocked}`,
         [limit],
       );
       const claimed: OperationRecord[] = [];
       for (const row of candidates) {
         const op = operationFromRow(row);
         const { changes } = await tx.run(
-          `UPDATE operations SET state = 'running', started_at = ? WHERE id = ? AND state = 'queued'`,
-          [now, op.id],
+          `UPDATE operations SET state = 'running', started_at = ?, claimed_by = ?, lease_expires_at = ?
+           WHERE id = ? AND state = 'queued'`,
+          [now, lease?.holder ?? null, lease?.expiresAt ?? null, op.id],
         );
         if (changes === 1) claimed.push({ ...op, state: 'running', startedAt: now });
       }
       return claimed;
     });
+  }
+
+  async renewOperationLeases(holder: string, ids: readonly string[], expiresAt: string): Promise<string[]> {
+    if (ids.length === 0) return [];
+    const marks = ids.map(() => '?').join(', ');
+    await this.#db.run(
+      `UPDATE operations SET lease_expires_at = ?
+       WHERE claimed_by = ? AND state = 'running' AND id IN (${marks})`,
+      [expiresAt, holder, ...ids],
+    );
+    const rows = await this.#db.all<{ id: string }>(
+      `SELECT id FROM operations WHERE claimed_by = ? AND state = 'running' AND id IN (${marks})`,
+      [holder, ...ids],
+    );
+    return rows.map((r) => String(r.id));
+  }
+
+  async listExpiredOperations(now: string, limit: number): Promise<OperationRecord[]> {
+    const rows = await this.#db.all(
+      `SELECT * FROM operations
+       WHERE state = 'running' AND (lease_expires_at IS NULL OR lease_expires_at < ?)
+       ORDER BY seq LIMIT ?`,
+      [now, limit],
+    );
+    return rows.map(operationFromRow);
+  }
+
+  async takeOverOperation(id: string, holder: string, expiresAt: string, now: string): Promise<boolean> {
+    const { changes } = await this.#db.run(
+      `UPDATE operations SET claimed_by = ?, lease_expires_at = ?
+       WHERE id = ? AND state = 'running'
+         AND (claimed_by = ? OR lease_expires_at IS NULL OR lease_expires_at < ?)`,
+      [holder, expiresAt, id, holder, now],
+    );
+    return changes === 1;
+  }
+
+  async listOperationsLeasedBy(holder: string): Promise<OperationRecord[]> {
+    const rows = await this.#db.all(
+      `SELECT * FROM operations WHERE state = 'running' AND claimed_by = ? ORDER BY seq`,
+      [holder],
+    );
+    return rows.map(operationFromRow);
+  }
+
+  async expireOperationLeases(holder: string, now: string): Promise<number> {
+    // Just before now: the next look of any replica finds them expired.
+    const past = new Date(Date.parse(now) - 1).toISOString();
+    const { changes } = await this.#db.run(
+      `UPDATE operations SET lease_expires_at = ? WHERE state = 'running' AND claimed_by = ?`,
+      [past, holder],
+    );
+    return changes;
   }
 
   updateOperation(
@@ -333,15 +426,34 @@ export class SqlOperationStore implements OperationStore {
     });
   }
 
-  async appendOperationEvents(events: OperationEventRecord[]): Promise<void> {
-    if (events.length === 0) return;
-    await this.#db.transaction(async (tx) => {
+  async appendOperationEvents(events: readonly NewOperationEvent[]): Promise<OperationEventRecord[]> {
+    if (events.length === 0) return [];
+    const counts = new Map<string, number>();
+    for (const e of events) counts.set(e.operationId, (counts.get(e.operationId) ?? 0) + 1);
+    return this.#db.transaction(async (tx) => {
+      // Reserve each operation's numbers first: the upsert locks its counter row until commit.
+      const next = new Map<string, number>();
+      for (const [operationId, n] of counts) {
+        const [row] = await tx.all<{ last_seq: number | string }>(
+          `INSERT INTO operation_event_counters (operation_id, last_seq) VALUES (?, ?)
+           ON CONFLICT (operation_id) DO UPDATE
+             SET last_seq = operation_event_counters.last_seq + excluded.last_seq
+           RETURNING last_seq`,
+          [operationId, n],
+        );
+        next.set(operationId, Number(row!.last_seq) - n + 1);
+      }
+      const stored: OperationEventRecord[] = [];
       for (const e of events) {
+        const seq = next.get(e.operationId)!;
+        next.set(e.operationId, seq + 1);
         await tx.run(
           'INSERT INTO operation_events (operation_id, seq, created_at, event) VALUES (?, ?, ?, ?)',
-          [e.operationId, e.seq, e.createdAt, JSON.stringify(e.event)],
+          [e.operationId, seq, e.createdAt, JSON.stringify(e.event)],
         );
+        stored.push({ operationId: e.operationId, seq, createdAt: e.createdAt, event: e.event });
       }
+      return stored;
     });
   }
 

@@ -12,8 +12,8 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { Cron } from 'croner';
-import type { AccountRecord, AccountStore, RemediationPolicy } from '../accounts/store.ts';
-import type { DriftReport } from '../drift/report.ts';
+import type { AccountRecord, AccountStore, RemediationPolicy } from '../accounts/store/account-store.ts';
+import type { DriftReport } from '../drift/schemas.ts';
 import type { DriftReportStore } from '../drift/store.ts';
 import { DomainError } from '../errors.ts';
 import type { QueueLogger } from '../operations/queue.ts';

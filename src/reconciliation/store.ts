@@ -4,6 +4,7 @@ import type { OperationError } from '../operations/store.ts';
 import {
   assignments,
   fromJson,
+  nextSeq,
   type Row,
   type SqlDatabase,
   strOrNull,
@@ -140,9 +141,10 @@ export class SqlReconciliationStore implements ReconciliationStore {
       await tx.run(
         `INSERT INTO reconciliations
            (id, seq, trigger_kind, state, holder, started_at, finished_at, totals, accounts, notifications, error)
-         VALUES (?, (SELECT COALESCE(MAX(seq), 0) + 1 FROM reconciliations), ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         [
           rec.id,
+          await nextSeq(tx, this.#db.dialect, 'reconciliations'),
           rec.trigger,
           rec.state,
           rec.holder,

@@ -1,10 +1,11 @@
 // Primitives shared by the resource table (resources/) and the rule table (rules.ts): the
 // engine's unknown marker, AWS-shaped errors, the per-call context and lookups across the state.
 import { randomUUID } from 'node:crypto';
+import { UNKNOWN_STRING } from '../engine-values.ts';
 import type { Props, SandboxRecord, SandboxState } from './state.ts';
 
 /** The engine's marker for a value that is not known yet (preview of a computed input). */
-export const UNKNOWN = '04da6b54-80e4-46f7-96ec-b56ff0331ba9';
+export const UNKNOWN = UNKNOWN_STRING;
 
 export function isUnknown(v: unknown): boolean {
   if (v === UNKNOWN) return true;

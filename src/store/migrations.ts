@@ -1,8 +1,11 @@
 // Schema migrations, applied in order, each once; every table is created here. Plain SQL that SQLite and PostgreSQL both accept:
 // TEXT timestamps (ISO 8601, UTC), JSON as TEXT, booleans as INTEGER 0/1, no autoincrement.
-import type { SqlDatabase } from './sql.ts';
+import type { SqlDatabase, SqlDialect } from './sql.ts';
 
-export const MIGRATIONS: readonly string[] = [
+/** A migration: one SQL text for both databases, or one per dialect where they differ. */
+export type Migration = string | Readonly<Record<SqlDialect, string>>;
+
+export const MIGRATIONS: readonly Migration[] = [
   `CREATE TABLE accounts (
     account_id TEXT PRIMARY KEY,
     spec TEXT NOT NULL,
@@ -150,23 +153,57 @@ export const MIGRATIONS: readonly string[] = [
     count INTEGER NOT NULL,
     window_ends BIGINT NOT NULL
   );`,
+  // Sequence numbers from the database (several replicas insert at once): a SEQUENCE per numbered table
+  // on PostgreSQL, counter rows on SQLite (see store/sql.ts nextSeq), both starting after the rows there
+  // are; and one counter row per operation for its events (operations/store.ts appendOperationEvents).
+  {
+    postgres: `CREATE SEQUENCE operations_seq;
+    SELECT setval('operations_seq', COALESCE((SELECT MAX(seq) FROM operations), 0) + 1, false);
+    CREATE SEQUENCE drift_reports_seq;
+    SELECT setval('drift_reports_seq', COALESCE((SELECT MAX(seq) FROM drift_reports), 0) + 1, false);
+    CREATE SEQUENCE reconciliations_seq;
+    SELECT setval('reconciliations_seq', COALESCE((SELECT MAX(seq) FROM reconciliations), 0) + 1, false);
+    CREATE TABLE operation_event_counters (operation_id TEXT PRIMARY KEY, last_seq BIGINT NOT NULL);
+    INSERT INTO operation_event_counters (operation_id, last_seq)
+      SELECT operation_id, MAX(seq) FROM operation_events GROUP BY operation_id;`,
+    sqlite: `CREATE TABLE sequences (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
+    INSERT INTO sequences (name, value) SELECT 'operations', COALESCE(MAX(seq), 0) FROM operations;
+    INSERT INTO sequences (name, value) SELECT 'drift_reports', COALESCE(MAX(seq), 0) FROM drift_reports;
+    INSERT INTO sequences (name, value) SELECT 'reconciliations', COALESCE(MAX(seq), 0) FROM reconciliations;
+    CREATE TABLE operation_event_counters (operation_id TEXT PRIMARY KEY, last_seq INTEGER NOT NULL);
+    INSERT INTO operation_event_counters (operation_id, last_seq)
+      SELECT operation_id, MAX(seq) FROM operation_events GROUP BY operation_id;`,
+  },
+  // Storage retention (retention/): which clean drift checks had their events compacted; reports by age.
+  `ALTER TABLE operations ADD COLUMN events_compacted INTEGER NOT NULL DEFAULT 0;
+  CREATE INDEX operations_finished_idx ON operations (finished_at);
+  CREATE INDEX drift_reports_checked_idx ON drift_reports (checked_at);`,
 ];
 
+/** Any constant the service owns: the PostgreSQL advisory lock that lets one replica migrate at a time. */
+export const MIGRATION_LOCK_KEY = 7_466_301_812;
+
+/**
+ * Applies the migrations the database lacks, all in one transaction. Replicas that start together
+ * migrate one at a time: PostgreSQL takes a transaction-scoped advisory lock first (the others wait,
+ * then find the versions applied); SQLite's BEGIN IMMEDIATE already excludes other writers.
+ */
 export async function migrate(db: SqlDatabase): Promise<void> {
-  await db.exec(
-    'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)',
-  );
-  const rows = await db.all<{ version: number }>('SELECT version FROM schema_migrations');
-  const applied = new Set(rows.map((r) => Number(r.version)));
-  for (const [index, sql] of MIGRATIONS.entries()) {
-    const version = index + 1;
-    if (applied.has(version)) continue;
-    await db.transaction(async (tx) => {
-      await tx.exec(sql);
+  await db.transaction(async (tx) => {
+    if (db.dialect === 'postgres') await tx.all('SELECT pg_advisory_xact_lock(?)', [MIGRATION_LOCK_KEY]);
+    await tx.exec(
+      'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)',
+    );
+    const rows = await tx.all<{ version: number }>('SELECT version FROM schema_migrations');
+    const applied = new Set(rows.map((r) => Number(r.version)));
+    for (const [index, migration] of MIGRATIONS.entries()) {
+      const version = index + 1;
+      if (applied.has(version)) continue;
+      await tx.exec(typeof migration === 'string' ? migration : migration[db.dialect]);
       await tx.run('INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)', [
         version,
         new Date().toISOString(),
       ]);
-    });
-  }
+    }
+  });
 }

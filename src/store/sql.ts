@@ -65,3 +65,24 @@ export const strOrNull = (v: unknown): string | null => (v === null || v === und
 export const numOrNull = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
 
 export type Row = Record<string, unknown>;
+
+/** The tables numbered by a database sequence (their `seq` column is the global insertion order). */
+export type SequenceName = 'operations' | 'drift_reports' | 'reconciliations';
+
+/**
+ * The next number of a table's sequence, from the database, never MAX(seq)+1 (two PostgreSQL writers
+ * would both read the same MAX). PostgreSQL: a SEQUENCE, so concurrent writers never wait for each
+ * other (a rolled-back insert leaves a gap; the order is what matters). SQLite has no sequences: a
+ * counter row, bumped in the caller's transaction (SQLite serializes writers anyway).
+ */
+export async function nextSeq(ex: SqlExecutor, dialect: SqlDialect, name: SequenceName): Promise<number> {
+  const rows =
+    dialect === 'postgres'
+      ? await ex.all<{ v: number | string }>(`SELECT nextval('${name}_seq') AS v`)
+      : await ex.all<{ v: number | string }>(
+          'UPDATE sequences SET value = value + 1 WHERE name = ? RETURNING value AS v',
+          [name],
+        );
+  if (!rows[0]) throw new Error(`sequence ${name} missing: the database is not migrated`);
+  return Number(rows[0].v);
+}

@@ -1,7 +1,7 @@
 // SQLite through node:sqlite (built into Node 24): no native module to build.
 import { chmodSync, closeSync, existsSync, openSync } from 'node:fs';
 import path from 'node:path';
-import { DatabaseSync } from 'node:sqlite';
+import { DatabaseSync, type StatementSync } from 'node:sqlite';
 import { ensurePrivateDirectory } from '../config.ts';
 import type { SqlDatabase, SqlExecutor, SqlValue } from './sql.ts';
 
@@ -18,12 +18,16 @@ function createPrivately(file: string): void {
   for (const f of [file, `${file}-wal`, `${file}-shm`]) if (existsSync(f)) chmodSync(f, 0o600);
 }
 
+/** Prepared statements kept per connection (the stores use a few dozen distinct SQL texts). */
+const STATEMENT_CACHE_SIZE = 500;
+
 export class SqliteDatabase implements SqlDatabase {
   readonly dialect = 'sqlite' as const;
   readonly #db: DatabaseSync;
   // One connection: statements outside a transaction wait for it, or they would join it.
   #tail: Promise<unknown> = Promise.resolve();
   readonly #direct: SqlExecutor;
+  readonly #statements = new Map<string, StatementSync>();
 
   constructor(file: string) {
     if (file !== ':memory:') createPrivately(file);
@@ -32,16 +36,33 @@ export class SqliteDatabase implements SqlDatabase {
     this.#db.exec('PRAGMA busy_timeout = 5000');
     this.#db.exec('PRAGMA foreign_keys = ON');
     const db = this.#db;
+    // Statements are prepared once and reused (preparing costs more than running a small query): the
+    // SQL texts are the stores' constants, so the cache stays small; bounded all the same.
+    const cache = this.#statements;
+    const prepared = (sql: string): StatementSync => {
+      let statement = cache.get(sql);
+      if (!statement) {
+        statement = db.prepare(sql);
+        if (cache.size >= STATEMENT_CACHE_SIZE) cache.delete(cache.keys().next().value!);
+        cache.set(sql, statement);
+      }
+      return statement;
+    };
     this.#direct = {
       all: async <T>(sql: string, params: readonly SqlValue[] = []) =>
-        db.prepare(sql).all(...params) as unknown as T[],
+        prepared(sql).all(...params) as unknown as T[],
       run: async (sql: string, params: readonly SqlValue[] = []) => ({
-        changes: Number(db.prepare(sql).run(...params).changes),
+        changes: Number(prepared(sql).run(...params).changes),
       }),
       exec: async (sql: string) => {
         db.exec(sql);
       },
     };
+  }
+
+  /** How many statements are prepared and kept (tests). */
+  get preparedStatements(): number {
+    return this.#statements.size;
   }
 
   #exclusive<T>(fn: () => Promise<T>): Promise<T> {

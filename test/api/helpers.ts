@@ -4,7 +4,6 @@ import { EventEmitter } from 'node:events';
 import type { FastifyInstance } from 'fastify';
 import type { AlarmCatalog } from '../../src/alarm-sets/catalog.ts';
 import { buildApp } from '../../src/app.ts';
-import { auditOperationQueue } from '../../src/audit/plugin.ts';
 import { type AuthConfig, testAuthConfig } from '../../src/auth/config.ts';
 import type { Role } from '../../src/auth/principal.ts';
 import { createSecurity, type Security, wireSecurity } from '../../src/auth/wire.ts';
@@ -18,6 +17,7 @@ import type {
   TrailEngine,
 } from '../../src/engine/types.ts';
 import type { Prerequisites } from '../../src/health/prerequisites.ts';
+import { auditOperationQueue } from '../../src/operations/audit-trail.ts';
 import type { Stores } from '../../src/stores.ts';
 import { openStores } from '../../src/stores.ts';
 import type { ResolvedTrailRequest } from '../../src/trail-request/schema.ts';

@@ -188,3 +188,43 @@ t.test('a cancel recorded in the database by another replica reaches the running
   t.equal(ended.state, 'cancelled');
   t.equal(call.opts?.signal?.aborted, true);
 });
+
+t.test(
+  'a feature hook says what an ended operation means for the account; a failing one fails the operation',
+  async (t) => {
+    const stores = await openTestStore();
+    const engine = new ControllableEngine();
+    const queue = new OperationQueue({ stores, engine, logger: pino({ level: 'silent' }), maxConcurrent: 1 });
+    const seen: string[] = [];
+    queue.on('started', (op) => seen.push(`started ${op.kind}`));
+    queue.on('settled', (op) => seen.push(`settled ${op.kind} ${op.state}`));
+    queue.use({
+      kinds: ['refresh'],
+      keepEvents: true,
+      started: () => ({ status: 'applying' }),
+      finished: ({ state, events }) => {
+        if (state === 'succeeded')
+          throw Object.assign(new Error('could not keep it'), { code: 'kept_nothing' });
+        return { status: 'failed', outputs: { events: events.length } };
+      },
+    });
+    t.teardown(() => queue.stop(0));
+    await queue.start();
+    const [a] = accounts as [string];
+    const { account } = await stores.accounts.saveSpec(a, resolveTrailRequest({ homeRegion: 'us-east-1' }), {
+      now: new Date().toISOString(),
+    });
+    const op = await queue.enqueue({ accountId: a, kind: 'refresh', spec: account!.spec, specVersion: 1 });
+    const call = await engine.nextCall();
+    t.equal((await stores.accounts.getAccount(a))?.status, 'applying', 'the start patch is stored');
+    call.succeed();
+    const ended = await queue.settled(op.id);
+    t.equal(ended.state, 'failed', 'a succeeded run whose hook throws is not a success');
+    // A code outside the operation error catalogue is reported as the hook's failure.
+    t.same(ended.error, { code: 'operation_hook_failed', message: 'could not keep it' });
+    const after = await stores.accounts.getAccount(a);
+    t.equal(after?.status, 'failed', "the hooks' patch for the failed state is stored with it");
+    t.same(after?.outputs, { events: 0 }, 'asked again without the events');
+    t.same(seen, ['started refresh', 'settled refresh failed']);
+  },
+);

@@ -2,11 +2,11 @@
 import { EventEmitter } from 'node:events';
 import { join } from 'node:path';
 import t from 'tap';
-import { canonicalJson } from '../../src/audit/canonical.ts';
 import { entryHash, GENESIS_HASH } from '../../src/audit/log.ts';
-import { auditOperationQueue } from '../../src/audit/plugin.ts';
 import { type AuditStore, SqlAuditStore } from '../../src/audit/store.ts';
 import { main } from '../../src/audit/verify-cli.ts';
+import { canonicalJson } from '../../src/canonical-json.ts';
+import { auditOperationQueue } from '../../src/operations/audit-trail.ts';
 import { openMigratedDatabase } from '../../src/store/open.ts';
 import { tempDir } from '../helpers/engine.ts';
 

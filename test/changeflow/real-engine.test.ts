@@ -8,11 +8,11 @@
 import type { FastifyInstance } from 'fastify';
 import t from 'tap';
 import { buildApp } from '../../src/app.ts';
-import { auditOperationQueue } from '../../src/audit/plugin.ts';
 import { testAuthConfig } from '../../src/auth/config.ts';
 import { createSecurity, wireSecurity } from '../../src/auth/wire.ts';
 import { testConfig } from '../../src/config.ts';
 import { AccountStacks } from '../../src/engine/account-stacks.ts';
+import { auditOperationQueue } from '../../src/operations/audit-trail.ts';
 import { installSandboxPlugin } from '../../src/sandbox/plugin.ts';
 import { SandboxState } from '../../src/sandbox/state.ts';
 import { openStores } from '../../src/stores.ts';

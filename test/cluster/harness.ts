@@ -73,6 +73,12 @@ export async function startCluster(
   // One teardown, in order: no replica outlives the test, then what they shared goes.
   t.teardown(async () => {
     await Promise.all(replicas.map((r) => r.killGroup()));
+    // A failed run shows what the replicas logged as errors (their data directories go below).
+    if (!t.passing()) {
+      for (const r of replicas)
+        for (const line of r.logs.filter((l) => /"level":(50|60)|"err":|"statusCode":500/.test(l)).slice(-20))
+          t.comment(`${r.id}: ${line.slice(0, 2000)}`);
+    }
     await db.end();
     await moto.stop();
     await database.drop();

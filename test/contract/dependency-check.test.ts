@@ -3,12 +3,12 @@
 import t from 'tap';
 import { folderCycles, folderOf } from '../../scripts/check-deps.ts';
 
-t.test("src's own files are nodes by themselves; everything else is its feature folder", async (t) => {
+t.test("src's own files are nodes by themselves; everything else is its folder", async (t) => {
   t.equal(folderOf('src/app.ts'), 'src/app.ts');
   t.equal(folderOf('src/errors.ts'), 'src/errors.ts');
   t.equal(folderOf('src/accounts/service.ts'), 'src/accounts');
-  t.equal(folderOf('src/sandbox/resources/athena.ts'), 'src/sandbox', 'a subfolder belongs to its feature');
-  t.equal(folderOf('stacks/alarms/catalog.ts'), 'stacks');
+  t.equal(folderOf('src/accounts/store/account-store.ts'), 'src/accounts/store', 'a subfolder is a node');
+  t.equal(folderOf('stacks/alarms/catalog.ts'), 'stacks/alarms');
 });
 
 t.test('a cycle through three folders is reported once, with its imports; a chain is not', async (t) => {

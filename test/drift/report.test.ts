@@ -1,15 +1,9 @@
 import t from 'tap';
 import { Value } from 'typebox/value';
-import {
-  buildDriftReport,
-  DriftReport,
-  deepDiff,
-  formatPath,
-  nameFromUrn,
-  parsePath,
-  propertyDiffs,
-  typeFromUrn,
-} from '../../src/drift/report.ts';
+import { deepDiff, propertyDiffs } from '../../src/drift/property-diff.ts';
+import { formatPath, parsePath } from '../../src/drift/property-paths.ts';
+import { buildDriftReport, nameFromUrn, typeFromUrn } from '../../src/drift/report.ts';
+import { DriftReport } from '../../src/drift/schemas.ts';
 import {
   baselineRefresh,
   bucket,

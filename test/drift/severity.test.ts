@@ -1,9 +1,9 @@
 import t from 'tap';
+import { pathCovers } from '../../src/drift/property-paths.ts';
 import {
   classify,
   type DriftFact,
   maxSeverity,
-  pathCovers,
   ruleMatches,
   SEVERITY_RULES,
   type Severity,

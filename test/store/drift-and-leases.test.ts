@@ -1,7 +1,7 @@
 // Drift reports and the reconciliation lease on every configured backend (SQLite always,
 // PostgreSQL when TEST_DATABASE_URL is set, as CI does): the lease must go to one holder only.
 import t from 'tap';
-import type { DriftReport } from '../../src/drift/report.ts';
+import type { DriftReport } from '../../src/drift/schemas.ts';
 import { databases, freshStore } from '../helpers/databases.ts';
 
 const report = (accountId: string, severity: 'critical' | null): DriftReport =>

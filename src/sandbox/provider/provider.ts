@@ -5,6 +5,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomBytes } from 'node:crypto';
 import type * as provider from '@pulumi/pulumi/provider/index.js';
+import { isSecretMarker } from '../../engine-values.ts';
 import { getResource, getTaggedResources } from '../lookups.ts';
 import { type PolicyDocumentArgs, policyError, renderPolicyDocument } from '../policy.ts';
 import {
@@ -34,8 +35,6 @@ export const connection = new AsyncLocalStorage<string>();
 // Connections are not announced when they close; the oldest configurations are dropped beyond this.
 const MAX_CONNECTIONS = 4096;
 const DEFAULTS_KEY = '__defaults';
-const SECRET_SIG = '4dabf18193072939515e22adb298388d';
-const SECRET_VALUE_SIG = '1b47061264138c4ac30d75fd1eb44270';
 
 export interface SandboxConfig {
   accountId: string;
@@ -65,7 +64,7 @@ export function unwrapSecrets(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(unwrapSecrets);
   if (v && typeof v === 'object') {
     const o = v as Props;
-    if (o[SECRET_SIG] === SECRET_VALUE_SIG) return unwrapSecrets(o.value);
+    if (isSecretMarker(o)) return unwrapSecrets(o.value);
     return Object.fromEntries(Object.entries(o).map(([k, x]) => [k, unwrapSecrets(x)]));
   }
   return v;

@@ -10,8 +10,8 @@ import {
   strOrNull,
   toJson,
   whereClause,
-} from '../store/sql.ts';
-import type { AwsRegion, ResolvedTrailRequest } from '../trail-request/schema.ts';
+} from '../../store/sql.ts';
+import type { AwsRegion, ResolvedTrailRequest } from '../../trail-request/schema.ts';
 
 export const ACCOUNT_STATUSES = [
   'pending',

@@ -1,6 +1,6 @@
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
-import { topicPolicy } from '../policies.ts';
+import { topicPolicy } from './policies.ts';
 
 export interface AlarmTopicArgs {
   topicName: string;

@@ -1,5 +1,5 @@
 // ETags of a trail request are derived from its spec version: "v<version>".
-import { PreconditionFailedError } from '../errors.ts';
+import { DomainError } from '../errors.ts';
 
 export const etagOf = (specVersion: number) => `"v${specVersion}"`;
 
@@ -21,7 +21,8 @@ export function assertIfMatch(
 ): void {
   if (header === undefined) return;
   if (!ifMatchAccepts(header, specVersion)) {
-    throw new PreconditionFailedError(
+    throw new DomainError(
+      'etag_mismatch',
       specVersion === undefined
         ? `If-Match given but ${what} does not exist`
         : `If-Match ${header} does not match the current ETag ${etagOf(specVersion)}: ${what} changed meanwhile; reload it and try again`,

@@ -1,7 +1,7 @@
-// The coverage report as the API shows it (GET /v1/accounts/{id}/coverage, and in every preview
-// operation). The report itself is computed by stacks/coverage.ts.
+// The coverage report's schema, beside the code that computes it (coverage.ts): the API shows it
+// (GET /v1/accounts/{id}/coverage, and in every preview operation) through stacks/public.ts.
 import { Type } from 'typebox';
-import { COVERAGE_STATUSES } from '../../stacks/coverage.ts';
+import { COVERAGE_STATUSES } from './coverage.ts';
 
 const Status = Type.Enum(COVERAGE_STATUSES, {
   description:
