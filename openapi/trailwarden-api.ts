@@ -855,12 +855,13 @@ export interface components {
              *     - `preview_stale`: The account or its trail request changed since the preview this apply was confirmed from
              *     - `interrupted_by_restart`: The service stopped while the operation ran; the message says what recovery did to the stack. Retry it
              *     - `interrupted_by_shutdown`: The service was shut down while the operation ran. Retry it
+             *     - `lease_lost`: This replica stopped renewing its lease on the running operation; another replica took it over and reports it
              *     - `approval_rejected`: An approver rejected the operation; the message carries their reason
              *     - `drift_report_failed`: The drift check ran but its report could not be built or stored
              *     - `operation_hook_failed`: The engine finished but what its feature keeps of the run (a drift report, the account) could not be stored; retry the operation
              * @enum {unknown}
              */
-            code: "engine_failed" | "engine_error" | "stack_locked" | "cancelled" | "pulumi_cli_missing" | "engine_not_ready" | "preview_stale" | "interrupted_by_restart" | "interrupted_by_shutdown" | "approval_rejected" | "drift_report_failed" | "operation_hook_failed";
+            code: "engine_failed" | "engine_error" | "stack_locked" | "cancelled" | "pulumi_cli_missing" | "engine_not_ready" | "preview_stale" | "interrupted_by_restart" | "interrupted_by_shutdown" | "lease_lost" | "approval_rejected" | "drift_report_failed" | "operation_hook_failed";
             /** @description What went wrong */
             message: string;
             /** @description What the engine itself said (diagnostics or CLI output), when it adds to message */

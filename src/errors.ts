@@ -171,6 +171,8 @@ export const OPERATION_ERROR_CATALOGUE = {
   interrupted_by_restart:
     'The service stopped while the operation ran; the message says what recovery did to the stack. Retry it',
   interrupted_by_shutdown: 'The service was shut down while the operation ran. Retry it',
+  lease_lost:
+    'This replica stopped renewing its lease on the running operation; another replica took it over and reports it',
   approval_rejected: 'An approver rejected the operation; the message carries their reason',
   drift_report_failed: 'The drift check ran but its report could not be built or stored',
   operation_hook_failed:

@@ -141,18 +141,6 @@ export const MIGRATIONS: readonly Migration[] = [
     created_by_name TEXT,
     PRIMARY KEY (account_id, version)
   );`,
-  // Several replicas (README "Running several replicas"): a running operation names the replica that
-  // holds it and until when (its lease); one account never has two running operations, whichever
-  // replicas claim them; the rate-limit counters the replicas share.
-  `ALTER TABLE operations ADD COLUMN claimed_by TEXT;
-  ALTER TABLE operations ADD COLUMN lease_expires_at TEXT;
-  CREATE UNIQUE INDEX operations_one_running_per_account ON operations (account_id) WHERE state = 'running';
-  CREATE INDEX operations_lease_idx ON operations (state, lease_expires_at);
-  CREATE TABLE rate_limit_windows (
-    limit_key TEXT PRIMARY KEY,
-    count INTEGER NOT NULL,
-    window_ends BIGINT NOT NULL
-  );`,
   // Sequence numbers from the database (several replicas insert at once): a SEQUENCE per numbered table
   // on PostgreSQL, counter rows on SQLite (see store/sql.ts nextSeq), both starting after the rows there
   // are; and one counter row per operation for its events (operations/store.ts appendOperationEvents).
@@ -178,6 +166,18 @@ export const MIGRATIONS: readonly Migration[] = [
   `ALTER TABLE operations ADD COLUMN events_compacted INTEGER NOT NULL DEFAULT 0;
   CREATE INDEX operations_finished_idx ON operations (finished_at);
   CREATE INDEX drift_reports_checked_idx ON drift_reports (checked_at);`,
+  // Several replicas (README "Running several replicas"): a running operation names the replica that
+  // holds it and until when (its lease); one account never has two running operations, whichever
+  // replicas claim them; the rate-limit counters the replicas share.
+  `ALTER TABLE operations ADD COLUMN claimed_by TEXT;
+  ALTER TABLE operations ADD COLUMN lease_expires_at TEXT;
+  CREATE UNIQUE INDEX operations_one_running_per_account ON operations (account_id) WHERE state = 'running';
+  CREATE INDEX operations_lease_idx ON operations (state, lease_expires_at);
+  CREATE TABLE rate_limit_windows (
+    limit_key TEXT PRIMARY KEY,
+    count INTEGER NOT NULL,
+    window_ends BIGINT NOT NULL
+  );`,
 ];
 
 /** Any constant the service owns: the PostgreSQL advisory lock that lets one replica migrate at a time. */
