@@ -1,33 +1,11 @@
 // GET /v1/accounts/{id}/coverage: which Security Hub controls and alarms the stored spec covers.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { Type } from 'typebox';
 import { CoverageReportSchema, coverageReport } from '../../stacks/public.ts';
 import { problemResponses, ValidationFailedError } from '../errors.ts';
 import { InvalidTrailRequestError, resolveTrailRequest } from '../trail-request/resolve.ts';
 import { AccountParams, TrailRequestSchema } from '../trail-request/schema.ts';
+import { AccountCoverageSchema } from './schemas.ts';
 import type { CoverageService } from './service.ts';
-
-export const AccountCoverageSchema = Type.Object(
-  {
-    accountId: Type.String(),
-    specVersion: Type.Integer({ minimum: 1 }),
-    deliveryReadFrom: Type.Union(
-      [
-        Type.Object(
-          {
-            source: Type.Enum(['drift-check', 'apply'] as const),
-            at: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
-          },
-          { additionalProperties: false },
-        ),
-        Type.Null(),
-      ],
-      { description: "Where the alarm topic's subscription states were read; null when never applied" },
-    ),
-    ...CoverageReportSchema.properties,
-  },
-  { additionalProperties: false, $id: 'AccountCoverage', title: 'AccountCoverage' },
-);
 
 export const coverageRoutes: FastifyPluginAsyncTypebox<{ coverage: CoverageService }> = async (
   app,

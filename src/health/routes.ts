@@ -1,15 +1,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { Type } from 'typebox';
-import { MODES, SANDBOX_NOTICE } from '../config.ts';
+import { SANDBOX_NOTICE } from '../config.ts';
 import { NotReadyError, ProblemSchema } from '../errors.ts';
 import { describeFailures, type Prerequisites } from './prerequisites.ts';
-
-const Check = Type.Object({
-  name: Type.String(),
-  ok: Type.Boolean(),
-  detail: Type.Optional(Type.String()),
-  fix: Type.Optional(Type.String({ description: 'The command or setting that provides what is missing' })),
-});
+import { Healthz, Readyz } from './schemas.ts';
 
 export const healthRoutes: FastifyPluginAsyncTypebox<{
   ping: () => Promise<void>;
@@ -24,7 +17,7 @@ export const healthRoutes: FastifyPluginAsyncTypebox<{
       schema: {
         tags: ['health'],
         summary: 'The process is up',
-        response: { 200: Type.Object({ status: Type.Literal('ok') }) },
+        response: { 200: Healthz },
       },
     },
     async () => ({ status: 'ok' as const }),
@@ -42,12 +35,7 @@ export const healthRoutes: FastifyPluginAsyncTypebox<{
           'Reports the mode (sandbox: our own provider stands in for AWS; aws: real accounts). 503 names ' +
           'each missing piece and the command that provides it; operations are refused with the same words.',
         response: {
-          200: Type.Object({
-            status: Type.Literal('ready'),
-            mode: Type.Enum(MODES),
-            notice: Type.Optional(Type.String({ description: 'In sandbox mode: ' + SANDBOX_NOTICE })),
-            checks: Type.Array(Check),
-          }),
+          200: Readyz,
           503: ProblemSchema,
         },
       },
