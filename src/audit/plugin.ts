@@ -3,10 +3,11 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
-import { Type } from 'typebox';
 import { problemResponses } from '../errors.ts';
-import { CursorSchema, decodeSeqCursor, encodeSeqCursor, NextCursorSchema } from '../openapi/cursor.ts';
+import { decodeSeqCursor, encodeSeqCursor } from '../openapi/cursor.ts';
+import { page } from '../openapi/page.ts';
 import type { AuditInput } from './log.ts';
+import { AuditEntrySchema, AuditListQuery, VerifySchema } from './schemas.ts';
 import type { AuditStore } from './store.ts';
 
 declare module 'fastify' {
@@ -63,43 +64,6 @@ export const auditPlugin = fp(auditPluginImpl, {
   decorators: { request: ['principal', 'accessAccountId'] },
 });
 
-const AuditEntrySchema = Type.Object(
-  {
-    seq: Type.Integer({ minimum: 1 }),
-    id: Type.String(),
-    at: Type.String({ format: 'date-time' }),
-    actor: Type.String(),
-    actorName: Type.Union([Type.String(), Type.Null()]),
-    action: Type.String(),
-    accountId: Type.Union([Type.String(), Type.Null()]),
-    requestId: Type.Union([Type.String(), Type.Null()]),
-    outcome: Type.String({ description: 'HTTP status code of a call, or the state of an operation' }),
-    details: Type.Union([Type.Record(Type.String(), Type.Unknown()), Type.Null()]),
-    prevHash: Type.String(),
-    hash: Type.String(),
-  },
-  { $id: 'AuditEntry' },
-);
-
-const VerifySchema = Type.Object(
-  {
-    ok: Type.Boolean(),
-    entries: Type.Integer({ description: 'Entries that verified' }),
-    headSeq: Type.Optional(Type.Integer()),
-    headHash: Type.Optional(
-      Type.String({ description: 'Record it elsewhere to detect a rewrite of the whole chain' }),
-    ),
-    broken: Type.Optional(
-      Type.Object({
-        seq: Type.Integer(),
-        id: Type.Union([Type.String(), Type.Null()]),
-        reason: Type.String(),
-      }),
-    ),
-  },
-  { $id: 'AuditVerification' },
-);
-
 export const auditRoutes: FastifyPluginAsyncTypebox<{ audit: AuditStore }> = async (app, { audit }) => {
   app.get(
     '/v1/audit',
@@ -109,20 +73,9 @@ export const auditRoutes: FastifyPluginAsyncTypebox<{ audit: AuditStore }> = asy
         tags: ['audit'],
         summary: 'The audit trail, newest first (admin)',
         description: 'Pass nextCursor as cursor for the next page.',
-        querystring: Type.Object(
-          {
-            accountId: Type.Optional(Type.String({ pattern: '^[0-9]{12}$', maxLength: 12 })),
-            actor: Type.Optional(Type.String({ minLength: 1, maxLength: 300 })),
-            limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 100 })),
-            cursor: Type.Optional(CursorSchema),
-          },
-          { additionalProperties: false },
-        ),
+        querystring: AuditListQuery,
         response: {
-          200: Type.Object({
-            items: Type.Array(AuditEntrySchema),
-            nextCursor: NextCursorSchema,
-          }),
+          200: page(AuditEntrySchema),
           ...problemResponses(400),
         },
       },
