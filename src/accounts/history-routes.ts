@@ -1,42 +1,14 @@
 // An account's history: its operations (newest first) and the stored versions of its trail request
 // with who stored them, both paginated.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { Type } from 'typebox';
 import { NotFoundError, problemResponses } from '../errors.ts';
-import { CursorSchema, decodeSeqCursor, encodeSeqCursor, NextCursorSchema } from '../openapi/cursor.ts';
-import { OperationKindSchema, OperationSchema, operationView } from '../operations/schemas.ts';
+import { decodeSeqCursor, encodeSeqCursor } from '../openapi/cursor.ts';
+import { operationView } from '../operations/schemas.ts';
 import { OPERATION_STATES, type OperationStore } from '../operations/store.ts';
 import { AccountParams } from '../trail-request/schema.ts';
+import { AccountOperationsQuery, HistoryPageQuery, OperationsPage, VersionsPage } from './schemas.ts';
 import type { SpecVersionStore } from './spec-versions.ts';
 import type { AccountStore } from './store/account-store.ts';
-
-const PageQuery = Type.Object(
-  {
-    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 20 })),
-    cursor: Type.Optional(CursorSchema),
-  },
-  { additionalProperties: false },
-);
-
-const OperationsPage = Type.Object({
-  items: Type.Array(OperationSchema),
-  nextCursor: NextCursorSchema,
-});
-
-const SpecVersionSchema = Type.Object({
-  version: Type.Integer(),
-  spec: Type.Record(Type.String(), Type.Unknown(), { description: 'The trail request, defaults applied' }),
-  createdAt: Type.String({ format: 'date-time' }),
-  createdBy: Type.Union([Type.String(), Type.Null()], { description: 'Principal id; null when not known' }),
-  createdByName: Type.Union([Type.String(), Type.Null()]),
-  current: Type.Boolean({ description: 'The version the account requests now' }),
-  applied: Type.Boolean({ description: 'The version last applied' }),
-});
-
-const VersionsPage = Type.Object({
-  items: Type.Array(SpecVersionSchema),
-  nextCursor: NextCursorSchema,
-});
 
 // The one cursor format (src/openapi/cursor.ts): the seq (or version) of the page's last item.
 const encode = encodeSeqCursor;
@@ -61,10 +33,7 @@ export const accountHistoryRoutes: FastifyPluginAsyncTypebox<{
         tags: ['operations'],
         summary: "The account's operations, newest first",
         params: AccountParams,
-        querystring: Type.Object(
-          { ...PageQuery.properties, kind: Type.Optional(OperationKindSchema) },
-          { additionalProperties: false },
-        ),
+        querystring: AccountOperationsQuery,
         response: { 200: OperationsPage, ...problemResponses(400, 404) },
       },
     },
@@ -93,7 +62,7 @@ export const accountHistoryRoutes: FastifyPluginAsyncTypebox<{
         tags: ['trail-requests'],
         summary: 'Stored versions of the trail request, newest first, with who stored each',
         params: AccountParams,
-        querystring: PageQuery,
+        querystring: HistoryPageQuery,
         response: { 200: VersionsPage, ...problemResponses(400, 404) },
       },
     },

@@ -1,18 +1,19 @@
 // Trail requests of accounts, the account list and the account's external trails.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { Type } from 'typebox';
 import { problemResponses } from '../errors.ts';
-import { NextCursorSchema } from '../openapi/cursor.ts';
 import { enqueueHandler } from '../operations/enqueue-route.ts';
-import { OperationAccepted, WaitQuery } from '../operations/schemas.ts';
+import { OperationAccepted } from '../operations/schemas.ts';
 import type { OperationService } from '../operations/service.ts';
 import { AccountParams, IfMatchHeaders, TrailRequestSchema } from '../trail-request/schema.ts';
-import { AccountListQuery, AccountSummarySchema, ExternalTrailsSchema, TrailStateSchema } from './schemas.ts';
+import {
+  AccountList,
+  AccountListQuery,
+  DecommissionQuery,
+  ETagHeader,
+  ExternalTrailsSchema,
+  TrailStateSchema,
+} from './schemas.ts';
 import type { AccountService } from './service.ts';
-
-const ETagHeader = {
-  etag: { type: 'string', description: 'Version of the trail request; send it as If-Match' },
-} as const;
 
 export const accountRoutes: FastifyPluginAsyncTypebox<{
   accounts: AccountService;
@@ -29,10 +30,7 @@ export const accountRoutes: FastifyPluginAsyncTypebox<{
         description: 'Ordered by account id. Pass nextCursor as cursor to get the next page.',
         querystring: AccountListQuery,
         response: {
-          200: Type.Object({
-            items: Type.Array(AccountSummarySchema),
-            nextCursor: NextCursorSchema,
-          }),
+          200: AccountList,
           ...problemResponses(400),
         },
       },
@@ -123,15 +121,7 @@ export const accountRoutes: FastifyPluginAsyncTypebox<{
           '`retainData=false` removes them too (the logs are lost).',
         params: AccountParams,
         headers: IfMatchHeaders,
-        querystring: Type.Object(
-          {
-            retainData: Type.Optional(
-              Type.Boolean({ default: true, description: 'false: also delete the log bucket and the key' }),
-            ),
-            wait: Type.Optional(WaitQuery),
-          },
-          { additionalProperties: false },
-        ),
+        querystring: DecommissionQuery,
         response: { 202: OperationAccepted, ...problemResponses(404, 409, 412) },
       },
     },

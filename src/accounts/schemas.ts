@@ -1,6 +1,6 @@
 import { Type } from 'typebox';
-import { CursorSchema } from '../openapi/cursor.ts';
-import { OperationSchema } from '../operations/schemas.ts';
+import { page, pageQuery } from '../openapi/page.ts';
+import { OperationKindSchema, OperationSchema, WaitQuery } from '../operations/schemas.ts';
 import { AccountId, AWS_REGIONS, Region, TrailRequestSchema } from '../trail-request/schema.ts';
 import { ACCOUNT_STATUSES, DRIFT_SEVERITIES } from './store/account-store.ts';
 
@@ -64,8 +64,7 @@ export const AccountSummarySchema = Type.Object(
 
 export const AccountListQuery = Type.Object(
   {
-    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, default: 50 })),
-    cursor: Type.Optional(CursorSchema),
+    ...pageQuery({ maximum: 200, default: 50 }),
     status: Type.Optional(AccountStatusSchema),
     drift: Type.Optional(DriftSeveritySchema),
     prefix: Type.Optional(
@@ -74,6 +73,23 @@ export const AccountListQuery = Type.Object(
   },
   { additionalProperties: false },
 );
+
+export const AccountList = page(AccountSummarySchema);
+
+export const DecommissionQuery = Type.Object(
+  {
+    retainData: Type.Optional(
+      Type.Boolean({ default: true, description: 'false: also delete the log bucket and the key' }),
+    ),
+    wait: Type.Optional(WaitQuery),
+  },
+  { additionalProperties: false },
+);
+
+/** The ETag response header of the trail request routes (a plain OpenAPI header object). */
+export const ETagHeader = {
+  etag: { type: 'string', description: 'Version of the trail request; send it as If-Match' },
+} as const;
 
 export const ExternalTrailSchema = Type.Object(
   {
@@ -105,3 +121,26 @@ export const ExternalTrailsSchema = Type.Object(
   },
   { additionalProperties: false, $id: 'ExternalTrails', title: 'ExternalTrails' },
 );
+
+export const HistoryPageQuery = Type.Object(pageQuery({ maximum: 100, default: 20 }), {
+  additionalProperties: false,
+});
+
+export const AccountOperationsQuery = Type.Object(
+  { ...pageQuery({ maximum: 100, default: 20 }), kind: Type.Optional(OperationKindSchema) },
+  { additionalProperties: false },
+);
+
+export const OperationsPage = page(OperationSchema);
+
+export const SpecVersionSchema = Type.Object({
+  version: Type.Integer(),
+  spec: Type.Record(Type.String(), Type.Unknown(), { description: 'The trail request, defaults applied' }),
+  createdAt: Type.String({ format: 'date-time' }),
+  createdBy: Type.Union([Type.String(), Type.Null()], { description: 'Principal id; null when not known' }),
+  createdByName: Type.Union([Type.String(), Type.Null()]),
+  current: Type.Boolean({ description: 'The version the account requests now' }),
+  applied: Type.Boolean({ description: 'The version last applied' }),
+});
+
+export const VersionsPage = page(SpecVersionSchema);
