@@ -1,117 +1,25 @@
 // Drift: checks (operations), an account's report history, the fleet view and remediation policies.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { Type } from 'typebox';
-import { AccountStatusSchema, DriftSeveritySchema } from '../accounts/schemas.ts';
-import { REMEDIATION_POLICIES } from '../accounts/store/account-store.ts';
 import { problemResponses } from '../errors.ts';
-import { CursorSchema, decodeKeyCursor, encodeKeyCursor, NextCursorSchema } from '../openapi/cursor.ts';
+import { decodeKeyCursor, encodeKeyCursor } from '../openapi/cursor.ts';
 import { enqueueHandler } from '../operations/enqueue-route.ts';
-import { acceptedOperation, OperationAccepted, WaitQuery } from '../operations/schemas.ts';
+import { acceptedOperation, OperationAccepted, WaitOnly } from '../operations/schemas.ts';
 import type { OperationService } from '../operations/service.ts';
 import { AccountParams, IfMatchHeaders } from '../trail-request/schema.ts';
-import { DriftCounts, DriftReport } from './schemas.ts';
+import {
+  FleetDriftSchema,
+  FleetQuery,
+  HistoryQuery,
+  PreviewParams,
+  RemediationPolicyBody,
+  RemediationPolicyState,
+  StoredDriftReportList,
+} from './schemas.ts';
 import type { DriftService } from './service.ts';
-
-export const StoredDriftReportSchema = Type.Object(
-  {
-    id: Type.String({ format: 'uuid', description: 'Id of the stored report' }),
-    ...DriftReport.properties,
-    operationId: Type.Optional(
-      Type.String({ description: 'The drift check (operation) that produced the report' }),
-    ),
-    links: Type.Optional(
-      Type.Object({ operation: Type.String({ description: 'URL of the drift-check operation' }) }),
-    ),
-  },
-  {
-    additionalProperties: false,
-    $id: 'StoredDriftReport',
-    title: 'StoredDriftReport',
-    description:
-      'A drift report as stored after a drift check: resources deleted or changed out of band, each changed ' +
-      'property with the recorded (expected) and the read (actual) value, and severities from the severity table',
-  },
-);
-
-export const RemediationPolicySchema = Type.Enum(REMEDIATION_POLICIES, {
-  description:
-    'report: drift is reported, never changed (default); remediate: a reconciliation that finds drift applies ' +
-    'the desired spec, then checks again; remediate-critical: only when the report severity is critical',
-});
-
-const RemediationPolicyBody = Type.Object(
-  { policy: RemediationPolicySchema },
-  { additionalProperties: false },
-);
-const RemediationPolicyState = Type.Object({ accountId: Type.String(), policy: RemediationPolicySchema });
-
-const HistoryQuery = Type.Object(
-  {
-    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 20 })),
-    cursor: Type.Optional(CursorSchema),
-    operationId: Type.Optional(
-      Type.String({
-        format: 'uuid',
-        maxLength: 36,
-        description: 'Only the report of this drift check (the operation links here once it succeeded)',
-      }),
-    ),
-  },
-  { additionalProperties: false },
-);
-
-const FleetDriftSchema = Type.Object(
-  {
-    counts: Type.Object(
-      {
-        critical: Type.Integer(),
-        high: Type.Integer(),
-        low: Type.Integer(),
-        none: Type.Integer({ description: 'Accounts whose latest report is clean' }),
-        unknown: Type.Integer({
-          description: 'Never checked, or the latest check could not read everything',
-        }),
-      },
-      { description: 'Accounts by the severity of their latest report' },
-    ),
-    accounts: Type.Array(
-      Type.Object({
-        accountId: Type.String(),
-        severity: DriftSeveritySchema,
-        checkedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
-        clean: Type.Union([Type.Boolean(), Type.Null()]),
-        counts: Type.Union([DriftCounts, Type.Null()]),
-        reportId: Type.Union([Type.String(), Type.Null()]),
-        remediationPolicy: RemediationPolicySchema,
-        status: AccountStatusSchema,
-      }),
-      { description: 'Worst severity first (critical, high, low, unknown, none), then by account id' },
-    ),
-    nextCursor: NextCursorSchema,
-  },
-  { $id: 'FleetDrift', title: 'FleetDrift' },
-);
 
 type FleetDrift = Awaited<ReturnType<DriftService['fleet']>>;
 
 const SEVERITY_RANK: Record<string, number> = { critical: 0, high: 1, low: 2, unknown: 3, none: 4 };
-
-const FleetQuery = Type.Object(
-  {
-    severity: Type.Optional(DriftSeveritySchema),
-    status: Type.Optional(AccountStatusSchema),
-    scope: Type.Optional(
-      Type.String({
-        pattern: '^([0-9]{1,12}|group:[A-Za-z0-9_.-]+)$',
-        maxLength: 70,
-        description: 'Account id prefix (digits), or group:<name> from ACCOUNT_GROUPS',
-      }),
-    ),
-    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 50 })),
-    cursor: Type.Optional(CursorSchema),
-  },
-  { additionalProperties: false },
-);
 
 /**
  * The fleet's sort key as one string, `<severity rank>:<account id>` (a one-digit rank, a 12-digit id, so
@@ -149,7 +57,7 @@ export const driftRoutes: FastifyPluginAsyncTypebox<{
           'behind another operation of the account. (The old POST /v1/accounts/{accountId}/trail/drift-checks ' +
           'answers 308 to here.)',
         params: AccountParams,
-        querystring: Type.Object({ wait: Type.Optional(WaitQuery) }, { additionalProperties: false }),
+        querystring: WaitOnly,
         headers: IfMatchHeaders,
         response: { 202: OperationAccepted, ...problemResponses(400, 404, 409, 412) },
       },
@@ -171,7 +79,7 @@ export const driftRoutes: FastifyPluginAsyncTypebox<{
           'string kept); nothing is queued here. Removed in the next release.',
         deprecated: true,
         params: AccountParams,
-        querystring: Type.Object({ wait: Type.Optional(WaitQuery) }, { additionalProperties: false }),
+        querystring: WaitOnly,
         response: {
           308: {
             description: 'Moved: repeat the POST at Location',
@@ -210,10 +118,7 @@ export const driftRoutes: FastifyPluginAsyncTypebox<{
         params: AccountParams,
         querystring: HistoryQuery,
         response: {
-          200: Type.Object({
-            items: Type.Array(StoredDriftReportSchema),
-            nextCursor: NextCursorSchema,
-          }),
+          200: StoredDriftReportList,
           ...problemResponses(400, 404),
         },
       },
@@ -235,11 +140,8 @@ export const driftRoutes: FastifyPluginAsyncTypebox<{
           '`POST /v1/accounts/{accountId}/trail/applies?previewId=<its id>`: an apply of that spec under the ' +
           'normal approval rules, refused with 409 preview_stale when the account changed since the preview. ' +
           '409 nothing_applied when the account has no applied spec.',
-        params: Type.Object({
-          accountId: AccountParams.properties.accountId,
-          reportId: Type.String({ format: 'uuid', maxLength: 36 }),
-        }),
-        querystring: Type.Object({ wait: Type.Optional(WaitQuery) }, { additionalProperties: false }),
+        params: PreviewParams,
+        querystring: WaitOnly,
         response: { 202: OperationAccepted, ...problemResponses(400, 404, 409) },
       },
     },

@@ -1,5 +1,10 @@
 // The drift report document: the one TypeBox schema of what a drift check stores and the API returns.
 import { type Static, Type } from 'typebox';
+import { AccountStatusSchema, DriftSeveritySchema } from '../accounts/schemas.ts';
+import { REMEDIATION_POLICIES } from '../accounts/store/account-store.ts';
+import { NextCursorSchema } from '../openapi/cursor.ts';
+import { page, pageQuery } from '../openapi/page.ts';
+import { AccountParams } from '../trail-request/schema.ts';
 import { SEVERITIES } from './severity.ts';
 
 /** One finding's severity (a drifted property, a deleted resource, a report's highest). */
@@ -131,3 +136,110 @@ export type UnverifiedResource = Static<typeof UnverifiedResource>;
 export type DriftReport = Static<typeof DriftReport>;
 export type DriftFinding = Static<typeof DriftFinding>;
 export type AlarmDelivery = Static<typeof AlarmDelivery>;
+
+// The drift API's request and response schemas.
+
+export const StoredDriftReportSchema = Type.Object(
+  {
+    id: Type.String({ format: 'uuid', description: 'Id of the stored report' }),
+    ...DriftReport.properties,
+    operationId: Type.Optional(
+      Type.String({ description: 'The drift check (operation) that produced the report' }),
+    ),
+    links: Type.Optional(
+      Type.Object({ operation: Type.String({ description: 'URL of the drift-check operation' }) }),
+    ),
+  },
+  {
+    additionalProperties: false,
+    $id: 'StoredDriftReport',
+    title: 'StoredDriftReport',
+    description:
+      'A drift report as stored after a drift check: resources deleted or changed out of band, each changed ' +
+      'property with the recorded (expected) and the read (actual) value, and severities from the severity table',
+  },
+);
+
+export const RemediationPolicySchema = Type.Enum(REMEDIATION_POLICIES, {
+  description:
+    'report: drift is reported, never changed (default); remediate: a reconciliation that finds drift applies ' +
+    'the desired spec, then checks again; remediate-critical: only when the report severity is critical',
+});
+
+export const RemediationPolicyBody = Type.Object(
+  { policy: RemediationPolicySchema },
+  { additionalProperties: false },
+);
+export const RemediationPolicyState = Type.Object({
+  accountId: Type.String(),
+  policy: RemediationPolicySchema,
+});
+
+export const HistoryQuery = Type.Object(
+  {
+    ...pageQuery({ maximum: 100, default: 20 }),
+    operationId: Type.Optional(
+      Type.String({
+        format: 'uuid',
+        maxLength: 36,
+        description: 'Only the report of this drift check (the operation links here once it succeeded)',
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+export const FleetDriftSchema = Type.Object(
+  {
+    counts: Type.Object(
+      {
+        critical: Type.Integer(),
+        high: Type.Integer(),
+        low: Type.Integer(),
+        none: Type.Integer({ description: 'Accounts whose latest report is clean' }),
+        unknown: Type.Integer({
+          description: 'Never checked, or the latest check could not read everything',
+        }),
+      },
+      { description: 'Accounts by the severity of their latest report' },
+    ),
+    accounts: Type.Array(
+      Type.Object({
+        accountId: Type.String(),
+        severity: DriftSeveritySchema,
+        checkedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+        clean: Type.Union([Type.Boolean(), Type.Null()]),
+        counts: Type.Union([DriftCounts, Type.Null()]),
+        reportId: Type.Union([Type.String(), Type.Null()]),
+        remediationPolicy: RemediationPolicySchema,
+        status: AccountStatusSchema,
+      }),
+      { description: 'Worst severity first (critical, high, low, unknown, none), then by account id' },
+    ),
+    nextCursor: NextCursorSchema,
+  },
+  { $id: 'FleetDrift', title: 'FleetDrift' },
+);
+
+export const FleetQuery = Type.Object(
+  {
+    severity: Type.Optional(DriftSeveritySchema),
+    status: Type.Optional(AccountStatusSchema),
+    scope: Type.Optional(
+      Type.String({
+        pattern: '^([0-9]{1,12}|group:[A-Za-z0-9_.-]+)$',
+        maxLength: 70,
+        description: 'Account id prefix (digits), or group:<name> from ACCOUNT_GROUPS',
+      }),
+    ),
+    ...pageQuery({ maximum: 500, default: 50 }),
+  },
+  { additionalProperties: false },
+);
+
+export const StoredDriftReportList = page(StoredDriftReportSchema);
+
+export const PreviewParams = Type.Object({
+  accountId: AccountParams.properties.accountId,
+  reportId: Type.String({ format: 'uuid', maxLength: 36 }),
+});

@@ -1,131 +1,33 @@
 // Operations: creating previews/applies/drift checks, reading, cancelling, retrying, event streams.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { Type } from 'typebox';
 import type { AccountStore } from '../accounts/store/account-store.ts';
 import { hiddenOperation, operationAccount } from '../auth/locators.ts';
 import { requirePrincipal } from '../auth/plugin.ts';
 import type { OperationKind } from '../engine/types.ts';
 import { problemResponses } from '../errors.ts';
-import { CURSOR_PATTERN, CursorSchema, decodeSeqCursor, encodeSeqCursor } from '../openapi/cursor.ts';
-import {
-  EngineEventSchema,
-  EVENT_LEVELS,
-  type EventLevel,
-  eventLevel,
-  operationEventStreamSchema,
-} from '../openapi/events.ts';
+import { decodeSeqCursor, encodeSeqCursor } from '../openapi/cursor.ts';
+import { EVENT_LEVELS, type EventLevel, eventLevel, operationEventStreamSchema } from '../openapi/events.ts';
 import { assertIfMatch } from '../trail-request/etag.ts';
 import { AccountParams, IfMatchHeaders, TrailRequestSchema } from '../trail-request/schema.ts';
 import { enqueueHandler } from './enqueue-route.ts';
 import type { OperationQueue } from './queue.ts';
 import {
+  ApplyQuery,
   acceptedOperation,
+  DecisionBody,
+  EVENTS_PAGE_DEFAULT,
+  EventsJsonSchema,
+  EventsQuery,
   OperationAccepted,
+  OperationParams,
   OperationSchema,
-  OperationStateSchema,
   operationView,
-  WaitQuery,
+  PendingApprovalList,
+  WaitOnly,
 } from './schemas.ts';
 import type { OperationService } from './service.ts';
 import { FINAL_OPERATION_STATES, type OperationRecord, type OperationStore } from './store.ts';
-
-const OperationParams = Type.Object({ operationId: Type.String({ format: 'uuid', maxLength: 36 }) });
-const WaitOnly = Type.Object({ wait: Type.Optional(WaitQuery) }, { additionalProperties: false });
-const ApplyQuery = Type.Object(
-  {
-    wait: Type.Optional(WaitQuery),
-    previewId: Type.Optional(
-      Type.String({
-        format: 'uuid',
-        maxLength: 36,
-        description:
-          'The preview the user confirmed: apply its spec, 409 preview_stale if the account changed since',
-      }),
-    ),
-  },
-  { additionalProperties: false },
-);
-
-const OperationEventSchema = Type.Object({
-  seq: Type.Integer({ minimum: 1, description: 'Position in the stream; the SSE id' }),
-  createdAt: Type.String({ format: 'date-time' }),
-  level: Type.Enum(EVENT_LEVELS, {
-    description: 'debug|info|warning|error: a diagnostic its severity, a failed step error, others info',
-  }),
-  event: EngineEventSchema,
-});
-
-const EVENTS_PAGE_DEFAULT = 200;
-const EventsQuery = Type.Object(
-  {
-    after: Type.Optional(
-      Type.Integer({
-        minimum: 0,
-        maximum: Number.MAX_SAFE_INTEGER,
-        description: 'JSON only: events after this seq (cursor, when given, wins)',
-      }),
-    ),
-    cursor: Type.Optional(CursorSchema),
-    limit: Type.Optional(
-      Type.Integer({
-        minimum: 1,
-        maximum: 1000,
-        default: EVENTS_PAGE_DEFAULT,
-        description: 'JSON only: events per page',
-      }),
-    ),
-    level: Type.Optional(
-      Type.Enum(EVENT_LEVELS, {
-        default: 'info',
-        description: 'JSON only: the least severe level listed (default info: debug diagnostics are hidden)',
-      }),
-    ),
-  },
-  { additionalProperties: false },
-);
-
-const EventsJsonSchema = Type.Object(
-  {
-    operationId: Type.String(),
-    state: OperationStateSchema,
-    done: Type.Boolean({ description: 'The operation ended: no more events will come' }),
-    events: Type.Array(OperationEventSchema),
-    nextCursor: Type.Union([Type.String({ pattern: CURSOR_PATTERN }), Type.Null()], {
-      description:
-        'Pass as cursor for the events after this page: set while more are stored or the operation has not ' +
-        'ended (poll with it); null once it ended and this page holds the last of them',
-    }),
-  },
-  { $id: 'OperationEvents', title: 'OperationEvents' },
-);
-
-// Copies without $id: one response schema may hold a given $id once only.
-const withoutIds = <T>(schema: T): T =>
-  JSON.parse(JSON.stringify(schema, (key, value) => (key === '$id' ? undefined : value))) as T;
-const InlineOperation = withoutIds(OperationSchema);
-
-const PendingApprovalSchema = Type.Object(
-  {
-    operation: InlineOperation,
-    requestedBy: Type.Union([Type.String(), Type.Null()], { description: 'Principal id of the requester' }),
-    requestedByName: Type.Union([Type.String(), Type.Null()], { description: 'Their display name' }),
-    appliedVersion: Type.Union([Type.Integer(), Type.Null()], { description: 'Spec version last applied' }),
-    diff: Type.Array(
-      Type.Object({
-        path: Type.String({ description: 'JSON pointer into the trail request' }),
-        before: Type.Unknown({ description: 'In the applied spec (null: absent)' }),
-        after: Type.Unknown({ description: 'In the spec to apply (null: absent)' }),
-      }),
-      { description: 'What the apply changes in the spec, against the last applied spec' },
-    ),
-    reasons: Type.Array(Type.String(), { description: 'Why it needs approval (fields that weaken)' }),
-    preview: Type.Union([InlineOperation, Type.Null()], {
-      description: 'The preview of this spec: its change summary is what the apply would do',
-    }),
-  },
-  { $id: 'PendingApproval', title: 'PendingApproval' },
-);
 
 const SSE_POLL_MS = 1000;
 const SSE_KEEPALIVE_MS = 15000;
@@ -423,19 +325,6 @@ export const operationRoutes: FastifyPluginAsyncTypebox<{
     },
   );
 
-  const DecisionBody = Type.Object(
-    {
-      reason: Type.Optional(
-        Type.String({
-          minLength: 1,
-          maxLength: 1000,
-          description: 'Why: recorded on the operation and in the audit trail, shown with it',
-        }),
-      ),
-    },
-    { additionalProperties: false },
-  );
-
   for (const decision of ['approve', 'reject'] as const) {
     app.post(
       `/v1/operations/:operationId/${decision}`,
@@ -498,7 +387,7 @@ export const operationRoutes: FastifyPluginAsyncTypebox<{
           'Oldest first. Each entry: the operation, who requested it, the spec diff against the last applied ' +
           'spec (leaf by leaf), why it needs approval, and the preview of that spec (the one the apply was ' +
           'confirmed from, else the latest preview of the same spec; null when none ran: preview it first).',
-        response: { 200: Type.Object({ items: Type.Array(PendingApprovalSchema) }) },
+        response: { 200: PendingApprovalList },
       },
     },
     async (req) => {

@@ -1,12 +1,16 @@
-// The operation resource as the API shows it, and the conversion from the stored record.
+// The operation resource as the API shows it, the conversion from the stored record, and the other
+// request/response schemas of the operations API (one schema home per feature).
 import { Type } from 'typebox';
 import { type CoverageReport, CoverageReportSchema, coverageReport } from '../../stacks/public.ts';
+import { PLAN_CHANGES } from '../engine/plan.ts';
 import {
   isOperationErrorCode,
   OPERATION_ERROR_CATALOGUE,
   OPERATION_ERROR_CODES,
   type OperationErrorCode,
 } from '../errors.ts';
+import { CURSOR_PATTERN, CursorSchema } from '../openapi/cursor.ts';
+import { EngineEventSchema, EVENT_LEVELS } from '../openapi/events.ts';
 import { OPERATION_STATES, type OperationRecord } from './store.ts';
 
 export const OperationKindSchema = Type.Enum(
@@ -205,3 +209,164 @@ export const OperationAccepted = {
   headers: { location: { type: 'string', description: 'URL of the operation' } },
   content: { 'application/json': { schema: OperationSchema } },
 } as const;
+
+export const OperationParams = Type.Object({ operationId: Type.String({ format: 'uuid', maxLength: 36 }) });
+export const WaitOnly = Type.Object({ wait: Type.Optional(WaitQuery) }, { additionalProperties: false });
+export const ApplyQuery = Type.Object(
+  {
+    wait: Type.Optional(WaitQuery),
+    previewId: Type.Optional(
+      Type.String({
+        format: 'uuid',
+        maxLength: 36,
+        description:
+          'The preview the user confirmed: apply its spec, 409 preview_stale if the account changed since',
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+export const OperationEventSchema = Type.Object({
+  seq: Type.Integer({ minimum: 1, description: 'Position in the stream; the SSE id' }),
+  createdAt: Type.String({ format: 'date-time' }),
+  level: Type.Enum(EVENT_LEVELS, {
+    description: 'debug|info|warning|error: a diagnostic its severity, a failed step error, others info',
+  }),
+  event: EngineEventSchema,
+});
+
+export const EVENTS_PAGE_DEFAULT = 200;
+export const EventsQuery = Type.Object(
+  {
+    after: Type.Optional(
+      Type.Integer({
+        minimum: 0,
+        maximum: Number.MAX_SAFE_INTEGER,
+        description: 'JSON only: events after this seq (cursor, when given, wins)',
+      }),
+    ),
+    cursor: Type.Optional(CursorSchema),
+    limit: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        maximum: 1000,
+        default: EVENTS_PAGE_DEFAULT,
+        description: 'JSON only: events per page',
+      }),
+    ),
+    level: Type.Optional(
+      Type.Enum(EVENT_LEVELS, {
+        default: 'info',
+        description: 'JSON only: the least severe level listed (default info: debug diagnostics are hidden)',
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+export const EventsJsonSchema = Type.Object(
+  {
+    operationId: Type.String(),
+    state: OperationStateSchema,
+    done: Type.Boolean({ description: 'The operation ended: no more events will come' }),
+    events: Type.Array(OperationEventSchema),
+    nextCursor: Type.Union([Type.String({ pattern: CURSOR_PATTERN }), Type.Null()], {
+      description:
+        'Pass as cursor for the events after this page: set while more are stored or the operation has not ' +
+        'ended (poll with it); null once it ended and this page holds the last of them',
+    }),
+  },
+  { $id: 'OperationEvents', title: 'OperationEvents' },
+);
+
+// Copies without $id: one response schema may hold a given $id once only.
+const withoutIds = <T>(schema: T): T =>
+  JSON.parse(JSON.stringify(schema, (key, value) => (key === '$id' ? undefined : value))) as T;
+export const InlineOperation = withoutIds(OperationSchema);
+
+export const PendingApprovalSchema = Type.Object(
+  {
+    operation: InlineOperation,
+    requestedBy: Type.Union([Type.String(), Type.Null()], { description: 'Principal id of the requester' }),
+    requestedByName: Type.Union([Type.String(), Type.Null()], { description: 'Their display name' }),
+    appliedVersion: Type.Union([Type.Integer(), Type.Null()], { description: 'Spec version last applied' }),
+    diff: Type.Array(
+      Type.Object({
+        path: Type.String({ description: 'JSON pointer into the trail request' }),
+        before: Type.Unknown({ description: 'In the applied spec (null: absent)' }),
+        after: Type.Unknown({ description: 'In the spec to apply (null: absent)' }),
+      }),
+      { description: 'What the apply changes in the spec, against the last applied spec' },
+    ),
+    reasons: Type.Array(Type.String(), { description: 'Why it needs approval (fields that weaken)' }),
+    preview: Type.Union([InlineOperation, Type.Null()], {
+      description: 'The preview of this spec: its change summary is what the apply would do',
+    }),
+  },
+  { $id: 'PendingApproval', title: 'PendingApproval' },
+);
+
+export const DecisionBody = Type.Object(
+  {
+    reason: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 1000,
+        description: 'Why: recorded on the operation and in the audit trail, shown with it',
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+export const PendingApprovalList = Type.Object({ items: Type.Array(PendingApprovalSchema) });
+
+// The plan of a preview or an apply (GET /v1/operations/{id}/plan).
+const Change = Type.Enum([...PLAN_CHANGES, 'same'] as const);
+const Counts = Type.Object(Object.fromEntries([...PLAN_CHANGES, 'same'].map((k) => [k, Type.Integer()])));
+
+export const PlanSchema = Type.Object(
+  {
+    operationId: Type.String(),
+    accountId: Type.String(),
+    kind: Type.String(),
+    state: OperationStateSchema,
+    specVersion: Type.Integer(),
+    counts: Counts,
+    groups: Type.Array(
+      Type.Object({
+        key: Type.String({ description: 'key, bucket, trail:<region>, delivery, alarms, watch, other' }),
+        title: Type.String(),
+        region: Type.Union([Type.String(), Type.Null()]),
+        counts: Counts,
+        resources: Type.Array(
+          Type.Object({
+            urn: Type.String(),
+            type: Type.String(),
+            name: Type.String(),
+            change: Change,
+            properties: Type.Array(
+              Type.Object({
+                path: Type.String(),
+                kind: Type.Enum(['add', 'update', 'delete'] as const),
+                replaces: Type.Boolean({ description: 'This change forces a replacement' }),
+                old: Type.Unknown(),
+                new: Type.Unknown({ description: "'[unknown]' when only the apply will know" }),
+              }),
+            ),
+          }),
+        ),
+      }),
+    ),
+    approval: Type.Union(
+      [Type.Object({ required: Type.Boolean(), reasons: Type.Array(Type.String()) }), Type.Null()],
+      { description: 'Whether an apply by the caller would wait for an approver; null without a policy' },
+    ),
+    costs: Type.Array(
+      Type.Object({ item: Type.Enum(['insights', 'data-events'] as const), detail: Type.String() }),
+      { description: 'What in this request is billed per event' },
+    ),
+  },
+  { $id: 'Plan', title: 'Plan' },
+);
