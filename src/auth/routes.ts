@@ -3,53 +3,15 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { BadRequestError, NotFoundError, problemResponses } from '../errors.ts';
 import { requirePrincipal } from './plugin.ts';
-import { type AccountGroups, ROLES } from './principal.ts';
+import type { AccountGroups } from './principal.ts';
+import {
+  CreatedSchema,
+  ServiceTokenList,
+  ServiceTokenParams,
+  ServiceTokenSchema,
+  serviceTokenCreateBody,
+} from './schemas.ts';
 import { type ServiceTokenRecord, type TokenStore, tokenStatus } from './token-store.ts';
-
-export const AccountGrant = Type.String({
-  pattern: '^([0-9]{12}|\\*|group:[A-Za-z0-9_.-]{1,64})$',
-  maxLength: 70,
-  description: "An account id, 'group:<name>' (configured account group) or '*' (all accounts)",
-});
-
-/** AccountGrant naming only the configured groups, so the schema itself refuses an unknown one. */
-export function accountGrantOf(groups: AccountGroups) {
-  const names = Object.keys(groups).map((g) => g.replace(/[.*+?^${}()|[\]\\-]/g, '\\$&'));
-  return Type.String({
-    maxLength: 70,
-    pattern: names.length > 0 ? `^([0-9]{12}|\\*|group:(${names.join('|')}))$` : '^([0-9]{12}|\\*)$',
-    description:
-      names.length > 0
-        ? `An account id, '*' (all accounts) or a configured account group: ${Object.keys(groups)
-            .map((g) => `group:${g}`)
-            .join(', ')}`
-        : "An account id or '*' (all accounts); no account groups are configured (ACCOUNT_GROUPS)",
-  });
-}
-
-export const ServiceTokenSchema = Type.Object(
-  {
-    id: Type.String(),
-    name: Type.String(),
-    roles: Type.Array(Type.Enum(ROLES)),
-    accounts: Type.Array(Type.String()),
-    createdBy: Type.String(),
-    createdAt: Type.String({ format: 'date-time' }),
-    expiresAt: Type.String({ format: 'date-time' }),
-    revokedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
-    revokedBy: Type.Union([Type.String(), Type.Null()]),
-    status: Type.Enum(['active', 'expired', 'revoked'] as const),
-  },
-  { $id: 'ServiceToken' },
-);
-
-const CreatedSchema = Type.Object(
-  {
-    token: Type.String({ description: 'The secret: shown only in this response; store it now' }),
-    serviceToken: ServiceTokenSchema,
-  },
-  { $id: 'ServiceTokenCreated' },
-);
 
 function view(t: ServiceTokenRecord, now = new Date()) {
   return { ...t, status: tokenStatus(t, now) };
@@ -71,20 +33,7 @@ export const serviceTokenRoutes: FastifyPluginAsyncTypebox<{
       schema: {
         tags: ['service-tokens'],
         summary: 'Create a service token for automation (admin); the token is shown once',
-        body: Type.Object(
-          {
-            name: Type.String({ minLength: 1, maxLength: 100, pattern: '^[\\w .:@/-]+$' }),
-            roles: Type.Array(Type.Enum(ROLES), { minItems: 1, maxItems: ROLES.length, uniqueItems: true }),
-            // A default makes a field optional (what a generated client reads from `required`).
-            accounts: Type.Optional(
-              Type.Array(accountGrantOf(accountGroups), { uniqueItems: true, maxItems: 500, default: [] }),
-            ),
-            expiresInDays: Type.Optional(
-              Type.Integer({ minimum: 1, maximum: maxDays, default: Math.min(90, maxDays) }),
-            ),
-          },
-          { additionalProperties: false },
-        ),
+        body: serviceTokenCreateBody(accountGroups, maxDays),
         response: { 201: CreatedSchema, ...problemResponses(400) },
       },
     },
@@ -124,7 +73,7 @@ export const serviceTokenRoutes: FastifyPluginAsyncTypebox<{
       schema: {
         tags: ['service-tokens'],
         summary: 'Service tokens (admin); never their secrets',
-        response: { 200: Type.Object({ items: Type.Array(ServiceTokenSchema) }) },
+        response: { 200: ServiceTokenList },
       },
     },
     async () => {
@@ -141,7 +90,7 @@ export const serviceTokenRoutes: FastifyPluginAsyncTypebox<{
       schema: {
         tags: ['service-tokens'],
         summary: 'A service token (admin); never its secret',
-        params: Type.Object({ id: Type.String({ pattern: '^[0-9a-f]{16}$', maxLength: 16 }) }),
+        params: ServiceTokenParams,
         response: { 200: ServiceTokenSchema, ...problemResponses(404) },
       },
     },
@@ -159,7 +108,7 @@ export const serviceTokenRoutes: FastifyPluginAsyncTypebox<{
       schema: {
         tags: ['service-tokens'],
         summary: 'Revoke a service token (admin); it stops working at once',
-        params: Type.Object({ id: Type.String({ pattern: '^[0-9a-f]{16}$', maxLength: 16 }) }),
+        params: ServiceTokenParams,
         response: { 204: Type.Null(), ...problemResponses(404) },
       },
     },
