@@ -155,6 +155,19 @@ const NAMED_BY_TITLE = new Set([
   'Plan',
 ]);
 
+/*
+ * Why this post-processing is still here, instead of `app.addSchema` + `Type.Ref('<$id>')` (as Problem does):
+ * - Request parts are validated by TypeBoxValidatorCompiler (@fastify/type-provider-typebox 6.3, wrapped
+ *   by src/openapi/validator.ts), which calls `Compile(schema)` on the route schema alone: a `$ref` to an
+ *   addSchema'd `$id` does not resolve there (Problem only works because it appears in responses, which
+ *   fast-json-stringify serializes with the shared schemas). Fastify's default ajv compiler would resolve
+ *   it, but it would replace TypeBox's Value.Convert/defaults and error shapes the 400 contract relies on.
+ * - `Type.Ref` infers `unknown`, so handlers would lose the static types of bodies and answers.
+ * - The shared schemas are nested copies too (Operation inside TrailState, PendingApproval, Plan…): every
+ *   nesting would have to become a Ref for the document to name each schema once.
+ * Removing it therefore needs a validator compiler that passes the shared schemas as TypeBox context
+ * (`Compile(context, schema)`) and Ref-based nesting throughout; until then, titles are matched here.
+ */
 /**
  * Replaces inline copies of shared schemas with $refs to components, bottom-up (so a copy that holds
  * another copy still matches): schemas titled in NAMED_BY_TITLE move to components, and any inline
