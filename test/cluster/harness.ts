@@ -122,3 +122,23 @@ export async function startCluster(
     query: async <T>(sql: string, params: unknown[] = []) => (await db.query(sql, params)).rows as T[],
   };
 }
+
+/** The parsed body of a response with the expected status; otherwise an error naming what was asked. */
+export async function ok(res: Response, status: number, what: string): Promise<unknown> {
+  const text = await res.text();
+  if (res.status !== status) throw new Error(`${what}: HTTP ${res.status} ${text}`);
+  return text ? JSON.parse(text) : undefined;
+}
+
+/** PUTs the minimal trail request of a new account through any live replica (201). */
+export async function requestTrail(cluster: Cluster, account: string): Promise<void> {
+  await ok(
+    await cluster.anyLive().fetch(`/v1/accounts/${account}/trail`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ homeRegion: 'eu-west-1' }),
+    }),
+    201,
+    `PUT ${account}`,
+  );
+}

@@ -4,9 +4,8 @@
 // and checks the rest; the totals count every account.
 import t from 'tap';
 import { followEvents } from '../helpers/service.ts';
-import { type Cluster, canRunCluster, startCluster } from './harness.ts';
+import { type Cluster, canRunCluster, ok, requestTrail, startCluster } from './harness.ts';
 
-const json = { 'content-type': 'application/json' };
 const accounts = Array.from({ length: 6 }, (_, i) => `71000000000${i}`);
 
 interface Run {
@@ -17,25 +16,11 @@ interface Run {
   error: { code: string } | null;
 }
 
-async function ok(res: Response, status: number, what: string): Promise<unknown> {
-  const text = await res.text();
-  if (res.status !== status) throw new Error(`${what}: HTTP ${res.status} ${text}`);
-  return text ? JSON.parse(text) : undefined;
-}
-
 /** Requests and applies the accounts one request at a time, then waits for every apply. */
 async function applied(cluster: Cluster, ids: string[]): Promise<void> {
   const ops: string[] = [];
   for (const account of ids) {
-    await ok(
-      await cluster.anyLive().fetch(`/v1/accounts/${account}/trail`, {
-        method: 'PUT',
-        headers: json,
-        body: JSON.stringify({ homeRegion: 'eu-west-1' }),
-      }),
-      201,
-      `PUT ${account}`,
-    );
+    await requestTrail(cluster, account);
     const op = (await ok(
       await cluster.anyLive().fetch(`/v1/accounts/${account}/trail/applies`, { method: 'POST' }),
       202,

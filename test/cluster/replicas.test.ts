@@ -6,7 +6,7 @@
 // every account's stack is in the bucket once; the audit chain verifies.
 import t from 'tap';
 import { followEvents } from '../helpers/service.ts';
-import { type Cluster, canRunCluster, type Replica, startCluster } from './harness.ts';
+import { type Cluster, canRunCluster, ok, type Replica, requestTrail, startCluster } from './harness.ts';
 
 interface Operation {
   id: string;
@@ -18,19 +18,12 @@ interface Operation {
   error: { code: string; message: string } | null;
 }
 
-const json = { 'content-type': 'application/json' };
 const FINAL = new Set(['succeeded', 'failed', 'cancelled', 'interrupted']);
 // Thirty, as the issue asks; CLUSTER_ACCOUNTS makes a quicker local run.
 const accounts = Array.from(
   { length: Number(process.env.CLUSTER_ACCOUNTS ?? 30) },
   (_, i) => `7000000000${String(i).padStart(2, '0')}`,
 );
-
-async function ok(res: Response, status: number, what: string): Promise<unknown> {
-  const text = await res.text();
-  if (res.status !== status) throw new Error(`${what}: HTTP ${res.status} ${text}`);
-  return text ? JSON.parse(text) : undefined;
-}
 
 /** The operation once it is final, read through any live replica (streams end when it does). */
 async function final(cluster: Cluster, id: string): Promise<Operation> {
@@ -53,15 +46,7 @@ t.test('thirty accounts through three replicas, one killed mid-operation', async
     env: { MAX_CONCURRENT_OPERATIONS: '3', OPERATION_LEASE_TTL_MS: '15000', LOG_LEVEL: 'info' },
   });
   for (const account of accounts) {
-    await ok(
-      await cluster.anyLive().fetch(`/v1/accounts/${account}/trail`, {
-        method: 'PUT',
-        headers: json,
-        body: JSON.stringify({ homeRegion: 'eu-west-1' }),
-      }),
-      201,
-      `PUT ${account}`,
-    );
+    await requestTrail(cluster, account);
   }
   const applies: Operation[] = [];
   for (const account of accounts) {
