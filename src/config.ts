@@ -100,6 +100,13 @@ export const ConfigEnv = Type.Object({
     default: 3600000,
     description: 'How often the service applies RETENTION_DAYS and compacts the events of clean drift checks',
   }),
+  MEMORY_TRIM_RSS_MB: Type.Integer({
+    minimum: 0,
+    maximum: 1048576,
+    default: 300,
+    description:
+      'Resident MB of the service above which it runs a memory-reducing GC as an engine operation ends (0: never)',
+  }),
   WEBHOOK_URLS: Type.Optional(Type.String({ description: 'Comma-separated http(s) URLs' })),
   WEBHOOK_SECRET: Type.Optional(Type.String({ minLength: 16 })),
   WEBHOOK_SECRET_FILE: Type.Optional(Type.String({ minLength: 1 })),
@@ -195,6 +202,8 @@ export interface Config {
   /** Operation events and drift reports are kept this many days (the service sweeps them itself). */
   retentionDays: number;
   retentionSweepIntervalMs: number;
+  /** Service RSS (MB) above which an engine operation's end returns memory to the OS; 0: never. */
+  memoryTrimRssMb: number;
   webhookUrls: string[];
   /** Secret: never log it or return it. */
   webhookSecret: string | undefined;
@@ -479,6 +488,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     reconcileLeaseTtlMs: e.RECONCILE_LEASE_TTL_MS,
     retentionDays: e.RETENTION_DAYS,
     retentionSweepIntervalMs: e.RETENTION_SWEEP_INTERVAL_MS,
+    memoryTrimRssMb: e.MEMORY_TRIM_RSS_MB,
     webhookUrls: webhookUrlsOf(e.WEBHOOK_URLS),
     webhookSecret: resolveWebhookSecret(e),
     http: {
@@ -543,6 +553,7 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     reconcileLeaseTtlMs: 60000,
     retentionDays: 90,
     retentionSweepIntervalMs: 3600000,
+    memoryTrimRssMb: 300,
     webhookUrls: [],
     webhookSecret: undefined,
     http: DEFAULT_HTTP_LIMITS,

@@ -35,7 +35,7 @@ async function main(): Promise<void> {
     }
     throw err;
   }
-  const engine = await createEngine(config);
+  const engine = await createEngine(config, process.env, logger);
   const app = await buildApp({
     config,
     stores,

@@ -99,6 +99,8 @@ export interface AccountStacksOptions {
   childEnv?: Record<string, string>;
   /** This service run's engine processes (processes.ts): marked, and killed on close(). */
   processes?: EngineProcesses;
+  /** Called as each operation on an account ends (heap-trim.ts: memory back to the OS). */
+  afterOperation?: () => void;
 }
 
 // Resource types that hold the audit record itself: kept (in the account and in the stack) when an
@@ -614,7 +616,10 @@ export class AccountStacks implements TrailEngine {
       await mkdir(this.#markerDir(), { recursive: true, mode: 0o700 });
       await writeFile(marker, `${process.pid}\n`, { mode: 0o600 });
       const result = await body()
-        .finally(() => closeRunClients(this.#runs.get(accountId) ?? []))
+        .finally(() => {
+          closeRunClients(this.#runs.get(accountId) ?? []);
+          this.#opts.afterOperation?.();
+        })
         .catch((err: unknown) => {
           // Killed by close(): the CLI had no chance to release its lock; the next start recovers.
           if (this.#closing) throw err;

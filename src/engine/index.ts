@@ -5,12 +5,17 @@ import { accountTrailProgram } from '../../stacks/public.ts';
 import { type Config, roleForAccount } from '../config.ts';
 import { type AttachedProvider, installSandboxPlugin, startAttachedProvider } from '../sandbox/plugin.ts';
 import { AccountStacks } from './account-stacks.ts';
+import { heapTrimmer } from './heap-trim.ts';
 import { ApiInventory } from './inventory.ts';
 import { inheritableEnv, RUN_MARKER, startEngineProcesses } from './processes.ts';
 import type { TrailEngine } from './types.ts';
 
 /** `env` is only what the engine's child processes inherit; every setting comes from Config. */
-export async function createEngine(config: Config, env = process.env): Promise<TrailEngine> {
+export async function createEngine(
+  config: Config,
+  env = process.env,
+  log?: { debug: (obj: object, msg?: string) => void },
+): Promise<TrailEngine> {
   // Kills what an earlier run of the service left (a CLI still updating a stack after the service
   // alone was killed, plugins whose engine is gone) before recovery touches any stack.
   const processes = startEngineProcesses(config.dataDir);
@@ -40,6 +45,8 @@ export async function createEngine(config: Config, env = process.env): Promise<T
     inventory: new ApiInventory(),
     processes,
     childEnv: inheritableEnv(env),
+    // Inline programs run in this process: their garbage is returned to the OS between operations.
+    afterOperation: heapTrimmer({ rssMb: config.memoryTrimRssMb, log }),
   });
 }
 
