@@ -82,19 +82,22 @@ function showPlan(output, accountId, op, resources) {
         h('li', { class: `count count-${k}`, 'data-kind': k }, `${summary[k] ?? 0} ${LABELS[k]}`),
       ),
     ),
-    changed.length
-      ? h(
-          'ul',
-          { class: 'resource-list converge-resources' },
-          changed.map((r) =>
-            h(
-              'li',
-              {},
-              `${r.change}: ${r.name} (${r.type})${r.diffs.length ? ` — ${r.diffs.join(', ')}` : ''}`,
+    // Spread, not null: replaceChildren (unlike h) would show a null as the text "null".
+    ...(changed.length
+      ? [
+          h(
+            'ul',
+            { class: 'resource-list converge-resources' },
+            changed.map((r) =>
+              h(
+                'li',
+                {},
+                `${r.change}: ${r.name} (${r.type})${r.diffs.length ? ` — ${r.diffs.join(', ')}` : ''}`,
+              ),
             ),
           ),
-        )
-      : null,
+        ]
+      : []),
   );
   if (total === 0) {
     output.append(h('p', { class: 'notice' }, 'The account already matches the applied spec.'));
