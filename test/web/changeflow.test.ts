@@ -130,9 +130,9 @@ if (!existsSync(CHROMIUM)) {
     await plan.getByText('The account already matches the applied spec.').waitFor();
     t.equal(await page.locator('#converge-progress').textContent(), 'Preview finished: nothing to change.');
     t.equal(await page.locator('#converge-apply').count(), 0, 'nothing to apply');
-    // Each child is an element: no stray text (a null once showed as "null" under the counts).
+    // Each child is an element (nodeType 1): no stray text (a null once showed as "null" under the counts).
     t.same(
-      await plan.evaluate((el) => [...el.childNodes].filter((n) => n.nodeType !== Node.ELEMENT_NODE).length),
+      await plan.evaluate((el) => [...el.childNodes].filter((n) => n.nodeType !== 1).length),
       0,
       'no text beside the elements of the plan',
     );
