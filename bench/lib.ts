@@ -1,12 +1,14 @@
 // Shared pieces of `npm run bench`: a service in sandbox mode as a child process (its own data
 // dir), its API with the bootstrap token, /proc sampling of its process tree (RSS, CPU), statistics.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, openSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
 import { fileURLToPath } from 'node:url';
 import { cachedCliRoot } from '../src/engine/pulumi-cli.ts';
+import { SandboxState } from '../src/sandbox/state.ts';
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
 export const PASSPHRASE = 'bench-passphrase';
@@ -176,8 +178,15 @@ export interface Operation {
   error: unknown;
 }
 
-export async function startService(opts: { env?: Record<string, string>; keep?: boolean } = {}) {
-  const dir = mkdtempSync(join(tmpdir(), 'trailwarden-bench-'));
+/**
+ * Starts the service as a child process on a fresh temporary dir, or on `dir` (created if missing,
+ * never removed: a fleet set up once is reused by later runs, see `--fleet-dir`).
+ */
+export async function startService(
+  opts: { env?: Record<string, string>; keep?: boolean; dir?: string } = {},
+) {
+  const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'trailwarden-bench-'));
+  mkdirSync(dir, { recursive: true });
   const dataDir = join(dir, 'data');
   const port = await freePort();
   const log = openSync(join(dir, 'service.log'), 'a');
@@ -271,7 +280,7 @@ export async function startService(opts: { env?: Record<string, string>; keep?: 
     stop: async () => {
       child.kill('SIGTERM');
       await exited;
-      if (!opts.keep) rmSync(dir, { recursive: true, force: true });
+      if (!opts.keep && !opts.dir) rmSync(dir, { recursive: true, force: true });
     },
   } satisfies Service;
 }
@@ -311,4 +320,35 @@ export function bareRefresh(dataDir: string, accountId: string): Promise<number>
         : reject(new Error(`bare pulumi refresh failed (${code}): ${stderr}`)),
     );
   });
+}
+
+/**
+ * What each recipient's click on SNS's confirmation link does (the sandbox's ConfirmSubscription):
+ * an alarm set nobody receives is a high finding, so a fleet meant to be clean confirms them.
+ */
+export function confirmSubscriptions(dataDir: string, accountIds: readonly string[]): number {
+  const state = new SandboxState(join(dataDir, 'sandbox', 'state'));
+  let confirmed = 0;
+  for (const accountId of accountIds)
+    for (const rec of state.list({ accountId, type: 'aws:sns/topicSubscription:TopicSubscription' })) {
+      if (rec.outputs.pendingConfirmation !== true) continue;
+      rec.outputs = { ...rec.outputs, pendingConfirmation: false, confirmationWasAuthenticated: true };
+      state.put(rec);
+      confirmed++;
+    }
+  return confirmed;
+}
+
+/**
+ * Bytes the service's SQLite database holds (pages in use; freed pages are reused before the file
+ * grows, so this is what growth means), read beside the running service (WAL mode).
+ */
+export function databaseBytes(dataDir: string): number {
+  const db = new DatabaseSync(join(dataDir, 'trailwarden.db'), { readOnly: true });
+  try {
+    const one = (sql: string) => Number(Object.values(db.prepare(sql).get() ?? {})[0] ?? 0);
+    return (one('PRAGMA page_count') - one('PRAGMA freelist_count')) * one('PRAGMA page_size');
+  } finally {
+    db.close();
+  }
 }

@@ -19,6 +19,8 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import {
   bareRefresh,
+  confirmSubscriptions,
+  databaseBytes,
   quantile,
   ROOT,
   round,
@@ -33,7 +35,7 @@ import {
 
 const { values: args } = parseArgs({
   options: {
-    parts: { type: 'string', default: 'ratio,memory,http,fleet' },
+    parts: { type: 'string', default: 'ratio,memory,http,storage,fleet' },
     accounts: { type: 'string', default: '200' },
     n1000: { type: 'boolean', default: false },
     rounds: { type: 'string', default: '10' },
@@ -41,6 +43,12 @@ const { values: args } = parseArgs({
     'http-seconds': { type: 'string', default: '10' },
     concurrency: { type: 'string' },
     keep: { type: 'boolean', default: false },
+    // A fleet's set-up (N applies) takes far longer than its reconciliation: with a dir, each N's
+    // set-up is kept in <dir>/n<N> and later runs reuse it (only the reconciliation is timed anyway).
+    'fleet-dir': { type: 'string' },
+    // Only set the fleet up (into --fleet-dir), for a later run on a quiet machine.
+    'setup-only': { type: 'boolean', default: false },
+    'storage-checks': { type: 'string', default: '40' },
   },
 });
 const parts = new Set(args.parts!.split(','));
@@ -48,6 +56,7 @@ const FLEET_N = Number(args.accounts);
 const ROUNDS = Number(args.rounds);
 const MEMORY_OPS = Number(args['memory-ops']);
 const HTTP_SECONDS = Number(args['http-seconds']);
+const STORAGE_CHECKS = Number(args['storage-checks']);
 // Unset: the service's own default (one per core, src/config.ts).
 const concurrencyEnv: Record<string, string> = args.concurrency
   ? { MAX_CONCURRENT_OPERATIONS: args.concurrency, RECONCILE_CONCURRENCY: args.concurrency }
@@ -165,18 +174,96 @@ async function httpPart() {
   return r;
 }
 
+// ---- storage ----------------------------------------------------------------------------------
+
+/**
+ * Database growth per clean drift check: as the check leaves it (its report and every engine event,
+ * which streams may still be reading) and once the service's own sweep has compacted it to a
+ * summary (COMPACT_AFTER_MS after it finished; the bench sets the shortest sweep interval, 60 s).
+ */
+async function storagePart() {
+  const service = await startService({
+    env: { ...concurrencyEnv, RETENTION_SWEEP_INTERVAL_MS: '60000' },
+    keep: args.keep,
+  });
+  try {
+    const id = accountId(0);
+    await service.finished(await service.applyAccount(id, FLEET_REQUEST));
+    confirmSubscriptions(service.dataDir, [id]);
+    const check = async () => {
+      const op = await service.api<{ id: string }>('POST', `/v1/accounts/${id}/drift-checks`);
+      await service.finished(op.body.id);
+      return op.body.id;
+    };
+    const before = databaseBytes(service.dataDir);
+    let last = '';
+    for (let i = 0; i < STORAGE_CHECKS; i++) last = await check();
+    const afterChecks = databaseBytes(service.dataDir);
+    const reports = await service.api<{ items: { clean: boolean }[] }>(
+      'GET',
+      `/v1/accounts/${id}/drift-reports?limit=${STORAGE_CHECKS}`,
+    );
+    const drifted = reports.body.items.filter((r) => !r.clean).length;
+    if (drifted) throw new Error(`storage: ${drifted} of the ${STORAGE_CHECKS} checks were not clean`);
+    // Compaction waits COMPACT_AFTER_MS past the last check, then the next sweep runs: poll its
+    // effect on the last check's events (there is no event to await from outside the service).
+    const { COMPACT_AFTER_MS } = await import('../src/retention/service.ts');
+    await sleep(COMPACT_AFTER_MS);
+    const eventsOf = async () =>
+      (
+        await service.api<{ events: unknown[] }>(
+          'GET',
+          `/v1/operations/${last}/events?level=debug&limit=1000`,
+        )
+      ).body.events.length;
+    const uncompacted = await eventsOf();
+    for (let i = 0; i < 150 && (await eventsOf()) >= uncompacted; i++) await sleep(1000);
+    const afterSweep = databaseBytes(service.dataDir);
+    const perCheck = (bytes: number) => Math.round((bytes - before) / STORAGE_CHECKS);
+    log(`storage: ${perCheck(afterChecks)} B per clean check, ${perCheck(afterSweep)} B after compaction`);
+    return {
+      checks: STORAGE_CHECKS,
+      databaseBytes: { before, afterChecks, afterSweep },
+      bytesPerCleanCheck: { asStored: perCheck(afterChecks), afterCompaction: perCheck(afterSweep) },
+      eventsOfLastCheck: { asStored: uncompacted, afterCompaction: await eventsOf() },
+    };
+  } finally {
+    await service.stop();
+  }
+}
+
 // ---- fleet ------------------------------------------------------------------------------------
 
+/** Every fleet account's request: the full baseline with a recipient, so a converged account is clean. */
+const FLEET_REQUEST = { alarms: { notify: { emails: ['secops@example.com'] } } };
+
 async function fleetPart(n: number) {
-  const service = await startService({ env: concurrencyEnv, keep: args.keep });
+  const dir = args['fleet-dir'] ? join(args['fleet-dir'], `n${n}`) : undefined;
+  const setupFile = dir && join(dir, 'setup.json');
+  const service = await startService({ env: concurrencyEnv, keep: args.keep, dir });
   try {
     const ids = Array.from({ length: n }, (_, i) => accountId(i));
-    const setupStarted = performance.now();
-    let applied = 0;
-    await applyAll(service, ids, () => {
-      if (++applied % 25 === 0 || applied === n) log(`fleet ${n}: applied ${applied}/${n}`);
-    });
-    const setupMs = performance.now() - setupStarted;
+    let setupMs: number;
+    const reused = setupFile !== undefined && existsSync(setupFile);
+    if (reused) {
+      setupMs = (JSON.parse(readFileSync(setupFile, 'utf8')) as { setupApplyMs: number }).setupApplyMs;
+      log(`fleet ${n}: reusing the set-up in ${dir}`);
+    } else {
+      const setupStarted = performance.now();
+      let applied = 0;
+      const ops: string[] = [];
+      for (const id of ids) ops.push(await service.applyAccount(id, FLEET_REQUEST));
+      for (const op of ops) {
+        await service.finished(op);
+        if (++applied % 25 === 0 || applied === n) log(`fleet ${n}: applied ${applied}/${n}`);
+      }
+      const confirmed = confirmSubscriptions(service.dataDir, ids);
+      setupMs = performance.now() - setupStarted;
+      log(`fleet ${n}: ${confirmed} alarm subscriptions confirmed by their recipient`);
+      if (setupFile)
+        writeFileSync(setupFile, `${JSON.stringify({ setupApplyMs: Math.round(setupMs), n })}\n`);
+    }
+    if (args['setup-only']) return { accounts: n, setupApplyMs: Math.round(setupMs), setupOnly: true };
     const memory = sampleMemory(service.pid);
     const cpu0 = treeCpuSeconds(service.pid);
     const started = performance.now();
@@ -197,6 +284,7 @@ async function fleetPart(n: number) {
     return {
       accounts: n,
       setupApplyMs: Math.round(setupMs),
+      setupReused: reused,
       reconciliation: { state: done.state, totals: done.totals },
       wallMs: Math.round(wallMs),
       wallMinutes: round(wallMs / 60000, 2),
@@ -243,6 +331,7 @@ async function main() {
     const loadAtStart = loadavg().map((l) => round(l, 2));
     const t0 = performance.now();
     const figures = (await fn()) as Record<string, unknown>;
+    if (figures['setupOnly']) return void log(`${name}: set up, nothing measured`);
     const seconds = Math.round((performance.now() - t0) / 1000);
     const loadAtEnd = loadavg().map((l) => round(l, 2));
     result[name] = {
@@ -258,6 +347,7 @@ async function main() {
   if (parts.has('ratio')) await timed('ratio', ratioPart);
   if (parts.has('memory')) await timed('memory', memoryPart);
   if (parts.has('http')) await timed('http', httpPart);
+  if (parts.has('storage')) await timed('storage', storagePart);
   if (parts.has('fleet')) await timed(`fleet${FLEET_N}`, () => fleetPart(FLEET_N));
   if (args.n1000) await timed('fleet1000', () => fleetPart(1000));
   console.log(JSON.stringify(result, null, 2));
