@@ -1,7 +1,16 @@
 // Shared pieces of `npm run bench`: a service in sandbox mode as a child process (its own data
 // dir), its API with the bootstrap token, /proc sampling of its process tree (RSS, CPU), statistics.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import {
+  cpSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -166,6 +175,8 @@ export interface Service {
   ) => Promise<{ status: number; body: T; headers: Headers }>;
   /** Polls an operation until it ends; throws unless it succeeded. */
   finished: (opId: string) => Promise<Operation>;
+  /** Puts the request (If-Match the current one); resolves with the new ETag. */
+  putRequest: (accountId: string, request?: Record<string, unknown>) => Promise<string>;
   /** Puts the request and applies it; resolves with the apply's operation id. */
   applyAccount: (accountId: string, request?: Record<string, unknown>) => Promise<string>;
   stop: () => Promise<void>;
@@ -248,7 +259,7 @@ export async function startService(
       await sleep(50);
     }
   };
-  const applyAccount = async (accountId: string, request: Record<string, unknown> = {}) => {
+  const putRequest = async (accountId: string, request: Record<string, unknown> = {}) => {
     // Replacing a request needs the ETag of the one replaced.
     const current = await fetch(`${base}/v1/accounts/${accountId}/trail`, {
       headers: { authorization: `Bearer ${token}` },
@@ -263,7 +274,10 @@ export async function startService(
       { homeRegion: 'us-east-1', ...request },
       ifMatch,
     );
-    const etag = put.headers.get('etag') ?? '';
+    return put.headers.get('etag') ?? '';
+  };
+  const applyAccount = async (accountId: string, request: Record<string, unknown> = {}) => {
+    const etag = await putRequest(accountId, request);
     const op = await api<{ id: string }>('POST', `/v1/accounts/${accountId}/trail/applies`, undefined, {
       'if-match': etag,
     });
@@ -276,6 +290,7 @@ export async function startService(
     token,
     api,
     finished,
+    putRequest,
     applyAccount,
     stop: async () => {
       child.kill('SIGTERM');
@@ -348,6 +363,52 @@ export function databaseBytes(dataDir: string): number {
   try {
     const one = (sql: string) => Number(Object.values(db.prepare(sql).get() ?? {})[0] ?? 0);
     return (one('PRAGMA page_count') - one('PRAGMA freelist_count')) * one('PRAGMA page_size');
+  } finally {
+    db.close();
+  }
+}
+
+/**
+ * Gives `target` (PUT through the API, not applied) a copy of applied `template`'s stack checkpoint,
+ * workspace and sandbox resources with the account id rewritten, and marks it applied in the
+ * database as an apply would (status, applied version, outputs). Run with the service stopped.
+ */
+export function cloneAppliedAccount(dataDir: string, template: string, target: string): void {
+  const rewrite = (text: string) => text.replaceAll(template, target);
+  const copyTree = (from: string, to: string) => {
+    for (const entry of readdirSync(from, { withFileTypes: true })) {
+      const src = join(from, entry.name);
+      const dst = join(to, rewrite(entry.name));
+      if (entry.isDirectory()) {
+        mkdirSync(dst, { recursive: true });
+        copyTree(src, dst);
+      } else writeFileSync(dst, rewrite(readFileSync(src, 'utf8')));
+    }
+  };
+  const sandbox = join(dataDir, 'sandbox', 'state');
+  mkdirSync(join(sandbox, target), { recursive: true });
+  copyTree(join(sandbox, template), join(sandbox, target));
+  const stacks = join(dataDir, 'state', '.pulumi', 'stacks', 'trailwarden');
+  writeFileSync(
+    join(stacks, `${target}.json`),
+    rewrite(readFileSync(join(stacks, `${template}.json`), 'utf8')),
+  );
+  const workspaces = join(dataDir, 'workspaces');
+  mkdirSync(join(workspaces, target), { recursive: true });
+  cpSync(join(workspaces, template, 'Pulumi.yaml'), join(workspaces, target, 'Pulumi.yaml'));
+  cpSync(
+    join(workspaces, template, `Pulumi.${template}.yaml`),
+    join(workspaces, target, `Pulumi.${target}.yaml`),
+  );
+  const db = new DatabaseSync(join(dataDir, 'trailwarden.db'));
+  try {
+    const row = db.prepare('SELECT outputs FROM accounts WHERE account_id = ?').get(template) as {
+      outputs: string;
+    };
+    db.prepare(
+      `UPDATE accounts SET status = 'applied', applied_version = spec_version, outputs = ?
+       WHERE account_id = ?`,
+    ).run(rewrite(row.outputs), target);
   } finally {
     db.close();
   }

@@ -13,12 +13,13 @@
 //   npm run bench                                 all parts, fleet at N = 200
 //   npm run bench -- --parts ratio,http           some parts
 //   npm run bench -- --accounts 50 --n1000        fleet at 50 and at 1,000
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { cpus, hostname, loadavg, totalmem } from 'node:os';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, hostname, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import {
   bareRefresh,
+  cloneAppliedAccount,
   confirmSubscriptions,
   databaseBytes,
   quantile,
@@ -48,6 +49,8 @@ const { values: args } = parseArgs({
     'fleet-dir': { type: 'string' },
     // Only set the fleet up (into --fleet-dir), for a later run on a quiet machine.
     'setup-only': { type: 'boolean', default: false },
+    // apply (default): every fleet account applied through the API; clone: see setUpFleet.
+    'fleet-setup': { type: 'string', default: 'apply' },
     'storage-checks': { type: 'string', default: '40' },
   },
 });
@@ -237,33 +240,63 @@ async function storagePart() {
 /** Every fleet account's request: the full baseline with a recipient, so a converged account is clean. */
 const FLEET_REQUEST = { alarms: { notify: { emails: ['secops@example.com'] } } };
 
-async function fleetPart(n: number) {
-  const dir = args['fleet-dir'] ? join(args['fleet-dir'], `n${n}`) : undefined;
-  const setupFile = dir && join(dir, 'setup.json');
-  const service = await startService({ env: concurrencyEnv, keep: args.keep, dir });
+/**
+ * Sets a fleet of N accounts up in `dir`, not timed. `apply`: every account applied through the API.
+ * `clone`: the first account applied through the API (and its recipient confirmed), every other one
+ * PUT through the API and then given a copy of that account's stack, workspace and sandbox resources
+ * with the account id rewritten (bench/lib.ts cloneAppliedAccount): minutes instead of an hour at
+ * N = 1,000 on 2 cores. The timed reconciliation then reads every stack through the engine and the
+ * sandbox as usual; its totals (all clean) show the copies are consistent.
+ */
+async function setUpFleet(n: number, dir: string | undefined, how: 'apply' | 'clone') {
+  const ids = Array.from({ length: n }, (_, i) => accountId(i));
+  const service = await startService({ env: concurrencyEnv, keep: true, dir });
+  const started = performance.now();
   try {
-    const ids = Array.from({ length: n }, (_, i) => accountId(i));
-    let setupMs: number;
-    const reused = setupFile !== undefined && existsSync(setupFile);
-    if (reused) {
-      setupMs = (JSON.parse(readFileSync(setupFile, 'utf8')) as { setupApplyMs: number }).setupApplyMs;
-      log(`fleet ${n}: reusing the set-up in ${dir}`);
-    } else {
-      const setupStarted = performance.now();
-      let applied = 0;
-      const ops: string[] = [];
-      for (const id of ids) ops.push(await service.applyAccount(id, FLEET_REQUEST));
-      for (const op of ops) {
-        await service.finished(op);
-        if (++applied % 25 === 0 || applied === n) log(`fleet ${n}: applied ${applied}/${n}`);
-      }
-      const confirmed = confirmSubscriptions(service.dataDir, ids);
-      setupMs = performance.now() - setupStarted;
-      log(`fleet ${n}: ${confirmed} alarm subscriptions confirmed by their recipient`);
-      if (setupFile)
-        writeFileSync(setupFile, `${JSON.stringify({ setupApplyMs: Math.round(setupMs), n })}\n`);
+    const applyIds = how === 'apply' ? ids : ids.slice(0, 1);
+    const ops: string[] = [];
+    for (const id of applyIds) ops.push(await service.applyAccount(id, FLEET_REQUEST));
+    let applied = 0;
+    for (const op of ops) {
+      await service.finished(op);
+      if (++applied % 25 === 0 || applied === applyIds.length)
+        log(`fleet ${n}: applied ${applied}/${applyIds.length}`);
     }
-    if (args['setup-only']) return { accounts: n, setupApplyMs: Math.round(setupMs), setupOnly: true };
+    const confirmed = confirmSubscriptions(service.dataDir, applyIds);
+    log(`fleet ${n}: ${confirmed} alarm subscriptions confirmed by their recipient`);
+    if (how === 'clone') for (const id of ids.slice(1)) await service.putRequest(id, FLEET_REQUEST);
+  } finally {
+    await service.stop();
+  }
+  if (how === 'clone') {
+    for (const [i, id] of ids.slice(1).entries()) {
+      cloneAppliedAccount(service.dataDir, ids[0]!, id);
+      if ((i + 2) % 100 === 0 || i + 2 === n) log(`fleet ${n}: cloned ${i + 2}/${n}`);
+    }
+  }
+  return { dataDir: service.dataDir, setupMs: Math.round(performance.now() - started) };
+}
+
+async function fleetPart(n: number) {
+  const dir = args['fleet-dir']
+    ? join(args['fleet-dir'], `n${n}`)
+    : mkdtempSync(join(tmpdir(), 'trailwarden-fleet-'));
+  const setupFile = join(dir, 'setup.json');
+  const how = args['fleet-setup'] === 'clone' ? 'clone' : 'apply';
+  const reused = existsSync(setupFile);
+  let setup: { setupMs: number; how: string };
+  if (reused) {
+    setup = JSON.parse(readFileSync(setupFile, 'utf8')) as typeof setup;
+    log(`fleet ${n}: reusing the set-up in ${dir} (${setup.how})`);
+  } else {
+    const { setupMs } = await setUpFleet(n, dir, how);
+    setup = { setupMs, how };
+    writeFileSync(setupFile, `${JSON.stringify({ ...setup, n })}\n`);
+  }
+  if (args['setup-only']) return { accounts: n, setupOnly: true };
+  // The timed run starts a fresh service on the fleet, whichever way it was set up.
+  const service = await startService({ env: concurrencyEnv, dir });
+  try {
     const memory = sampleMemory(service.pid);
     const cpu0 = treeCpuSeconds(service.pid);
     const started = performance.now();
@@ -280,11 +313,12 @@ async function fleetPart(n: number) {
     const wallMs = performance.now() - started;
     const cpuSeconds = treeCpuSeconds(service.pid) - cpu0;
     const peaks = memory.stop();
-    log(`fleet ${n}: reconciled in ${(wallMs / 1000).toFixed(1)} s (${done.state})`);
+    log(
+      `fleet ${n}: reconciled in ${(wallMs / 1000).toFixed(1)} s (${done.state}, ${JSON.stringify(done.totals)})`,
+    );
     return {
       accounts: n,
-      setupApplyMs: Math.round(setupMs),
-      setupReused: reused,
+      setup: { how: setup.how, ms: setup.setupMs, reused },
       reconciliation: { state: done.state, totals: done.totals },
       wallMs: Math.round(wallMs),
       wallMinutes: round(wallMs / 60000, 2),
@@ -294,6 +328,7 @@ async function fleetPart(n: number) {
     };
   } finally {
     await service.stop();
+    if (!args['fleet-dir'] && !args.keep) rmSync(dir, { recursive: true, force: true });
   }
 }
 
