@@ -1,12 +1,23 @@
 // Shared pieces of `npm run bench`: a service in sandbox mode as a child process (its own data
 // dir), its API with the bootstrap token, /proc sampling of its process tree (RSS, CPU), statistics.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, openSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import {
+  cpSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
 import { fileURLToPath } from 'node:url';
 import { cachedCliRoot } from '../src/engine/pulumi-cli.ts';
+import { SandboxState } from '../src/sandbox/state.ts';
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
 export const PASSPHRASE = 'bench-passphrase';
@@ -164,6 +175,8 @@ export interface Service {
   ) => Promise<{ status: number; body: T; headers: Headers }>;
   /** Polls an operation until it ends; throws unless it succeeded. */
   finished: (opId: string) => Promise<Operation>;
+  /** Puts the request (If-Match the current one); resolves with the new ETag. */
+  putRequest: (accountId: string, request?: Record<string, unknown>) => Promise<string>;
   /** Puts the request and applies it; resolves with the apply's operation id. */
   applyAccount: (accountId: string, request?: Record<string, unknown>) => Promise<string>;
   stop: () => Promise<void>;
@@ -176,8 +189,15 @@ export interface Operation {
   error: unknown;
 }
 
-export async function startService(opts: { env?: Record<string, string>; keep?: boolean } = {}) {
-  const dir = mkdtempSync(join(tmpdir(), 'trailwarden-bench-'));
+/**
+ * Starts the service as a child process on a fresh temporary dir, or on `dir` (created if missing,
+ * never removed: a fleet set up once is reused by later runs, see `--fleet-dir`).
+ */
+export async function startService(
+  opts: { env?: Record<string, string>; keep?: boolean; dir?: string } = {},
+) {
+  const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'trailwarden-bench-'));
+  mkdirSync(dir, { recursive: true });
   const dataDir = join(dir, 'data');
   const port = await freePort();
   const log = openSync(join(dir, 'service.log'), 'a');
@@ -239,7 +259,7 @@ export async function startService(opts: { env?: Record<string, string>; keep?: 
       await sleep(50);
     }
   };
-  const applyAccount = async (accountId: string, request: Record<string, unknown> = {}) => {
+  const putRequest = async (accountId: string, request: Record<string, unknown> = {}) => {
     // Replacing a request needs the ETag of the one replaced.
     const current = await fetch(`${base}/v1/accounts/${accountId}/trail`, {
       headers: { authorization: `Bearer ${token}` },
@@ -254,7 +274,10 @@ export async function startService(opts: { env?: Record<string, string>; keep?: 
       { homeRegion: 'us-east-1', ...request },
       ifMatch,
     );
-    const etag = put.headers.get('etag') ?? '';
+    return put.headers.get('etag') ?? '';
+  };
+  const applyAccount = async (accountId: string, request: Record<string, unknown> = {}) => {
+    const etag = await putRequest(accountId, request);
     const op = await api<{ id: string }>('POST', `/v1/accounts/${accountId}/trail/applies`, undefined, {
       'if-match': etag,
     });
@@ -267,11 +290,12 @@ export async function startService(opts: { env?: Record<string, string>; keep?: 
     token,
     api,
     finished,
+    putRequest,
     applyAccount,
     stop: async () => {
       child.kill('SIGTERM');
       await exited;
-      if (!opts.keep) rmSync(dir, { recursive: true, force: true });
+      if (!opts.keep && !opts.dir) rmSync(dir, { recursive: true, force: true });
     },
   } satisfies Service;
 }
@@ -311,4 +335,81 @@ export function bareRefresh(dataDir: string, accountId: string): Promise<number>
         : reject(new Error(`bare pulumi refresh failed (${code}): ${stderr}`)),
     );
   });
+}
+
+/**
+ * What each recipient's click on SNS's confirmation link does (the sandbox's ConfirmSubscription):
+ * an alarm set nobody receives is a high finding, so a fleet meant to be clean confirms them.
+ */
+export function confirmSubscriptions(dataDir: string, accountIds: readonly string[]): number {
+  const state = new SandboxState(join(dataDir, 'sandbox', 'state'));
+  let confirmed = 0;
+  for (const accountId of accountIds)
+    for (const rec of state.list({ accountId, type: 'aws:sns/topicSubscription:TopicSubscription' })) {
+      if (rec.outputs.pendingConfirmation !== true) continue;
+      rec.outputs = { ...rec.outputs, pendingConfirmation: false, confirmationWasAuthenticated: true };
+      state.put(rec);
+      confirmed++;
+    }
+  return confirmed;
+}
+
+/**
+ * Bytes the service's SQLite database holds (pages in use; freed pages are reused before the file
+ * grows, so this is what growth means), read beside the running service (WAL mode).
+ */
+export function databaseBytes(dataDir: string): number {
+  const db = new DatabaseSync(join(dataDir, 'trailwarden.db'), { readOnly: true });
+  try {
+    const one = (sql: string) => Number(Object.values(db.prepare(sql).get() ?? {})[0] ?? 0);
+    return (one('PRAGMA page_count') - one('PRAGMA freelist_count')) * one('PRAGMA page_size');
+  } finally {
+    db.close();
+  }
+}
+
+/**
+ * Gives `target` (PUT through the API, not applied) a copy of applied `template`'s stack checkpoint,
+ * workspace and sandbox resources with the account id rewritten, and marks it applied in the
+ * database as an apply would (status, applied version, outputs). Run with the service stopped.
+ */
+export function cloneAppliedAccount(dataDir: string, template: string, target: string): void {
+  const rewrite = (text: string) => text.replaceAll(template, target);
+  const copyTree = (from: string, to: string) => {
+    for (const entry of readdirSync(from, { withFileTypes: true })) {
+      const src = join(from, entry.name);
+      const dst = join(to, rewrite(entry.name));
+      if (entry.isDirectory()) {
+        mkdirSync(dst, { recursive: true });
+        copyTree(src, dst);
+      } else writeFileSync(dst, rewrite(readFileSync(src, 'utf8')));
+    }
+  };
+  const sandbox = join(dataDir, 'sandbox', 'state');
+  mkdirSync(join(sandbox, target), { recursive: true });
+  copyTree(join(sandbox, template), join(sandbox, target));
+  const stacks = join(dataDir, 'state', '.pulumi', 'stacks', 'trailwarden');
+  writeFileSync(
+    join(stacks, `${target}.json`),
+    rewrite(readFileSync(join(stacks, `${template}.json`), 'utf8')),
+  );
+  const workspaces = join(dataDir, 'workspaces');
+  mkdirSync(join(workspaces, target), { recursive: true });
+  cpSync(join(workspaces, template, 'Pulumi.yaml'), join(workspaces, target, 'Pulumi.yaml'));
+  cpSync(
+    join(workspaces, template, `Pulumi.${template}.yaml`),
+    join(workspaces, target, `Pulumi.${target}.yaml`),
+  );
+  const db = new DatabaseSync(join(dataDir, 'trailwarden.db'));
+  try {
+    const row = db.prepare('SELECT outputs FROM accounts WHERE account_id = ?').get(template) as {
+      outputs: string;
+    };
+    db.prepare(
+      `UPDATE accounts SET status = 'applied', applied_version = spec_version, outputs = ?
+       WHERE account_id = ?`,
+    ).run(rewrite(row.outputs), target);
+  } finally {
+    db.close();
+  }
 }

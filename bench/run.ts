@@ -13,12 +13,15 @@
 //   npm run bench                                 all parts, fleet at N = 200
 //   npm run bench -- --parts ratio,http           some parts
 //   npm run bench -- --accounts 50 --n1000        fleet at 50 and at 1,000
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { cpus, hostname, loadavg, totalmem } from 'node:os';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, hostname, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import {
   bareRefresh,
+  cloneAppliedAccount,
+  confirmSubscriptions,
+  databaseBytes,
   quantile,
   ROOT,
   round,
@@ -33,7 +36,7 @@ import {
 
 const { values: args } = parseArgs({
   options: {
-    parts: { type: 'string', default: 'ratio,memory,http,fleet' },
+    parts: { type: 'string', default: 'ratio,memory,http,storage,fleet' },
     accounts: { type: 'string', default: '200' },
     n1000: { type: 'boolean', default: false },
     rounds: { type: 'string', default: '10' },
@@ -41,6 +44,14 @@ const { values: args } = parseArgs({
     'http-seconds': { type: 'string', default: '10' },
     concurrency: { type: 'string' },
     keep: { type: 'boolean', default: false },
+    // A fleet's set-up (N applies) takes far longer than its reconciliation: with a dir, each N's
+    // set-up is kept in <dir>/n<N> and later runs reuse it (only the reconciliation is timed anyway).
+    'fleet-dir': { type: 'string' },
+    // Only set the fleet up (into --fleet-dir), for a later run on a quiet machine.
+    'setup-only': { type: 'boolean', default: false },
+    // apply (default): every fleet account applied through the API; clone: see setUpFleet.
+    'fleet-setup': { type: 'string', default: 'apply' },
+    'storage-checks': { type: 'string', default: '40' },
   },
 });
 const parts = new Set(args.parts!.split(','));
@@ -48,6 +59,7 @@ const FLEET_N = Number(args.accounts);
 const ROUNDS = Number(args.rounds);
 const MEMORY_OPS = Number(args['memory-ops']);
 const HTTP_SECONDS = Number(args['http-seconds']);
+const STORAGE_CHECKS = Number(args['storage-checks']);
 // Unset: the service's own default (one per core, src/config.ts).
 const concurrencyEnv: Record<string, string> = args.concurrency
   ? { MAX_CONCURRENT_OPERATIONS: args.concurrency, RECONCILE_CONCURRENCY: args.concurrency }
@@ -165,18 +177,126 @@ async function httpPart() {
   return r;
 }
 
+// ---- storage ----------------------------------------------------------------------------------
+
+/**
+ * Database growth per clean drift check: as the check leaves it (its report and every engine event,
+ * which streams may still be reading) and once the service's own sweep has compacted it to a
+ * summary (COMPACT_AFTER_MS after it finished; the bench sets the shortest sweep interval, 60 s).
+ */
+async function storagePart() {
+  const service = await startService({
+    env: { ...concurrencyEnv, RETENTION_SWEEP_INTERVAL_MS: '60000' },
+    keep: args.keep,
+  });
+  try {
+    const id = accountId(0);
+    await service.finished(await service.applyAccount(id, FLEET_REQUEST));
+    confirmSubscriptions(service.dataDir, [id]);
+    const check = async () => {
+      const op = await service.api<{ id: string }>('POST', `/v1/accounts/${id}/drift-checks`);
+      await service.finished(op.body.id);
+      return op.body.id;
+    };
+    const before = databaseBytes(service.dataDir);
+    let last = '';
+    for (let i = 0; i < STORAGE_CHECKS; i++) last = await check();
+    const afterChecks = databaseBytes(service.dataDir);
+    const reports = await service.api<{ items: { clean: boolean }[] }>(
+      'GET',
+      `/v1/accounts/${id}/drift-reports?limit=${STORAGE_CHECKS}`,
+    );
+    const drifted = reports.body.items.filter((r) => !r.clean).length;
+    if (drifted) throw new Error(`storage: ${drifted} of the ${STORAGE_CHECKS} checks were not clean`);
+    // Compaction waits COMPACT_AFTER_MS past the last check, then the next sweep runs: poll its
+    // effect on the last check's events (there is no event to await from outside the service).
+    const { COMPACT_AFTER_MS } = await import('../src/retention/service.ts');
+    await sleep(COMPACT_AFTER_MS);
+    const eventsOf = async () =>
+      (
+        await service.api<{ events: unknown[] }>(
+          'GET',
+          `/v1/operations/${last}/events?level=debug&limit=1000`,
+        )
+      ).body.events.length;
+    const uncompacted = await eventsOf();
+    for (let i = 0; i < 150 && (await eventsOf()) >= uncompacted; i++) await sleep(1000);
+    const afterSweep = databaseBytes(service.dataDir);
+    const perCheck = (bytes: number) => Math.round((bytes - before) / STORAGE_CHECKS);
+    log(`storage: ${perCheck(afterChecks)} B per clean check, ${perCheck(afterSweep)} B after compaction`);
+    return {
+      checks: STORAGE_CHECKS,
+      databaseBytes: { before, afterChecks, afterSweep },
+      bytesPerCleanCheck: { asStored: perCheck(afterChecks), afterCompaction: perCheck(afterSweep) },
+      eventsOfLastCheck: { asStored: uncompacted, afterCompaction: await eventsOf() },
+    };
+  } finally {
+    await service.stop();
+  }
+}
+
 // ---- fleet ------------------------------------------------------------------------------------
 
-async function fleetPart(n: number) {
-  const service = await startService({ env: concurrencyEnv, keep: args.keep });
+/** Every fleet account's request: the full baseline with a recipient, so a converged account is clean. */
+const FLEET_REQUEST = { alarms: { notify: { emails: ['secops@example.com'] } } };
+
+/**
+ * Sets a fleet of N accounts up in `dir`, not timed. `apply`: every account applied through the API.
+ * `clone`: the first account applied through the API (and its recipient confirmed), every other one
+ * PUT through the API and then given a copy of that account's stack, workspace and sandbox resources
+ * with the account id rewritten (bench/lib.ts cloneAppliedAccount): minutes instead of an hour at
+ * N = 1,000 on 2 cores. The timed reconciliation then reads every stack through the engine and the
+ * sandbox as usual; its totals (all clean) show the copies are consistent.
+ */
+async function setUpFleet(n: number, dir: string | undefined, how: 'apply' | 'clone') {
+  const ids = Array.from({ length: n }, (_, i) => accountId(i));
+  const service = await startService({ env: concurrencyEnv, keep: true, dir });
+  const started = performance.now();
   try {
-    const ids = Array.from({ length: n }, (_, i) => accountId(i));
-    const setupStarted = performance.now();
+    const applyIds = how === 'apply' ? ids : ids.slice(0, 1);
+    const ops: string[] = [];
+    for (const id of applyIds) ops.push(await service.applyAccount(id, FLEET_REQUEST));
     let applied = 0;
-    await applyAll(service, ids, () => {
-      if (++applied % 25 === 0 || applied === n) log(`fleet ${n}: applied ${applied}/${n}`);
-    });
-    const setupMs = performance.now() - setupStarted;
+    for (const op of ops) {
+      await service.finished(op);
+      if (++applied % 25 === 0 || applied === applyIds.length)
+        log(`fleet ${n}: applied ${applied}/${applyIds.length}`);
+    }
+    const confirmed = confirmSubscriptions(service.dataDir, applyIds);
+    log(`fleet ${n}: ${confirmed} alarm subscriptions confirmed by their recipient`);
+    if (how === 'clone') for (const id of ids.slice(1)) await service.putRequest(id, FLEET_REQUEST);
+  } finally {
+    await service.stop();
+  }
+  if (how === 'clone') {
+    for (const [i, id] of ids.slice(1).entries()) {
+      cloneAppliedAccount(service.dataDir, ids[0]!, id);
+      if ((i + 2) % 100 === 0 || i + 2 === n) log(`fleet ${n}: cloned ${i + 2}/${n}`);
+    }
+  }
+  return { dataDir: service.dataDir, setupMs: Math.round(performance.now() - started) };
+}
+
+async function fleetPart(n: number) {
+  const dir = args['fleet-dir']
+    ? join(args['fleet-dir'], `n${n}`)
+    : mkdtempSync(join(tmpdir(), 'trailwarden-fleet-'));
+  const setupFile = join(dir, 'setup.json');
+  const how = args['fleet-setup'] === 'clone' ? 'clone' : 'apply';
+  const reused = existsSync(setupFile);
+  let setup: { setupMs: number; how: string };
+  if (reused) {
+    setup = JSON.parse(readFileSync(setupFile, 'utf8')) as typeof setup;
+    log(`fleet ${n}: reusing the set-up in ${dir} (${setup.how})`);
+  } else {
+    const { setupMs } = await setUpFleet(n, dir, how);
+    setup = { setupMs, how };
+    writeFileSync(setupFile, `${JSON.stringify({ ...setup, n })}\n`);
+  }
+  if (args['setup-only']) return { accounts: n, setupOnly: true };
+  // The timed run starts a fresh service on the fleet, whichever way it was set up.
+  const service = await startService({ env: concurrencyEnv, dir });
+  try {
     const memory = sampleMemory(service.pid);
     const cpu0 = treeCpuSeconds(service.pid);
     const started = performance.now();
@@ -193,10 +313,12 @@ async function fleetPart(n: number) {
     const wallMs = performance.now() - started;
     const cpuSeconds = treeCpuSeconds(service.pid) - cpu0;
     const peaks = memory.stop();
-    log(`fleet ${n}: reconciled in ${(wallMs / 1000).toFixed(1)} s (${done.state})`);
+    log(
+      `fleet ${n}: reconciled in ${(wallMs / 1000).toFixed(1)} s (${done.state}, ${JSON.stringify(done.totals)})`,
+    );
     return {
       accounts: n,
-      setupApplyMs: Math.round(setupMs),
+      setup: { how: setup.how, ms: setup.setupMs, reused },
       reconciliation: { state: done.state, totals: done.totals },
       wallMs: Math.round(wallMs),
       wallMinutes: round(wallMs / 60000, 2),
@@ -206,6 +328,7 @@ async function fleetPart(n: number) {
     };
   } finally {
     await service.stop();
+    if (!args['fleet-dir'] && !args.keep) rmSync(dir, { recursive: true, force: true });
   }
 }
 
@@ -243,6 +366,7 @@ async function main() {
     const loadAtStart = loadavg().map((l) => round(l, 2));
     const t0 = performance.now();
     const figures = (await fn()) as Record<string, unknown>;
+    if (figures['setupOnly']) return void log(`${name}: set up, nothing measured`);
     const seconds = Math.round((performance.now() - t0) / 1000);
     const loadAtEnd = loadavg().map((l) => round(l, 2));
     result[name] = {
@@ -258,6 +382,7 @@ async function main() {
   if (parts.has('ratio')) await timed('ratio', ratioPart);
   if (parts.has('memory')) await timed('memory', memoryPart);
   if (parts.has('http')) await timed('http', httpPart);
+  if (parts.has('storage')) await timed('storage', storagePart);
   if (parts.has('fleet')) await timed(`fleet${FLEET_N}`, () => fleetPart(FLEET_N));
   if (args.n1000) await timed('fleet1000', () => fleetPart(1000));
   console.log(JSON.stringify(result, null, 2));

@@ -105,6 +105,42 @@ if (!existsSync(CHROMIUM)) {
     await page.close();
   });
 
+  t.test('converge once the drift is gone: the preview says nothing to change', async (t) => {
+    const account = '222233334444';
+    const put = await service.api(`/v1/accounts/${account}/trail`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ homeRegion: 'eu-west-1' }),
+    });
+    t.equal(put.status, 201);
+    t.equal((await run(`/v1/accounts/${account}/trail/applies`)).state, 'succeeded');
+    const state = new SandboxState(service.sandboxStateDir);
+    const [trail] = state.list({ accountId: account, type: TRAIL_TYPE });
+    if (!trail) throw new Error('no trail in the sandbox');
+    state.drift(account, TRAIL_TYPE, trail.id, { enableLogging: false });
+    t.equal((await run(`/v1/accounts/${account}/drift-checks`)).state, 'succeeded');
+    // Someone turns logging back on by hand: the report still shows drift, the account has none.
+    state.drift(account, TRAIL_TYPE, trail.id, { enableLogging: true });
+
+    const { page, problems } = await browser.page(undefined, { token: service.token });
+    page.setDefaultTimeout(LONG);
+    await page.goto(`${service.url}/accounts/${account}`);
+    await page.getByRole('button', { name: 'Preview converging to the applied spec' }).click();
+    const plan = page.locator('#converge-plan');
+    await plan.getByText('The account already matches the applied spec.').waitFor();
+    t.equal(await page.locator('#converge-progress').textContent(), 'Preview finished: nothing to change.');
+    t.equal(await page.locator('#converge-apply').count(), 0, 'nothing to apply');
+    // Each child is an element (nodeType 1): no stray text (a null once showed as "null" under the counts).
+    t.same(
+      await plan.evaluate((el) => [...el.childNodes].filter((n) => n.nodeType !== 1).length),
+      0,
+      'no text beside the elements of the plan',
+    );
+    t.notMatch(await plan.textContent(), /null/);
+    t.same(problems, [], 'no script errors or CSP violations');
+    await page.close();
+  });
+
   t.test('a requester apply waits; an approver sees it with the diff, approves it, it runs', async (t) => {
     const requester = await newToken('rita', ['requester']);
     const approver = await newToken('alex', ['approver']);

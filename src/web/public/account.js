@@ -1,7 +1,7 @@
 // One account, its story in order: state and drift first (the latest drift check, severities
 // explained), then history (operations, versions of the request with a diff between two), the
 // outputs with console links, the requested spec, and decommissioning with its retain-data choice.
-import { ApiError, api, describeError } from './api.js';
+import { ApiError, api, describeError, member } from './api.js';
 import { renderConvergeSection } from './converge.js';
 import { showAccountCoverage } from './coverage.js';
 import {
@@ -19,6 +19,11 @@ import { loadDriftReports, renderDriftReport, SEVERITY_MEANINGS, severityLegend 
 import { outputsTable, settings } from './outputs.js';
 import { pagedTable } from './paged-table.js';
 
+/** @typedef {import('./types.d.ts').TrailState} TrailState */
+/** @typedef {import('./types.d.ts').Operation} Operation */
+/** @typedef {import('./types.d.ts').TrailVersion} TrailVersion */
+
+/** @type {Record<string, string>} */
 export const KIND_WORDS = {
   preview: 'Preview',
   apply: 'Apply',
@@ -27,12 +32,19 @@ export const KIND_WORDS = {
   destroy: 'Decommission',
 };
 
+/**
+ * @param {HTMLElement} main
+ * @param {string} accountId
+ */
 export async function renderAccountPage(main, accountId) {
   const heading = pageTitle(main, `Account ${accountId}`);
   heading.focus();
+  /** @type {TrailState} */
   let trail;
   try {
-    trail = (await api(`/v1/accounts/${encodeURIComponent(accountId)}/trail`)).data;
+    trail = /** @type {TrailState} */ (
+      (await api(`/v1/accounts/${encodeURIComponent(accountId)}/trail`)).data
+    );
   } catch (err) {
     main.append(
       h(
@@ -61,7 +73,7 @@ export async function renderAccountPage(main, accountId) {
     driftCheck.disabled = true;
     try {
       const { data } = await api(`/v1/accounts/${id}/drift-checks`, { method: 'POST' });
-      location.assign(`/operations/${encodeURIComponent(data.id)}`);
+      location.assign(`/operations/${encodeURIComponent(/** @type {Operation} */ (data).id)}`);
     } catch (err) {
       driftCheck.disabled = false;
       actionError.textContent = describeError(err);
@@ -202,7 +214,10 @@ export async function renderAccountPage(main, accountId) {
   ]);
 }
 
-/** An apply after the last drift check may have corrected it: say so rather than let it stand. */
+/**
+ * An apply after the last drift check may have corrected it: say so rather than let it stand.
+ * @param {TrailState} trail
+ */
 function staleDriftNote(trail) {
   const op = trail.lastOperation;
   const checked = trail.drift.checkedAt;
@@ -215,6 +230,10 @@ function staleDriftNote(trail) {
   );
 }
 
+/**
+ * @param {HTMLElement} section
+ * @param {string} accountId
+ */
 async function renderOperations(section, accountId) {
   const operations = pagedTable({
     id: 'operations-table',
@@ -235,6 +254,7 @@ async function renderOperations(section, accountId) {
   await operations.load();
 }
 
+/** @param {Operation} op */
 function operationRow(op) {
   return h(
     'tr',
@@ -252,7 +272,12 @@ function operationRow(op) {
   );
 }
 
-/** Leaf paths of a JSON value: [['retention.cloudWatchLogsDays', 90], …]. */
+/**
+ * Leaf paths of a JSON value: [['retention.cloudWatchLogsDays', 90], …].
+ * @param {unknown} value
+ * @param {string} [prefix]
+ * @returns {[string, unknown][]}
+ */
 function flatten(value, prefix = '') {
   if (Array.isArray(value)) {
     if (value.length === 0) return [[prefix, []]];
@@ -261,11 +286,12 @@ function flatten(value, prefix = '') {
   if (value && typeof value === 'object') {
     const keys = Object.keys(value).sort();
     if (keys.length === 0) return [[prefix, {}]];
-    return keys.flatMap((k) => flatten(value[k], prefix ? `${prefix}.${k}` : k));
+    return keys.flatMap((k) => flatten(member(value, k), prefix ? `${prefix}.${k}` : k));
   }
   return [[prefix, value]];
 }
 
+/** @param {TrailState['spec']} spec */
 function specTable(spec) {
   return h(
     'div',
@@ -291,10 +317,15 @@ function specTable(spec) {
   );
 }
 
-/** What changed from one version to another, setting by setting. */
+/**
+ * What changed from one version to another, setting by setting.
+ * @param {unknown} older
+ * @param {unknown} newer
+ */
 export function specDiff(older, newer) {
   const a = new Map(flatten(older));
   const b = new Map(flatten(newer));
+  /** @type {{ path: string, old: unknown, new: unknown }[]} */
   const out = [];
   for (const path of new Set([...a.keys(), ...b.keys()])) {
     const x = JSON.stringify(a.get(path));
@@ -309,11 +340,16 @@ export function specDiff(older, newer) {
   return out.sort((p, q) => p.path.localeCompare(q.path));
 }
 
+/**
+ * @param {HTMLElement} section
+ * @param {string} accountId
+ */
 async function renderVersions(section, accountId) {
+  /** @type {TrailVersion[]} */
   let versions;
   try {
-    versions = (await api(`/v1/accounts/${encodeURIComponent(accountId)}/trail/versions?limit=50`)).data
-      .items;
+    const { data } = await api(`/v1/accounts/${encodeURIComponent(accountId)}/trail/versions?limit=50`);
+    versions = /** @type {import('./types.d.ts').Answer<'listTrailRequestVersions'>} */ (data).items;
   } catch (err) {
     section.append(h('p', { class: 'notice error', role: 'alert' }, describeError(err)));
     return;
@@ -350,7 +386,7 @@ async function renderVersions(section, accountId) {
   }
   const fromId = nextId('from');
   const toId = nextId('to');
-  const opts = (selected) =>
+  const opts = (/** @type {number} */ selected) =>
     versions.map((v) =>
       h('option', { value: String(v.version), selected: v.version === selected }, `Version ${v.version}`),
     );
@@ -362,7 +398,7 @@ async function renderVersions(section, accountId) {
     const b = versions.find((v) => String(v.version) === to.value);
     result.replaceChildren();
     const changes = a && b ? specDiff(a.spec, b.spec) : [];
-    if (!changes.length) {
+    if (!a || !b || !changes.length) {
       result.append(h('p', {}, 'No difference.'));
       return;
     }
@@ -416,6 +452,7 @@ async function renderVersions(section, accountId) {
   show();
 }
 
+/** @param {string} accountId */
 function decommissionSection(accountId) {
   const keep = h('input', {
     type: 'radio',
@@ -444,7 +481,7 @@ function decommissionSection(accountId) {
         { method: 'DELETE' },
       );
       announce('Decommission started');
-      location.assign(`/operations/${encodeURIComponent(data.id)}`);
+      location.assign(`/operations/${encodeURIComponent(/** @type {Operation} */ (data).id)}`);
     } catch (err) {
       button.disabled = false;
       error.textContent = describeError(err);

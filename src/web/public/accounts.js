@@ -5,6 +5,7 @@ import { describeError } from './api.js';
 import { badge, formatTime, h, pageTitle } from './dom.js';
 import { pagedTable } from './paged-table.js';
 
+/** @param {HTMLElement} main */
 export async function renderAccountsPage(main) {
   pageTitle(main, 'Accounts').focus();
   const status = h('p', { role: 'status', class: 'progress' }, 'Loading accounts…');
@@ -42,6 +43,7 @@ export async function renderAccountsPage(main) {
   await accounts.load();
 }
 
+/** @param {import('./types.d.ts').AccountSummary} a */
 function row(a) {
   const op = a.lastOperation;
   return h(

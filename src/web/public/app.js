@@ -55,6 +55,12 @@ function setUpSignIn() {
   refresh();
 }
 
+/**
+ * A page: the path it answers, the navigation link it marks current, and how it renders.
+ * @typedef {{ pattern: RegExp, nav: string, render: (main: HTMLElement, m: RegExpExecArray) => Promise<void> }} Route
+ */
+
+/** @type {Route[]} */
 const ROUTES = [
   { pattern: /^\/$/, nav: 'request', render: (main) => renderRequestPage(main) },
   { pattern: /^\/accounts\/?$/, nav: 'accounts', render: (main) => renderAccountsPage(main) },
@@ -63,12 +69,12 @@ const ROUTES = [
   {
     pattern: /^\/accounts\/([^/]+)\/?$/,
     nav: 'accounts',
-    render: (main, m) => renderAccountPage(main, decodeURIComponent(m[1])),
+    render: (main, m) => renderAccountPage(main, decodeURIComponent(m[1] ?? '')),
   },
   {
     pattern: /^\/operations\/([^/]+)\/?$/,
     nav: 'accounts',
-    render: (main, m) => renderOperationPage(main, decodeURIComponent(m[1])),
+    render: (main, m) => renderOperationPage(main, decodeURIComponent(m[1] ?? '')),
   },
 ];
 
@@ -102,7 +108,7 @@ async function showMode() {
   const banner = shell('mode-banner', HTMLElement);
   try {
     const res = await fetch('/assets/settings.json', { headers: { accept: 'application/json' } });
-    const settings = await res.json();
+    const settings = /** @type {import('./types.d.ts').Settings} */ (await res.json());
     if (settings.notice) {
       banner.textContent = settings.notice;
       banner.hidden = false;

@@ -5,8 +5,12 @@ import { ApiError, api, describeError } from './api.js';
 import { announce, formatTime, h, nextId, pageTitle, showValue, tableHead } from './dom.js';
 import { CHANGE_KINDS } from './events.js';
 
+/** @typedef {import('./types.d.ts').Approval} Approval */
+/** @typedef {import('./types.d.ts').Operation} Operation */
+
 const LABELS = { create: 'to create', update: 'to update', replace: 'to replace', delete: 'to delete' };
 
+/** @param {HTMLElement} main */
 export async function renderApprovalsPage(main) {
   pageTitle(main, 'Approvals');
   main.append(
@@ -19,11 +23,12 @@ export async function renderApprovalsPage(main) {
   );
   const status = h('p', { role: 'status', class: 'progress' }, 'Loading…');
   main.append(status);
+  /** @type {Approval[]} */
   let items;
   try {
-    ({
-      data: { items },
-    } = await api('/v1/approvals'));
+    ({ items } = /** @type {import('./types.d.ts').Answer<'listApprovals'>} */ (
+      (await api('/v1/approvals')).data
+    ));
   } catch (err) {
     status.textContent = '';
     main.append(
@@ -43,6 +48,7 @@ export async function renderApprovalsPage(main) {
   for (const item of items) main.append(renderApproval(item));
 }
 
+/** @param {Approval} item */
 function renderApproval(item) {
   const op = item.operation;
   const titleId = nextId('approval-title');
@@ -97,7 +103,7 @@ function renderApproval(item) {
   const error = h('p', { class: 'error-message', role: 'alert', hidden: true });
   const approve = h('button', { type: 'button', class: 'primary approve' }, 'Approve');
   const reject = h('button', { type: 'button', class: 'secondary reject' }, 'Reject');
-  const decide = async (decision) => {
+  const decide = async (/** @type {'approve' | 'reject'} */ decision) => {
     const text = reason.value.trim();
     if (decision === 'reject' && !text) {
       error.textContent = 'Say why you reject it: the requester sees your reason.';
@@ -113,7 +119,7 @@ function renderApproval(item) {
         ...(text ? { body: { reason: text } } : {}),
       });
       announce(decision === 'approve' ? 'Approved: the operation runs now' : 'Rejected');
-      location.assign(`/operations/${encodeURIComponent(data.id)}`);
+      location.assign(`/operations/${encodeURIComponent(/** @type {Operation} */ (data).id)}`);
     } catch (err) {
       approve.disabled = false;
       reject.disabled = false;
@@ -136,6 +142,10 @@ function renderApproval(item) {
   return article;
 }
 
+/**
+ * @param {Approval} item
+ * @param {Operation} op
+ */
 function renderPreview(item, op) {
   const preview = item.preview;
   if (!preview) {

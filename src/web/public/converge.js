@@ -5,11 +5,17 @@ import { ApiError, api, describeError, followOperation } from './api.js';
 import { announce, h } from './dom.js';
 import { CHANGE_KINDS, ResourceProgress } from './events.js';
 
+/** @typedef {import('./types.d.ts').Operation} Operation */
+
 const LABELS = { create: 'to create', update: 'to update', replace: 'to replace', delete: 'to delete' };
 
-/** A section offering to converge when the latest report found drift; null when there is nothing to fix. */
+/**
+ * A section offering to converge when the latest report found drift; null when there is nothing to fix.
+ * @param {string} accountId
+ * @param {import('./types.d.ts').ShownDriftReport | undefined} latest
+ */
 export function renderConvergeSection(accountId, latest) {
-  const report = latest?.report ?? latest;
+  const report = latest?.report;
   // Converge fixes drifted resources; a finding such as an unconfirmed subscription is not one.
   if (!report?.id || !report.resources?.length) return null;
   const id = encodeURIComponent(accountId);
@@ -37,10 +43,11 @@ export function renderConvergeSection(accountId, latest) {
     output.replaceChildren(h('p', { class: 'progress', id: 'converge-progress' }, 'Running the preview…'));
     announce('Running a preview of the applied spec');
     try {
-      const { data: op } = await api(
+      const { data } = await api(
         `/v1/accounts/${id}/drift-reports/${encodeURIComponent(report.id)}/converge`,
         { method: 'POST' },
       );
+      const op = /** @type {Operation} */ (data);
       const resources = new ResourceProgress();
       const final = (await followOperation(op.id, { onEvent: (e) => resources.add(e) })) ?? op;
       showPlan(output, accountId, final, resources);
@@ -55,6 +62,12 @@ export function renderConvergeSection(accountId, latest) {
   return section;
 }
 
+/**
+ * @param {HTMLElement} output
+ * @param {string} accountId
+ * @param {Operation} op the finished preview
+ * @param {ResourceProgress} resources its resources, from its events
+ */
 function showPlan(output, accountId, op, resources) {
   if (op.state !== 'succeeded') {
     output.replaceChildren(
@@ -82,19 +95,22 @@ function showPlan(output, accountId, op, resources) {
         h('li', { class: `count count-${k}`, 'data-kind': k }, `${summary[k] ?? 0} ${LABELS[k]}`),
       ),
     ),
-    changed.length
-      ? h(
-          'ul',
-          { class: 'resource-list converge-resources' },
-          changed.map((r) =>
-            h(
-              'li',
-              {},
-              `${r.change}: ${r.name} (${r.type})${r.diffs.length ? ` — ${r.diffs.join(', ')}` : ''}`,
+    // Spread, not null: replaceChildren (unlike h) would show a null as the text "null".
+    ...(changed.length
+      ? [
+          h(
+            'ul',
+            { class: 'resource-list converge-resources' },
+            changed.map((r) =>
+              h(
+                'li',
+                {},
+                `${r.change}: ${r.name} (${r.type})${r.diffs.length ? ` — ${r.diffs.join(', ')}` : ''}`,
+              ),
             ),
           ),
-        )
-      : null,
+        ]
+      : []),
   );
   if (total === 0) {
     output.append(h('p', { class: 'notice' }, 'The account already matches the applied spec.'));
@@ -114,7 +130,7 @@ function showPlan(output, accountId, op, resources) {
         `/v1/accounts/${encodeURIComponent(accountId)}/trail/applies?previewId=${encodeURIComponent(op.id)}`,
         { method: 'POST' },
       );
-      location.assign(`/operations/${encodeURIComponent(data.id)}`);
+      location.assign(`/operations/${encodeURIComponent(/** @type {Operation} */ (data).id)}`);
     } catch (err) {
       apply.disabled = false;
       error.textContent =

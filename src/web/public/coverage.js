@@ -5,20 +5,21 @@
 import { ApiError, api, describeError, isAbortError } from './api.js';
 import { badge, clear, h, nextId, tableHead } from './dom.js';
 
+/** @typedef {import('./types.d.ts').CoverageReport} CoverageReport */
+
+/** @type {Record<string, string>} */
 const STATUS_KIND = { covered: 'applied', blind: 'failed', 'not-applicable': 'queued' };
+/** @type {Record<string, string>} */
 const DELIVERY_TEXT = {
   confirmed: 'Alarms reach a confirmed recipient.',
   unconfirmed: 'Nobody receives the alarms.',
   unknown: 'Recipients still have to confirm their subscriptions.',
 };
 
-const status = (s) => badge(s, STATUS_KIND[s] ?? s);
-const regionsText = (regions) => (regions === 'all' ? 'all regions' : regions.join(', '));
+const status = (/** @type {string} */ s) => badge(s, STATUS_KIND[s] ?? s);
+const regionsText = (/** @type {'all' | string[]} */ regions) =>
+  regions === 'all' ? 'all regions' : regions.join(', ');
 
-/**
- * Fills `el` with the report. With `onAcknowledge(id, checked)`, each blind alarm gets a checkbox
- * to accept its gap (`acknowledged`: a Set of ids, checked ones).
- */
 /**
  * @typedef {object} CoverageOptions
  * @property {(id: string, checked: boolean) => void} [onAcknowledge]
@@ -27,9 +28,12 @@ const regionsText = (regions) => (regions === 'all' ? 'all regions' : regions.jo
  */
 
 /**
+ * Fills `el` with the report. With `onAcknowledge(id, checked)`, each blind alarm gets a checkbox
+ * to accept its gap (`acknowledged`: a Set of ids, checked ones).
  * @param {HTMLElement} el
- * @param {any} report
+ * @param {CoverageReport} report
  * @param {CoverageOptions} [options]
+ * @returns {CoverageReport}
  */
 export function renderCoverage(el, report, { onAcknowledge, acknowledged } = {}) {
   clear(el);
@@ -156,19 +160,23 @@ export function renderCoverage(el, report, { onAcknowledge, acknowledged } = {})
   return report;
 }
 
-/** The account page: the coverage of the stored spec, with its delivery state. */
+/**
+ * The account page: the coverage of the stored spec, with its delivery state.
+ * @param {HTMLElement} el
+ * @param {string} accountId
+ */
 export async function showAccountCoverage(el, accountId) {
   try {
     const { data } = await api(`/v1/accounts/${encodeURIComponent(accountId)}/coverage`);
-    return renderCoverage(el, data);
+    return renderCoverage(el, /** @type {import('./types.d.ts').Answer<'getCoverage'>} */ (data));
   } catch (err) {
     clear(el).append(h('p', { class: 'notice error', role: 'alert' }, `Coverage: ${describeError(err)}`));
     return null;
   }
 }
 
-/** The form: the coverage of a request not stored yet; quiet while the request is not valid. */
 /**
+ * The form: the coverage of a request not stored yet; quiet while the request is not valid.
  * @param {HTMLElement} el
  * @param {unknown} spec
  * @param {CoverageOptions} [opts]
@@ -176,7 +184,7 @@ export async function showAccountCoverage(el, accountId) {
 export async function showRequestCoverage(el, spec, opts = {}) {
   try {
     const { data } = await api('/v1/coverage-reports', { method: 'POST', body: spec, signal: opts.signal });
-    return renderCoverage(el, data, opts);
+    return renderCoverage(el, /** @type {CoverageReport} */ (data), opts);
   } catch (err) {
     if (isAbortError(err)) return null;
     clear(el).append(
@@ -192,10 +200,15 @@ export async function showRequestCoverage(el, spec, opts = {}) {
   }
 }
 
-/** Any page of an account: only its coverage warnings (acknowledged gaps, nobody receiving alarms). */
+/**
+ * Any page of an account: only its coverage warnings (acknowledged gaps, nobody receiving alarms).
+ * @param {HTMLElement} el
+ * @param {string} accountId
+ */
 export async function showAccountWarnings(el, accountId) {
   try {
-    const { data } = await api(`/v1/accounts/${encodeURIComponent(accountId)}/coverage`);
+    const { data: answer } = await api(`/v1/accounts/${encodeURIComponent(accountId)}/coverage`);
+    const data = /** @type {import('./types.d.ts').Answer<'getCoverage'>} */ (answer);
     clear(el);
     if (data.warnings.length)
       el.append(

@@ -2,6 +2,10 @@
 // operation page (as dt/dd pairs), from the operation resource.
 import { h } from './dom.js';
 
+/**
+ * @param {import('./types.d.ts').Operation} op
+ * @returns {HTMLElement[]}
+ */
 export function decisionFacts(op) {
   const out = [];
   if (op.requestedBy || op.requestedByName) {

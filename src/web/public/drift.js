@@ -1,27 +1,37 @@
 // Drift reports (DriftReport of src/drift/report.ts): each drifted resource with its properties,
 // expected (what the state recorded) vs actual (what the cloud has now).
-import { ApiError, api } from './api.js';
+import { ApiError, api, member } from './api.js';
 import { badge, formatTime, h, showValue, tableHead } from './dom.js';
-import { nameFromUrn } from './events.js';
+import { nameFromUrn, stepOf } from './events.js';
 
-/** The account's drift reports, newest first: [{ report, derived }]. */
+/** @typedef {import('./types.d.ts').ShownDriftReport} ShownDriftReport */
+/** @typedef {import('./types.d.ts').DerivedDriftReport} DerivedDriftReport */
+/** @typedef {import('./types.d.ts').Operation} Operation */
+
+/**
+ * The account's drift reports, newest first: [{ report, derived }].
+ * @param {string} accountId
+ * @param {import('./types.d.ts').TrailState} trail
+ * @returns {Promise<ShownDriftReport[]>}
+ */
 export async function loadDriftReports(accountId, trail) {
   try {
     const { data } = await api(`/v1/accounts/${encodeURIComponent(accountId)}/drift-reports`);
-    const items = Array.isArray(data) ? data : (data?.items ?? data?.reports ?? []);
-    return items.map((item) => ({ report: item.report ?? item, derived: false }));
+    const page = /** @type {import('./types.d.ts').Answer<'listDriftReports'>} */ (data);
+    return page.items.map((report) => ({ report, derived: false }));
   } catch (err) {
     // Before the drift report API exists: read the last drift check's own events.
     if (!(err instanceof ApiError && err.status === 404 && err.code === 'route_not_found')) throw err;
     const last = trail?.lastOperation;
     if (last?.kind !== 'refresh-preview' || last.state !== 'succeeded') return [];
     const { data } = await api(`/v1/operations/${encodeURIComponent(last.id)}/events`);
+    const page = /** @type {import('./types.d.ts').Answer<'getOperationEvents'>} */ (data);
     return [
       {
         report: reportFromEvents(
           accountId,
           last,
-          data.events.map((e) => e.event),
+          page.events.map((e) => e.event),
         ),
         derived: true,
       },
@@ -29,6 +39,12 @@ export async function loadDriftReports(accountId, trail) {
   }
 }
 
+/**
+ * The value at a Pulumi property path (a.b[0]["c"]) of a JSON value.
+ * @param {unknown} obj
+ * @param {string} path
+ * @returns {{ found: boolean, value: unknown }}
+ */
 function getAt(obj, path) {
   const segs = String(path)
     .replace(/\[(\d+)\]/g, '.$1')
@@ -38,16 +54,23 @@ function getAt(obj, path) {
   let cur = obj;
   for (const s of segs) {
     if (cur === null || typeof cur !== 'object' || !(s in cur)) return { found: false, value: null };
-    cur = cur[s];
+    cur = member(cur, s);
   }
   return { found: true, value: cur };
 }
 
-/** A report of the same shape, without the severity table (only the API classifies). */
+/**
+ * A report of the same shape, without the severity table (only the API classifies).
+ * @param {string} accountId
+ * @param {Pick<Operation, 'id' | 'finishedAt' | 'createdAt'>} op
+ * @param {unknown[]} events engine events
+ * @returns {DerivedDriftReport}
+ */
 function reportFromEvents(accountId, op, events) {
+  /** @type {DerivedDriftReport['resources']} */
   const resources = [];
   for (const event of events) {
-    const meta = event?.resOutputsEvent?.metadata;
+    const meta = stepOf(event, 'resOutputsEvent');
     if (!meta || meta.type === 'pulumi:pulumi:Stack' || meta.type.startsWith('pulumi:providers:')) continue;
     if (meta.op !== 'update' && meta.op !== 'delete' && meta.op !== 'refresh') continue;
     const old = meta.old ?? {};
@@ -69,8 +92,8 @@ function reportFromEvents(accountId, op, events) {
       .filter((k) => !k.startsWith('__'))
       .map((path) => {
         for (const which of ['outputs', 'inputs']) {
-          const a = getAt(old[which], path);
-          const b = getAt(cur[which], path);
+          const a = getAt(member(old, which), path);
+          const b = getAt(member(cur, which), path);
           if (a.found || b.found) return { path, expected: a.value, actual: b.value, severity: null };
         }
         return { path, expected: null, actual: null, severity: null };
@@ -98,7 +121,10 @@ function reportFromEvents(accountId, op, events) {
   };
 }
 
-/** Drift findings are states, not actions: a resource is changed or missing. */
+/**
+ * Drift findings are states, not actions: a resource is changed or missing.
+ * @type {Record<string, string>}
+ */
 export const FINDING_WORDS = {
   modified: 'changed',
   update: 'changed',
@@ -106,7 +132,10 @@ export const FINDING_WORDS = {
   delete: 'missing',
 };
 
-/** What each severity means, wherever severities appear (the same words as src/drift/severity.ts). */
+/**
+ * What each severity means, wherever severities appear (the same words as src/drift/severity.ts).
+ * @type {Record<string, string>}
+ */
 export const SEVERITY_MEANINGS = {
   critical: 'blinds the account: activity is no longer recorded, or the record can be destroyed',
   high: 'weakens detection or evidence without blinding the account',
@@ -128,6 +157,10 @@ export function severityLegend() {
   );
 }
 
+/**
+ * @param {ShownDriftReport} shown
+ * @param {number} index its place in the list (0: the latest), for ids
+ */
 export function renderDriftReport({ report, derived }, index) {
   const titleId = `drift-report-${index}`;
   const section = h('section', { class: 'drift-report', 'aria-labelledby': titleId });

@@ -2,26 +2,52 @@
 // from the server's 400 answer lands next to the field it names (aria-invalid + aria-describedby).
 import { h, nextId } from './dom.js';
 
+/** @typedef {import('./types.d.ts').Issue} Issue */
+
+/**
+ * A control that can carry an error: inputs, selects, textareas and buttons (all can be disabled).
+ * @typedef {HTMLInputElement | HTMLSelectElement | HTMLTextAreaElement | HTMLButtonElement} Control
+ */
+
+/**
+ * @typedef {object} Field
+ * @property {string} key
+ * @property {HTMLElement} wrapper
+ * @property {Control[]} controls
+ * @property {HTMLElement} error
+ * @property {unknown} [describe]
+ */
+
+/**
+ * An issue as placed: its field (none when no registered field matches), with a label otherwise.
+ * @typedef {{ field: Field | undefined, issue: Issue, message: string, label: string | undefined }} Placed
+ */
+
 export class FieldRegistry {
   constructor() {
+    /** @type {Map<string, Field>} */
     this.fields = new Map();
   }
 
   /**
    * key: JSON pointer into the body, or 'params:/accountId' for the path parameter.
    * @param {string} key
-   * @param {{ wrapper: HTMLElement, controls: HTMLElement[], error: HTMLElement, describe?: unknown }} field
+   * @param {Omit<Field, 'key'>} field
    */
   register(key, { wrapper, controls, error, describe }) {
     this.fields.set(key, { key, wrapper, controls, error, describe });
   }
 
+  /** @param {string} prefix */
   unregisterPrefix(prefix) {
     for (const key of [...this.fields.keys()])
       if (key === prefix || key.startsWith(`${prefix}/`)) this.fields.delete(key);
   }
 
-  /** The field an issue belongs to: its own pointer, else the nearest registered ancestor. */
+  /**
+   * The field an issue belongs to: its own pointer, else the nearest registered ancestor.
+   * @param {Issue} issue
+   */
   find(issue) {
     let key = (issue.in ? `${issue.in}:` : '') + (issue.path || '');
     for (;;) {
@@ -38,10 +64,16 @@ export class FieldRegistry {
     for (const f of this.fields.values()) setFieldError(f, []);
   }
 
-  /** Shows issues beside their fields; returns [{ field, issue, message }] for the summary. */
+  /**
+   * Shows issues beside their fields; returns [{ field, issue, message }] for the summary.
+   * @param {Issue[]} issues
+   * @returns {Placed[]}
+   */
   show(issues) {
     this.clear();
+    /** @type {Map<Field, string[]>} */
     const byField = new Map();
+    /** @type {Placed[]} */
     const placed = [];
     for (const issue of issues) {
       const field = this.find(issue);
@@ -61,6 +93,10 @@ export class FieldRegistry {
   }
 }
 
+/**
+ * @param {string} key
+ * @param {Issue} issue
+ */
 function itemSuffix(key, issue) {
   const full = (issue.in ? `${issue.in}:` : '') + issue.path;
   if (full === key || !full.startsWith(`${key}/`)) return '';
@@ -70,6 +106,10 @@ function itemSuffix(key, issue) {
   return rest.join(' › ');
 }
 
+/**
+ * @param {Field} field
+ * @param {string[]} messages
+ */
 function setFieldError(field, messages) {
   const { error, controls, wrapper } = field;
   error.textContent = messages.join(' ');
@@ -86,6 +126,7 @@ function setFieldError(field, messages) {
   }
 }
 
+/** @param {...(string | null | undefined)} ids */
 function describedBy(...ids) {
   const list = ids.filter(Boolean);
   return list.length ? list.join(' ') : undefined;
@@ -96,7 +137,7 @@ function describedBy(...ids) {
  * @param {FieldRegistry} registry
  * @param {string} key
  * @param {string} labelText
- * @param {HTMLElement} control
+ * @param {Control} control
  * @param {{ hint?: string, optional?: boolean, extra?: HTMLElement }} [options]
  */
 export function field(registry, key, labelText, control, { hint, optional = false, extra } = {}) {
@@ -131,8 +172,8 @@ export function field(registry, key, labelText, control, { hint, optional = fals
  * @param {FieldRegistry} registry
  * @param {string} key
  * @param {string} legendText
- * @param {unknown[]} children
- * @param {{ hint?: string | HTMLElement, controls?: HTMLElement[], className?: string }} [options]
+ * @param {import('./types.d.ts').Children[]} children
+ * @param {{ hint?: string | HTMLElement, controls?: Control[], className?: string }} [options]
  */
 export function group(registry, key, legendText, children, { hint, controls, className = '' } = {}) {
   const hintId = hint ? nextId('hint') : undefined;
@@ -149,12 +190,19 @@ export function group(registry, key, legendText, children, { hint, controls, cla
     error,
     children,
   );
-  const list = controls ?? [...wrapper.querySelectorAll('input, select, textarea')];
+  const list = controls ?? [
+    .../** @type {NodeListOf<Control>} */ (wrapper.querySelectorAll('input, select, textarea')),
+  ];
   registry.register(key, { wrapper, controls: list, error });
   return wrapper;
 }
 
+/**
+ * @param {HTMLElement} el
+ * @param {string | undefined} id
+ */
 function withId(el, id) {
+  if (id === undefined) return el;
   el.id = id;
   return el;
 }
@@ -182,7 +230,10 @@ export function choice(type, name, value, labelText, { checked = false, hint } =
   return { row, input };
 }
 
-/** Lines of a textarea, trimmed, without empty ones. */
+/**
+ * Lines of a textarea, trimmed, without empty ones.
+ * @param {HTMLTextAreaElement} textarea
+ */
 export function lines(textarea) {
   return textarea.value
     .split(/\r?\n/)
@@ -190,7 +241,11 @@ export function lines(textarea) {
     .filter(Boolean);
 }
 
-/** A whole number when the text is one; else the text itself (so the schema says what is wrong). */
+/**
+ * A whole number when the text is one; else the text itself (so the schema says what is wrong).
+ * @param {HTMLInputElement} input
+ * @returns {number | string | undefined}
+ */
 export function numberValue(input) {
   const text = input.value.trim();
   if (text === '') return undefined;

@@ -5,9 +5,20 @@ import { badge, formatTime, h, nextId, pageTitle } from './dom.js';
 import { SEVERITY_MEANINGS, severityLegend } from './drift.js';
 import { pagedTable } from './paged-table.js';
 
+/** @typedef {import('./types.d.ts').FleetDrift} FleetDrift */
+/** @typedef {import('./types.d.ts').FleetAccount} FleetAccount */
+
+/** @type {readonly (keyof FleetDrift['counts'])[]} */
 const SEVERITIES = ['critical', 'high', 'low', 'unknown', 'none'];
 const STATUSES = ['pending', 'applying', 'applied', 'failed', 'decommissioning'];
 
+/**
+ * A labelled select of the values, with 'Any' first.
+ * @param {string} label
+ * @param {string} name
+ * @param {readonly string[]} values
+ * @param {string | null} selected
+ */
 function select(label, name, values, selected) {
   const id = nextId(name);
   const el = h(
@@ -19,6 +30,7 @@ function select(label, name, values, selected) {
   return { el, row: h('div', { class: 'filter' }, h('label', { for: id }, label), el) };
 }
 
+/** @param {HTMLElement} main */
 export async function renderFleetPage(main) {
   pageTitle(main, 'Fleet drift').focus();
   const params = new URLSearchParams(location.search);
@@ -72,7 +84,7 @@ export async function renderFleetPage(main) {
     path: '/v1/drift',
     limit: 25,
     filters: { severity: params.get('severity'), status: params.get('status'), scope: params.get('scope') },
-    items: (data) => data.accounts,
+    items: (/** @type {FleetDrift} */ data) => data.accounts,
     row: accountRow,
     afterPage: (data, { first, tbody }) => {
       if (first) counts.replaceChildren(...SEVERITIES.map((s) => severityCount(s, data.counts[s] ?? 0)));
@@ -101,6 +113,10 @@ export async function renderFleetPage(main) {
   await fleet.load();
 }
 
+/**
+ * @param {string} severity
+ * @param {number} count
+ */
 function severityCount(severity, count) {
   return h(
     'li',
@@ -111,6 +127,7 @@ function severityCount(severity, count) {
   );
 }
 
+/** @param {FleetAccount} a */
 function accountRow(a) {
   const c = a.counts;
   return h(
@@ -122,7 +139,7 @@ function accountRow(a) {
       'td',
       {},
       c
-        ? ['critical', 'high', 'low']
+        ? /** @type {const} */ (['critical', 'high', 'low'])
             .filter((k) => c[k])
             .map((k) => `${c[k]} ${k}`)
             .join(', ') || 'none'

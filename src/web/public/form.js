@@ -8,12 +8,51 @@ import { choice, FieldRegistry, field, group, lines, numberValue } from './field
 import { changeTotal, confirmNotes, loadPlan, renderPlan } from './plan.js';
 import { enumOf, formSchemas, subschema, validate } from './schema.js';
 
+/** @typedef {import('./schema.js').Schema} Schema */
+/** @typedef {import('./types.d.ts').TrailRequest} TrailRequest */
+/** @typedef {import('./types.d.ts').AlarmSet} AlarmSet */
+/** @typedef {import('./types.d.ts').Issue} Issue */
+/** @typedef {import('./types.d.ts').Operation} Operation */
+/** @typedef {import('./fields.js').Field} Field */
+/** @typedef {Pick<import('./types.d.ts').Settings, 'organizationTrailAccountId'>} FormSettings */
+
+/**
+ * The request body as the controls hold it, before the schema check: any value may still be wrong.
+ * @typedef {Record<string, unknown>} Draft
+ */
+
+/**
+ * A data event scope being edited; its controls (…El) exist once the rows are rendered.
+ * @typedef {object} DataRow
+ * @property {unknown} kind
+ * @property {boolean} all
+ * @property {string} arns
+ * @property {unknown} access
+ * @property {HTMLSelectElement} [kindEl]
+ * @property {HTMLInputElement} [allEl]
+ * @property {HTMLTextAreaElement} [arnsEl]
+ * @property {HTMLSelectElement} [accessEl]
+ */
+
+/**
+ * @param {unknown[]} values
+ * @param {unknown} selected
+ * @param {Record<string, string>} [labels]
+ */
 function options(values, selected, labels = {}) {
   return values.map((v) =>
-    h('option', { value: String(v), selected: String(v) === String(selected) }, labels[v] ?? String(v)),
+    h(
+      'option',
+      { value: String(v), selected: String(v) === String(selected) },
+      labels[String(v)] ?? String(v),
+    ),
   );
 }
 
+/**
+ * @param {Schema | undefined} s
+ * @param {string} [unit]
+ */
 function rangeHint(s, unit = 'days') {
   if (!s) return undefined;
   const parts = [];
@@ -22,6 +61,7 @@ function rangeHint(s, unit = 'days') {
   return parts.join(', ');
 }
 
+/** @param {HTMLElement} main */
 export async function renderRequestPage(main) {
   const heading = pageTitle(main, 'Request a CloudTrail trail');
   main.append(
@@ -34,14 +74,17 @@ export async function renderRequestPage(main) {
   const status = h('div', { class: 'page-status' });
   main.append(status);
 
+  /** @type {import('./schema.js').FormSchemas} */
   let schemas;
+  /** @type {AlarmSet[]} */
   let alarmSets = [];
+  /** @type {FormSettings} */
   let settings = { organizationTrailAccountId: null };
   try {
     const [s, sets, cfg] = await Promise.all([
       formSchemas(),
       api('/v1/alarm-sets').then(
-        (r) => r.data.items,
+        (r) => /** @type {import('./types.d.ts').Answer<'listAlarmSets'>} */ (r.data).items,
         (err) => {
           status.append(
             h(
@@ -54,7 +97,7 @@ export async function renderRequestPage(main) {
         },
       ),
       api('/assets/settings.json').then(
-        (r) => r.data,
+        (r) => /** @type {FormSettings} */ (r.data),
         () => settings,
       ),
     ]);
@@ -82,7 +125,7 @@ export async function renderRequestPage(main) {
 
 /**
  * The version being edited, as the last GET or PUT answered it.
- * @typedef {{ accountId: string, etag: string, specVersion: number, spec: any }} Loaded
+ * @typedef {{ accountId: string, etag: string, specVersion: number, spec: TrailRequest }} Loaded
  */
 
 /** @typedef {{ row: HTMLElement, input: HTMLInputElement }} Choice */
@@ -98,7 +141,36 @@ class RequestForm {
   /** @type {Choice} */ mgmtWrite;
   /** @type {Choice} */ lockOn;
   /** @type {HTMLElement} */ lockFields;
+  /** @type {HTMLDivElement} */ summary;
+  /** @type {HTMLElement} */ coverageBox;
+  /** @type {HTMLButtonElement} */ submit;
+  /** @type {HTMLInputElement} */ accountInput;
+  /** @type {HTMLParagraphElement} */ existingNote;
+  /** @type {HTMLSelectElement} */ homeRegion;
+  /** @type {Choice[]} */ regionChecks;
+  /** @type {HTMLInputElement} */ orgId;
+  /** @type {HTMLElement} */ orgSection;
+  /** @type {HTMLDivElement} */ dataList;
+  /** @type {HTMLButtonElement} */ addDataButton;
+  /** @type {Choice[]} */ insightChecks;
+  /** @type {HTMLSelectElement} */ alarmSet;
+  /** @type {HTMLDivElement} */ alarmEntries;
+  /** @type {HTMLTextAreaElement} */ emails;
+  /** @type {HTMLTextAreaElement} */ https;
+  /** @type {HTMLInputElement} */ archive;
+  /** @type {HTMLInputElement} */ expire;
+  /** @type {HTMLSelectElement} */ cwl;
+  /** @type {HTMLSelectElement} */ lockMode;
+  /** @type {HTMLInputElement} */ lockDays;
+  /** @type {ReturnType<typeof setTimeout> | undefined} */ coverageTimer;
+  /** @type {AbortController | undefined} */ coverageAbort;
+  /** @type {Set<string> | undefined} alarm ids of the last coverage report */ coverageIds;
 
+  /**
+   * @param {import('./schema.js').FormSchemas} schemas
+   * @param {AlarmSet[]} alarmSets
+   * @param {FormSettings} settings
+   */
   constructor(schemas, alarmSets, settings) {
     this.schemas = schemas;
     this.doc = schemas.doc;
@@ -106,11 +178,14 @@ class RequestForm {
     this.alarmSets = alarmSets;
     this.settings = settings;
     this.fields = new FieldRegistry();
+    /** @type {DataRow[]} */
     this.dataRows = [];
     /** @type {Loaded | null} */
     this.loaded = null;
     this.busy = false;
+    /** @type {{ accountId: string, previewId: string } | null} */
     this.plan = null;
+    /** @type {Set<string>} */
     this.acknowledged = new Set(); // alarm ids whose gaps the user accepts (acknowledgedGaps)
     this.element = this.#build();
     this.#refreshCoverage();
@@ -122,6 +197,10 @@ class RequestForm {
     });
   }
 
+  /**
+   * The TrailRequest subschema at these property names ('*': array items).
+   * @param {...string} keys
+   */
   sub(...keys) {
     return subschema(this.doc, this.tr, ...keys);
   }
@@ -162,7 +241,7 @@ class RequestForm {
     form.addEventListener('input', () => this.#invalidatePlan());
     form.addEventListener('change', () => this.#invalidatePlan());
     form.addEventListener('change', (e) => {
-      if (!this.coverageBox.contains(e.target)) this.#refreshCoverage();
+      if (!this.coverageBox.contains(e.target instanceof Node ? e.target : null)) this.#refreshCoverage();
     });
     return form;
   }
@@ -197,7 +276,7 @@ class RequestForm {
     const chosen = choice('radio', 'regionsMode', 'chosen', 'Only the regions I choose');
     this.regionsAll = all.input;
     this.regionsChosen = chosen.input;
-    this.regionChecks = regionValues.map((r) => choice('checkbox', 'region', r, r));
+    this.regionChecks = regionValues.map((r) => choice('checkbox', 'region', String(r), String(r)));
     this.regionList = h(
       'div',
       { class: 'region-list', hidden: true },
@@ -282,16 +361,31 @@ class RequestForm {
       announce(`Data event scope ${this.dataRows.length} added`);
     });
     const insightValues = enumOf(this.doc, this.sub('insights'));
+    /** @type {Record<string, string>} */
     const insightLabels = {
       ApiCallRateInsight: 'API call rate (unusual volumes of write calls)',
       ApiErrorRateInsight: 'API error rate (unusual numbers of failed calls)',
     };
-    this.insightChecks = insightValues.map((v) => choice('checkbox', 'insights', v, insightLabels[v] ?? v));
+    this.insightChecks = insightValues.map((v) =>
+      choice('checkbox', 'insights', String(v), insightLabels[String(v)] ?? String(v)),
+    );
     const costNote = h(
       'p',
       { class: 'cost-note' },
       h('strong', {}, 'Costs money: '),
       'CloudTrail Insights is billed per event analysed, on top of the trail, in every region it runs. Leave it off unless you need anomaly detection.',
+    );
+    const dataFieldset = h(
+      'fieldset',
+      { class: 'group', 'data-pointer': '/dataEvents', 'aria-describedby': 'data-hint' },
+      h('legend', {}, 'Data events'),
+      h(
+        'p',
+        { class: 'hint', id: 'data-hint' },
+        `Object-level activity, per resource. Up to ${maxScopes} scopes; ARNs must belong to this account and its trail regions.`,
+      ),
+      this.dataList,
+      this.addDataButton,
     );
     const section = h(
       'section',
@@ -300,18 +394,7 @@ class RequestForm {
       group(f, '/managementEvents', 'Management events', [this.mgmtRead.row, this.mgmtWrite.row], {
         hint: 'Control-plane calls. Record at least one kind; both is the baseline.',
       }),
-      h(
-        'fieldset',
-        { class: 'group', 'data-pointer': '/dataEvents', 'aria-describedby': 'data-hint' },
-        h('legend', {}, 'Data events'),
-        h(
-          'p',
-          { class: 'hint', id: 'data-hint' },
-          `Object-level activity, per resource. Up to ${maxScopes} scopes; ARNs must belong to this account and its trail regions.`,
-        ),
-        this.dataList,
-        this.addDataButton,
-      ),
+      dataFieldset,
       group(
         f,
         '/insights',
@@ -325,7 +408,7 @@ class RequestForm {
     const dataError = h('p', { class: 'error-message', id: nextId('err'), hidden: true });
     this.dataList.before(dataError);
     f.register('/dataEvents', {
-      wrapper: this.dataList.parentElement,
+      wrapper: dataFieldset,
       controls: [this.addDataButton],
       error: dataError,
     });
@@ -504,6 +587,7 @@ class RequestForm {
     }));
   }
 
+  /** @param {number} [focusIndex] the row whose first control gets the focus */
   #renderDataRows(focusIndex) {
     const f = this.fields;
     f.unregisterPrefix('/dataEvents/');
@@ -529,15 +613,17 @@ class RequestForm {
           checked: row.all,
         },
       );
-      row.allEl = allChoice.input;
-      row.arnsEl = h(
+      const allEl = allChoice.input;
+      const arnsEl = h(
         'textarea',
         { name: `dataArns${i}`, rows: '3', spellcheck: 'false', disabled: row.all },
         row.arns,
       );
-      row.arnsEl.value = row.arns;
-      row.allEl.addEventListener('change', () => {
-        row.arnsEl.disabled = row.allEl.checked;
+      row.allEl = allEl;
+      row.arnsEl = arnsEl;
+      arnsEl.value = row.arns;
+      allEl.addEventListener('change', () => {
+        arnsEl.disabled = allEl.checked;
       });
       row.accessEl = h('select', { name: `dataAccess${i}` }, options(accessValues, row.access, accessLabels));
       const remove = h(
@@ -568,27 +654,37 @@ class RequestForm {
         ),
       );
     });
-    if (focusIndex !== undefined) this.dataRows[focusIndex]?.kindEl.focus();
+    if (focusIndex !== undefined) this.dataRows[focusIndex]?.kindEl?.focus();
   }
 
-  /** The loaded version when it is this account's (an edit), else undefined (a new request). */
+  /**
+   * The loaded version when it is this account's (an edit), else undefined (a new request).
+   * @param {string} accountId
+   */
   #loadedFor(accountId) {
     return this.loaded?.accountId === accountId ? this.loaded : undefined;
   }
 
-  /** { accountId, spec } from the controls: the body the API gets. */
+  /**
+   * { accountId, spec } from the controls: the body the API gets.
+   * @returns {{ accountId: string, spec: Draft }}
+   */
   read() {
     this.#readDataRows();
+    /** @type {Draft} */
     const spec = { homeRegion: this.homeRegion.value };
     spec.regions = this.regionsAll.checked
       ? 'all'
       : this.regionChecks.filter((c) => c.input.checked).map((c) => c.input.value);
     if (!this.orgSection.hidden) {
-      spec.organizationTrail = this.orgTrail.input.checked;
+      const organizationTrail = this.orgTrail.input.checked;
+      spec.organizationTrail = organizationTrail;
       const orgId = this.orgId.value.trim();
-      if (spec.organizationTrail && orgId) spec.organizationId = orgId;
+      if (organizationTrail && orgId) spec.organizationId = orgId;
     }
-    spec.managementEvents = { read: this.mgmtRead.input.checked, write: this.mgmtWrite.input.checked };
+    /** @type {{ read: boolean, write: boolean, excludedSources?: string[] }} */
+    const managementEvents = { read: this.mgmtRead.input.checked, write: this.mgmtWrite.input.checked };
+    spec.managementEvents = managementEvents;
     spec.dataEvents = this.dataRows.map((row) => ({
       kind: row.kind,
       resources: row.all
@@ -604,11 +700,12 @@ class RequestForm {
       set: this.alarmSet.value,
       notify: { emails: lines(this.emails), https: lines(this.https) },
     };
+    /** @type {Record<string, number | string>} */
     const retention = {};
-    for (const [key, input] of [
+    for (const [key, input] of /** @type {const} */ ([
       ['archiveAfterDays', this.archive],
       ['expireAfterDays', this.expire],
-    ]) {
+    ])) {
       const v = numberValue(input);
       if (v !== undefined) retention[key] = v;
     }
@@ -623,23 +720,29 @@ class RequestForm {
     // A PUT replaces the spec: keep what this form does not edit from the version being edited.
     const kept = this.#loadedFor(accountId)?.spec;
     if (kept) {
-      for (const key of ['accessLogBucket', 'securityReaders', 'tags'])
+      for (const key of /** @type {const} */ (['accessLogBucket', 'securityReaders', 'tags']))
         if (kept[key] !== undefined) spec[key] = kept[key];
       if (kept.managementEvents?.excludedSources)
-        spec.managementEvents.excludedSources = kept.managementEvents.excludedSources;
+        managementEvents.excludedSources = kept.managementEvents.excludedSources;
     }
     return { accountId, spec };
   }
 
-  /** Fills the controls from a stored spec (defaults applied). */
+  /**
+   * Fills the controls from a stored spec (defaults applied).
+   * @param {string} accountId
+   * @param {TrailRequest} spec
+   */
   fill(accountId, spec) {
     this.accountInput.value = accountId;
     this.#updateOrgOffer();
     this.homeRegion.value = spec.homeRegion;
-    const chosen = spec.regions !== 'all' && Array.isArray(spec.regions);
+    const regions = spec.regions;
+    const chosen = regions !== 'all' && Array.isArray(regions);
     this.regionsAll.checked = !chosen;
     this.regionsChosen.checked = chosen;
-    for (const c of this.regionChecks) c.input.checked = chosen && spec.regions.includes(c.input.value);
+    for (const c of this.regionChecks)
+      c.input.checked = chosen && /** @type {readonly string[]} */ (regions).includes(c.input.value);
     this.#toggleRegions();
     this.orgTrail.input.checked = Boolean(spec.organizationTrail);
     this.orgId.value = spec.organizationId ?? '';
@@ -653,7 +756,8 @@ class RequestForm {
       access: d.access ?? 'all',
     }));
     this.#renderDataRows();
-    for (const c of this.insightChecks) c.input.checked = (spec.insights ?? []).includes(c.input.value);
+    for (const c of this.insightChecks)
+      c.input.checked = /** @type {readonly string[]} */ (spec.insights ?? []).includes(c.input.value);
     if (spec.alarms?.set) this.alarmSet.value = spec.alarms.set;
     this.#showAlarmEntries();
     this.emails.value = (spec.alarms?.notify?.emails ?? []).join('\n');
@@ -674,9 +778,11 @@ class RequestForm {
     }
   }
 
+  /** @param {string} accountId the account whose stored request the form edits */
   async load(accountId) {
     try {
-      const { data } = await api(`/v1/accounts/${encodeURIComponent(accountId)}/trail`);
+      const { data: answer } = await api(`/v1/accounts/${encodeURIComponent(accountId)}/trail`);
+      const data = /** @type {import('./types.d.ts').TrailState} */ (answer);
       this.fill(accountId, data.spec);
       this.loaded = { accountId, etag: data.etag, specVersion: data.specVersion, spec: data.spec };
       this.existingNote.textContent = `Editing version ${data.specVersion} of this account’s request.`;
@@ -688,11 +794,15 @@ class RequestForm {
     }
   }
 
-  /** Issues of the current values against the API's schemas (the path parameter and the body). */
+  /**
+   * Issues of the current values against the API's schemas (the path parameter and the body).
+   * @param {{ accountId: string, spec: Draft }} input
+   * @returns {Issue[]}
+   */
   check({ accountId, spec }) {
     const accountIssues = validate(this.doc, this.schemas.accountId, accountId).map((i) => ({
       ...i,
-      in: 'params',
+      in: /** @type {const} */ ('params'),
       path: '/accountId',
       message: accountId === '' ? 'is required' : i.message,
     }));
@@ -701,6 +811,10 @@ class RequestForm {
     return [...accountIssues, ...validate(this.doc, this.tr, spec)];
   }
 
+  /**
+   * @param {Issue[]} issues
+   * @param {'client' | 'server'} source
+   */
   showErrors(issues, source) {
     const placed = this.fields.show(issues);
     clear(this.summary);
@@ -727,6 +841,7 @@ class RequestForm {
     this.summary.focus();
   }
 
+  /** @param {string} message */
   #problem(message) {
     clear(this.summary);
     this.summary.append(h('h2', {}, 'Something went wrong'), h('p', {}, message));
@@ -740,10 +855,14 @@ class RequestForm {
     this.summary.hidden = true;
   }
 
+  /**
+   * @param {boolean} busy
+   * @param {string} [label] the submit button's text while busy
+   */
   #setBusy(busy, label) {
     this.busy = busy;
     this.submit.disabled = busy;
-    this.submit.textContent = busy ? label : 'Preview changes';
+    this.submit.textContent = busy ? (label ?? '') : 'Preview changes';
     this.element.setAttribute('aria-busy', String(busy));
   }
 
@@ -783,13 +902,15 @@ class RequestForm {
       // If-Match only checks that the version this edit started from is still the stored one.
       const loaded = this.#loadedFor(accountId);
       const ifMatch = loaded ? { 'if-match': loaded.etag } : undefined;
+      /** @type {Operation} */
       let op;
       try {
-        ({ data: op } = await api(`/v1/accounts/${accountId}/trail/previews`, {
+        const { data } = await api(`/v1/accounts/${accountId}/trail/previews`, {
           method: 'POST',
           body: spec,
           headers: ifMatch,
-        }));
+        });
+        op = /** @type {Operation} */ (data);
       } catch (err) {
         panel.hidden = true;
         if (err instanceof ApiError && err.status === 400 && err.errors.length) {
@@ -821,6 +942,14 @@ class RequestForm {
     }
   }
 
+  /**
+   * @param {object} preview
+   * @param {string} preview.accountId
+   * @param {Draft} preview.spec the previewed body
+   * @param {Operation} preview.op the finished preview
+   * @param {ResourceProgress} preview.resources
+   * @param {HTMLElement} preview.progress
+   */
   async #showPlan({ accountId, spec, op, resources, progress }) {
     const panel = this.previewPanel;
     if (op.state !== 'succeeded') {
@@ -906,13 +1035,14 @@ class RequestForm {
           body: spec,
           headers: ifMatch,
         });
-        const etag = put.headers.get('etag') ?? put.data.etag;
-        this.loaded = { accountId, etag, specVersion: put.data.specVersion, spec: put.data.spec };
+        const stored = /** @type {import('./types.d.ts').TrailState} */ (put.data);
+        const etag = put.headers.get('etag') ?? stored.etag;
+        this.loaded = { accountId, etag, specVersion: stored.specVersion, spec: stored.spec };
         const { data } = await api(
           `/v1/accounts/${accountId}/trail/applies?previewId=${encodeURIComponent(this.plan.previewId)}`,
           { method: 'POST', headers: { 'if-match': etag } },
         );
-        location.assign(`/operations/${encodeURIComponent(data.id)}`);
+        location.assign(`/operations/${encodeURIComponent(/** @type {Operation} */ (data).id)}`);
       } catch (err) {
         applyButton.disabled = false;
         applyButton.textContent = `Apply ${total} changes to account ${accountId}`;
@@ -946,6 +1076,7 @@ class RequestForm {
   }
 }
 
+/** @param {Field} field */
 function labelOf(field) {
   const w = field.wrapper;
   const el = w.tagName === 'FIELDSET' ? w.querySelector('legend') : w.querySelector('label');
@@ -954,6 +1085,7 @@ function labelOf(field) {
   return row && row !== text ? `${row}, ${text}` : text;
 }
 
+/** @param {string} text */
 function sentence(text) {
   return text ? text.charAt(0).toUpperCase() + text.slice(1) + (text.endsWith('.') ? '' : '.') : text;
 }

@@ -13,12 +13,22 @@ import { CHANGE_WORDS, CHANGES, changeTotal, loadPlan } from './plan.js';
 // The same words for the same thing on every page (account.js defines them).
 const KIND_LABELS = KIND_WORDS;
 const FINAL = new Set(['succeeded', 'failed', 'cancelled', 'interrupted']);
+/** @type {Record<string, string>} */
 const STATUS_TEXT = { running: 'in progress', done: 'done', failed: 'failed' };
 
+/** @typedef {import('./types.d.ts').Operation} Operation */
+/** @typedef {import('./types.d.ts').Plan} Plan */
+/** @typedef {import('./events.js').Resource} Resource */
+
+/**
+ * @param {HTMLElement} main
+ * @param {string} operationId
+ */
 export async function renderOperationPage(main, operationId) {
+  /** @type {Operation} */
   let op;
   try {
-    op = (await api(`/v1/operations/${encodeURIComponent(operationId)}`)).data;
+    op = /** @type {Operation} */ ((await api(`/v1/operations/${encodeURIComponent(operationId)}`)).data);
   } catch (err) {
     pageTitle(main, 'Operation');
     main.append(
@@ -79,8 +89,9 @@ export async function renderOperationPage(main, operationId) {
   const ticker = setInterval(tick, 1000);
 
   const resources = new ResourceProgress();
+  /** @type {Map<string, HTMLLIElement>} */
   const rows = new Map();
-  const renderFacts = (o) => {
+  const renderFacts = (/** @type {Operation} */ o) => {
     clear(stateBadge).append(badge(o.state));
     clear(facts).append(
       h('dt', {}, 'Operation'),
@@ -115,7 +126,7 @@ export async function renderOperationPage(main, operationId) {
         retry.disabled = true;
         try {
           const { data } = await api(`/v1/operations/${encodeURIComponent(o.id)}/retry`, { method: 'POST' });
-          location.assign(`/operations/${encodeURIComponent(data.id)}`);
+          location.assign(`/operations/${encodeURIComponent(/** @type {Operation} */ (data).id)}`);
         } catch (err) {
           retry.disabled = false;
           announce(describeError(err));
@@ -124,7 +135,7 @@ export async function renderOperationPage(main, operationId) {
       actions.append(retry);
     }
   };
-  const renderRow = (r) => {
+  const renderRow = (/** @type {Resource} */ r) => {
     let row = rows.get(r.urn);
     if (!row) {
       row = h('li', { class: 'resource' });
@@ -157,6 +168,7 @@ export async function renderOperationPage(main, operationId) {
   renderFacts(op);
   status.textContent = op.state === 'queued' ? 'Waiting for its turn…' : 'Following the operation…';
   announce(status.textContent);
+  /** @type {Operation | null} */
   let final;
   try {
     final = await followOperation(op.id, {
@@ -185,7 +197,7 @@ export async function renderOperationPage(main, operationId) {
     );
     return;
   }
-  final ??= (await api(`/v1/operations/${encodeURIComponent(op.id)}`)).data;
+  final ??= /** @type {Operation} */ ((await api(`/v1/operations/${encodeURIComponent(op.id)}`)).data);
   clearInterval(ticker);
   op = final;
   tick();
@@ -210,13 +222,18 @@ export async function renderOperationPage(main, operationId) {
   outcome.querySelector('h2')?.focus();
 }
 
+/**
+ * @param {Operation} op an apply
+ * @returns {Promise<number | null>}
+ */
 async function plannedTotal(op) {
   try {
     // Confirmed from a preview: that preview's plan is the one this apply runs.
     if (op.previewId) return changeTotal(await loadPlan(op.previewId));
     const q = new URLSearchParams({ kind: 'preview', limit: '10' });
     const { data } = await api(`/v1/accounts/${encodeURIComponent(op.accountId)}/operations?${q}`);
-    const preview = data.items.find(
+    const page = /** @type {import('./types.d.ts').Answer<'listAccountOperations'>} */ (data);
+    const preview = page.items.find(
       (p) => p.state === 'succeeded' && p.specVersion === op.specVersion && p.createdAt <= op.createdAt,
     );
     return preview ? changeTotal(await loadPlan(preview.id)) : null;
@@ -225,7 +242,10 @@ async function plannedTotal(op) {
   }
 }
 
-/** What to do after a failure, from the error's code and the engine's words. */
+/**
+ * What to do after a failure, from the error's code and the engine's words.
+ * @param {Operation} op
+ */
 export function nextStep(op) {
   const code = op.error?.code ?? '';
   const text = `${op.error?.message ?? ''}\n${op.error?.engineMessage ?? ''}`;
@@ -247,12 +267,19 @@ export function nextStep(op) {
   return 'Read the engine’s message below; change the request or fix the account, then retry.';
 }
 
+/**
+ * @param {Operation} op
+ * @param {ResourceProgress} resources
+ * @param {boolean} sandbox
+ * @param {Plan | null} plan
+ */
 function renderSuccess(op, resources, sandbox, plan) {
   const panel = h('section', { class: 'result success', 'aria-labelledby': 'result-title' });
   panel.append(
     h('h2', { id: 'result-title', tabindex: '-1' }, `${KIND_LABELS[op.kind] ?? 'Operation'} succeeded`),
   );
   if (plan) {
+    /** @type {Record<keyof Plan['counts'], string>} */
     const done = {
       create: 'created',
       update: 'updated',
@@ -261,7 +288,7 @@ function renderSuccess(op, resources, sandbox, plan) {
       same: 'unchanged',
     };
     const words = op.kind === 'apply' ? done : CHANGE_WORDS;
-    const parts = [...CHANGES, 'same']
+    const parts = [...CHANGES, /** @type {const} */ ('same')]
       .filter((k) => plan.counts[k])
       .map((k) => `${plan.counts[k]} ${words[k]}`);
     panel.append(h('p', { id: 'result-counts' }, `AWS resources: ${parts.join(', ') || 'none'}.`));
@@ -303,10 +330,16 @@ function renderSuccess(op, resources, sandbox, plan) {
   return panel;
 }
 
+/** @type {Record<string, string>} */
+const ENDED = { failed: 'failed', cancelled: 'was cancelled', interrupted: 'was interrupted' };
+
+/**
+ * @param {Operation} op
+ * @param {ResourceProgress} resources
+ */
 function renderFailure(op, resources) {
   const panel = h('section', { class: 'result failure', role: 'alert', 'aria-labelledby': 'result-title' });
-  const title =
-    { failed: 'failed', cancelled: 'was cancelled', interrupted: 'was interrupted' }[op.state] ?? op.state;
+  const title = ENDED[op.state] ?? op.state;
   panel.append(
     h('h2', { id: 'result-title', tabindex: '-1' }, `${KIND_LABELS[op.kind] ?? 'Operation'} ${title}`),
   );

@@ -1,18 +1,24 @@
 // Stack outputs as a readable table: one row per value (nested maps such as trail ARNs by region
 // become one row each), every ARN linked to its page in the AWS console.
+import { member } from './api.js';
 import { h, showValue, tableHead } from './dom.js';
 
+/** @type {Record<string, string>} */
 const CONSOLE = {
   aws: 'console.aws.amazon.com',
   'aws-cn': 'console.amazonaws.cn',
   'aws-us-gov': 'console.amazonaws-us-gov.com',
 };
 
-/** The AWS console page of an ARN, when we know the service's page; else null. */
+/**
+ * The AWS console page of an ARN, when we know the service's page; else null.
+ * @param {string} arn
+ * @returns {string | null}
+ */
 export function consoleUrl(arn) {
   const m = /^arn:(aws[a-z-]*):([a-z0-9-]+):([a-z0-9-]*):(\d*):(.+)$/.exec(String(arn));
   if (!m) return null;
-  const [, partition, service, region, , resource] = m;
+  const [, partition = '', service, region, , resource = ''] = m;
   const host = CONSOLE[partition];
   if (!host) return null;
   const r = region ? `${region}.${host}` : host;
@@ -50,14 +56,21 @@ export function consoleUrl(arn) {
   }
 }
 
+/**
+ * One [label, value] row per leaf of nested maps (labels joined with spaces).
+ * @param {string} prefix
+ * @param {unknown} value
+ * @returns {[string, unknown][]}
+ */
 function rows(prefix, value) {
   if (value && typeof value === 'object' && !Array.isArray(value))
     return Object.keys(value)
       .sort()
-      .flatMap((k) => rows(prefix ? `${prefix} ${k}` : k, value[k]));
+      .flatMap((k) => rows(prefix ? `${prefix} ${k}` : k, member(value, k)));
   return [[prefix, value]];
 }
 
+/** @param {unknown} value */
 function cell(value) {
   if (typeof value === 'string' && value.startsWith('arn:')) {
     const url = consoleUrl(value);
@@ -106,11 +119,17 @@ export function outputsTable(outputs, { id, sandbox = false } = {}) {
   return wrap;
 }
 
+/** @typedef {import('./types.d.ts').Settings} Settings */
+
+/** @type {Promise<Settings | { mode: null }> | undefined} */
 let settingsPromise;
-/** /assets/settings.json, once per page. */
+/**
+ * /assets/settings.json, once per page; { mode: null } when it cannot be read.
+ * @returns {Promise<Settings | { mode: null }>}
+ */
 export function settings() {
   settingsPromise ??= fetch('/assets/settings.json', { headers: { accept: 'application/json' } })
-    .then((r) => r.json())
+    .then((r) => /** @type {Promise<Settings>} */ (r.json()))
     .catch(() => ({ mode: null }));
   return settingsPromise;
 }

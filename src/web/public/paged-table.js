@@ -4,6 +4,8 @@ import { api } from './api.js';
 import { h, tableHead } from './dom.js';
 
 /**
+ * D: a page as the list endpoint answers it; I: the item a row shows.
+ * @template D, I
  * @typedef {object} PagedTableOptions
  * @property {string} id the table's id
  * @property {string} className
@@ -14,21 +16,20 @@ import { h, tableHead } from './dom.js';
  * @property {string} path the list endpoint
  * @property {number} limit page size
  * @property {Record<string, string | null | undefined>} [filters] query parameters; empty ones are left out
- * @property {(data: any) => any[]} [items] the rows of a page (default: `data.items`)
- * @property {(item: any) => HTMLElement} row
- * @property {(data: any, page: { first: boolean, tbody: HTMLElement }) => void} [afterPage]
+ * @property {(data: D) => I[]} [items] the rows of a page (default: `data.items`)
+ * @property {(item: I) => HTMLElement} row
+ * @property {(data: D, page: { first: boolean, tbody: HTMLElement }) => void} [afterPage]
  * @property {(err: unknown) => void} onError
  */
 
 /**
- * @param {PagedTableOptions} o
+ * @template D, I
+ * @param {PagedTableOptions<D, I>} o
  * @returns {{ table: HTMLElement, more: HTMLButtonElement, load: () => Promise<void> }}
  */
 export function pagedTable(o) {
   const tbody = h('tbody', {});
-  const more = /** @type {HTMLButtonElement} */ (
-    h('button', { type: 'button', class: 'secondary', hidden: true }, o.moreLabel)
-  );
+  const more = h('button', { type: 'button', class: 'secondary', hidden: true }, o.moreLabel);
   const table = h(
     'div',
     { class: 'table-wrap' },
@@ -49,8 +50,9 @@ export function pagedTable(o) {
       for (const [k, v] of Object.entries(o.filters ?? {})) if (v) q.set(k, v);
       if (cursor) q.set('cursor', cursor);
       const first = cursor === null;
-      const { data } = await api(`${o.path}?${q}`);
-      for (const item of o.items ? o.items(data) : data.items) tbody.append(o.row(item));
+      // The endpoint's schema type is the caller's D; every list endpoint has nextCursor.
+      const data = /** @type {D & import('./types.d.ts').Page} */ ((await api(`${o.path}?${q}`)).data);
+      for (const item of o.items ? o.items(data) : /** @type {I[]} */ (data.items)) tbody.append(o.row(item));
       cursor = data.nextCursor ?? null;
       more.hidden = !cursor;
       o.afterPage?.(data, { first, tbody });

@@ -5,7 +5,14 @@
 import { api } from './api.js';
 import { badge, h, nextId, showValue, tableHead } from './dom.js';
 
+/** @typedef {import('./types.d.ts').Plan} Plan */
+/** @typedef {import('./types.d.ts').PlanGroup} PlanGroup */
+/** @typedef {import('./types.d.ts').PlanResource} PlanResource */
+/** @typedef {import('./types.d.ts').ChangeCounts} ChangeCounts */
+
+/** @type {readonly ['create', 'update', 'replace', 'delete']} */
 export const CHANGES = ['create', 'update', 'replace', 'delete'];
+/** @type {Record<keyof ChangeCounts, string>} */
 export const CHANGE_WORDS = {
   create: 'to create',
   update: 'to update',
@@ -16,21 +23,30 @@ export const CHANGE_WORDS = {
 // A group opens by itself when it is short and holds changes to read (not only creations).
 const OPEN_MAX = 6;
 
+/**
+ * @param {string} operationId
+ * @returns {Promise<Plan>}
+ */
 export async function loadPlan(operationId) {
-  return (await api(`/v1/operations/${encodeURIComponent(operationId)}/plan`)).data;
+  return /** @type {Plan} */ ((await api(`/v1/operations/${encodeURIComponent(operationId)}/plan`)).data);
 }
 
-/** Resources the plan changes (create, update, replace, delete). */
+/**
+ * Resources the plan changes (create, update, replace, delete).
+ * @param {Plan} plan
+ */
 export function changeTotal(plan) {
   return CHANGES.reduce((n, k) => n + (plan.counts[k] ?? 0), 0);
 }
 
+/** @param {ChangeCounts} counts */
 function countsText(counts) {
   const parts = CHANGES.filter((k) => counts[k]).map((k) => `${counts[k]} ${CHANGE_WORDS[k]}`);
   if (counts.same) parts.push(`${counts.same} unchanged`);
   return parts.join(', ') || 'nothing';
 }
 
+/** @param {PlanResource} resource */
 function diffTable(resource) {
   return h(
     'div',
@@ -74,6 +90,7 @@ function diffTable(resource) {
   );
 }
 
+/** @param {PlanResource} r */
 function resourceItem(r) {
   return h(
     'li',
@@ -87,6 +104,7 @@ function resourceItem(r) {
   );
 }
 
+/** @param {PlanGroup} group */
 function groupElement(group) {
   const changed = group.resources.filter((r) => r.change !== 'same');
   const same = group.resources.filter((r) => r.change === 'same');
@@ -110,7 +128,10 @@ function groupElement(group) {
   return details;
 }
 
-/** The counts and the groups; changed groups first, unchanged ones in one fold at the end. */
+/**
+ * The counts and the groups; changed groups first, unchanged ones in one fold at the end.
+ * @param {Plan} plan
+ */
 export function renderPlan(plan) {
   const titleId = nextId('plan');
   const section = h('section', { class: 'plan', 'aria-labelledby': titleId });
@@ -119,7 +140,7 @@ export function renderPlan(plan) {
     h(
       'ul',
       { class: 'change-counts', 'aria-label': 'Planned changes' },
-      [...CHANGES, 'same'].map((k) =>
+      [...CHANGES, /** @type {const} */ ('same')].map((k) =>
         h(
           'li',
           { class: `count count-${k}` },
@@ -154,8 +175,12 @@ export function renderPlan(plan) {
   return section;
 }
 
-/** What the confirm step says before an apply: approval, and what is billed per event. */
+/**
+ * What the confirm step says before an apply: approval, and what is billed per event.
+ * @param {Plan} plan
+ */
 export function confirmNotes(plan) {
+  /** @type {HTMLElement[]} */
   const notes = [];
   if (plan.approval) {
     notes.push(

@@ -1,25 +1,82 @@
 // Client-side validation from the served OpenAPI document: the TrailRequest component and the
 // accountId path parameter are the API's own schemas, so the form's rules are the server's rules
 // (the server adds rules a schema cannot say — those come back as 400s and show the same way).
-import { api } from './api.js';
+import { api, member } from './api.js';
 
+/**
+ * The JSON Schema keywords the form reads and checks (what the TrailRequest component and the
+ * accountId parameter of /openapi.json use; the document is the server's, so they are trusted).
+ * @typedef {object} Schema
+ * @property {string} [$ref]
+ * @property {string} [type]
+ * @property {unknown[]} [enum]
+ * @property {unknown} [const]
+ * @property {unknown} [default]
+ * @property {unknown} [example]
+ * @property {string} [description]
+ * @property {Schema[]} [anyOf]
+ * @property {Schema} [items]
+ * @property {Record<string, Schema>} [properties]
+ * @property {string[]} [required]
+ * @property {boolean | Schema} [additionalProperties]
+ * @property {number} [minLength]
+ * @property {number} [maxLength]
+ * @property {string} [pattern]
+ * @property {string} [format]
+ * @property {number} [minimum]
+ * @property {number} [maximum]
+ * @property {number} [minItems]
+ * @property {number} [maxItems]
+ * @property {boolean} [uniqueItems]
+ * @property {number} [maxProperties]
+ */
+
+/**
+ * The parts of the OpenAPI document the form reads.
+ * @typedef {object} OpenApiDocument
+ * @property {{ schemas?: Record<string, Schema> }} [components]
+ * @property {Record<string, Record<string, { parameters?: Parameter[] }>>} [paths]
+ */
+
+/** @typedef {{ in: string, name: string, description?: string, schema?: Schema }} Parameter */
+
+/** @typedef {import('./types.d.ts').Issue} Issue */
+
+/** @type {Promise<OpenApiDocument> | undefined} */
 let documentPromise;
 
+/** @returns {Promise<OpenApiDocument>} */
 export function loadOpenApi() {
-  documentPromise ??= api('/openapi.json').then((r) => r.data);
+  documentPromise ??= api('/openapi.json').then((r) => /** @type {OpenApiDocument} */ (r.data));
   return documentPromise;
 }
 
+/**
+ * The schema a $ref names (followed up to 20 times), or the schema itself.
+ * @param {OpenApiDocument} doc
+ * @param {Schema | undefined} schema
+ * @returns {Schema | undefined}
+ */
 export function resolve(doc, schema) {
   let s = schema;
   for (let i = 0; s && typeof s.$ref === 'string' && i < 20; i++) {
     const parts = s.$ref.replace(/^#\//, '').split('/');
-    s = parts.reduce((node, key) => node?.[key.replace(/~1/g, '/').replace(/~0/g, '~')], doc);
+    /** @type {unknown} */
+    const target = parts.reduce(
+      (/** @type {unknown} */ node, key) => member(node, key.replace(/~1/g, '/').replace(/~0/g, '~')),
+      doc,
+    );
+    s = /** @type {Schema | undefined} */ (target);
   }
   return s;
 }
 
-/** The schemas the form needs: { trailRequest, accountId }. */
+/** @typedef {{ doc: OpenApiDocument, trailRequest: Schema, accountId: Schema }} FormSchemas */
+
+/**
+ * The schemas the form needs: { trailRequest, accountId }.
+ * @returns {Promise<FormSchemas>}
+ */
 export async function formSchemas() {
   const doc = await loadOpenApi();
   const trailRequest = resolve(doc, doc.components?.schemas?.TrailRequest);
@@ -33,13 +90,19 @@ export async function formSchemas() {
   };
 }
 
-/** The subschema at a JSON-pointer-like list of property names (array items with '*'). */
+/**
+ * The subschema at a JSON-pointer-like list of property names (array items with '*').
+ * @param {OpenApiDocument} doc
+ * @param {Schema | undefined} schema
+ * @param {...string} keys
+ * @returns {Schema | undefined}
+ */
 export function subschema(doc, schema, ...keys) {
   let s = resolve(doc, schema);
   for (const key of keys) {
     if (!s) return undefined;
     if (key === '*') {
-      const branch = s.anyOf ? s.anyOf.map((b) => resolve(doc, b)).find((b) => b.type === 'array') : s;
+      const branch = s.anyOf ? s.anyOf.map((b) => resolve(doc, b)).find((b) => b?.type === 'array') : s;
       s = resolve(doc, branch?.items);
     } else {
       s = resolve(doc, s.properties?.[key]);
@@ -48,14 +111,19 @@ export function subschema(doc, schema, ...keys) {
   return s;
 }
 
-/** The enum of a schema, looking through anyOf branches (e.g. 'all' | Region[] → regions). */
+/**
+ * The enum of a schema, looking through anyOf branches (e.g. 'all' | Region[] → regions).
+ * @param {OpenApiDocument} doc
+ * @param {Schema | undefined} schema
+ * @returns {unknown[]}
+ */
 export function enumOf(doc, schema) {
   const s = resolve(doc, schema);
   if (!s) return [];
   if (Array.isArray(s.enum)) return s.enum;
   if (s.items) return enumOf(doc, s.items);
   if (s.anyOf) {
-    const arrayBranch = s.anyOf.map((b) => resolve(doc, b)).find((b) => b.type === 'array');
+    const arrayBranch = s.anyOf.map((b) => resolve(doc, b)).find((b) => b?.type === 'array');
     if (arrayBranch) return enumOf(doc, arrayBranch);
   }
   return [];
@@ -63,6 +131,10 @@ export function enumOf(doc, schema) {
 
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
+/**
+ * The JSON Schema type of a value (integer for whole numbers).
+ * @param {unknown} value
+ */
 function typeOf(value) {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'array';
@@ -70,21 +142,39 @@ function typeOf(value) {
   return typeof value;
 }
 
+/**
+ * @param {unknown} value
+ * @returns {value is Record<string, unknown>}
+ */
+function isObject(value) {
+  return typeOf(value) === 'object';
+}
+
+/**
+ * @param {string} type
+ * @param {unknown} value
+ */
 function typeMatches(type, value) {
   const t = typeOf(value);
   if (type === 'number') return t === 'number' || t === 'integer';
   return t === type;
 }
 
+/**
+ * @param {unknown[]} values
+ * @param {number} [max]
+ */
 function list(values, max = 6) {
   const shown = values.slice(0, max).map((v) => JSON.stringify(v));
   return values.length > max ? `${shown.join(', ')}, …` : shown.join(', ');
 }
 
+/** @type {Record<string, string>} */
+const TYPE_WORDS = { integer: 'a whole number', number: 'a number', string: 'text', boolean: 'yes or no' };
+
+/** @param {string} type */
 function describeType(type) {
-  return (
-    { integer: 'a whole number', number: 'a number', string: 'text', boolean: 'yes or no' }[type] ?? type
-  );
+  return TYPE_WORDS[type] ?? type;
 }
 
 /**
@@ -92,11 +182,21 @@ function describeType(type) {
  * API's 400 errors. Covers what the TrailRequest schema uses: type, enum, const, anyOf, pattern,
  * format email, min/max length, minimum/maximum, items and min/max/unique items, required,
  * properties, additionalProperties, maxProperties.
+ * @param {OpenApiDocument} doc
+ * @param {Schema | undefined} schemaIn
+ * @param {unknown} value
+ * @param {string} [path]
+ * @returns {Issue[]}
  */
 export function validate(doc, schemaIn, value, path = '') {
   const schema = resolve(doc, schemaIn);
   if (!schema || value === undefined) return [];
+  /** @type {Issue[]} */
   const issues = [];
+  /**
+   * @param {string} message
+   * @param {string} [at]
+   */
   const fail = (message, at = path) => issues.push({ path: at, message });
 
   if (Array.isArray(schema.anyOf)) {
@@ -104,9 +204,9 @@ export function validate(doc, schemaIn, value, path = '') {
     const results = branches.map((b) => validate(doc, b, value, path));
     if (results.some((r) => r.length === 0)) return issues;
     // Report against the branch of the value's own type (an array of ARNs, not 'all').
-    const typed = branches.findIndex((b) => b.type && typeMatches(b.type, value));
+    const typed = branches.findIndex((b) => b?.type && typeMatches(b.type, value));
     if (typed >= 0) return results[typed];
-    const literals = branches.flatMap((b) => b.enum ?? (b.const !== undefined ? [b.const] : []));
+    const literals = branches.flatMap((b) => b?.enum ?? (b?.const !== undefined ? [b.const] : []));
     fail(literals.length ? `must be ${list(literals)} or a list` : 'is not an accepted value');
     return issues;
   }
@@ -155,7 +255,7 @@ export function validate(doc, schemaIn, value, path = '') {
         issues.push(...validate(doc, schema.items, item, `${path}/${i}`));
     }
   }
-  if (typeOf(value) === 'object') {
+  if (isObject(value)) {
     for (const key of schema.required ?? []) {
       if (value[key] === undefined) fail('is required', `${path}/${key}`);
     }
@@ -173,12 +273,17 @@ export function validate(doc, schemaIn, value, path = '') {
   return issues;
 }
 
+/** @param {unknown} item */
 function showItem(item) {
   return typeof item === 'string' ? `“${item}”` : JSON.stringify(item);
 }
 
+/** @type {Map<string, RegExp>} */
 const compiled = new Map();
-/** ECMAScript regex of a JSON Schema pattern (unicode mode, as the server's validator compiles it). */
+/**
+ * ECMAScript regex of a JSON Schema pattern (unicode mode, as the server's validator compiles it).
+ * @param {string} pattern
+ */
 function compile(pattern) {
   let re = compiled.get(pattern);
   if (!re) {
