@@ -298,6 +298,9 @@ async function fleetPart(n: number) {
   const service = await startService({ env: concurrencyEnv, dir });
   try {
     const memory = sampleMemory(service.pid);
+    // Flat over the run means its RSS does not climb with the accounts checked: sampled every 5 s.
+    const timeline: number[] = [];
+    const sampler = setInterval(() => timeline.push(round(rssKb(service.pid) / 1024, 1)), 5000);
     const cpu0 = treeCpuSeconds(service.pid);
     const started = performance.now();
     const run = await service.api<{ id: string }>('POST', '/v1/reconciliations');
@@ -313,6 +316,8 @@ async function fleetPart(n: number) {
     const wallMs = performance.now() - started;
     const cpuSeconds = treeCpuSeconds(service.pid) - cpu0;
     const peaks = memory.stop();
+    clearInterval(sampler);
+    const secondHalf = timeline.slice(Math.floor(timeline.length / 2));
     log(
       `fleet ${n}: reconciled in ${(wallMs / 1000).toFixed(1)} s (${done.state}, ${JSON.stringify(done.totals)})`,
     );
@@ -325,6 +330,8 @@ async function fleetPart(n: number) {
       accountsPerMinute: round(n / (wallMs / 60000), 1),
       cpuSecondsPerAccount: round(cpuSeconds / n, 2),
       peakRssMb: peaks,
+      serviceRssMbEvery5s: timeline,
+      serviceRssGrowthMbPerMinuteInSecondHalf: round(slope(secondHalf) * 12, 1),
     };
   } finally {
     await service.stop();

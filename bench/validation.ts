@@ -1,6 +1,6 @@
 // Benchmark (not a test) of request validation: `npm run bench:validation`. Times, for the largest valid
 // trail requests (bench/largest-request.ts), the route's body validator as the app compiles it
-// (boundsFirst(TypeBoxValidatorCompiler) on the TrailRequest schema; the target: under 1 ms median) and,
+// (boundsFirst(strictValidatorCompiler) on the TrailRequest schema; the target: under 1 ms median) and,
 // for information, the whole check before anything is stored (schema again, defaults, cross-field rules)
 // and the rejection of hostile bodies the schema used to let through slowly (20,000 regions took 3 s
 // before maxItems; JSON.parse of such a body costs about as much as its rejection now). Prints a table
@@ -8,10 +8,10 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { TypeBoxValidatorCompiler } from '@fastify/type-provider-typebox';
 import type { FastifySchema } from 'fastify';
 import { checkTrailRequest } from '../src/accounts/validate-trail-request.ts';
 import { boundsFirst } from '../src/auth/hardening.ts';
+import { strictValidatorCompiler } from '../src/openapi/validator.ts';
 import { resolveTrailRequest } from '../src/trail-request/resolve.ts';
 import { AWS_REGIONS, TrailRequestSchema } from '../src/trail-request/schema.ts';
 import { alarmCatalog } from '../stacks/alarms/catalog.ts';
@@ -23,7 +23,7 @@ const ITERATIONS = Number(process.env.BENCH_ITERATIONS ?? 300);
 
 // The compiler as src/app.ts sets it: size bounds first, then TypeBox.
 const validate = (
-  boundsFirst(TypeBoxValidatorCompiler) as unknown as (o: {
+  boundsFirst(strictValidatorCompiler) as unknown as (o: {
     schema: FastifySchema;
     httpPart: string;
   }) => (v: unknown) => { value?: unknown; error?: unknown[] }

@@ -50,6 +50,7 @@ import { webhookNotifier } from './reconciliation/notify.ts';
 import { reconciliationRoutes } from './reconciliation/routes.ts';
 import { Reconciler } from './reconciliation/service.ts';
 import { RetentionSweeper } from './retention/service.ts';
+import { registerSharedSchemas } from './shared-schemas.ts';
 import type { Stores } from './stores.ts';
 import { webPlugin } from './web/plugin.ts';
 
@@ -134,83 +135,6 @@ const SANDBOX_DOCS_CSS = `body::before { content: ${JSON.stringify(SANDBOX_NOTIC
 
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
 
-type OpenApiDoc = { paths?: unknown; components?: { schemas?: Record<string, unknown> } } & Record<
-  string,
-  unknown
->;
-
-/** Schemas the document names by their title (top-level route schemas, which @fastify/swagger inlines). */
-const NAMED_BY_TITLE = new Set([
-  'TrailRequest',
-  'TrailState',
-  'AccountSummary',
-  'ExternalTrails',
-  'Operation',
-  'OperationError',
-  'OperationEvents',
-  'StoredDriftReport',
-  'FleetDrift',
-  'Reconciliation',
-  'AlarmSet',
-  'Plan',
-]);
-
-/*
- * Why this post-processing is still here, instead of `app.addSchema` + `Type.Ref('<$id>')` (as Problem does):
- * - Request parts are validated by TypeBoxValidatorCompiler (@fastify/type-provider-typebox 6.3, wrapped
- *   by src/openapi/validator.ts), which calls `Compile(schema)` on the route schema alone: a `$ref` to an
- *   addSchema'd `$id` does not resolve there (Problem only works because it appears in responses, which
- *   fast-json-stringify serializes with the shared schemas). Fastify's default ajv compiler would resolve
- *   it, but it would replace TypeBox's Value.Convert/defaults and error shapes the 400 contract relies on.
- * - `Type.Ref` infers `unknown`, so handlers would lose the static types of bodies and answers.
- * - The shared schemas are nested copies too (Operation inside TrailState, PendingApproval, Plan…): every
- *   nesting would have to become a Ref for the document to name each schema once.
- * Removing it therefore needs a validator compiler that passes the shared schemas as TypeBox context
- * (`Compile(context, schema)`) and Ref-based nesting throughout; until then, titles are matched here.
- */
-/**
- * Replaces inline copies of shared schemas with $refs to components, bottom-up (so a copy that holds
- * another copy still matches): schemas titled in NAMED_BY_TITLE move to components, and any inline
- * schema equal to a component becomes a $ref.
- */
-export function referenceSharedSchemas(doc: OpenApiDoc): OpenApiDoc {
-  doc.components ??= {};
-  doc.components.schemas ??= {};
-  const components = doc.components.schemas;
-  const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
-  const names = new Map<string, string>();
-  for (const [name, schema] of Object.entries(components)) names.set(JSON.stringify(schema), name);
-
-  const visitChildren = (obj: Record<string, unknown>): Record<string, unknown> =>
-    Object.fromEntries(Object.entries(obj).map(([k, v]) => [k, visit(v)]));
-  const visit = (node: unknown): unknown => {
-    if (Array.isArray(node)) return node.map(visit);
-    if (node === null || typeof node !== 'object') return node;
-    const obj = visitChildren(node as Record<string, unknown>);
-    if (typeof obj['$ref'] === 'string') return obj;
-    const json = JSON.stringify(obj);
-    const known = names.get(json);
-    if (known) return ref(known);
-    const title = obj['title'];
-    if (typeof title === 'string' && NAMED_BY_TITLE.has(title) && !(title in components)) {
-      components[title] = obj;
-      names.set(json, title);
-      return ref(title);
-    }
-    return obj;
-  };
-
-  for (const [name, schema] of Object.entries(components)) {
-    if (schema && typeof schema === 'object') {
-      const normalized = visitChildren(schema as Record<string, unknown>);
-      components[name] = normalized;
-      names.set(JSON.stringify(normalized), name);
-    }
-  }
-  doc.paths = visit(doc.paths);
-  return doc;
-}
-
 function partOf(context: string | undefined): FieldIssue['in'] {
   if (context === 'querystring' || context === 'params' || context === 'headers') return context;
   return undefined;
@@ -270,7 +194,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     // found it); any parameter within the URL limit reaches the schema instead: a 400 naming the field.
     routerOptions: { maxParamLength: MAX_URL_LENGTH },
   });
-  app.setValidatorCompiler(boundsFirst(strictValidatorCompiler));
+  registerSharedSchemas(app as unknown as FastifyInstance);
+  // Request parts are checked by TypeBox with the shared schemas as context (so their $refs resolve),
+  // size bounds first.
+  app.setValidatorCompiler(boundsFirst(strictValidatorCompiler, app.getSchemas()));
   connections.attach(app.server);
   app.addHook('onClose', async () => connections.close());
 
@@ -332,11 +259,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
         { name: 'audit', description: 'The tamper-evident audit trail (admin)' },
       ],
     },
-    // Shared schemas become components referenced by $ref, so clients see one TrailRequest, one Problem…
     transformObject: (doc) =>
-      optionalBodies(
-        referenceSharedSchemas((doc as unknown as { openapiObject: OpenApiDoc }).openapiObject),
-      ) as unknown as ReturnType<SwaggerTransformObject>,
+      operationAnnotations(
+        (doc as unknown as { openapiObject: ReturnType<SwaggerTransformObject> }).openapiObject,
+      ),
     refResolver: {
       // Schemas with an $id become named components (TrailRequest, Operation…), not def-0, def-1.
       buildLocalReference: (json, _baseUri, _fragment, i) =>
@@ -450,18 +376,19 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 }
 
 /**
- * A body keyed by media type is validated only when the call sends one (a preview without a draft,
- * an approval without a reason): @fastify/swagger marks every body required, so the document says
- * otherwise for the operations src/openapi/operations.ts marks optionalBody.
+ * What @fastify/swagger cannot be told per route, set on the operations src/openapi/operations.ts names:
+ * - optionalBody: the body is not required (a preview without a draft, an approval without a reason); it
+ *   marks every requestBody required, and neither a route schema nor its `transform` hook can say otherwise;
+ * - example: the hand-written 200 example, set here because its schema conversion walks a route's
+ *   examples too (it would turn an example's `properties` array into an object).
+ * Only those two fields of those operations change; the schemas are as the routes and addSchema give them.
  */
-function optionalBodies<D>(doc: D): D {
+function operationAnnotations<D>(doc: D): D {
   const optional = new Set(
     Object.values(OPERATIONS)
       .filter((e) => e.optionalBody)
       .map((e) => e.operationId),
   );
-  // Hand-written 200 examples go in here, after @fastify/swagger's schema conversion: that walks
-  // examples too and would turn an example's `properties` array into an object.
   const examples = new Map(
     Object.values(OPERATIONS)
       .filter((e) => e.example !== undefined)

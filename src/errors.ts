@@ -1,6 +1,7 @@
 // Every error the API returns is an RFC 9457 problem document with a stable `code`.
 // Handlers throw the typed classes below; the error handler in app.ts renders them.
 import { Type } from 'typebox';
+import { sharedRef } from './schema-ref.ts';
 
 export interface FieldIssue {
   /** JSON pointer into the request part (the body unless `in` says otherwise), e.g. `/regions/0`. */
@@ -222,7 +223,7 @@ export const ProblemSchema = Type.Object(
     }),
     errors: Type.Optional(Type.Array(FieldIssueSchema)),
   },
-  { title: 'Problem', description: 'RFC 9457 problem details' },
+  { $id: 'Problem', title: 'Problem', description: 'RFC 9457 problem details' },
 );
 
 export interface Problem {
@@ -462,16 +463,18 @@ const STATUS_DESCRIPTIONS: Record<number, string> = {
   503: 'Not ready',
 };
 
-/** Response schemas for the given error statuses, as problem+json. */
+type ProblemRef = ReturnType<typeof sharedRef<typeof ProblemSchema>>;
+
+/** Response schemas for the given error statuses, as problem+json (the shared Problem schema). */
 export function problemResponses<S extends number>(...statuses: S[]) {
   const out = {} as Record<
     S,
-    { description: string; content: { 'application/problem+json': { schema: typeof ProblemSchema } } }
+    { description: string; content: { 'application/problem+json': { schema: ProblemRef } } }
   >;
   for (const s of statuses) {
     out[s] = {
       description: STATUS_DESCRIPTIONS[s] ?? 'Error',
-      content: { 'application/problem+json': { schema: ProblemSchema } },
+      content: { 'application/problem+json': { schema: sharedRef(ProblemSchema) } },
     };
   }
   return out;

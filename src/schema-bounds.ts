@@ -11,6 +11,15 @@ export interface SchemaViolation {
 
 type SchemaNode = Record<string, unknown>;
 
+/** Shared schemas by $id: what a `$ref` in a route schema names (src/shared-schemas.ts). */
+export type SchemaRefs = Readonly<Record<string, unknown>>;
+
+/** The schema a `$ref` names, or the schema itself. */
+function deref(schema: unknown, refs: SchemaRefs): unknown {
+  const ref = (schema as SchemaNode | null | undefined)?.['$ref'];
+  return typeof ref === 'string' && Object.hasOwn(refs, ref) ? refs[ref] : schema;
+}
+
 const pointerToken = (key: string) => key.replaceAll('~', '~0').replaceAll('/', '~1');
 
 function isPrimitiveSchema(schema: unknown): boolean {
@@ -27,6 +36,7 @@ function isPrimitiveSchema(schema: unknown): boolean {
  * collects duplicates in `uniqueItems` arrays of strings, numbers or booleans with a native Set.
  * Why: TypeBox hashes every array item in JavaScript for uniqueItems (ms for a few hundred long ARNs), and
  * its error listing grows faster than linearly with an oversized map (20,000 tag keys took seconds).
+ * A `$ref` to a shared schema is followed through `refs`.
  */
 export function checkBounds(
   schema: unknown,
@@ -34,9 +44,11 @@ export function checkBounds(
   duplicates: SchemaViolation[] = [],
   path = '',
   at = '#',
+  refs: SchemaRefs = {},
 ): SchemaViolation | undefined {
-  if (!schema || typeof schema !== 'object') return undefined;
-  const s = schema as SchemaNode;
+  const target = deref(schema, refs);
+  if (!target || typeof target !== 'object') return undefined;
+  const s = target as SchemaNode;
   const fail = (keyword: string, params: Record<string, unknown>, message: string): SchemaViolation => ({
     keyword,
     instancePath: path,
@@ -49,11 +61,11 @@ export function checkBounds(
     // Only when a single branch can take this kind of value is it followed (TypeBox checks the rest).
     const kind = Array.isArray(value) ? 'array' : value === null ? 'null' : typeof value;
     const matching = branches.filter((b) => {
-      const type = (b as SchemaNode | undefined)?.['type'];
+      const type = (deref(b, refs) as SchemaNode | undefined)?.['type'];
       return type === kind || (kind === 'number' && type === 'integer');
     });
     return matching.length === 1
-      ? checkBounds(matching[0], value, duplicates, path, `${at}/anyOf`)
+      ? checkBounds(matching[0], value, duplicates, path, `${at}/anyOf`, refs)
       : undefined;
   }
   if (typeof value === 'string') {
@@ -70,7 +82,7 @@ export function checkBounds(
     const items = s['items'];
     if (items && typeof items === 'object') {
       for (let i = 0; i < value.length; i++) {
-        const found = checkBounds(items, value[i], duplicates, `${path}/${i}`, `${at}/items`);
+        const found = checkBounds(items, value[i], duplicates, `${path}/${i}`, `${at}/items`, refs);
         if (found) return found;
       }
     }
@@ -103,7 +115,7 @@ export function checkBounds(
     for (const key of Object.keys(value)) {
       const child = `${path}/${pointerToken(key)}`;
       if (names) {
-        const found = checkBounds(names, key, duplicates, child, `${at}/propertyNames`);
+        const found = checkBounds(names, key, duplicates, child, `${at}/propertyNames`, refs);
         if (found) return found;
       }
       const sub = Object.hasOwn(props, key) ? props[key] : rest;
@@ -113,6 +125,7 @@ export function checkBounds(
         duplicates,
         child,
         `${at}/properties`,
+        refs,
       );
       if (found) return found;
     }

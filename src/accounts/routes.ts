@@ -4,6 +4,7 @@ import { problemResponses } from '../errors.ts';
 import { enqueueHandler } from '../operations/enqueue-route.ts';
 import { OperationAccepted } from '../operations/schemas.ts';
 import type { OperationService } from '../operations/service.ts';
+import { sharedRef } from '../schema-ref.ts';
 import { AccountParams, IfMatchHeaders, TrailRequestSchema } from '../trail-request/schema.ts';
 import {
   AccountList,
@@ -51,17 +52,17 @@ export const accountRoutes: FastifyPluginAsyncTypebox<{
           '412 when it names another version. Creating needs none. Nothing is deployed until an apply.',
         params: AccountParams,
         headers: IfMatchHeaders,
-        body: TrailRequestSchema,
+        body: sharedRef(TrailRequestSchema),
         response: {
           200: {
             description: 'Updated (or unchanged)',
             headers: ETagHeader,
-            content: { 'application/json': { schema: TrailStateSchema } },
+            content: { 'application/json': { schema: sharedRef(TrailStateSchema) } },
           },
           201: {
             description: 'Created',
             headers: { ...ETagHeader, location: { type: 'string', description: 'URL of the trail request' } },
-            content: { 'application/json': { schema: TrailStateSchema } },
+            content: { 'application/json': { schema: sharedRef(TrailStateSchema) } },
           },
           ...problemResponses(400, 412, 428),
         },
@@ -96,7 +97,7 @@ export const accountRoutes: FastifyPluginAsyncTypebox<{
           200: {
             description: 'The trail request and its state',
             headers: ETagHeader,
-            content: { 'application/json': { schema: TrailStateSchema } },
+            content: { 'application/json': { schema: sharedRef(TrailStateSchema) } },
           },
           ...problemResponses(404),
         },
@@ -136,7 +137,7 @@ export const accountRoutes: FastifyPluginAsyncTypebox<{
         tags: ['accounts'],
         summary: 'Trails of the account not managed by this service',
         params: AccountParams,
-        response: { 200: ExternalTrailsSchema },
+        response: { 200: sharedRef(ExternalTrailsSchema) },
       },
     },
     async (req) => ({ trails: await accounts.getExternalTrails(req.params.accountId) }),
@@ -153,8 +154,8 @@ export const accountRoutes: FastifyPluginAsyncTypebox<{
           'The portal records here the trails the account has besides ours; the 5-trails-per-region check ' +
           'of PUT .../trail counts them (a multi-region trail counts in every region).',
         params: AccountParams,
-        body: ExternalTrailsSchema,
-        response: { 200: ExternalTrailsSchema, ...problemResponses(400) },
+        body: sharedRef(ExternalTrailsSchema),
+        response: { 200: sharedRef(ExternalTrailsSchema), ...problemResponses(400) },
       },
     },
     async (req) => ({ trails: await accounts.putExternalTrails(req.params.accountId, req.body.trails) }),

@@ -1,6 +1,7 @@
 import { Type } from 'typebox';
 import { page, pageQuery } from '../openapi/page.ts';
 import { OperationKindSchema, OperationSchema, WaitQuery } from '../operations/schemas.ts';
+import { sharedRef } from '../schema-ref.ts';
 import { AccountId, AWS_REGIONS, Region, TrailRequestSchema } from '../trail-request/schema.ts';
 import { ACCOUNT_STATUSES, DRIFT_SEVERITIES } from './store/account-store.ts';
 
@@ -22,7 +23,7 @@ export const DriftSchema = Type.Object({
 export const TrailStateSchema = Type.Object(
   {
     accountId: AccountId,
-    spec: TrailRequestSchema,
+    spec: sharedRef(TrailRequestSchema),
     specVersion: Type.Integer({ minimum: 1 }),
     etag: Type.String({ description: 'Send as If-Match to update only this version' }),
     status: AccountStatusSchema,
@@ -32,7 +33,7 @@ export const TrailStateSchema = Type.Object(
       description: 'Stack outputs of the last successful apply',
     }),
     drift: DriftSchema,
-    lastOperation: Type.Union([OperationSchema, Type.Null()]),
+    lastOperation: Type.Union([sharedRef(OperationSchema), Type.Null()]),
     createdAt: Type.String({ format: 'date-time' }),
     updatedAt: Type.String({ format: 'date-time' }),
   },
@@ -74,7 +75,7 @@ export const AccountListQuery = Type.Object(
   { additionalProperties: false },
 );
 
-export const AccountList = page(AccountSummarySchema);
+export const AccountList = page(sharedRef(AccountSummarySchema));
 
 export const DecommissionQuery = Type.Object(
   {
@@ -131,7 +132,7 @@ export const AccountOperationsQuery = Type.Object(
   { additionalProperties: false },
 );
 
-export const OperationsPage = page(OperationSchema);
+export const OperationsPage = page(sharedRef(OperationSchema));
 
 export const SpecVersionSchema = Type.Object({
   version: Type.Integer(),

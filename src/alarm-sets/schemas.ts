@@ -1,5 +1,6 @@
 // The alarm-sets API's schemas (one schema home per feature).
 import { Type } from 'typebox';
+import { sharedRef } from '../schema-ref.ts';
 
 export const AlarmSetSchema = Type.Object(
   {
@@ -39,4 +40,4 @@ export const AlarmSetSchema = Type.Object(
   { $id: 'AlarmSet', title: 'AlarmSet' },
 );
 
-export const AlarmSetList = Type.Object({ items: Type.Array(AlarmSetSchema) });
+export const AlarmSetList = Type.Object({ items: Type.Array(sharedRef(AlarmSetSchema)) });

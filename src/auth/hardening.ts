@@ -7,7 +7,12 @@ import type { FastifyInstance, FastifyRequest, RouteOptions } from 'fastify';
 import fp from 'fastify-plugin';
 import helmet from 'helmet';
 import { AppError, type ErrorCode } from '../errors.ts';
-import { checkBounds, type SchemaViolation, withoutPrimitiveUniqueItems } from '../schema-bounds.ts';
+import {
+  checkBounds,
+  type SchemaRefs,
+  type SchemaViolation,
+  withoutPrimitiveUniqueItems,
+} from '../schema-bounds.ts';
 import type { SharedRateLimitStore } from './rate-limit-store.ts';
 
 /**
@@ -383,8 +388,14 @@ type ValidatorCompiler = (route: never) => (value: unknown) => unknown;
 /**
  * Wraps a Fastify validator compiler: size bounds are checked first and alone, and uniqueness of primitive
  * items with a Set (checkBounds); the wrapped compiler checks everything else. Linear in the input.
+ * `refs` are the shared schemas a route schema's `$ref`s name: checkBounds follows them, and the compiler
+ * is built over them (`makeCompiler`) without the uniqueItems checkBounds takes over, as the route's own.
  */
-export function boundsFirst<C extends ValidatorCompiler>(compiler: C): C {
+export function boundsFirst<C extends ValidatorCompiler>(
+  makeCompiler: (refs: SchemaRefs) => C,
+  refs: SchemaRefs = {},
+): C {
+  const compiler = makeCompiler(withoutPrimitiveUniqueItems(refs));
   const wrapped = (route: { schema: unknown }) => {
     const validate = (compiler as unknown as (r: object) => (v: unknown) => ValidationResult)({
       ...route,
@@ -392,7 +403,7 @@ export function boundsFirst<C extends ValidatorCompiler>(compiler: C): C {
     });
     return (value: unknown): ValidationResult => {
       const duplicates: SchemaViolation[] = [];
-      const over = checkBounds(route.schema, value, duplicates);
+      const over = checkBounds(route.schema, value, duplicates, '', '#', refs);
       if (over) return { error: [over] };
       const result = validate(value);
       if (duplicates.length === 0) return result;

@@ -82,7 +82,8 @@ export async function createSecurity(deps: {
 /**
  * Registers, in this order: hardening (helmet, rate limit, body limit), auth (onRoute declaration check +
  * onRequest/preValidation checks), the audit onResponse hook, and the routes /v1/service-tokens and
- * /v1/audit. Call it in buildApp BEFORE registering any route, swagger-ui included.
+ * /v1/audit. Call it in buildApp BEFORE registering any route, swagger-ui included, and after the shared
+ * schemas (src/shared-schemas.ts): the error answers of its routes refer to Problem.
  */
 export async function wireSecurity<L extends FastifyBaseLogger>(
   instance: FastifyInstance<RawServerDefault, IncomingMessage, ServerResponse, L>,

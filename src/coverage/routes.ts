@@ -2,6 +2,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { CoverageReportSchema, coverageReport } from '../../stacks/public.ts';
 import { problemResponses, ValidationFailedError } from '../errors.ts';
+import { sharedRef } from '../schema-ref.ts';
 import { InvalidTrailRequestError, resolveTrailRequest } from '../trail-request/resolve.ts';
 import { AccountParams, TrailRequestSchema } from '../trail-request/schema.ts';
 import { AccountCoverageSchema } from './schemas.ts';
@@ -40,7 +41,7 @@ export const coverageRoutes: FastifyPluginAsyncTypebox<{ coverage: CoverageServi
         description:
           'The coverage report of the request in the body, defaults applied: the form shows it before a preview. ' +
           'Delivery is unknown here (nothing is applied); PUT refuses the request when unacknowledgedGaps is not empty.',
-        body: TrailRequestSchema,
+        body: sharedRef(TrailRequestSchema),
         response: { 200: CoverageReportSchema, ...problemResponses(400) },
       },
     },

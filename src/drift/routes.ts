@@ -5,6 +5,7 @@ import { decodeKeyCursor, encodeKeyCursor } from '../openapi/cursor.ts';
 import { enqueueHandler } from '../operations/enqueue-route.ts';
 import { acceptedOperation, OperationAccepted, WaitOnly } from '../operations/schemas.ts';
 import type { OperationService } from '../operations/service.ts';
+import { sharedRef } from '../schema-ref.ts';
 import { AccountParams, IfMatchHeaders } from '../trail-request/schema.ts';
 import {
   FleetDriftSchema,
@@ -168,7 +169,7 @@ export const driftRoutes: FastifyPluginAsyncTypebox<{
           'prefix or group:<name>). counts cover every account that matches status and scope (all severities), ' +
           'so a page filtered by severity still shows the whole picture; accounts are paginated (limit, cursor).',
         querystring: FleetQuery,
-        response: { 200: FleetDriftSchema, ...problemResponses(400) },
+        response: { 200: sharedRef(FleetDriftSchema), ...problemResponses(400) },
       },
     },
     async (req) => {

@@ -4,6 +4,7 @@ import { AccountStatusSchema, DriftSeveritySchema } from '../accounts/schemas.ts
 import { REMEDIATION_POLICIES } from '../accounts/store/account-store.ts';
 import { NextCursorSchema } from '../openapi/cursor.ts';
 import { page, pageQuery } from '../openapi/page.ts';
+import { sharedRef } from '../schema-ref.ts';
 import { AccountParams } from '../trail-request/schema.ts';
 import { SEVERITIES } from './severity.ts';
 
@@ -237,7 +238,7 @@ export const FleetQuery = Type.Object(
   { additionalProperties: false },
 );
 
-export const StoredDriftReportList = page(StoredDriftReportSchema);
+export const StoredDriftReportList = page(sharedRef(StoredDriftReportSchema));
 
 export const PreviewParams = Type.Object({
   accountId: AccountParams.properties.accountId,

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { SANDBOX_NOTICE } from '../config.ts';
-import { NotReadyError, ProblemSchema } from '../errors.ts';
+import { NotReadyError, problemResponses } from '../errors.ts';
 import { describeFailures, type Prerequisites } from './prerequisites.ts';
 import { Healthz, Readyz } from './schemas.ts';
 
@@ -36,7 +36,7 @@ export const healthRoutes: FastifyPluginAsyncTypebox<{
           'each missing piece and the command that provides it; operations are refused with the same words.',
         response: {
           200: Readyz,
-          503: ProblemSchema,
+          ...problemResponses(503),
         },
       },
     },

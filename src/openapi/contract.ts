@@ -9,15 +9,13 @@
 // (The one If-Match schema is src/trail-request/schema.ts IfMatchHeaders, which every route that reads it uses.)
 // It also answers 405 with Allow (problem+json) for a method a known path does not have.
 import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
-import type { TSchema } from 'typebox';
+import type { TProperties, TSchema } from 'typebox';
 import { Value } from 'typebox/value';
 import { AppError, ERROR_CATALOGUE, type ErrorCode, ProblemSchema } from '../errors.ts';
+import { sharedRef } from '../schema-ref.ts';
 import { OPERATIONS, type OperationEntry } from './operations.ts';
 
 const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
-
-/** The problem document, registered once (installContract) and referenced by every error answer. */
-export const PROBLEM_ID = 'Problem';
 
 const EXAMPLE_DETAIL: Record<number, { code: ErrorCode; detail: string; errors?: object[] }> = {
   400: {
@@ -92,11 +90,14 @@ export function problemResponse(status: number) {
   return {
     description: `${STATUS_DESCRIPTION[status] ?? 'Error'}. Codes: ${codes.map((c) => `\`${c}\``).join(', ')}`,
     ...(headers ? { headers } : {}),
-    content: { 'application/problem+json': { schema: { $ref: `${PROBLEM_ID}#` }, example } },
+    // The one Problem schema (a shared schema): the document names it once, every error answer refers to it.
+    content: { 'application/problem+json': { schema: sharedRef(ProblemSchema), example } },
   };
 }
 
 type Schema = Record<string, unknown>;
+/** The shared schemas by $id (the app's addSchema'd ones), which a `$ref` in a route schema names. */
+type Shared = Readonly<Record<string, unknown>>;
 type RouteSchema = Schema & { response?: Record<string, unknown>; headers?: unknown };
 
 /** The error statuses a route can answer, by the rules above. */
@@ -122,8 +123,10 @@ function isProblemResponse(r: unknown): boolean {
 }
 
 /** A plausible value of a schema, built from its own examples, defaults, formats and bounds. */
-function sampleOf(schema: unknown, depth = 0): unknown {
+function sampleOf(shared: Shared, schema: unknown, depth = 0): unknown {
   if (schema === null || typeof schema !== 'object' || depth > 12) return undefined;
+  const ref = (schema as Schema)['$ref'];
+  if (typeof ref === 'string') return sampleOf(shared, shared[ref], depth);
   const s = schema as Schema & {
     examples?: unknown[];
     properties?: Record<string, unknown>;
@@ -137,7 +140,7 @@ function sampleOf(schema: unknown, depth = 0): unknown {
   if (s['default'] !== undefined) return s['default'];
   if (Array.isArray(s.anyOf)) {
     const branch = s.anyOf.find((b) => (b as Schema)['type'] !== 'null') ?? s.anyOf[0];
-    return sampleOf(branch, depth + 1);
+    return sampleOf(shared, branch, depth + 1);
   }
   switch (s['type']) {
     case 'object': {
@@ -146,19 +149,19 @@ function sampleOf(schema: unknown, depth = 0): unknown {
       const out: Record<string, unknown> = {};
       for (const [k, v] of Object.entries(s.properties ?? {})) {
         if (!required.has(k)) continue;
-        const value = sampleOf(v, depth + 1);
+        const value = sampleOf(shared, v, depth + 1);
         if (value !== undefined) out[k] = value;
       }
       return out;
     }
     case 'array': {
-      const item = sampleOf(s['items'], depth + 1);
+      const item = sampleOf(shared, s['items'], depth + 1);
       return item === undefined ? [] : [item];
     }
     case 'string': {
       // JSON carried in a string (an SSE data line): the example of its content, serialized.
       if (s['contentMediaType'] === 'application/json' && s['contentSchema']) {
-        const inner = sampleOf(s['contentSchema'], depth + 1);
+        const inner = sampleOf(shared, s['contentSchema'], depth + 1);
         return inner === undefined ? undefined : JSON.stringify(inner);
       }
       const format = s['format'];
@@ -180,24 +183,27 @@ function sampleOf(schema: unknown, depth = 0): unknown {
 }
 
 /** An example for a success answer, when the sample satisfies the schema (else none: better than a wrong one). */
-function withExample(media: unknown): unknown {
+function withExample(shared: Shared, media: unknown): unknown {
   const m = media as { schema?: unknown; example?: unknown } | undefined;
   if (!m?.schema || m.example !== undefined) return media;
   try {
-    const example = sampleOf(m.schema);
-    if (example !== undefined && Value.Check(m.schema as TSchema, example)) return { ...m, example };
+    const example = sampleOf(shared, m.schema);
+    if (example !== undefined && Value.Check(shared as TProperties, m.schema as TSchema, example))
+      return { ...m, example };
   } catch {
-    // A schema TypeBox cannot check on its own (e.g. a $ref): no example.
+    // A schema TypeBox cannot check: no example.
   }
   return media;
 }
 
-function withOkDescription(r: unknown, description: string): unknown {
+function withOkDescription(shared: Shared, r: unknown, description: string): unknown {
   if (r === null || typeof r !== 'object') return r;
   const res = r as Schema;
   const content = res['content'] as Record<string, unknown> | undefined;
   if (content) {
-    const examples = Object.fromEntries(Object.entries(content).map(([type, m]) => [type, withExample(m)]));
+    const examples = Object.fromEntries(
+      Object.entries(content).map(([type, m]) => [type, withExample(shared, m)]),
+    );
     return {
       ...res,
       description: typeof res['description'] === 'string' ? res['description'] : description,
@@ -206,7 +212,7 @@ function withOkDescription(r: unknown, description: string): unknown {
   }
   // A bare schema: wrap it, so the description is the response's and not the schema's.
   if (res['type'] === 'null') return { ...res, description };
-  return { description, content: { 'application/json': withExample({ schema: res }) } };
+  return { description, content: { 'application/json': withExample(shared, { schema: res }) } };
 }
 
 function isDocumented(route: RouteOptions, skipPrefixes: readonly string[]): boolean {
@@ -247,7 +253,8 @@ export class MethodNotAllowedError extends AppError {
 }
 
 /**
- * Installs the onRoute hook (call before any route is registered) and the 405 check. Routes under
+ * Installs the onRoute hook (call before any route is registered, after the shared schemas: a success
+ * answer's example follows their $refs) and the 405 check. Routes under
  * `skipPrefixes` (swagger-ui) and routes hidden from the document need no table entry.
  */
 export function installContract(
@@ -256,8 +263,6 @@ export function installContract(
 ): void {
   const skipPrefixes = opts.skipPrefixes ?? ['/docs'];
   const table = { ...OPERATIONS, ...opts.operations };
-  // One Problem schema for the whole app: the document names it once, every error answer refers to it.
-  app.addSchema({ ...ProblemSchema, $id: PROBLEM_ID });
   // Routes without an entry, reported together when the app gets ready (so ready()/listen() fail).
   const unnamed: string[] = [];
   app.addHook('onReady', async () => {
@@ -285,7 +290,7 @@ export function installContract(
     const schema = (route.schema ?? {}) as RouteSchema;
     const response: Record<string, unknown> = {};
     for (const [status, r] of Object.entries(schema.response ?? {})) {
-      response[status] = /^[23]/.test(status) ? withOkDescription(r, entry.ok) : r;
+      response[status] = /^[23]/.test(status) ? withOkDescription(app.getSchemas(), r, entry.ok) : r;
     }
     // A redirect (a deprecated path's 308) is the success answer of its route.
     if (!Object.keys(response).some((s) => /^[23]/.test(s))) {

@@ -5,6 +5,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { operationAccount } from '../auth/locators.ts';
 import { buildPlan } from '../engine/plan.ts';
 import { ConflictError, problemResponses } from '../errors.ts';
+import { sharedRef } from '../schema-ref.ts';
 import { costNotes } from '../trail-request/costs.ts';
 import { OperationParams, PlanSchema } from './schemas.ts';
 import type { OperationService } from './service.ts';
@@ -26,7 +27,7 @@ export const planRoutes: FastifyPluginAsyncTypebox<{
           'are not counted), grouped by key, bucket, trail per region, delivery, alarms and watch. Updates and ' +
           'replacements list each changing property with its old and new value. 409 until the operation ends.',
         params: OperationParams,
-        response: { 200: PlanSchema, ...problemResponses(404, 409) },
+        response: { 200: sharedRef(PlanSchema), ...problemResponses(404, 409) },
       },
     },
     async (req) => {

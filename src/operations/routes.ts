@@ -8,6 +8,7 @@ import type { OperationKind } from '../engine/types.ts';
 import { problemResponses } from '../errors.ts';
 import { decodeSeqCursor, encodeSeqCursor } from '../openapi/cursor.ts';
 import { EVENT_LEVELS, type EventLevel, eventLevel, operationEventStreamSchema } from '../openapi/events.ts';
+import { sharedRef } from '../schema-ref.ts';
 import { assertIfMatch } from '../trail-request/etag.ts';
 import { AccountParams, IfMatchHeaders, TrailRequestSchema } from '../trail-request/schema.ts';
 import { enqueueHandler } from './enqueue-route.ts';
@@ -176,7 +177,7 @@ export const operationRoutes: FastifyPluginAsyncTypebox<{
             ? {
                 body: {
                   description: 'Optional: a draft trail request to preview instead of the stored one',
-                  content: { 'application/json': { schema: TrailRequestSchema } },
+                  content: { 'application/json': { schema: sharedRef(TrailRequestSchema) } },
                 },
               }
             : {}),
@@ -212,7 +213,7 @@ export const operationRoutes: FastifyPluginAsyncTypebox<{
         tags: ['operations'],
         summary: 'State, timings, change summary, outputs or error of an operation',
         params: OperationParams,
-        response: { 200: OperationSchema, ...problemResponses(404) },
+        response: { 200: sharedRef(OperationSchema), ...problemResponses(404) },
       },
     },
     async (req) => operationView(await operations.get(req.params.operationId)),
@@ -236,8 +237,8 @@ export const operationRoutes: FastifyPluginAsyncTypebox<{
           200: {
             description: 'The events',
             content: {
-              'application/json': { schema: EventsJsonSchema },
-              'text/event-stream': { schema: operationEventStreamSchema(OperationSchema) },
+              'application/json': { schema: sharedRef(EventsJsonSchema) },
+              'text/event-stream': { schema: operationEventStreamSchema(sharedRef(OperationSchema)) },
             },
           },
           ...problemResponses(404),

@@ -11,6 +11,7 @@ import {
 } from '../errors.ts';
 import { CURSOR_PATTERN, CursorSchema } from '../openapi/cursor.ts';
 import { EngineEventSchema, EVENT_LEVELS } from '../openapi/events.ts';
+import { sharedRef } from '../schema-ref.ts';
 import { OPERATION_STATES, type OperationRecord } from './store.ts';
 
 export const OperationKindSchema = Type.Enum(
@@ -62,7 +63,7 @@ export const OperationSchema = Type.Object(
         'Resources by change (create, update, replace, delete, same, import); a decommission that keeps the data counts the log bucket, the key and their settings as kept',
     }),
     outputs: Type.Union([Type.Record(Type.String(), Type.Unknown()), Type.Null()]),
-    error: Type.Union([OperationErrorSchema, Type.Null()]),
+    error: Type.Union([sharedRef(OperationErrorSchema), Type.Null()]),
     coverage: Type.Optional({
       ...CoverageReportSchema,
       description: 'preview only: what the previewed spec covers (GET /v1/accounts/{id}/coverage)',
@@ -207,7 +208,7 @@ export const WaitQuery = Type.Boolean({
 export const OperationAccepted = {
   description: 'Accepted: the operation is queued (or pending-approval, when it needs an approver)',
   headers: { location: { type: 'string', description: 'URL of the operation' } },
-  content: { 'application/json': { schema: OperationSchema } },
+  content: { 'application/json': { schema: sharedRef(OperationSchema) } },
 } as const;
 
 export const OperationParams = Type.Object({ operationId: Type.String({ format: 'uuid', maxLength: 36 }) });
@@ -280,14 +281,9 @@ export const EventsJsonSchema = Type.Object(
   { $id: 'OperationEvents', title: 'OperationEvents' },
 );
 
-// Copies without $id: one response schema may hold a given $id once only.
-const withoutIds = <T>(schema: T): T =>
-  JSON.parse(JSON.stringify(schema, (key, value) => (key === '$id' ? undefined : value))) as T;
-export const InlineOperation = withoutIds(OperationSchema);
-
 export const PendingApprovalSchema = Type.Object(
   {
-    operation: InlineOperation,
+    operation: sharedRef(OperationSchema),
     requestedBy: Type.Union([Type.String(), Type.Null()], { description: 'Principal id of the requester' }),
     requestedByName: Type.Union([Type.String(), Type.Null()], { description: 'Their display name' }),
     appliedVersion: Type.Union([Type.Integer(), Type.Null()], { description: 'Spec version last applied' }),
@@ -300,7 +296,7 @@ export const PendingApprovalSchema = Type.Object(
       { description: 'What the apply changes in the spec, against the last applied spec' },
     ),
     reasons: Type.Array(Type.String(), { description: 'Why it needs approval (fields that weaken)' }),
-    preview: Type.Union([InlineOperation, Type.Null()], {
+    preview: Type.Union([sharedRef(OperationSchema), Type.Null()], {
       description: 'The preview of this spec: its change summary is what the apply would do',
     }),
   },

@@ -3,6 +3,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { problemResponses } from '../errors.ts';
 import { decodeSeqCursor, encodeSeqCursor } from '../openapi/cursor.ts';
 import { page } from '../openapi/page.ts';
+import { sharedRef } from '../schema-ref.ts';
 import { ReconciliationListQuery, ReconciliationParams, ReconciliationSchema } from './schemas.ts';
 import { type Reconciler, totalsOf } from './service.ts';
 import type { ReconciliationRecord } from './store.ts';
@@ -45,7 +46,7 @@ export const reconciliationRoutes: FastifyPluginAsyncTypebox<{ reconciler: Recon
           202: {
             description: 'Started',
             headers: { location: { type: 'string', description: 'URL of the reconciliation' } },
-            content: { 'application/json': { schema: ReconciliationSchema } },
+            content: { 'application/json': { schema: sharedRef(ReconciliationSchema) } },
           },
           ...problemResponses(409),
         },
@@ -67,7 +68,7 @@ export const reconciliationRoutes: FastifyPluginAsyncTypebox<{ reconciler: Recon
         tags: ['reconciliations'],
         summary: 'A reconciliation: state, per-account outcomes, totals, notifications',
         params: ReconciliationParams,
-        response: { 200: ReconciliationSchema, ...problemResponses(400, 404) },
+        response: { 200: sharedRef(ReconciliationSchema), ...problemResponses(400, 404) },
       },
     },
     async (req) =>
@@ -84,7 +85,7 @@ export const reconciliationRoutes: FastifyPluginAsyncTypebox<{ reconciler: Recon
         summary: 'Reconciliations, newest first',
         querystring: ReconciliationListQuery,
         response: {
-          200: page(ReconciliationSchema),
+          200: page(sharedRef(ReconciliationSchema)),
           ...problemResponses(400),
         },
       },

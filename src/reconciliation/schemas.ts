@@ -3,8 +3,9 @@ import { Type } from 'typebox';
 import { pageQuery } from '../openapi/page.ts';
 import { RECONCILIATION_OUTCOMES, RECONCILIATION_STATES } from './store.ts';
 
-// A copy without $id: the shared OperationError schema may appear once per response schema only.
-const OperationErrorSchema = Type.Object({
+// Not the shared OperationError: a reconciliation's codes are its own (drift_remains, lease_lost…) as
+// well as its operations' ones.
+const ReconciliationErrorSchema = Type.Object({
   code: Type.String(),
   message: Type.String(),
   engineMessage: Type.Optional(Type.String()),
@@ -42,7 +43,7 @@ export const ReconciliationSchema = Type.Object(
         findings: Type.Array(Type.String(), { description: 'Drift found, as "<urn>#<property path>"' }),
         driftReportId: Type.Union([Type.String(), Type.Null()]),
         operationIds: Type.Array(Type.String()),
-        error: Type.Union([OperationErrorSchema, Type.Null()]),
+        error: Type.Union([ReconciliationErrorSchema, Type.Null()]),
         startedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
         finishedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
         pendingSpec: Type.Optional(
@@ -75,7 +76,7 @@ export const ReconciliationSchema = Type.Object(
       }),
       { description: 'Webhook deliveries of the summary (none when there was no news)' },
     ),
-    error: Type.Union([OperationErrorSchema, Type.Null()]),
+    error: Type.Union([ReconciliationErrorSchema, Type.Null()]),
     links: Type.Object({ self: Type.String() }),
   },
   { $id: 'Reconciliation', title: 'Reconciliation' },

@@ -294,8 +294,8 @@ export type InsightType = Static<typeof InsightType>;
 
 // ---- in HTTP: what every route about an account's trail request shares ----------------------
 
-/** The shared TrailRequest schema, titled so the OpenAPI document names it (see referenceSharedSchemas). */
-export const TrailRequestSchema = { ...TrailRequest, title: 'TrailRequest' };
+/** The shared TrailRequest schema (src/shared-schemas.ts): routes and schemas refer to it with sharedRef. */
+export const TrailRequestSchema = { ...TrailRequest, $id: 'TrailRequest', title: 'TrailRequest' };
 
 /** The `:accountId` of every /v1/accounts/{accountId}/… route. */
 export const AccountParams = Type.Object({ accountId: AccountId });

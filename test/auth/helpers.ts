@@ -11,6 +11,7 @@ import type { AuthConfig, OidcConfig } from '../../src/auth/config.ts';
 import { testAuthConfig } from '../../src/auth/config.ts';
 import { createSecurity, type Security, wireSecurity } from '../../src/auth/wire.ts';
 import { AppError, InternalError } from '../../src/errors.ts';
+import { registerSharedSchemas } from '../../src/shared-schemas.ts';
 import { openMigratedDatabase } from '../../src/store/open.ts';
 import type { SqlDatabase } from '../../src/store/sql.ts';
 import { createStores } from '../../src/stores.ts';
@@ -145,6 +146,8 @@ export async function buildTestApp(
     ? Fastify({ loggerInstance: opts.logger, genReqId })
     : Fastify({ genReqId })) as unknown as FastifyInstance;
   installErrorHandler(app);
+  // As src/app.ts: the shared schemas (the routes' error answers refer to Problem), then security.
+  registerSharedSchemas(app);
   await wireSecurity(app, security);
 
   app.get('/healthz', { config: { public: true } }, async () => ({ status: 'ok' }));

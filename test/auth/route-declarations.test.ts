@@ -4,6 +4,7 @@ import t, { type Test } from 'tap';
 import { describeAccess, listRouteAccess } from '../../src/auth/access.ts';
 import { testAuthConfig } from '../../src/auth/config.ts';
 import { createSecurity, wireSecurity } from '../../src/auth/wire.ts';
+import { registerSharedSchemas } from '../../src/shared-schemas.ts';
 import { openMigratedDatabase } from '../../src/store/open.ts';
 import { createStores } from '../../src/stores.ts';
 import { buildTestApp } from './helpers.ts';
@@ -16,6 +17,7 @@ async function bareApp(t: Test): Promise<FastifyInstance> {
     dataDir: '/nonexistent',
   });
   const app = Fastify();
+  registerSharedSchemas(app);
   await wireSecurity(app, security);
   t.teardown(async () => {
     await app.close();
@@ -118,6 +120,7 @@ t.test('routes registered before the plugins fail closed at runtime', async (t) 
   app.get('/v1/early', { config: { access: { role: 'admin' } } }, async () => ({ leaked: true }));
   app.get('/v1/early-undeclared', async () => ({ leaked: true }));
   app.get('/docs/early', async () => 'docs');
+  registerSharedSchemas(app);
   await wireSecurity(app, security);
   await app.ready();
   t.equal((await app.inject({ url: '/v1/early' })).statusCode, 401, 'a declared route is still enforced');

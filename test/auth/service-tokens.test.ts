@@ -4,6 +4,7 @@ import t from 'tap';
 import { testAuthConfig } from '../../src/auth/config.ts';
 import { hashToken, resolveBootstrapToken } from '../../src/auth/tokens.ts';
 import { createSecurity, wireSecurity } from '../../src/auth/wire.ts';
+import { registerSharedSchemas } from '../../src/shared-schemas.ts';
 import { openMigratedDatabase } from '../../src/store/open.ts';
 import { createStores } from '../../src/stores.ts';
 import { ACCOUNT_A, ACCOUNT_B, bearer, buildTestApp, serviceToken } from './helpers.ts';
@@ -164,6 +165,7 @@ t.test(
         now: () => clock.now,
       });
       const app = Fastify();
+      registerSharedSchemas(app);
       await wireSecurity(app, security);
       app.get(
         '/v1/accounts/:accountId/trail',

@@ -4,6 +4,7 @@ import t from 'tap';
 import { Value } from 'typebox/value';
 import { operationEventStreamSchema } from '../../src/openapi/events.ts';
 import { OperationSchema } from '../../src/operations/schemas.ts';
+import { SHARED_SCHEMAS } from '../../src/shared-schemas.ts';
 import { makeApp, putTrail } from '../api/helpers.ts';
 
 /** The first SSE message of a stream (the response is left open: the operation has not ended). */
@@ -49,7 +50,8 @@ t.test("a queued operation's stream starts with its state", async (t) => {
   const data = JSON.parse(message['data']!);
   t.equal(data.id, queued.id);
   t.equal(data.state, 'queued');
-  t.ok(Value.Check(OperationSchema, data), 'its data is an Operation');
+  // With the shared schemas as context: an Operation refers to OperationError by $ref.
+  t.ok(Value.Check(SHARED_SCHEMAS, OperationSchema, data), 'its data is an Operation');
   t.ok(
     Value.Check(operationEventStreamSchema(OperationSchema), message),
     'the message is one the document describes',
