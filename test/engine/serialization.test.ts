@@ -25,9 +25,11 @@ t.test('same account waits its turn; another account runs at once', async (t) =>
     ['111111111111', ['A1', 'A2']],
     ['222222222222', ['B1']],
   ]);
+  let ended = 0;
   const engine = new AccountStacks({
     dataDir,
     passphrase: 'test',
+    afterOperation: () => ended++,
     programFor: ({ accountId }) => {
       const name = labels.get(accountId)?.shift() ?? 'unexpected';
       return async () => {
@@ -58,6 +60,7 @@ t.test('same account waits its turn; another account runs at once', async (t) =>
     results.map((r) => r.outputs.name),
     ['A1', 'A2', 'B1'],
   );
+  t.equal(ended, 3, "each operation's end is reported (where the service returns its memory)");
   t.ok(
     log.indexOf('end A1') < log.indexOf('start A2 (1 running on 111111111111)'),
     'A2 starts after A1 ends',
