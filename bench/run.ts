@@ -60,6 +60,7 @@ const ROUNDS = Number(args.rounds);
 const MEMORY_OPS = Number(args['memory-ops']);
 const HTTP_SECONDS = Number(args['http-seconds']);
 const STORAGE_CHECKS = Number(args['storage-checks']);
+const SETTLE_MS = 180_000;
 // Unset: the service's own default (one per core, src/config.ts).
 const concurrencyEnv: Record<string, string> = args.concurrency
   ? { MAX_CONCURRENT_OPERATIONS: args.concurrency, RECONCILE_CONCURRENCY: args.concurrency }
@@ -342,8 +343,9 @@ async function fleetPart(n: number) {
 // ---- main -------------------------------------------------------------------------------------
 
 /**
- * Each part's figures carry when they were taken and the machine's load average around them (above
- * the core count: other work shared the CPUs, the figures are contended). The day's file keeps the
+ * Each part's figures carry when they were taken and the machine's load average around them; each
+ * part waits (up to 3 min) for the 1-minute average to fall below half the cores, and is marked
+ * contended when it had not: other work shared the CPUs as it started. The day's file keeps the
  * parts of earlier runs that this run did not repeat; it is written after every part.
  */
 async function main() {
@@ -368,6 +370,12 @@ async function main() {
     settings: { concurrency: args.concurrency ?? 'service default (src/config.ts defaultConcurrency)' },
   };
   const timed = async (name: string, fn: () => Promise<unknown>) => {
+    // A part's own load lingers in the 1-minute average: let the previous part's settle first, so
+    // a part counts as contended only when other work was on the machine as it started.
+    for (let waited = 0; loadavg()[0]! > cpus().length / 2 && waited < SETTLE_MS; waited += 5000) {
+      if (waited === 0) log(`${name}: waiting for the load average to settle (${round(loadavg()[0]!, 2)})`);
+      await sleep(5000);
+    }
     log(`${name}: starting`);
     const at = new Date().toISOString();
     const loadAtStart = loadavg().map((l) => round(l, 2));
@@ -380,7 +388,7 @@ async function main() {
       at,
       seconds,
       loadAverage: { atStart: loadAtStart, atEnd: loadAtEnd },
-      contended: Math.max(...loadAtStart, ...loadAtEnd) > cpus().length,
+      contended: loadAtStart[0]! > cpus().length / 2,
       ...figures,
     };
     writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
