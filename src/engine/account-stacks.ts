@@ -39,6 +39,7 @@ import {
   repairFileCheckpoint,
   resolvePendingCreates,
 } from './recovery.ts';
+import { removeStackLocks } from './state-locks.ts';
 import type {
   ChangeSummary,
   DestroyOptions,
@@ -361,7 +362,17 @@ export class AccountStacks implements TrailEngine {
         : undefined;
       // Before anything loads the checkpoint: a 0-byte side file makes every load fail with EOF.
       if (fileRoot) await repairFileCheckpoint(fileRoot, this.#projectName, accountId, report);
-      const stack = await this.#stack(accountId);
+      const stack = await this.#stack(accountId).catch(async (err: unknown) => {
+        // A kill inside `stack init` leaves the stack's lock and no stack (state-locks.ts): every
+        // create fails on that lock until it is gone, and its owner is gone (that is why we recover).
+        if (!/currently locked/i.test(String((err as Error).message))) throw err;
+        report.locksRemoved += await removeStackLocks(
+          this.backendUrl,
+          stackName,
+          this.#opts.childEnv ?? process.env,
+        );
+        return this.#stack(accountId);
+      });
       try {
         await stack.cancel();
         report.lockReleased = true;
@@ -377,7 +388,7 @@ export class AccountStacks implements TrailEngine {
         // Verified on disk, not assumed: the previous process is gone, so no lock can be live.
         const left = await fileLocks(fileRoot, stackName);
         for (const lock of left) await rm(lock, { force: true });
-        report.locksRemoved = left.length;
+        report.locksRemoved += left.length;
         report.lockReleased = (await fileLocks(fileRoot, stackName)).length === 0;
       }
       const state = await stack.exportStack();

@@ -6,6 +6,8 @@
 // The file backend's repairs have no S3 counterpart: an S3 PUT is atomic (the object is the old
 // one or the new one, never a half-written one) and object metadata is no side file.
 import { randomBytes } from 'node:crypto';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import t, { type Test } from 'tap';
 import { AccountStacks } from '../../src/engine/account-stacks.ts';
 import { ApiInventory } from '../../src/engine/inventory.ts';
@@ -114,3 +116,44 @@ t.test('S3 backend: the lock a kill left is released and a key caught mid-create
     'nothing created twice',
   );
 });
+
+// The DIY backend's CreateStack takes the stack's lock before it writes the first checkpoint
+// (pkg/backend/diy/backend.go v3.260), so a kill inside `stack init` leaves a lock and no stack:
+// `pulumi cancel` cannot load the stack, and every later create fails on the lock. Seen in the
+// cluster test when the replica was killed on an account's very first operation.
+for (const backend of ['s3', 'file'] as const) {
+  t.test(`${backend} backend: a lock left by a kill inside stack init is removed`, async (t) => {
+    if (backend === 's3' && !needMoto(t)) return;
+    const dir = await tempDir(t);
+    const bucket = `state-init-${randomBytes(4).toString('hex')}`;
+    if (backend === 's3') await moto.createBucket(bucket);
+    const backendUrl = backend === 's3' ? moto.backendUrl(bucket) : `file://${dir}/state`;
+    const sandbox = new SandboxState(`${dir}/sandbox`);
+    const pluginBinDir = await installSandboxPlugin(`${dir}/bin`);
+    const account = '567890123460';
+    const lockKey = `.pulumi/locks/organization/trailwarden/${account}/5f0c7a3e-0000-4000-8000-000000000002.json`;
+    const lock = JSON.stringify({ pid: 4242, username: 'tw', hostname: 'killed-pod', timestamp: new Date() });
+    if (backend === 's3') await moto.putObject(bucket, lockKey, lock);
+    else {
+      await mkdir(join(dir, 'state', dirname(lockKey)), { recursive: true });
+      await writeFile(join(dir, 'state', lockKey), lock);
+    }
+    const engine = new AccountStacks({
+      dataDir: `${dir}/data`,
+      backendUrl,
+      passphrase: 'test-passphrase',
+      childEnv: { ...inheritableEnv(), ...(backend === 's3' ? moto.env : {}) },
+      sandbox: { stateDir: sandbox.root, pluginBinDir },
+      programFor: accountTrailProgram,
+      inventory: new ApiInventory(),
+    });
+    t.teardown(() => engine.close());
+    const report = await engine.recover(account);
+    t.equal(report.locksRemoved, 1, 'recovery removes the orphaned lock');
+    t.ok(report.lockReleased, 'and reports the lock released');
+    t.same(report.problems, []);
+    if (backend === 's3') t.same(await moto.listKeys(bucket, '.pulumi/locks/'), [], 'no lock object is left');
+    const applied = await engine.up(account, request);
+    t.equal(applied.kind, 'apply', 'the account converges: its first apply succeeds');
+  });
+}
