@@ -57,6 +57,7 @@ const NOT_SETTINGS = new Set([
   // that one source is present, src/health/prerequisites.ts): AWS's settings, documented by AWS.
   'AWS_ACCESS_KEY_ID',
   'AWS_SECRET_ACCESS_KEY',
+  'AWS_SESSION_TOKEN',
   'AWS_ROLE_ARN',
   'AWS_WEB_IDENTITY_TOKEN_FILE',
   'AWS_CONTAINER_CREDENTIALS_RELATIVE_URI',
