@@ -32,14 +32,13 @@ import { getPulumiCommand } from './pulumi-cli.ts';
 import {
   type Deployment,
   emptyReport,
-  fileLocks,
   findDuplicates,
   lookUpForRecovery,
   type RecoveryReport,
   repairFileCheckpoint,
   resolvePendingCreates,
 } from './recovery.ts';
-import { removeStackLocks } from './state-locks.ts';
+import { fileLocks, removeStackLocks } from './state-locks.ts';
 import type {
   ChangeSummary,
   DestroyOptions,
@@ -386,9 +385,7 @@ export class AccountStacks implements TrailEngine {
       // release; and nothing needs repair there, as a PUT is atomic and metadata is no side file.
       if (fileRoot) {
         // Verified on disk, not assumed: the previous process is gone, so no lock can be live.
-        const left = await fileLocks(fileRoot, stackName);
-        for (const lock of left) await rm(lock, { force: true });
-        report.locksRemoved += left.length;
+        report.locksRemoved += await removeStackLocks(this.backendUrl, stackName);
         report.lockReleased = (await fileLocks(fileRoot, stackName)).length === 0;
       }
       const state = await stack.exportStack();

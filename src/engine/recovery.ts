@@ -186,16 +186,6 @@ export async function repairFileCheckpoint(
   );
 }
 
-/** Lock files of a stack in a DIY (file://) backend. */
-export async function fileLocks(stateRoot: string, stackFqn: string): Promise<string[]> {
-  const dir = join(stateRoot, '.pulumi', 'locks', ...stackFqn.split('/'));
-  try {
-    return (await readdir(dir)).map((n) => join(dir, n));
-  } catch {
-    return [];
-  }
-}
-
 // The parts of an exported deployment (apitype.DeploymentV3) recovery reads and edits.
 export interface StateResource {
   urn: string;

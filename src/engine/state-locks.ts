@@ -9,6 +9,17 @@ import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DeleteObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 
+/** Lock files of a stack in a DIY file:// backend (under its state root). */
+export async function fileLocks(stateRoot: string, stackFqn: string): Promise<string[]> {
+  const dir = join(stateRoot, ...lockDirOf(stackFqn));
+  return (await readdir(dir).catch(() => [] as string[])).map((n) => join(dir, n));
+}
+
+/** `.pulumi/locks/<org>/<project>/<stack>`: where the DIY backend keeps a stack's locks. */
+function lockDirOf(stackFqn: string): string[] {
+  return ['.pulumi', 'locks', ...stackFqn.split('/')];
+}
+
 /**
  * Removes every lock of `stackFqn` (org/project/stack); resolves with how many were removed. `env`
  * is what the engine's CLI processes get (their AWS credentials and region, if set there).
@@ -18,14 +29,13 @@ export async function removeStackLocks(
   stackFqn: string,
   env: Record<string, string | undefined> = process.env,
 ): Promise<number> {
-  const lockDir = ['.pulumi', 'locks', ...stackFqn.split('/')];
   if (backendUrl.startsWith('file://')) {
-    const dir = join(backendUrl.slice('file://'.length), ...lockDir);
-    const names = await readdir(dir).catch(() => [] as string[]);
-    for (const name of names) await rm(join(dir, name), { force: true });
-    return names.length;
+    const locks = await fileLocks(backendUrl.slice('file://'.length), stackFqn);
+    for (const lock of locks) await rm(lock, { force: true });
+    return locks.length;
   }
-  if (backendUrl.startsWith('s3://')) return removeS3Locks(new URL(backendUrl), lockDir.join('/'), env);
+  if (backendUrl.startsWith('s3://'))
+    return removeS3Locks(new URL(backendUrl), lockDirOf(stackFqn).join('/'), env);
   throw new Error(
     `cannot remove stack locks on this backend (${new URL(backendUrl).protocol}); use its own tools`,
   );
