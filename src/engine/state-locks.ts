@@ -45,7 +45,8 @@ export async function removeStackLocks(
  * The s3blob URL's own parameters (gocloud.dev/blob/s3blob, as the CLI reads them): `region`,
  * `endpoint`, `use_path_style` (or the older `s3ForcePathStyle`); the path is a key prefix.
  * Credentials: the CLI's static ones when its environment has them, else the default chain (web
- * identity, instance role), which the CLI would use too.
+ * identity, instance role), which the CLI would use too. Needs s3:ListBucket (ListObjectsV2,
+ * https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListObjectsV2.html) and s3:DeleteObject.
  */
 async function removeS3Locks(
   url: URL,
